@@ -1,0 +1,3 @@
+from arrowio_cli.main import main
+
+main()

@@ -1,0 +1,214 @@
+"""Allocator backends: libc, jemalloc and mimalloc reached through ctypes.
+
+Each backend hands out 64-byte aligned raw memory and knows how to give unused memory back
+to the operating system. Backends raise :class:`ArrowMemoryError` when a request cannot be
+satisfied and :class:`ArrowNotImplementedError` when their library cannot be loaded.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+
+from .errors import ArrowMemoryError, ArrowNotImplementedError
+
+__all__ = ["ALIGNMENT", "Backend", "load_backend", "BACKEND_NAMES", "JEMALLOC_TLS_TUNABLE"]
+
+ALIGNMENT = 64
+#: Largest request handed to a backend; beyond it no allocator can succeed and size_t would wrap.
+_MAX_SIZE = (1 << 63) - ALIGNMENT
+#: What a process needs in its environment for Debian's initial-exec-TLS libjemalloc to dlopen.
+JEMALLOC_TLS_TUNABLE = "glibc.rtld.optional_static_tls=16384"
+BACKEND_NAMES = ("jemalloc", "mimalloc", "system")
+
+_size_t = ctypes.c_size_t
+_ptr = ctypes.c_size_t  # pointers travel as plain ints: cheaper than c_void_p, never None
+
+
+class Backend:
+    """One allocator library: aligned allocate, reallocate, free, and release of unused memory."""
+
+    name: str
+
+    def allocate(self, size: int) -> int:
+        raise NotImplementedError
+
+    def reallocate(self, address: int, old_size: int, new_size: int) -> int:
+        raise NotImplementedError
+
+    def free(self, address: int, size: int) -> None:
+        raise NotImplementedError
+
+    def release_unused(self) -> None:
+        raise NotImplementedError
+
+    def print_native_stats(self) -> None:
+        """Let the library print its own statistics to file descriptor 2."""
+
+    @staticmethod
+    def _failed(kind: str, size: int) -> ArrowMemoryError:
+        return ArrowMemoryError(f"{kind} of size {size} failed: out of memory")
+
+
+def _fn(lib: ctypes.CDLL, name: str, restype, *argtypes):
+    function = getattr(lib, name)
+    function.restype = restype
+    function.argtypes = list(argtypes)
+    return function
+
+
+class SystemBackend(Backend):
+    """glibc: ``posix_memalign``, ``realloc`` (re-aligned when it moves off 64), ``free``, ``malloc_trim``."""
+
+    name = "system"
+
+    def __init__(self) -> None:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        self._memalign = _fn(libc, "posix_memalign", ctypes.c_int, ctypes.c_void_p, _size_t, _size_t)
+        self._realloc = _fn(libc, "realloc", _ptr, _ptr, _size_t)
+        self.free_fn = _fn(libc, "free", None, _ptr)
+        self._trim = _fn(libc, "malloc_trim", ctypes.c_int, _size_t)
+        self._stats = _fn(libc, "malloc_stats", None)
+
+    def allocate(self, size: int) -> int:
+        out = ctypes.c_size_t()  # one per call: ctypes drops the GIL, threads allocate at once
+        if size > _MAX_SIZE or self._memalign(ctypes.byref(out), ALIGNMENT, size) != 0:
+            raise self._failed("malloc", size)
+        return out.value
+
+    def reallocate(self, address: int, old_size: int, new_size: int) -> int:
+        if new_size > _MAX_SIZE:
+            raise self._failed("realloc", new_size)
+        moved = self._realloc(address, new_size)
+        if not moved:
+            raise self._failed("realloc", new_size)
+        if moved % ALIGNMENT == 0:
+            return moved
+        # realloc only promises malloc's alignment: move the block to an aligned home.
+        try:
+            aligned = self.allocate(new_size)
+        except ArrowMemoryError:
+            self.free_fn(moved)
+            raise
+        ctypes.memmove(aligned, moved, min(old_size, new_size))
+        self.free_fn(moved)
+        return aligned
+
+    def free(self, address: int, size: int) -> None:
+        self.free_fn(address)
+
+    def release_unused(self) -> None:
+        self._trim(0)
+
+    def print_native_stats(self) -> None:
+        self._stats()
+
+
+class JemallocBackend(Backend):
+    """jemalloc's non-standard API: ``mallocx``/``rallocx``/``dallocx`` with MALLOCX_ALIGN(64)."""
+
+    name = "jemalloc"
+    _ALIGN_FLAG = ALIGNMENT.bit_length() - 1  # MALLOCX_ALIGN(a) is log2(a) for powers of two
+    _ARENAS_ALL = 4096  # MALLCTL_ARENAS_ALL
+
+    def __init__(self) -> None:
+        lib = _load_library("jemalloc", "libjemalloc.so.2", "libjemalloc2")
+        self._mallocx = _fn(lib, "mallocx", _ptr, _size_t, ctypes.c_int)
+        self._rallocx = _fn(lib, "rallocx", _ptr, _ptr, _size_t, ctypes.c_int)
+        self._dallocx = _fn(lib, "dallocx", None, _ptr, ctypes.c_int)
+        self._mallctl = _fn(
+            lib, "mallctl", ctypes.c_int, ctypes.c_char_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, _size_t
+        )
+        self._stats = _fn(lib, "malloc_stats_print", None, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_char_p)
+
+    def allocate(self, size: int) -> int:
+        address = self._mallocx(size, self._ALIGN_FLAG) if size <= _MAX_SIZE else 0
+        if not address:
+            raise self._failed("malloc", size)
+        return address
+
+    def reallocate(self, address: int, old_size: int, new_size: int) -> int:
+        moved = self._rallocx(address, new_size, self._ALIGN_FLAG) if new_size <= _MAX_SIZE else 0
+        if not moved:
+            raise self._failed("realloc", new_size)
+        return moved
+
+    def free(self, address: int, size: int) -> None:
+        self._dallocx(address, self._ALIGN_FLAG)
+
+    def release_unused(self) -> None:
+        self._mallctl(f"arena.{self._ARENAS_ALL}.purge".encode(), None, None, None, 0)
+
+    def set_decay_ms(self, ms: int) -> None:
+        value = ctypes.c_ssize_t(ms)
+        for key in (b"arenas.dirty_decay_ms", b"arenas.muzzy_decay_ms"):
+            rc = self._mallctl(key, None, None, ctypes.byref(value), ctypes.sizeof(value))
+            if rc:
+                raise ArrowMemoryError(f"jemalloc mallctl({key.decode()}) failed: {os.strerror(rc)}")
+
+    def print_native_stats(self) -> None:
+        self._stats(None, None, None)
+
+
+class MimallocBackend(Backend):
+    """mimalloc: ``mi_malloc_aligned``/``mi_realloc_aligned``/``mi_free``, ``mi_collect`` to release."""
+
+    name = "mimalloc"
+
+    def __init__(self) -> None:
+        lib = _load_library("mimalloc", "libmimalloc.so.2", "libmimalloc2.0")
+        self._malloc = _fn(lib, "mi_malloc_aligned", _ptr, _size_t, _size_t)
+        self._realloc = _fn(lib, "mi_realloc_aligned", _ptr, _ptr, _size_t, _size_t)
+        self.free_fn = _fn(lib, "mi_free", None, _ptr)
+        self._collect = _fn(lib, "mi_collect", None, ctypes.c_bool)
+        self._stats = _fn(lib, "mi_stats_print", None, ctypes.c_void_p)
+
+    def allocate(self, size: int) -> int:
+        address = self._malloc(size, ALIGNMENT) if size <= _MAX_SIZE else 0
+        if not address:
+            raise self._failed("malloc", size)
+        return address
+
+    def reallocate(self, address: int, old_size: int, new_size: int) -> int:
+        moved = self._realloc(address, new_size, ALIGNMENT) if new_size <= _MAX_SIZE else 0
+        if not moved:
+            raise self._failed("realloc", new_size)
+        return moved
+
+    def free(self, address: int, size: int) -> None:
+        self.free_fn(address)
+
+    def release_unused(self) -> None:
+        self._collect(True)
+
+    def print_native_stats(self) -> None:
+        self._stats(None)
+
+
+def _load_library(name: str, soname: str, package: str) -> ctypes.CDLL:
+    try:
+        return ctypes.CDLL(soname)
+    except OSError as exc:
+        reason = str(exc)
+    if "static TLS" in reason:
+        raise ArrowNotImplementedError(
+            f"{name} backend unavailable: {soname} cannot be loaded into a running process "
+            f"(cannot allocate memory in static TLS block); start the process with "
+            f"GLIBC_TUNABLES={JEMALLOC_TLS_TUNABLE} or with LD_PRELOAD={soname}"
+        )
+    raise ArrowNotImplementedError(
+        f"{name} backend unavailable: {soname} not found ({reason}); install it with `apt-get install {package}`"
+    )
+
+
+_BACKEND_TYPES = {"system": SystemBackend, "jemalloc": JemallocBackend, "mimalloc": MimallocBackend}
+
+
+def load_backend(name: str) -> Backend:
+    """Load the named backend; ArrowNotImplementedError says what is missing when it cannot."""
+    try:
+        backend_type = _BACKEND_TYPES[name]
+    except KeyError:
+        raise ValueError(f"unknown memory pool backend {name!r}; valid: {', '.join(BACKEND_NAMES)}") from None
+    return backend_type()

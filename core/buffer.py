@@ -1,0 +1,308 @@
+"""Buffer: a zero-copy view of contiguous memory plus the owner that keeps it alive.
+
+Buffers are made by factories (:func:`py_buffer`, :func:`foreign_buffer`, :func:`allocate_buffer`)
+and export the buffer protocol through ``__buffer__``/``__release_buffer__`` (PEP 688), counting
+the views they have handed out. Slicing never copies.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import _raw
+from .memory import MemoryPool, default_memory_pool, round_capacity
+
+__all__ = ["Buffer", "ResizableBuffer", "py_buffer", "foreign_buffer", "allocate_buffer"]
+
+_PyBUF_WRITABLE = 0x0001
+_new_object = object.__new__
+
+
+class Buffer:
+    """Contiguous memory with an owner. Build one with :func:`py_buffer`, :func:`foreign_buffer`
+    or :func:`allocate_buffer`; never directly."""
+
+    __slots__ = (
+        "_view",  # flat unsigned-byte memoryview, made lazily for pool memory
+        "_address",  # int, computed lazily for py_buffer
+        "_size",
+        "_mutable",
+        "_parent",  # the Buffer this is a slice of
+        "_base",  # the object that owns foreign or Python memory
+        "_exports",  # views handed out through __buffer__ and not yet released
+        "_pool",  # the MemoryPool that owns this buffer's memory, or None
+        "_capacity",  # bytes reserved from _pool (a multiple of 64)
+        "__weakref__",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError(
+            f"Do not call {type(self).__name__}'s constructor directly, "
+            "use `arrowio.py_buffer`, `arrowio.foreign_buffer` or `arrowio.allocate_buffer` instead."
+        )
+
+    @classmethod
+    def _make(
+        cls,
+        view: memoryview | None,
+        address: int | None,
+        size: int,
+        mutable: bool,
+        parent: Buffer | None,
+        base: object,
+    ) -> Buffer:
+        """Build a buffer. ``view`` (flat 'B') or ``address`` may be None and is then made lazily."""
+        self = object.__new__(cls)
+        self._view = view
+        self._address = address
+        self._size = size
+        self._mutable = mutable
+        self._parent = parent
+        self._base = base
+        self._exports = 0
+        self._pool = None
+        return self
+
+    def __del__(self) -> None:
+        # The finalizer of pool memory: runs once the last slice (which holds this buffer as
+        # its parent) and the last exported view (which holds it through PEP 688) are gone.
+        pool = self._pool
+        if pool is not None:
+            self._pool = None
+            pool._free(self._address, self._capacity)
+
+    # -- properties ------------------------------------------------------------------------------
+    @property
+    def size(self) -> int:
+        """Number of bytes."""
+        return self._size
+
+    def __len__(self) -> int:
+        return self._size
+
+    @property
+    def address(self) -> int:
+        """Address of the first byte, as an int."""
+        if self._address is None:
+            self._address = _raw.address_of(self._view) if self._size else 0
+        return self._address
+
+    @property
+    def is_mutable(self) -> bool:
+        """Whether the memory may be written through this buffer."""
+        return self._mutable
+
+    @property
+    def is_cpu(self) -> bool:
+        """Whether the memory is host memory (always True for this class)."""
+        return True
+
+    @property
+    def device_type(self) -> str:
+        """Where the memory lives: 'cpu'."""
+        return "cpu"
+
+    @property
+    def parent(self) -> Buffer | None:
+        """The buffer this one is a slice of, or None."""
+        return self._parent
+
+    # -- views and slices ------------------------------------------------------------------------
+    def _memview(self) -> memoryview:
+        """The internal flat byte view (writable only if mutable); never handed to callers."""
+        view = self._view
+        if view is None:
+            view = self._view = _raw.view_of_memory(self._address, self._size, self._mutable)
+        return view
+
+    def __buffer__(self, flags: int) -> memoryview:
+        if flags & _PyBUF_WRITABLE and not self._mutable:
+            raise BufferError(f"{type(self).__name__} is not writable")
+        view = self._memview()
+        view = view[:] if self._mutable else view.toreadonly()
+        self._exports += 1
+        return view
+
+    def __release_buffer__(self, view: memoryview) -> None:
+        self._exports -= 1
+        view.release()
+
+    def slice(self, offset: int = 0, length: int | None = None) -> Buffer:
+        """A zero-copy view of ``length`` bytes from ``offset`` (to the end when None)."""
+        offset = int(offset)
+        if offset < 0:
+            raise IndexError("Offset must be non-negative")
+        if offset > self._size:
+            raise IndexError(f"Offset {offset} exceeds buffer size {self._size}")
+        if length is None:
+            length = self._size - offset
+        else:
+            length = int(length)
+            if length < 0:
+                raise IndexError("Length must be non-negative")
+            if offset + length > self._size:
+                raise IndexError(f"buffer slice [{offset}, {offset + length}) would exceed buffer length {self._size}")
+        return self._slice(offset, length)
+
+    def _slice(self, offset: int, length: int) -> Buffer:
+        view = self._memview()[offset : offset + length]
+        address = None if self._address is None else self._address + offset
+        return Buffer._make(view, address, length, self._mutable, self, None)
+
+    def __getitem__(self, key: int | slice) -> Any:
+        if isinstance(key, slice):
+            start, stop, step = key.indices(self._size)
+            if step != 1:
+                raise IndexError("only slices with step 1 supported")
+            return self._slice(start, max(stop - start, 0))
+        index = key.__index__()
+        if index < 0:
+            index += self._size
+        if not 0 <= index < self._size:
+            raise IndexError(f"index {key} out of range for buffer of size {self._size}")
+        return self._memview()[index]
+
+    # -- contents --------------------------------------------------------------------------------
+    def equals(self, other: object) -> bool:
+        """Whether ``other`` (a Buffer or any bytes-like object) holds the same bytes."""
+        other_view = _byte_view(other)
+        if other_view.nbytes != self._size:
+            return False
+        return self._memview() == other_view
+
+    def __eq__(self, other: object) -> bool:
+        return self.equals(other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self.equals(other)
+
+    __hash__ = None  # type: ignore[assignment]  # contents may change (mutable buffers)
+
+    def hex(self) -> bytes:
+        """Upper-case hexadecimal of the contents, as bytes."""
+        return self._memview().hex().upper().encode("ascii")
+
+    def to_pybytes(self) -> bytes:
+        """A copy of the contents as bytes."""
+        return self._memview().tobytes()
+
+    def __reduce__(self) -> tuple[Any, tuple[bytes]]:
+        return py_buffer, (self.to_pybytes(),)
+
+    def __repr__(self) -> str:
+        return (
+            f"<arrowio.{type(self).__name__} address={self.address:#x} size={self._size} "
+            f"is_cpu={self.is_cpu} is_mutable={self._mutable}>"
+        )
+
+
+class ResizableBuffer(Buffer):
+    """A mutable pool-owned buffer whose size can change; made by ``allocate_buffer(..., resizable=True)``."""
+
+    __slots__ = ()
+
+    def resize(self, new_size: int, shrink_to_fit: bool = False) -> None:
+        """Change the size, keeping the contents; grows capacity as needed, shrinks it only if asked.
+
+        Raises BufferError while a view or slice of the buffer is alive, since moving the
+        memory would leave it dangling.
+        """
+        new_size = int(new_size)
+        if new_size < 0:
+            raise ValueError(f"buffer size must be non-negative, got {new_size}")
+        if self._exports:
+            raise BufferError(f"cannot resize: {self._exports} exported view(s) or slice(s) of the buffer are alive")
+        wanted = round_capacity(new_size)
+        if wanted > self._capacity or (shrink_to_fit and wanted < self._capacity):
+            self._address = self._pool._reallocate(self._address, self._capacity, wanted)  # type: ignore[union-attr]
+            self._capacity = wanted
+        if new_size > self._size:
+            # Memory past the old size is whatever the allocator left there: zero it.
+            _raw.memset(self._address + self._size, 0, new_size - self._size)
+        self._size = new_size
+        self._view = None
+
+    @property
+    def capacity(self) -> int:
+        """Bytes reserved (a multiple of 64)."""
+        return self._capacity
+
+    def _slice(self, offset: int, length: int) -> Buffer:
+        # A slice pins the memory through the buffer protocol, so resize() refuses while it lives.
+        view = memoryview(self)[offset : offset + length]
+        return Buffer._make(view, self._address + offset, length, True, self, None)
+
+
+def _byte_view(obj: object) -> memoryview:
+    if isinstance(obj, Buffer):
+        return obj._memview()
+    return _flat_view(obj)
+
+
+def _flat_view(obj: object) -> memoryview:
+    """A flat unsigned-byte view of any contiguous buffer exporter (C or Fortran order)."""
+    if isinstance(obj, str):
+        raise TypeError("a bytes-like object is required, not 'str'")
+    try:
+        view = memoryview(obj)  # type: ignore[arg-type]
+    except TypeError:
+        raise TypeError(f"a bytes-like object is required, not {type(obj).__name__!r}") from None
+    if view.ndim == 1 and view.format == "B" and view.c_contiguous:
+        return view
+    if view.c_contiguous:
+        try:
+            return view.cast("B")
+        except TypeError:  # a format that cast() refuses (structs, byte-order prefixes)
+            pass
+    elif not view.f_contiguous:
+        raise ValueError(f"{type(obj).__name__} is not contiguous")
+    import numpy as np
+
+    # Same bytes, reinterpreted: numpy reads any layout that is contiguous in memory order.
+    array = np.asarray(view)
+    flat = array.reshape(-1, order="A").view(np.uint8)
+    return memoryview(flat)
+
+
+def py_buffer(obj: object) -> Buffer:
+    """A zero-copy Buffer over any object with the buffer protocol; keeps ``obj`` alive."""
+    view = _flat_view(obj)
+    return Buffer._make(view, None, view.nbytes, not view.readonly, None, obj)
+
+
+def foreign_buffer(address: int, size: int, base: object = None) -> Buffer:
+    """A read-only Buffer over raw memory at ``address``; ``base`` is kept alive while it lives."""
+    address, size = int(address), int(size)
+    if size < 0:
+        raise ValueError(f"buffer size must be non-negative, got {size}")
+    if size and not address:
+        raise ValueError("a foreign buffer of non-zero size needs a non-null address")
+    view = _raw.view_of_memory(address, size, False)
+    return Buffer._make(view, address, size, False, None, base)
+
+
+def allocate_buffer(size: int, memory_pool: MemoryPool | None = None, resizable: bool = False) -> Buffer:
+    """A mutable Buffer (or ResizableBuffer) of ``size`` bytes of pool memory.
+
+    The bytes are not initialised, except the padding between ``size`` and the 64-byte
+    rounded capacity, which is zeroed.
+    """
+    if size < 0:
+        raise ValueError(f"buffer size must be non-negative, got {size}")
+    pool = memory_pool if memory_pool is not None else default_memory_pool()
+    capacity = (size + 63) & ~63
+    address = pool._allocate(capacity)
+    if capacity != size:
+        _raw.memset(address + size, 0, capacity - size)
+    # Built inline rather than through Buffer._make: this is the allocation hot path.
+    buffer = _new_object(ResizableBuffer if resizable else Buffer)
+    buffer._view = None
+    buffer._address = address
+    buffer._size = size
+    buffer._mutable = True
+    buffer._parent = None
+    buffer._base = None
+    buffer._exports = 0
+    buffer._pool = pool
+    buffer._capacity = capacity
+    return buffer

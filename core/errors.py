@@ -1,0 +1,55 @@
+"""The exception tree of arrowio.
+
+Every error the library raises is an :class:`ArrowException` that is also the
+fitting builtin, so ``except OSError`` or ``except ValueError`` keep working.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ArrowException",
+    "ArrowInvalid",
+    "ArrowIOError",
+    "ArrowNotImplementedError",
+    "ArrowMemoryError",
+    "ArrowCapacityError",
+    "ArrowTypeError",
+    "ArrowKeyError",
+    "ArrowIndexError",
+]
+
+
+class ArrowException(Exception):
+    """Root of every arrowio error."""
+
+
+class ArrowInvalid(ValueError, ArrowException):
+    """An argument or input is invalid."""
+
+
+class ArrowIOError(OSError, ArrowException):
+    """Reading or writing failed, or the data read is corrupt or truncated."""
+
+
+class ArrowNotImplementedError(NotImplementedError, ArrowException):
+    """The operation or a facility it needs is not available here."""
+
+
+class ArrowMemoryError(MemoryError, ArrowException):
+    """An allocator could not satisfy a request."""
+
+
+class ArrowCapacityError(ArrowException):
+    """A size exceeds what a container can hold."""
+
+
+class ArrowTypeError(TypeError, ArrowException):
+    """An argument has the wrong type."""
+
+
+class ArrowKeyError(KeyError, ArrowException):
+    """A name is not known."""
+
+
+class ArrowIndexError(IndexError, ArrowException):
+    """An index or range lies outside its container."""
