@@ -1,0 +1,52 @@
+"""Errors of the command line and their translation into one line on stderr and an exit code.
+
+Commands raise :class:`CliError` (or let library errors through); only :func:`report` turns
+them into output, so no command calls ``sys.exit`` itself.
+"""
+
+from __future__ import annotations
+
+import errno
+
+from arrowio.errors import ArrowNotImplementedError
+
+from .exit_codes import ExitCode
+
+__all__ = ["CliError", "Unavailable", "describe", "exit_code_for"]
+
+
+class CliError(Exception):
+    """A failure to report as ``arrowio: error: <message>`` with an exit code."""
+
+    exit_code: ExitCode = ExitCode.FAILURE
+
+    def __init__(self, message: str, exit_code: ExitCode | None = None) -> None:
+        super().__init__(message)
+        if exit_code is not None:
+            self.exit_code = exit_code
+
+
+class Unavailable(CliError):
+    """A facility this command needs is absent on this machine (exit 69)."""
+
+    exit_code = ExitCode.UNAVAILABLE
+
+
+def describe(exc: BaseException) -> str:
+    """One line that tells a user what went wrong, without a traceback."""
+    if isinstance(exc, OSError) and exc.strerror and getattr(exc, "filename", None) is not None:
+        return f"{exc.filename}: {exc.strerror}"
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return f"no space left on device ({exc})"
+    if isinstance(exc, KeyError) and exc.args:
+        return str(exc.args[0])
+    text = " ".join(str(exc).split())  # one line, whatever the library put in the message
+    return text or type(exc).__name__
+
+
+def exit_code_for(exc: BaseException) -> ExitCode:
+    if isinstance(exc, CliError):
+        return exc.exit_code
+    if isinstance(exc, ArrowNotImplementedError):
+        return ExitCode.UNAVAILABLE
+    return ExitCode.FAILURE
