@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import operator
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..buffer import Buffer, py_buffer
 from ..errors import ArrowInvalid, ArrowIOError, ArrowTypeError
-from .native_file import NativeFile, byte_view
+from .native_file import NativeFile
+
+if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
 
 __all__ = ["FixedSizeBufferWriter"]
 
@@ -75,13 +77,6 @@ class FixedSizeBufferWriter(NativeFile):
     def _size(self) -> int:
         return self._length
 
-    def write(self, data: Any) -> int:
-        if not self._wr:
-            self._refuse("writable")
-        view = byte_view(data)
-        self._write(view)
-        return len(view)
-
     def _write(self, view: memoryview) -> None:
         pos = self._pos
         count = len(view)
@@ -111,6 +106,8 @@ class FixedSizeBufferWriter(NativeFile):
         bounds = [(start, min(start + per_thread, head + blocks * self._blocksize))
                   for start in range(head, head + blocks * self._blocksize, per_thread)]
         if self._executor is None:
+            from concurrent.futures import ThreadPoolExecutor
+
             self._executor = ThreadPoolExecutor(self._threads - 1, thread_name_prefix="arrowio-memcopy")
         futures = [self._executor.submit(np.copyto, dst[a:b], src[a:b]) for a, b in bounds[1:]]
         if bounds:

@@ -29,7 +29,6 @@ _CHUNK = 256 * 1024
 _COPY_CHUNK = 1024 * 1024
 
 _MODES = ("rb", "wb", "ab", "rb+")
-_EMPTY = memoryview(b"")
 
 
 class UnsupportedOperation(io.UnsupportedOperation, ArrowIOError):
@@ -345,9 +344,9 @@ class NativeFile(io.BufferedIOBase):
             return py_buffer(self.read(nbytes))
         return self._read_buffer(nbytes)
 
-    def peek(self, nbytes: int = _READ_AHEAD) -> bytes:
-        """Up to ``nbytes`` bytes from the current position without consuming them (fewer only at
-        end of file); works on non-seekable streams too."""
+    def peek(self, nbytes: int = 1) -> bytes:
+        """The next ``nbytes`` bytes without consuming them (fewer only at the end of the file);
+        works on non-seekable streams too (magic-number detection uses it)."""
         if not self._rd:
             self._refuse("readable")
         available = len(self._ahead) - self._ahead_pos
