@@ -7,7 +7,8 @@ from typing import Any
 
 from ..buffer import Buffer, ResizableBuffer, allocate_buffer
 from ..memory import MemoryPool
-from .native_file import NativeFile, byte_view
+from ._views import byte_view
+from .native_file import NativeFile
 
 __all__ = ["BufferOutputStream", "MockOutputStream"]
 

@@ -9,7 +9,8 @@ import stat
 from ..buffer import Buffer, allocate_buffer
 from ..errors import ArrowInvalid
 from ..memory import MemoryPool
-from .native_file import NativeFile, fitted
+from ._views import fitted
+from .native_file import NativeFile
 
 __all__ = ["OSFile", "open_descriptor"]
 

@@ -7,7 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 from ..buffer import Buffer, py_buffer
-from .native_file import NativeFile, byte_view
+from ._views import byte_view
+from .native_file import NativeFile
 
 __all__ = ["TransformInputStream", "transcoding_input_stream"]
 
