@@ -5,10 +5,12 @@ from __future__ import annotations
 import io
 import operator
 import os
+from collections.abc import Mapping
 from typing import Any
 
 from ..buffer import Buffer
 from . import _compression_hook as compression_hook
+from ._remote_fs import is_url
 from .buffer_reader import BufferReader
 from .buffered import BufferedInputStream, BufferedOutputStream, check_buffer_size
 from .fixed_size_writer import FixedSizeBufferWriter
@@ -41,22 +43,39 @@ def _python_file(source: Any, direction: str) -> PythonFile:
     return PythonFile(source, mode=direction)
 
 
+def _open_path(source: str | os.PathLike[str], direction: str, storage_options: Mapping[str, Any] | None) -> NativeFile:
+    """An OSFile for a local path; for a URL with a scheme, a RemoteFile through fsspec."""
+    if is_url(source):
+        from .remote import open_url
+
+        return open_url(source, direction + "b", storage_options=storage_options)  # type: ignore[arg-type]
+    return OSFile(source, direction)
+
+
 def _wrap(stream: NativeFile, source: Any, owned: bool, wrap: Any) -> NativeFile:
     """``wrap(stream)``; on failure close what we opened, and never the caller's own stream."""
     try:
         return wrap(stream)
     except BaseException:
         if owned:
-            stream.close()
+            getattr(stream, "abort", stream.close)()  # a remote write must not publish an empty object
         elif stream is not source and isinstance(stream, (BufferedInputStream, BufferedOutputStream)):
             stream.detach()
         raise
 
 
-def input_stream(source: Any, compression: str | None = "detect", buffer_size: int | None = None) -> NativeFile:
+def input_stream(
+    source: Any,
+    compression: str | None = "detect",
+    buffer_size: int | None = None,
+    *,
+    storage_options: Mapping[str, Any] | None = None,
+) -> NativeFile:
     """A readable stream over ``source``.
 
-    ``source``: a path (str or os.PathLike) → OSFile; a Buffer or memoryview → BufferReader;
+    ``source``: a path (str or os.PathLike) → OSFile; a URL with a scheme (``s3://…``,
+    ``hdfs://…``, ...) → :class:`~arrowio.io.remote.RemoteFile` through fsspec, configured by
+    ``storage_options`` (ignored for other sources); a Buffer or memoryview → BufferReader;
     a binary Python file or an object with ``read`` → PythonFile (a file not open for reading
     raises TypeError "readable file expected"); a NativeFile → itself. Other objects (bytearray,
     text files such as StringIO, ...) raise TypeError.
@@ -74,7 +93,7 @@ def input_stream(source: Any, compression: str | None = "detect", buffer_size: i
         stream = source
     elif isinstance(source, (str, os.PathLike)):
         path = os.fsdecode(source)
-        stream, owned = OSFile(source, "r"), True
+        stream, owned = _open_path(source, "r", storage_options), True
     elif isinstance(source, (Buffer, memoryview)):
         stream = BufferReader(source)
     elif isinstance(source, io.IOBase) or hasattr(source, "read") or hasattr(source, "read_buffer"):
@@ -89,10 +108,17 @@ def input_stream(source: Any, compression: str | None = "detect", buffer_size: i
     return stream
 
 
-def output_stream(source: Any, compression: str | None = "detect", buffer_size: int | None = None) -> NativeFile:
+def output_stream(
+    source: Any,
+    compression: str | None = "detect",
+    buffer_size: int | None = None,
+    *,
+    storage_options: Mapping[str, Any] | None = None,
+) -> NativeFile:
     """A writable stream to ``source``.
 
-    ``source``: a path (str or os.PathLike) → OSFile in mode ``'w'``; a Buffer or memoryview →
+    ``source``: a path (str or os.PathLike) → OSFile in mode ``'w'``; a URL → RemoteFile (the
+    object appears only when the stream is closed without an error); a Buffer or memoryview →
     FixedSizeBufferWriter (it must be writable); a binary Python file or an object with ``write``
     → PythonFile (a file not open for writing raises TypeError "writable file expected"); a
     NativeFile → itself. Other objects (bytearray, text files such as StringIO, ...) raise TypeError.
@@ -110,7 +136,7 @@ def output_stream(source: Any, compression: str | None = "detect", buffer_size: 
         stream = source
     elif isinstance(source, (str, os.PathLike)):
         path = os.fsdecode(source)
-        stream, owned = OSFile(source, "w"), True
+        stream, owned = _open_path(source, "w", storage_options), True
     elif isinstance(source, (Buffer, memoryview)):
         stream = FixedSizeBufferWriter(source)
     elif isinstance(source, io.IOBase) or hasattr(source, "write"):

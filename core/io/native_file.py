@@ -12,6 +12,7 @@ import operator
 import os
 import threading
 from collections.abc import Iterable, Iterator
+from contextvars import ContextVar
 from typing import Any
 
 from ..buffer import Buffer, allocate_buffer, py_buffer
@@ -30,6 +31,11 @@ _CHUNK = 256 * 1024
 _COPY_CHUNK = 1024 * 1024
 
 _MODES = ("rb", "wb", "ab", "rb+")
+
+#: True while a ``with`` block that exits by an exception closes its file. Files that publish on
+#: close (remote writes) abandon the write instead; it reaches them through every wrapper (buffered,
+#: compressed) whose close closes the stream below it.
+closing_on_error: ContextVar[bool] = ContextVar("arrowio_closing_on_error", default=False)
 
 
 class UnsupportedOperation(io.UnsupportedOperation, ArrowIOError):
@@ -174,8 +180,15 @@ class NativeFile(io.BufferedIOBase):
         self._check_open()
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: object, *exc_info: object) -> None:
+        if exc_type is None:
+            self.close()
+            return
+        token = closing_on_error.set(True)
+        try:
+            self.close()
+        finally:
+            closing_on_error.reset(token)
 
     def __repr__(self) -> str:
         return (

@@ -1,0 +1,117 @@
+"""Ranged reads of one remote file into caller memory, several in flight at once.
+
+A fetcher's ``submit(view, offset, owner)`` starts reading ``len(view)`` bytes at ``offset`` into
+``view`` and returns a :class:`concurrent.futures.Future` of the count read (short only at the
+end of the file). The read holds ``owner`` (the Buffer whose memory ``view`` shows) until it is
+done: a read abandoned by a seek may still be writing into that memory.
+
+* S3 (s3fs): one ranged GET per call on s3fs's event loop, the response body streamed straight
+  into ``view`` (no intermediate bytes object), pinned to the ETag seen at open so that an object
+  replaced mid-read fails instead of mixing versions.
+* Other asynchronous filesystems (HTTP, GCS, ...): their ``_cat_file`` on their event loop.
+* Synchronous filesystems (local, HDFS, ...): ``cat_file`` on a shared thread pool.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # asyncio and concurrent.futures are imported on first use: `import arrowio` stays fast
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+__all__ = ["Fetcher", "make_fetcher"]
+
+#: Threads shared by every synchronous remote file of the process (each file bounds its own
+#: requests in flight, so this only caps the total).
+_POOL_THREADS = 16
+#: Attempts to resume a response body that broke mid-stream before giving up.
+_BODY_RETRIES = 3
+
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _thread_pool() -> ThreadPoolExecutor:
+    global _pool
+    from concurrent.futures import ThreadPoolExecutor
+
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(_POOL_THREADS, thread_name_prefix="arrowio-remote")
+        return _pool
+
+
+class Fetcher:
+    """Reads ranges of one file; see the module docstring."""
+
+    def __init__(self, fs: Any, path: str) -> None:
+        self.fs, self.path = fs, path
+
+    def submit(self, view: memoryview, offset: int, owner: object = None) -> Future[int]:
+        return _thread_pool().submit(self._read_sync, view, offset, owner)
+
+    def _read_sync(self, view: memoryview, offset: int, owner: object) -> int:
+        data = self.fs.cat_file(self.path, start=offset, end=offset + len(view))
+        view[: len(data)] = data
+        return len(data)
+
+
+class _AsyncFetcher(Fetcher):
+    def submit(self, view: memoryview, offset: int, owner: object = None) -> Future[int]:
+        import asyncio
+
+        return asyncio.run_coroutine_threadsafe(self._read(view, offset, owner), self.fs.loop)
+
+    async def _read(self, view: memoryview, offset: int, owner: object) -> int:
+        data = await self.fs._cat_file(self.path, start=offset, end=offset + len(view))
+        view[: len(data)] = data
+        return len(data)
+
+
+class _S3Fetcher(_AsyncFetcher):
+    def __init__(self, fs: Any, path: str, details: dict[str, Any]) -> None:
+        super().__init__(fs, path)
+        self.bucket, self.key, version = fs.split_path(path)
+        self.request: dict[str, Any] = {}
+        if version or details.get("VersionId"):
+            self.request["VersionId"] = version or details["VersionId"]
+        if details.get("ETag"):
+            self.request["IfMatch"] = details["ETag"]
+
+    async def _read(self, view: memoryview, offset: int, owner: object) -> int:
+        import asyncio
+
+        from aiohttp import ClientError
+        from botocore.exceptions import ReadTimeoutError, ResponseStreamingError
+
+        broken = (ClientError, ConnectionError, ReadTimeoutError, ResponseStreamingError, asyncio.TimeoutError)
+        size, done, failures = len(view), 0, 0
+        while done < size:
+            response = await self.fs._call_s3(
+                "get_object", Bucket=self.bucket, Key=self.key,
+                Range=f"bytes={offset + done}-{offset + size - 1}", **self.request,
+            )
+            body = response["Body"]
+            try:
+                while done < size:
+                    got = await body.readinto(view[done:])
+                    if not got:
+                        return done  # the object ends early
+                    done += got
+            except broken:
+                failures += 1
+                if failures > _BODY_RETRIES:
+                    raise
+            finally:
+                body.close()
+        return done
+
+
+def make_fetcher(fs: Any, path: str, details: dict[str, Any]) -> Fetcher:
+    """The fastest fetcher ``fs`` allows for ``path`` (``details``: its ``fs.info``)."""
+    if type(fs).__module__.split(".")[0] == "s3fs" and hasattr(fs, "_call_s3"):
+        return _S3Fetcher(fs, path, details)
+    if getattr(fs, "async_impl", False) and hasattr(fs, "_cat_file"):
+        return _AsyncFetcher(fs, path)
+    return Fetcher(fs, path)

@@ -1,0 +1,92 @@
+"""Sequential read-ahead: a window of blocks fetched in parallel ahead of the reader.
+
+A single ranged GET is latency-bound (one round trip, then one TCP stream); keeping several
+blocks in flight hides the latency and uses more than one connection. Memory is bounded: at
+most ``depth`` blocks of ``block_size`` bytes are in flight or waiting, plus the one being read.
+
+The window ramps like an operating system's read-ahead: full depth for a reader that starts at
+the beginning and keeps going, none after a jump (a seek outside the window), then doubling
+with each block the reader consumes in order, so random access does not fetch what it skips.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import TYPE_CHECKING
+
+from ..buffer import Buffer, allocate_buffer
+from ..memory import MemoryPool
+from ._fetch import Fetcher
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
+
+__all__ = ["ReadAhead"]
+
+
+class _Block:
+    __slots__ = ("start", "buffer", "future")
+
+    def __init__(self, start: int, buffer: Buffer, future: Future[int]) -> None:
+        self.start, self.buffer, self.future = start, buffer, future
+
+    @property
+    def end(self) -> int:
+        return self.start + self.buffer.size
+
+
+class ReadAhead:
+    """Blocks of one file of ``size`` bytes, fetched by ``fetcher`` into ``pool`` memory."""
+
+    def __init__(self, fetcher: Fetcher, size: int, block_size: int, depth: int, pool: MemoryPool | None) -> None:
+        self._fetcher, self._size, self._block_size, self._depth, self._pool = fetcher, size, block_size, depth, pool
+        self._window: deque[_Block] = deque()
+        self._ramp = depth
+        self._expected = 0  # where the next block would start for a reader going on in order
+
+    def block_at(self, position: int) -> tuple[int, Buffer]:
+        """The block holding ``position`` (< size) as (its start, its bytes); waits for it."""
+        window = self._window
+        while window and window[0].end <= position:
+            self._drop(window.popleft())
+        if window and window[0].start <= position:
+            block = window.popleft()
+            self._ramp = min(self._depth, max(1, 2 * self._ramp))
+        else:
+            if position != self._expected:
+                self._ramp = 0
+            elif self._expected:  # in order, but the window had run dry: read further ahead
+                self._ramp = min(self._depth, max(1, 2 * self._ramp))
+            self.reset()
+            block = self._submit(position)
+        self._expected = block.end
+        ahead = block.end if not window else window[-1].end
+        while len(window) < self._ramp and ahead < self._size:
+            window.append(self._submit(ahead))
+            ahead = window[-1].end
+        got = block.future.result()
+        return block.start, block.buffer if got == block.buffer.size else block.buffer.slice(0, got)
+
+    def holds(self, position: int) -> bool:
+        """Whether a block fetched or in flight holds ``position``."""
+        return any(block.start <= position < block.end for block in self._window)
+
+    def continue_at(self, position: int) -> None:
+        """The reader got to ``position`` without us (a large read straight into its memory):
+        drop the window and treat a read from ``position`` as one in order."""
+        self.reset()
+        self._expected = position
+
+    def _submit(self, start: int) -> _Block:
+        buffer = allocate_buffer(min(self._block_size, self._size - start), self._pool)
+        return _Block(start, buffer, self._fetcher.submit(buffer._memview(), start, buffer))
+
+    @staticmethod
+    def _drop(block: _Block) -> None:
+        # A fetch already running finishes into its buffer, which it holds until then.
+        block.future.cancel()
+
+    def reset(self) -> None:
+        """Forget every block in flight (after a jump, or at close)."""
+        while self._window:
+            self._drop(self._window.popleft())

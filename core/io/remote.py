@@ -1,0 +1,298 @@
+"""RemoteFile: a NativeFile over a file in an object store or distributed filesystem.
+
+Every URL goes through fsspec (``s3://`` through s3fs, ``hdfs://``, ``webhdfs://``, ``gs://``,
+``http(s)://``, ``file://``, ``memory://`` and whatever other implementations are installed);
+arrowio has no client of its own. Credentials and endpoints come from ``storage_options``, then
+the fsspec configuration, then the implementation's defaults (the ``AWS_*`` variables and
+``~/.aws`` for S3). No credential ever appears in an error message.
+
+Reading (``'rb'``) is random access by ranged reads: ``size()`` comes from the listing at open,
+``seek`` is free, ``read_at`` fetches just the range asked for (in parallel parts when large), and
+sequential reads are served from a read-ahead window of ``read_ahead`` blocks of ``block_size``
+bytes fetched in parallel into pool memory. ``read_buffer`` returns a zero-copy slice of a block
+when the range lies in one, and reads larger ranges straight into one pool buffer.
+
+Writing (``'wb'``) uploads in parts of ``block_size`` bytes while the caller writes; the file
+appears only when ``close()`` succeeds. An exception in a ``with`` block, :meth:`RemoteFile.abort`,
+dropping the file unclosed, or the process dying leaves no object (or the old one untouched).
+"""
+
+from __future__ import annotations
+
+import errno
+from collections import deque
+from typing import TYPE_CHECKING, Any, Mapping
+
+from ..buffer import Buffer, allocate_buffer
+from ..errors import ArrowInvalid, ArrowIOError
+from ..memory import MemoryPool
+from ._fetch import make_fetcher
+from ._readahead import ReadAhead
+from ._remote_fs import Location, redact, resolve, translated
+from ._upload import Upload
+from ._views import fitted
+from .native_file import NativeFile, closing_on_error
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
+
+__all__ = ["RemoteFile", "open_url", "DEFAULT_BLOCK_SIZE", "DEFAULT_READ_AHEAD"]
+
+#: Bytes per ranged read and per uploaded part: large enough that per-request overhead is small
+#: next to the transfer, and at least S3's 5 MiB minimum part size.
+DEFAULT_BLOCK_SIZE = 8 * 1024 * 1024
+#: Blocks fetched ahead of a sequential reader, and ranged reads in flight for one large read.
+DEFAULT_READ_AHEAD = 4
+_MODES = {"r": "rb", "rb": "rb", "w": "wb", "wb": "wb"}
+_EMPTY = memoryview(b"")
+
+
+def locate(url: str, filesystem: Any = None, storage_options: Mapping[str, Any] | None = None) -> Location:
+    """``url`` resolved through fsspec, or taken as a path of the given fsspec ``filesystem``."""
+    if filesystem is None:
+        return resolve(url, storage_options)
+    from ._remote_fs import collect_secrets
+
+    path = filesystem._strip_protocol(url)
+    return Location(filesystem, path, filesystem.unstrip_protocol(path),
+                    collect_secrets(url, storage_options, getattr(filesystem, "storage_options", None)))
+
+
+class RemoteFile(NativeFile):
+    """A remote file for reading (``mode='rb'``, seekable) or writing (``'wb'``, a stream).
+
+    ``url``: a URL with a scheme, or a path of ``filesystem`` (an fsspec filesystem) when given.
+    ``storage_options``: options for the fsspec implementation (s3fs: ``key``, ``secret``,
+    ``endpoint_url``, ``anon``, ``client_kwargs``, ...). ``block_size``: bytes per ranged read and
+    per uploaded part (default 8 MiB). ``read_ahead``: blocks fetched ahead of a sequential reader
+    (default 4; 0 fetches only what is read). Memory for blocks comes from ``memory_pool``.
+    """
+
+    _abandon = False
+
+    def __init__(
+        self,
+        url: str,
+        mode: str = "rb",
+        *,
+        storage_options: Mapping[str, Any] | None = None,
+        filesystem: Any = None,
+        block_size: int | None = None,
+        read_ahead: int | None = None,
+        memory_pool: MemoryPool | None = None,
+    ) -> None:
+        if mode not in _MODES:
+            raise ArrowInvalid(f"Invalid mode for a remote file: {mode!r} (expected 'rb' or 'wb')")
+        mode = _MODES[mode]
+        block_size = DEFAULT_BLOCK_SIZE if block_size is None else int(block_size)
+        read_ahead = DEFAULT_READ_AHEAD if read_ahead is None else int(read_ahead)
+        if block_size <= 0 or read_ahead < 0:
+            raise ArrowInvalid(f"block_size must be positive and read_ahead non-negative, got {block_size}, {read_ahead}")
+        self._location = location = locate(url, filesystem, storage_options)
+        self._block_size, self._depth = block_size, read_ahead
+        if mode == "rb":
+            with self._translated():
+                details = location.fs.info(location.path)
+            if details.get("type") == "directory":
+                raise IsADirectoryError(errno.EISDIR, "Is a directory", location.shown)
+            if details.get("size") is None:
+                raise ArrowIOError(f"{location.shown}: the server does not report the file's size")
+            self._details = details
+            self._file_size = int(details["size"])
+            self._fetcher = make_fetcher(location.fs, location.path, details)
+            self._engine = ReadAhead(self._fetcher, self._file_size, block_size, read_ahead, memory_pool)
+            self._pos = 0
+            self._block: Buffer | None = None
+            self._block_start = 0
+            self._block_view = _EMPTY
+        else:
+            self._upload = Upload(location, block_size)
+            self._written = 0
+        super().__init__(mode, seekable=mode == "rb", memory_pool=memory_pool)
+
+    @property
+    def url(self) -> str:
+        """The file's URL, credentials redacted."""
+        return self._location.shown
+
+    @property
+    def path(self) -> str:
+        """The file's URL, credentials redacted (compression detection reads its extension)."""
+        return self._location.shown
+
+    def _translated(self) -> Any:
+        return translated(self._location.shown, self._location.secrets)
+
+    # -- closing ---------------------------------------------------------------------------------
+    def abort(self) -> None:
+        """Close without making a write visible (a reader just closes); harmless when closed."""
+        if not self._closed:
+            self._abandon = True
+            self.close()
+
+    def __del__(self) -> None:
+        # Only a successful close() publishes a write; a file dropped unclosed is abandoned.
+        if not self._closed:
+            self._abandon = True
+        super().__del__()
+
+    def _close(self) -> None:
+        if self._readable_flag:
+            self._engine.reset()
+            self._block, self._block_view = None, _EMPTY
+        elif self._abandon or closing_on_error.get():
+            self._upload.discard()
+        else:
+            self._upload.commit()
+
+    def __repr__(self) -> str:
+        return f"<arrowio.{type(self).__name__} {self.url!r} mode={self._mode!r} closed={self._closed}>"
+
+    def _metadata(self) -> dict[str, str]:
+        if not self._readable_flag:
+            return {}
+        return {str(k): redact(str(v), self._location.secrets) for k, v in self._details.items()
+                if isinstance(v, (str, int, float)) or hasattr(v, "isoformat")}
+
+    # -- position --------------------------------------------------------------------------------
+    def _tell(self) -> int:
+        return self._pos if self._readable_flag else self._written
+
+    def _seek(self, position: int) -> None:
+        self._pos = position
+
+    def _size(self) -> int:
+        return self._file_size
+
+    # -- sequential reads ------------------------------------------------------------------------
+    def _available(self) -> memoryview:
+        """The current block from the position on, fetching it first when needed; empty at the end."""
+        pos = self._pos
+        offset = pos - self._block_start
+        if 0 <= offset < len(self._block_view):
+            return self._block_view[offset:]
+        if pos >= self._file_size:
+            return _EMPTY
+        with self._translated():
+            start, block = self._engine.block_at(pos)
+        self._block, self._block_start, self._block_view = block, start, block._memview()
+        return self._block_view[pos - start:]
+
+    def _readinto(self, view: memoryview) -> int:
+        available = self._available()
+        count = min(len(view), len(available))
+        view[:count] = available[:count]
+        self._pos += count
+        return count
+
+    def _read_chunk(self, nbytes: int) -> bytes:
+        available = self._available()
+        count = min(nbytes, len(available))
+        self._pos += count
+        return bytes(available[:count])
+
+    def _bypasses_read_ahead(self, nbytes: int) -> bool:
+        """Whether a read of ``nbytes`` should go straight to its destination: it is large and no
+        block already fetched (or in flight) holds its start."""
+        pos = self._pos
+        return (nbytes >= 2 * self._block_size and not 0 <= pos - self._block_start < len(self._block_view)
+                and not self._engine.holds(pos))
+
+    def _fill(self, view: memoryview) -> int:
+        total, size = 0, len(view)
+        while total < size:
+            if self._bypasses_read_ahead(size - total):
+                got = self._read_direct(view[total:], self._pos)
+                self._pos += got
+                self._engine.continue_at(self._pos)
+                return total + got
+            got = self._readinto(view[total:])
+            if not got:
+                break
+            total += got
+        return total
+
+    def _read_bytes(self, nbytes: int) -> bytes:
+        if not nbytes:
+            return b""
+        if self._bypasses_read_ahead(nbytes):
+            data = bytearray(max(0, min(nbytes, self._file_size - self._pos)))
+            del data[self._fill(memoryview(data)):]
+            return bytes(data)
+        pieces, blocks = [], []  # the blocks keep the memory of their pieces alive until the join
+        while nbytes and (available := self._available()):
+            count = min(nbytes, len(available))
+            pieces.append(available[:count])
+            blocks.append(self._block)
+            self._pos += count
+            nbytes -= count
+        return pieces[0].tobytes() if len(pieces) == 1 else b"".join(pieces)
+
+    def _read_buffer(self, nbytes: int) -> Buffer:
+        if nbytes and not self._bypasses_read_ahead(nbytes):
+            available = self._available()
+            if nbytes <= len(available) and self._block is not None:
+                start = self._pos - self._block_start
+                self._pos += nbytes
+                return self._block.slice(start, nbytes)
+        buffer = allocate_buffer(max(0, min(nbytes, self._file_size - self._pos)), self._pool)
+        return fitted(buffer, self._fill(buffer._memview()), self._pool)
+
+    # -- positional reads ------------------------------------------------------------------------
+    def _read_direct(self, view: memoryview, offset: int) -> int:
+        """Fill ``view`` from ``offset`` by ranged reads, ``read_ahead`` (at least 1) in flight at once.
+
+        Returns only when no read is left running, so that ``view`` is never written afterwards.
+        """
+        count = min(len(view), self._file_size - offset)
+        block, limit = self._block_size, max(1, self._depth)
+        running: deque[Future[int]] = deque()
+        total = 0
+        try:
+            for start in range(0, max(count, 0), block):
+                if len(running) >= limit:
+                    total += running.popleft().result()
+                running.append(self._fetcher.submit(view[start : min(start + block, count)], offset + start))
+            while running:
+                total += running.popleft().result()
+        except BaseException as exc:
+            from concurrent.futures import wait
+
+            for future in running:
+                future.cancel()
+            wait(running)
+            if isinstance(exc, Exception):
+                raise self._location.error(exc) from None
+            raise
+        return total
+
+    def _readinto_at(self, view: memoryview, offset: int) -> int:
+        return self._read_direct(view, offset)
+
+    def _read_buffer_at(self, nbytes: int, offset: int) -> Buffer:
+        buffer = allocate_buffer(max(0, min(nbytes, self._file_size - offset)), self._pool)
+        return fitted(buffer, self._read_direct(buffer._memview(), offset), self._pool)
+
+    # -- writing ---------------------------------------------------------------------------------
+    def _write(self, view: memoryview) -> None:
+        self._upload.write(view)
+        self._written += len(view)
+
+
+def open_url(
+    url: str,
+    mode: str = "rb",
+    *,
+    storage_options: Mapping[str, Any] | None = None,
+    block_size: int | None = None,
+    read_ahead: int | None = None,
+    memory_pool: MemoryPool | None = None,
+) -> RemoteFile:
+    """A :class:`RemoteFile` (an :class:`~arrowio.io.hdfs.HdfsFile` for ``hdfs://``/``webhdfs://``)
+    for ``url``, opened for reading (``'rb'``) or writing (``'wb'``)."""
+    from .hdfs import HDFS_SCHEMES, HdfsFile
+    from ._remote_fs import scheme_of
+
+    cls = HdfsFile if scheme_of(url) in HDFS_SCHEMES else RemoteFile
+    return cls(url, mode, storage_options=storage_options, block_size=block_size, read_ahead=read_ahead,
+               memory_pool=memory_pool)

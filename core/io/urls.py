@@ -1,0 +1,87 @@
+"""URL helpers for callers such as the command line: recognise URLs, parse ``KEY=VALUE`` storage
+options, expand globs. Importing this module does not import fsspec."""
+
+from __future__ import annotations
+
+import errno
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from ..errors import ArrowInvalid
+from ._remote_fs import INSTALL_HINT, is_url, redact, resolve, translated
+
+__all__ = ["INSTALL_HINT", "expand_url_globs", "is_url", "parse_storage_options"]
+
+_GLOB_CHARS = frozenset("*?[")
+_WORDS = {"true": True, "false": False, "none": None, "null": None}
+
+
+def _value(text: str) -> Any:
+    """``true``/``false``/``none`` → bool/None, integers (no leading zero) → int, JSON objects, lists and quoted
+    strings → their value, anything else → the text itself."""
+    word = text.lower()
+    if word in _WORDS:
+        return _WORDS[word]
+    digits = text.removeprefix("-")
+    if digits.isdigit() and (digits == "0" or not digits.startswith("0")):
+        return int(text)
+    if text[:1] in '{["':
+        import json
+
+        try:
+            return json.loads(text)
+        except ValueError:
+            raise ArrowInvalid(f"storage option value is not valid JSON: {text[:40]!r}") from None
+    return text
+
+
+def parse_storage_options(items: Iterable[str]) -> dict[str, Any]:
+    """Storage options from ``KEY=VALUE`` strings (the CLI's ``--storage-option``).
+
+    A dotted key nests: ``client_kwargs.region_name=eu-west-1`` gives
+    ``{"client_kwargs": {"region_name": "eu-west-1"}}``. Values: ``true``/``false``/``none``,
+    integers and JSON (``{...}``, ``[...]``, ``"..."`` to keep digits a string) are converted;
+    everything else stays a string. Error messages never repeat a value (it may be a secret).
+    """
+    options: dict[str, Any] = {}
+    for item in items:
+        key, sep, text = item.partition("=")
+        if not sep or not key.strip():
+            raise ArrowInvalid(f"storage option must look like KEY=VALUE, got one without '=' (key {key[:40]!r})"
+                               if not sep else "storage option must look like KEY=VALUE, got an empty KEY")
+        *parents, name = key.strip().split(".")
+        target = options
+        for parent in parents:
+            child = target.setdefault(parent, {})
+            if not isinstance(child, dict):
+                raise ArrowInvalid(f"storage option {key!r} nests under {parent!r}, which already has a value")
+            target = child
+        target[name] = _value(text)
+    return options
+
+
+def expand_url_globs(urls: Iterable[str], storage_options: Mapping[str, Any] | None = None) -> list[str]:
+    """Each URL with a glob (``*``, ``?``, ``[...]``) replaced by the matching files' URLs in sorted
+    order; other URLs and local paths pass through unchanged (the shell expands local globs).
+
+    A glob that matches nothing raises FileNotFoundError naming it.
+    """
+    expanded: list[str] = []
+    for url in urls:
+        if not is_url(url) or not _GLOB_CHARS & set(url.split("://", 1)[1]):
+            expanded.append(url)
+            continue
+        location = resolve(url, storage_options)
+        with translated(location.shown, location.secrets):
+            matches = location.fs.glob(location.path, detail=True)
+        files = sorted(path for path, info in matches.items() if info.get("type") != "directory")
+        if not files:
+            raise FileNotFoundError(errno.ENOENT, "No object matches the pattern", redact(url, location.secrets))
+        expanded.extend(_with_scheme(url, location.fs, m) for m in files)
+    return expanded
+
+
+def _with_scheme(pattern: str, fs: Any, path: str) -> str:
+    """``path`` (as fsspec's glob returns it, without a scheme) as a URL like ``pattern``."""
+    prefix = pattern.split("://", 1)[0]
+    return f"{prefix}://{path}" if "::" in prefix else fs.unstrip_protocol(path)
