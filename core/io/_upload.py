@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 __all__ = ["Upload"]
 
 #: fsspec filesystems whose files honour autocommit=False with commit()/discard().
-_TRANSACTIONAL = frozenset({"S3FileSystem", "GCSFileSystem", "MemoryFileSystem", "WebHDFS"})
+_TRANSACTIONAL = frozenset({"S3FileSystem", "GCSFileSystem", "WebHDFS"})
 
 
 def _transactional(fs: Any) -> bool:

@@ -16,7 +16,7 @@ _GLOB_CHARS = frozenset("*?[")
 _WORDS = {"true": True, "false": False, "none": None, "null": None}
 
 
-def _value(text: str) -> Any:
+def _value(key: str, text: str) -> Any:
     """``true``/``false``/``none`` → bool/None, integers (no leading zero) → int, JSON objects, lists and quoted
     strings → their value, anything else → the text itself."""
     word = text.lower()
@@ -25,13 +25,13 @@ def _value(text: str) -> Any:
     digits = text.removeprefix("-")
     if digits.isdigit() and (digits == "0" or not digits.startswith("0")):
         return int(text)
-    if text[:1] in '{["':
+    if text and text[0] in '{["':
         import json
 
         try:
             return json.loads(text)
         except ValueError:
-            raise ArrowInvalid(f"storage option value is not valid JSON: {text[:40]!r}") from None
+            raise ArrowInvalid(f"storage option {key!r}: the value is not valid JSON") from None
     return text
 
 
@@ -47,8 +47,9 @@ def parse_storage_options(items: Iterable[str]) -> dict[str, Any]:
     for item in items:
         key, sep, text = item.partition("=")
         if not sep or not key.strip():
-            raise ArrowInvalid(f"storage option must look like KEY=VALUE, got one without '=' (key {key[:40]!r})"
-                               if not sep else "storage option must look like KEY=VALUE, got an empty KEY")
+            # Never repeat the item: a mistyped option may be a secret.
+            raise ArrowInvalid("storage option must look like KEY=VALUE, got one " +
+                               ("without '='" if not sep else "with an empty KEY"))
         *parents, name = key.strip().split(".")
         target = options
         for parent in parents:
@@ -56,7 +57,7 @@ def parse_storage_options(items: Iterable[str]) -> dict[str, Any]:
             if not isinstance(child, dict):
                 raise ArrowInvalid(f"storage option {key!r} nests under {parent!r}, which already has a value")
             target = child
-        target[name] = _value(text)
+        target[name] = _value(key, text)
     return options
 
 

@@ -299,7 +299,8 @@ def test_no_secret_in_any_error_text(s3, monkeypatch):
         lambda: open_url(s3.url("absent.bin"), storage_options=s3.options),
         lambda: open_url(s3.url("x.bin"), storage_options={**s3.options, "secret": bogus}),
         lambda: open_url("s3://no-such-bucket-here/key", storage_options=s3.options),
-        lambda: open_url(s3.url("x.bin"), storage_options={**s3.options, "endpoint_url": "http://127.0.0.1:9"}),
+        lambda: open_url(s3.url("x.bin"), storage_options={**s3.options, "endpoint_url": "http://127.0.0.1:9",
+                                                           "config_kwargs": {"retries": {"max_attempts": 1}}}),
         lambda: pa.io.expand_url_globs([s3.url("nothing-*.bin")], s3.options),
     ]
     for attempt in attempts:
