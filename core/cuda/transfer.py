@@ -167,19 +167,24 @@ class _Pipeline:
         """Wait for every copy; returns the device seconds spent copying (the union of the intervals)."""
         while self._inflight:
             self._finish()
-        busy = 0.0
-        covered_until = float("-inf")
-        for begin, end in sorted(self._intervals):
-            if end > covered_until:
-                busy += end - max(begin, covered_until)
-                covered_until = end
-        return busy / 1e3
+        return _busy_milliseconds(self._intervals) / 1e3
 
     def abandon(self) -> None:
         """After an error: let the copies in flight finish before the staging memory can be freed."""
         for stream in self.streams:
             stream.synchronize()
         self._inflight.clear()
+
+
+def _busy_milliseconds(intervals: list[tuple[float, float]]) -> float:
+    """Length of the union of (begin, end) intervals: copies on several streams may overlap."""
+    busy = 0.0
+    covered_until = float("-inf")
+    for begin, end in sorted(intervals):
+        if end > covered_until:
+            busy += end - max(begin, covered_until)
+            covered_until = end
+    return busy
 
 
 def _fill(source: _Readable, view: memoryview) -> int:
