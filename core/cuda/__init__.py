@@ -19,9 +19,12 @@ from .buffer import CudaBuffer, IpcMemHandle
 from .context import Context
 from .device import DeviceInfo, device_info
 from .host import HostBuffer, PinnedMemoryPool, new_host_buffer, pinned_memory_pool
+from .io import BufferReader, BufferWriter
 from .transfer import DeviceCopy, TransferRun, TransferStats, copy_to_device
 
 __all__ = [
+    "BufferReader",
+    "BufferWriter",
     "Context",
     "CudaBuffer",
     "DeviceCopy",

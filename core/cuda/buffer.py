@@ -132,7 +132,9 @@ class CudaBuffer(Buffer):
         with self._context._device():
             try:
                 rt.memcpy(destination, source, nbytes, kind)
-                if kind == _DEVICE_TO_DEVICE:  # the one kind cudaMemcpy may return from early
+                if kind != _DEVICE_TO_HOST:
+                    # cudaMemcpy may return before device-to-device copies and the DMA of pageable
+                    # host data have landed; consumers on other streams must see finished bytes.
                     rt.streamSynchronize(_LEGACY_DEFAULT_STREAM)
             except rt.CUDARuntimeError as exc:
                 raise _backend.check(exc, f"copying {nbytes} bytes") from None

@@ -250,3 +250,24 @@ def test_backend_reason_for_an_unknown_runtime_error_is_its_text():
         status = 999
 
     assert _backend._describe(Failure("cudaErrorUnknown:  unknown\n error")) == "cudaErrorUnknown: unknown error"
+
+
+# -- the files ---------------------------------------------------------------------------------------
+def test_device_files_are_native_files():
+    from arrowio.io import NativeFile
+
+    assert issubclass(cuda.BufferReader, NativeFile) and issubclass(cuda.BufferWriter, NativeFile)
+
+
+@pytest.mark.parametrize("file_class", [cuda.BufferReader, cuda.BufferWriter])
+@pytest.mark.parametrize("obj", [b"host bytes", arrowio.py_buffer(b"host")], ids=["bytes", "Buffer"])
+def test_device_files_need_a_cuda_buffer(file_class, obj):
+    with pytest.raises(TypeError, match="CudaBuffer"):
+        file_class(obj)
+
+
+def test_buffer_writer_needs_a_mutable_buffer():
+    buf = _unbacked_cuda_buffer()
+    buf._mutable = False
+    with pytest.raises(ValueError, match="mutable"):
+        cuda.BufferWriter(buf)
