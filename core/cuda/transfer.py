@@ -137,6 +137,8 @@ class _Pipeline:
         self._on_done = on_done
         with self._device:
             self._reference.record(self.streams[0])
+            # Elapsed times are read against it from other streams' events: it must have happened.
+            self._reference.synchronize()
 
     def slot(self) -> int:
         """The next staging slot, once free: slots go round in order, so the oldest copy holds it."""
