@@ -39,7 +39,11 @@ class CudaBuffer(Buffer):
     """Device memory on one CUDA device; made by a :class:`Context`, never directly."""
 
     __slots__ = ("_context",)
+    # Set by Buffer._make; declared for type checkers (device buffers always have an address).
     _context: Context
+    _address: int
+    _size: int
+    _mutable: bool
 
     # -- facts ------------------------------------------------------------------------------------
     @property
@@ -60,7 +64,7 @@ class CudaBuffer(Buffer):
     @property
     def address(self) -> int:
         """Device address of the first byte."""
-        return self._address  # type: ignore[return-value]  # always set for device memory
+        return self._address
 
     @property
     def __cuda_array_interface__(self) -> dict[str, Any]:
@@ -94,7 +98,7 @@ class CudaBuffer(Buffer):
 
     # -- views ------------------------------------------------------------------------------------
     def _slice(self, offset: int, length: int) -> CudaBuffer:
-        return _cuda_buffer(self._context, self._address + offset, length, self._mutable, self, None)  # type: ignore[operator]
+        return _cuda_buffer(self._context, self._address + offset, length, self._mutable, self, None)
 
     @staticmethod
     def from_buffer(buf: Buffer) -> CudaBuffer:
@@ -163,7 +167,7 @@ class CudaBuffer(Buffer):
                 raise ArrowInvalid("the host buffer to copy into is read-only")
             if target.size < nbytes:
                 raise ArrowInvalid(f"the host buffer holds {target.size} bytes, {nbytes} are to be copied")
-        self._memcpy(target.address, self._address + position, nbytes, _DEVICE_TO_HOST)  # type: ignore[operator]
+        self._memcpy(target.address, self._address + position, nbytes, _DEVICE_TO_HOST)
         return target
 
     def copy_from_host(self, data: Any, position: int = 0, nbytes: int | None = None) -> int:
@@ -176,7 +180,7 @@ class CudaBuffer(Buffer):
         if nbytes > source.size:
             raise ArrowInvalid(f"{nbytes} bytes requested from host data of {source.size} bytes")
         position, nbytes = self._range(position, nbytes)
-        self._memcpy(self._address + position, source.address, nbytes, _HOST_TO_DEVICE)  # type: ignore[operator]
+        self._memcpy(self._address + position, source.address, nbytes, _HOST_TO_DEVICE)
         return nbytes
 
     def copy_from_device(self, buf: CudaBuffer, position: int = 0, nbytes: int = -1) -> int:
@@ -196,12 +200,12 @@ class CudaBuffer(Buffer):
         source_device = buf._context.device_number
         target_device = self._context.device_number
         if source_device == target_device:
-            self._memcpy(self._address + position, buf._address, nbytes, _DEVICE_TO_DEVICE)  # type: ignore[operator]
+            self._memcpy(self._address + position, buf._address, nbytes, _DEVICE_TO_DEVICE)
             return nbytes
         rt = _backend.runtime()
         with self._context._device():
             try:
-                rt.memcpyPeer(self._address + position, target_device, buf._address, source_device, nbytes)  # type: ignore[operator]
+                rt.memcpyPeer(self._address + position, target_device, buf._address, source_device, nbytes)
                 rt.streamSynchronize(_LEGACY_DEFAULT_STREAM)
             except rt.CUDARuntimeError as exc:
                 raise _backend.check(exc, f"copying {nbytes} bytes from device {source_device}") from None
@@ -241,18 +245,19 @@ class CudaBuffer(Buffer):
             raise ArrowInvalid("cannot export an empty buffer for IPC")
         rt = _backend.runtime()
         with self._context._device():
-            base, _ = _backend.allocation_range(self._address)  # type: ignore[arg-type]
+            base, _ = _backend.allocation_range(self._address)
             try:
                 handle = rt.ipcGetMemHandle(base)
             except rt.CUDARuntimeError as exc:
                 raise _backend.check(exc, "exporting device memory for IPC") from None
-        return IpcMemHandle(bytes(handle), self._address - base, self._size)  # type: ignore[operator]
+        return IpcMemHandle(bytes(handle), self._address - base, self._size)
 
 
 def _cuda_buffer(context: Context, address: int, size: int, mutable: bool, parent: Buffer | None, base: object) -> CudaBuffer:
     buffer = CudaBuffer._make(None, address, size, mutable, parent, base)
-    buffer._context = context  # type: ignore[attr-defined]
-    return buffer  # type: ignore[return-value]
+    assert isinstance(buffer, CudaBuffer)
+    buffer._context = context
+    return buffer
 
 
 class IpcMemHandle:

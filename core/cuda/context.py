@@ -190,7 +190,7 @@ class Context:
             raise ArrowInvalid(f"range [{offset}, {offset + size}) is outside data of {source.size} bytes")
         target = self.new_buffer(size)
         if isinstance(source, CudaBuffer):
-            target.copy_from_device(source.slice(offset, size))
+            target.copy_from_device(source._slice(offset, size))
         else:
             target.copy_from_host(source.slice(offset, size))
         return target
@@ -201,7 +201,7 @@ class Context:
         The object is kept alive while the buffer lives. Its memory must be C-contiguous and on this device.
         """
         if isinstance(obj, CudaBuffer):
-            return obj.slice(0)
+            return obj._slice(0, obj.size)
         interface = getattr(obj, "__cuda_array_interface__", None)
         if interface is None:
             raise ArrowTypeError(

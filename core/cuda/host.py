@@ -77,6 +77,9 @@ class HostBuffer(Buffer):
     """A mutable CPU Buffer of pinned host memory; made by :func:`new_host_buffer`."""
 
     __slots__ = ()
+    # Buffer's pool bookkeeping, set here as allocate_buffer sets it; declared for type checkers.
+    _pool: MemoryPool | None
+    _capacity: int
 
 
 def new_host_buffer(size: int, device_number: int = 0) -> HostBuffer:
@@ -97,7 +100,8 @@ def new_host_buffer(size: int, device_number: int = 0) -> HostBuffer:
     if capacity != size:
         _raw.memset(address + size, 0, capacity - size)
     buffer = HostBuffer._make(None, address, size, True, None, None)
+    assert isinstance(buffer, HostBuffer)
     # Like allocate_buffer's buffers: the Buffer finalizer gives the block back to its pool.
     buffer._pool = pool
     buffer._capacity = capacity
-    return buffer  # type: ignore[return-value]
+    return buffer

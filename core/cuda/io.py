@@ -27,7 +27,7 @@ class BufferReader(NativeFile):
     def __init__(self, obj: CudaBuffer, memory_pool: MemoryPool | None = None) -> None:
         if not isinstance(obj, CudaBuffer):
             raise ArrowTypeError(f"cuda.BufferReader reads a CudaBuffer, got {type(obj).__name__}")
-        self._buffer: CudaBuffer | None = obj
+        self._buffer = obj
         self._pos = 0
         self._length = obj.size
         super().__init__("rb", seekable=True, memory_pool=memory_pool)
@@ -36,10 +36,10 @@ class BufferReader(NativeFile):
     def buffer(self) -> CudaBuffer:
         """The device buffer being read."""
         self._check_open()
-        return self._buffer  # type: ignore[return-value]
+        return self._buffer
 
     def _close(self) -> None:
-        self._buffer = None
+        del self._buffer  # every method checks that the file is open before reaching it
 
     def _tell(self) -> int:
         return self._pos
@@ -56,7 +56,7 @@ class BufferReader(NativeFile):
         count = min(len(view), self._length - offset)
         if count <= 0:
             return 0
-        self._buffer.copy_to_host(offset, count, view)  # type: ignore[union-attr]
+        self._buffer.copy_to_host(offset, count, view)
         return count
 
     def _readinto(self, view: memoryview) -> int:
@@ -79,7 +79,7 @@ class BufferWriter(NativeFile):
             raise ArrowTypeError(f"cuda.BufferWriter writes into a CudaBuffer, got {type(obj).__name__}")
         if not obj.is_mutable:
             raise ArrowInvalid("cuda.BufferWriter needs a mutable CudaBuffer")
-        self._buffer: CudaBuffer | None = obj
+        self._buffer = obj
         self._pos = 0  # the logical position, staged bytes included
         self._length = obj.size
         self._staging: HostBuffer | None = None
@@ -92,7 +92,7 @@ class BufferWriter(NativeFile):
     def buffer(self) -> CudaBuffer:
         """The device buffer being written."""
         self._check_open()
-        return self._buffer  # type: ignore[return-value]
+        return self._buffer
 
     @property
     def buffer_size(self) -> int:
@@ -106,7 +106,7 @@ class BufferWriter(NativeFile):
         if size < 0:
             raise ArrowInvalid(f"buffer size must be non-negative, got {size}")
         self._flush()
-        self._staging = new_host_buffer(size, self._buffer.context.device_number) if size else None  # type: ignore[union-attr]
+        self._staging = new_host_buffer(size, self._buffer.context.device_number) if size else None
 
     @property
     def num_bytes_buffered(self) -> int:
@@ -114,7 +114,8 @@ class BufferWriter(NativeFile):
         return self._staged
 
     def _close(self) -> None:
-        self._buffer = self._staging = None
+        del self._buffer  # every method checks that the file is open before reaching it
+        self._staging = None
 
     def _tell(self) -> int:
         return self._pos
@@ -144,10 +145,11 @@ class BufferWriter(NativeFile):
             self._staged += count
         else:
             self._flush()
-            self._buffer.copy_from_host(view, self._pos)  # type: ignore[union-attr]
+            self._buffer.copy_from_host(view, self._pos)
         self._pos += count
 
     def _flush(self) -> None:
         if self._staged:
-            self._buffer.copy_from_host(self._staging.slice(0, self._staged), self._staged_at)  # type: ignore[union-attr]
+            assert self._staging is not None  # bytes are staged only where there is a staging buffer
+            self._buffer.copy_from_host(self._staging.slice(0, self._staged), self._staged_at)
             self._staged = 0
