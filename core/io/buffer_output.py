@@ -45,7 +45,7 @@ class _PoolSink(io.RawIOBase):
     def _grow(self, needed: int) -> None:
         capacity = max(needed, 2 * self.capacity, _MIN_CAPACITY)
         self.view = None  # type: ignore[assignment]
-        self.buffer.resize(capacity)
+        self.buffer._resize(capacity, False, zero_fill=False)  # every byte gets written before use
         self.view = self.buffer._memview()
         self.capacity = capacity
 
