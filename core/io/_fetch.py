@@ -14,6 +14,7 @@ done: a read abandoned by a seek may still be writing into that memory.
 
 from __future__ import annotations
 
+import os
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +31,15 @@ _BODY_RETRIES = 3
 
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
+
+
+def _forget_pool() -> None:
+    # A forked child has none of the parent's threads: it makes its own pool on first use.
+    global _pool
+    _pool = None
+
+
+os.register_at_fork(after_in_child=_forget_pool)
 
 
 def _thread_pool() -> ThreadPoolExecutor:

@@ -92,6 +92,8 @@ class RemoteFile(NativeFile):
         self._block_size, self._depth = block_size, read_ahead
         if mode == "rb":
             with self._translated():
+                # A listing cached by an earlier glob or ls may predate the latest write.
+                location.fs.invalidate_cache(location.path)
                 details = location.fs.info(location.path)
             if details.get("type") == "directory":
                 raise IsADirectoryError(errno.EISDIR, "Is a directory", location.shown)
@@ -146,7 +148,9 @@ class RemoteFile(NativeFile):
             self._upload.commit()
 
     def __repr__(self) -> str:
-        return f"<arrowio.{type(self).__name__} {self.url!r} mode={self._mode!r} closed={self._closed}>"
+        location = getattr(self, "_location", None)  # None when the constructor failed
+        shown = location.shown if location is not None else None
+        return f"<arrowio.{type(self).__name__} {shown!r} mode={self._mode!r} closed={self._closed}>"
 
     def _metadata(self) -> dict[str, str]:
         if not self._readable_flag:
