@@ -24,8 +24,18 @@ __all__ = ["cli", "main", "COMMANDS"]
 COMMANDS: dict[str, str] = {}
 
 
+class _ReaderGone(Exception):
+    """Our stdout's reader closed the pipe; raised past click, which would exit 1 on EPIPE itself."""
+
+
 class LazyGroup(click.Group):
     """A group whose subcommands are imported on first use."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            raise _ReaderGone() from None
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(set(COMMANDS) | set(super().list_commands(ctx)))
@@ -123,7 +133,7 @@ def main(argv: list[str] | None = None) -> None:
     except (KeyboardInterrupt, click.exceptions.Abort):
         _error("interrupted")
         code = ExitCode.INTERRUPTED
-    except BrokenPipeError:
+    except (_ReaderGone, BrokenPipeError):
         # The reader stopped early (`| head`): that ends us quietly, like cat.
         _silence_stdout()
         code = ExitCode.OK

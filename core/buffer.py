@@ -35,9 +35,9 @@ class Buffer:
         "__weakref__",
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __new__(cls, *args: Any, **kwargs: Any) -> Buffer:
         raise TypeError(
-            f"Do not call {type(self).__name__}'s constructor directly, "
+            f"Do not call {cls.__name__}'s constructor directly, "
             "use `arrowio.py_buffer`, `arrowio.foreign_buffer` or `arrowio.allocate_buffer` instead."
         )
 
@@ -68,7 +68,6 @@ class Buffer:
         # its parent) and the last exported view (which holds it through PEP 688) are gone.
         pool = self._pool
         if pool is not None:
-            self._pool = None
             pool._free(self._address, self._capacity)
 
     # -- properties ------------------------------------------------------------------------------
@@ -289,7 +288,7 @@ def allocate_buffer(size: int, memory_pool: MemoryPool | None = None, resizable:
     """
     if size < 0:
         raise ValueError(f"buffer size must be non-negative, got {size}")
-    pool = memory_pool if memory_pool is not None else default_memory_pool()
+    pool = memory_pool or default_memory_pool()
     capacity = (size + 63) & ~63
     address = pool._allocate(capacity)
     if capacity != size:
