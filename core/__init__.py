@@ -6,6 +6,7 @@ Mirrors ``import pyarrow as pa``: ``import arrowio as pa`` gives the same names 
 from __future__ import annotations
 
 from .buffer import Buffer, ResizableBuffer, allocate_buffer, foreign_buffer, py_buffer
+from .compression import Codec, compress, decompress
 from .errors import (
     ArrowCapacityError,
     ArrowException,
@@ -61,6 +62,10 @@ __all__ = [
     "supported_memory_backends",
     "system_memory_pool",
     "total_allocated_bytes",
+    # compression
+    "Codec",
+    "compress",
+    "decompress",
     # errors
     "ArrowCapacityError",
     "ArrowException",

@@ -23,6 +23,7 @@ class BrotliDecoder(Decoder):
         # The backend's limit stops the growth of its output buffer, so one call can overshoot
         # ``max_length`` by a buffer increment: the excess waits here.
         self._out = Pending()
+        self._drained = True
 
     def decompress(self, data: bytes | memoryview, max_length: int = UNLIMITED) -> bytes:
         cursor = self._in
@@ -40,12 +41,15 @@ class BrotliDecoder(Decoder):
                     raise self._error(cursor.pos, "trailing garbage after the end of the brotli stream")
                 self.needs_input = True
                 return b""
-            if obj.can_accept_more_data():
-                if not cursor:
-                    self.needs_input = True
-                    return b""
+            can_take = obj.can_accept_more_data()
+            if can_take and cursor:
                 piece = cursor.take(FEED)
+            elif can_take and self._drained:
+                self.needs_input = True
+                return b""
             else:
+                # The backend may say it can take input while it still holds output (when its
+                # last call stopped at the limit): ask with no input until it gives nothing.
                 piece = b""
             try:
                 if max_length > 0:
@@ -54,6 +58,7 @@ class BrotliDecoder(Decoder):
                     out = obj.process(piece)
             except brotli.error as exc:
                 raise self._error(cursor.pos, f"corrupt data ({exc})") from None
+            self._drained = not out
             self._out.put(out)
 
     def finish(self) -> None:
