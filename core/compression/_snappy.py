@@ -54,10 +54,12 @@ class SnappyFramedDecoder(Decoder):
                 return b""
             kind = header[0]
             length = int.from_bytes(header[1:], "little")
+            self._chunk_start = pos = cursor.pos
+            if 0x02 <= kind <= 0x7F:
+                raise self._error(pos, f"reserved unskippable chunk type {kind:#04x}")
             if len(cursor) < 4 + length:
                 self.needs_input = True
                 return b""
-            self._chunk_start = pos = cursor.pos
             if not self._started and kind != _STREAM_ID:
                 raise self._error(pos, "not in snappy framing format (no stream identifier)")
             if kind == _STREAM_ID:
@@ -70,10 +72,8 @@ class SnappyFramedDecoder(Decoder):
                     raise self._error(pos, f"chunk length {length} out of range")
                 cursor.skip(4)
                 self._chunk(kind, cursor, length, pos)
-            elif kind == _PADDING or 0x80 <= kind <= 0xFD:
+            else:  # padding, or a reserved skippable chunk (0x80..0xfd)
                 cursor.skip(4 + length)
-            else:
-                raise self._error(pos, f"reserved unskippable chunk type {kind:#04x}")
         self.needs_input = False
         return self._out.get(max_length)
 
