@@ -59,6 +59,7 @@ class DecodingReader:
         self._pieces = _decode(read_raw, decoder, prefix)
         self._piece: memoryview | bytes = b""
         self._pos = 0
+        self.position = 0  # decoded bytes handed out so far
         self._eof = False
         self._error: BaseException | None = None
         self._queue: queue.Queue[Any] | None = None
@@ -100,10 +101,12 @@ class DecodingReader:
         left = len(piece) - pos
         if n < 0 or n >= left:
             self._piece, self._pos = b"", 0
+            self.position += left
             if pos == 0:
                 return piece if isinstance(piece, bytes) else bytes(piece)
             return bytes(memoryview(piece)[pos:])
         self._pos = pos + n
+        self.position += n
         return bytes(memoryview(piece)[pos : pos + n])
 
     def read(self, n: int = -1) -> bytes:
@@ -133,6 +136,7 @@ class DecodingReader:
             view[got : got + n] = memoryview(piece)[pos : pos + n]
             self._pos = pos + n
             got += n
+        self.position += got
         return got
 
     @property
