@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from .buffer import Buffer, ResizableBuffer, allocate_buffer, foreign_buffer, py_buffer
 from .compression import Codec, compress, decompress
+from .io.compressed import CompressedInputStream, CompressedOutputStream
 from .errors import (
     ArrowCapacityError,
     ArrowException,
@@ -62,10 +63,6 @@ __all__ = [
     "supported_memory_backends",
     "system_memory_pool",
     "total_allocated_bytes",
-    # compression
-    "Codec",
-    "compress",
-    "decompress",
     # errors
     "ArrowCapacityError",
     "ArrowException",
@@ -76,4 +73,10 @@ __all__ = [
     "ArrowMemoryError",
     "ArrowNotImplementedError",
     "ArrowTypeError",
+    # compression
+    "Codec",
+    "CompressedInputStream",
+    "CompressedOutputStream",
+    "compress",
+    "decompress",
 ]
