@@ -263,9 +263,7 @@ class EncodingWriter:
         try:
             self._drain(_FINISH)
         finally:
-            if self._thread is not None:
-                self._thread.join()
-                self._thread = None
+            self._stop_thread()
 
     def _drain(self, marker: object) -> None:
         if self._buffer:
@@ -284,10 +282,13 @@ class EncodingWriter:
     def abandon(self) -> None:
         """Stop the thread without finishing the stream (after an error elsewhere)."""
         self._finished = True
-        if self._thread is not None and self._queue is not None:
-            self._queue.put(None)
-            self._thread.join()
-            self._thread = None
+        self._stop_thread()
+
+    def _stop_thread(self) -> None:
+        thread, self._thread = self._thread, None
+        if thread is not None and self._queue is not None:
+            self._queue.put(None)  # ends the thread unless a finish already did
+            thread.join()
 
 
 def _encode(item: Any, encoder: Encoder, write_raw: Callable[[bytes], Any]) -> None:
