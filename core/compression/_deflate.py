@@ -80,14 +80,29 @@ class Inflater:
         return self._obj.unused_data
 
 
-def make_deflater(level: int) -> tuple[Any, int, int]:
-    """A raw-deflate compressobj for zlib ``level`` (1..9), with its sync-flush and finish modes."""
+def make_deflater(level: int, zdict: bytes = b"") -> tuple[Any, int, int]:
+    """A raw-deflate compressobj for zlib ``level`` (1..9) primed with ``zdict`` (the data just
+    before, as a parallel compressor gives each block), with its sync-flush and finish modes."""
     if level <= 3:
         try:
             from isal import isal_zlib
         except ImportError:
             pass
         else:
-            obj = isal_zlib.compressobj(level, isal_zlib.DEFLATED, _WBITS)
+            if zdict:
+                obj = isal_zlib.compressobj(level, isal_zlib.DEFLATED, _WBITS, zdict=zdict)
+            else:
+                obj = isal_zlib.compressobj(level, isal_zlib.DEFLATED, _WBITS)
             return obj, isal_zlib.Z_SYNC_FLUSH, isal_zlib.Z_FINISH
-    return zlib.compressobj(level, zlib.DEFLATED, _WBITS), zlib.Z_SYNC_FLUSH, zlib.Z_FINISH
+    if zdict:
+        obj = zlib.compressobj(level, zlib.DEFLATED, _WBITS, zdict=zdict)
+    else:
+        obj = zlib.compressobj(level, zlib.DEFLATED, _WBITS)
+    return obj, zlib.Z_SYNC_FLUSH, zlib.Z_FINISH
+
+
+def deflate_block(level: int, block: bytes, zdict: bytes, last: bool) -> bytes:
+    """One independent piece of a single deflate stream, as pigz makes them: ``block`` compressed
+    with the 32 KiB before it as dictionary, ending on a byte boundary (sync flush) unless last."""
+    obj, sync, finish = make_deflater(level, zdict)
+    return obj.compress(block) + obj.flush(finish if last else sync)

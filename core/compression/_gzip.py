@@ -9,11 +9,14 @@ another member or the end of input: anything else is trailing garbage and an err
 
 from __future__ import annotations
 
+import os
 import struct
 import zlib
+from collections import deque
+from concurrent.futures import Future
 
 from ._base import UNLIMITED, Decoder, Encoder
-from ._deflate import Inflater, crc32, make_deflater
+from ._deflate import Inflater, crc32, deflate_block, make_deflater
 from ._input import FEED, Cursor
 
 __all__ = ["GzipDecoder", "GzipEncoder", "decoder", "encoder"]
@@ -191,9 +194,70 @@ class GzipEncoder(Encoder):
         return self._take_header() + tail + struct.pack("<II", self._crc, self._size & 0xFFFFFFFF)
 
 
+class ParallelGzipEncoder(GzipEncoder):
+    """The same single-member stream, compressed by ``threads`` workers as pigz does: the input
+    is cut into 128 KiB blocks, each compressed on its own with the 32 KiB before it as
+    dictionary and ended on a byte boundary, so that the pieces join into one deflate stream.
+    zlib and ISA-L release the GIL while they work, so the workers run in parallel."""
+
+    _BLOCK = 128 * 1024  # pigz's default block size
+    _WINDOW = 32 * 1024  # deflate's window: all a block can refer back to
+
+    def __init__(self, level: int, threads: int) -> None:
+        super().__init__(level)
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._level = level
+        self._pool = ThreadPoolExecutor(threads, thread_name_prefix="arrowio-gzip")
+        self._limit = 2 * threads  # blocks in flight: bounds memory, keeps every worker busy
+        self._pending: deque[Future[bytes]] = deque()
+        self._buffer = bytearray()
+        self._window = b""
+
+    def _submit(self, block: bytes, last: bool) -> None:
+        self._pending.append(self._pool.submit(deflate_block, self._level, block, self._window, last))
+        self._window = (self._window + block)[-self._WINDOW :]
+
+    def _collect(self, wait_all: bool) -> bytes:
+        pending = self._pending
+        out = [self._take_header()]
+        while pending and (wait_all or len(pending) > self._limit or pending[0].done()):
+            out.append(pending.popleft().result())
+        return b"".join(out)
+
+    def compress(self, data: bytes | memoryview) -> bytes:
+        self._crc = self._crc32(data, self._crc)
+        self._size += len(data)
+        buffer = self._buffer
+        buffer += data
+        start = 0
+        while len(buffer) - start >= self._BLOCK:
+            self._submit(bytes(buffer[start : start + self._BLOCK]), last=False)
+            start += self._BLOCK
+        del buffer[:start]
+        return self._collect(wait_all=False)
+
+    def flush(self) -> bytes:
+        if self._buffer:
+            self._submit(bytes(self._buffer), last=False)
+            self._buffer.clear()
+        return self._collect(wait_all=True)
+
+    def finish(self) -> bytes:
+        try:
+            self._submit(bytes(self._buffer), last=True)
+            self._buffer.clear()
+            return self._collect(wait_all=True) + struct.pack("<II", self._crc, self._size & 0xFFFFFFFF)
+        finally:
+            self._pool.shutdown()
+
+
 def decoder() -> GzipDecoder:
     return GzipDecoder()
 
 
 def encoder(level: int, threads: int = 0) -> GzipEncoder:
-    return GzipEncoder(level)
+    """Single-threaded unless ``threads`` is > 0 (that many workers) or -1 (one per core)."""
+    if threads < 0:
+        threads = os.cpu_count() or 1
+    return ParallelGzipEncoder(level, threads) if threads > 0 else GzipEncoder(level)

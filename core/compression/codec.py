@@ -107,8 +107,8 @@ class Codec:
         return self._module.decoder()
 
     def encoder(self, threads: int = 0) -> Encoder:
-        """A new incremental encoder at this codec's level; ``threads`` for formats that can use
-        them (zstd: that many workers, -1 one per core)."""
+        """A new incremental encoder at this codec's level; ``threads`` > 0 (or -1, one per
+        core) compresses zstd and gzip with that many workers, other formats ignore it."""
         self._check_streaming()
         return self._module.encoder(self._level, threads)
 

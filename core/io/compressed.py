@@ -110,8 +110,9 @@ class CompressedOutputStream(NativeFile):
     """Compresses what is written into ``stream`` (a NativeFile, path or Python file).
 
     ``compression`` is a format name, or ``'detect'`` to take it from the extension of a path.
-    ``compression_level`` as for :class:`arrowio.Codec`; ``threads`` > 0 lets zstd compress
-    with that many workers (-1: one per core). ``flush()`` makes everything written so far
+    ``compression_level`` as for :class:`arrowio.Codec`; ``threads`` > 0 compresses zstd and
+    gzip with that many workers (-1: one per core; gzip then works as pigz does), 0 in the
+    writing thread alone. ``flush()`` makes everything written so far
     decodable (a sync flush, for formats that have one); ``close()`` ends the compressed
     stream and closes ``stream``.
     """

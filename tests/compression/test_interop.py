@@ -101,6 +101,13 @@ def test_tools_read_what_arrowio_writes(name, level, command):
     assert run_tool(command, streamed) == DATA + b"after a flush"
 
 
+@pytest.mark.parametrize("command", [["gzip", "-dc"], ["pigz", "-dc"], ["igzip", "-dc"]])
+def test_parallel_gzip_encoder_is_read_by_tools(command):
+    encoder = Codec("gzip", 6).encoder(threads=2)
+    compressed = encoder.compress(DATA[:300_001]) + encoder.flush() + encoder.compress(DATA[300_001:]) + encoder.finish()
+    assert run_tool(command, compressed) == DATA
+
+
 def test_zstd_threaded_encoder_is_read_by_zstd():
     encoder = Codec("zstd", 3).encoder(threads=2)
     compressed = encoder.compress(DATA) + encoder.finish()

@@ -104,3 +104,25 @@ def test_highly_compressible_input_stays_bounded(name):
         out = decoder.decompress(b"", 1 << 16)
     decoder.finish()
     assert total == len(data)
+
+
+@pytest.mark.parametrize("threads", [1, 2, -1])
+@pytest.mark.parametrize("level", [1, 6])
+@given(data=payloads, writes=sizes, flush_at=st.integers(0, 5))
+def test_parallel_gzip_is_one_member(threads, level, data, writes, flush_at):
+    import gzip
+    import zlib
+
+    encoder = Codec("gzip", level).encoder(threads=threads)
+    out, pos, count = [], 0, 0
+    while pos < len(data):
+        out.append(encoder.compress(data[pos : pos + writes[count % len(writes)]]))
+        pos += writes[count % len(writes)]
+        count += 1
+        if count == flush_at:
+            out.append(encoder.flush())
+    out.append(encoder.finish())
+    compressed = b"".join(out)
+    assert gzip.decompress(compressed) == data
+    body = zlib.decompressobj(-15)
+    assert body.decompress(compressed[10:]) == data and body.unused_data == compressed[-8:]  # one member
