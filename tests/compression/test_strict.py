@@ -8,9 +8,10 @@ import io
 import lzma
 import re
 import struct
+import subprocess
 
 import pytest
-from compression_helpers import STREAMING, drive, make_data, run_tool
+from compression_helpers import STREAMING, drive, make_data, need_tool, run_tool
 
 from arrowio import ArrowIOError, Codec
 
@@ -172,7 +173,7 @@ def test_gzip_reserved_flag_trap():
 def test_gzip_reserved_flags_rejected(deflate_backend, flag):
     bad = _member(flag)
     assert_rejected("gzip", bad, "reserved header flags")
-    proc = __import__("subprocess").run(["gzip", "-dc"], input=bad, capture_output=True)
+    proc = subprocess.run([need_tool("gzip"), "-dc"], input=bad, capture_output=True)
     assert proc.returncode != 0  # as gzip -d does
 
 
@@ -292,18 +293,11 @@ def test_snappy_stream_decompress_trap():
     import snappy
 
     good = encoded("snappy")
-    for bad in (good[:-10], good + b"\x00garbage"):
+    for bad, naive_length in ((good[:-10], 262144), (good + b"\x00garbage", len(DATA))):
         out = io.BytesIO()
-        try:  # the trap: python-snappy reads bad streams without complaint, or fails obscurely
-            snappy.stream_decompress(io.BytesIO(bad), out)
-            naive_ok = True
-        except Exception:
-            naive_ok = False
-        assert naive_ok or True
+        snappy.stream_decompress(io.BytesIO(bad), out)  # the trap: no error for either...
+        assert len(out.getvalue()) == naive_length  # ...a silently short result, or garbage ignored
         assert_rejected("snappy", bad)
-    truncated = io.BytesIO()
-    snappy.stream_decompress(io.BytesIO(good[:-10]), truncated)
-    assert truncated.getvalue() != DATA  # silently short
 
 
 def test_snappy_chunk_types():
