@@ -21,7 +21,9 @@ from .exit_codes import ExitCode
 __all__ = ["cli", "main", "COMMANDS"]
 
 #: Subcommand name -> "module:attribute" of its click command.
-COMMANDS: dict[str, str] = {}
+COMMANDS: dict[str, str] = {
+    "gpu-copy": "arrowio_cli.gpu_copy:gpu_copy",
+}
 
 
 class _ReaderGone(Exception):
