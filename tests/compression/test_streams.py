@@ -278,8 +278,8 @@ def test_detection_on_a_non_seekable_python_file():
         def readinto(self, b) -> int:
             return self._inner.readinto(memoryview(b)[:7])  # short reads
 
-    with pa.input_stream(Unseekable(framed("xz"))) as stream:
-        assert stream.read() == DATA
+    with pa.input_stream(Unseekable(framed("xz", DATA[:100_000]))) as stream:
+        assert stream.read() == DATA[:100_000]
     with pa.input_stream(Unseekable(b"ab")) as stream:  # shorter than any magic number
         assert stream.read() == b"ab"
 
