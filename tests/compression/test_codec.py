@@ -132,3 +132,15 @@ def test_levels_all_decode(name):
 def test_repr_and_equality():
     assert repr(Codec("zstd", 3)) == "<arrowio.Codec name=zstd compression_level=3>"
     assert Codec("gzip") == Codec("gzip", 9) and Codec("gzip") != Codec("gzip", 1)
+
+
+@pytest.mark.parametrize("threads", [0, 2])
+def test_gzip_on_both_deflate_backends(deflate_backend, threads):
+    data = make_data("mixed", 500_000, seed=3)
+    for level in (1, 3, 6, 9):
+        codec = Codec("gzip", level)
+        encoder = codec.encoder(threads=threads)
+        compressed = encoder.compress(data) + encoder.flush() + encoder.compress(data[:10]) + encoder.finish()
+        assert codec.decompress(compressed, asbytes=True) == data + data[:10]
+        with arrowio.CompressedInputStream(arrowio.BufferReader(compressed), "gzip") as stream:
+            assert stream.read() == data + data[:10]
