@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import ArrowIOError
-from ._input import FEED, Cursor
+from ._input import FEED_FIRST, Cursor, next_feed
 
 __all__ = ["Decoder", "MemberDecoder", "Encoder", "corrupt", "UNLIMITED"]
 
@@ -98,6 +98,7 @@ class MemberDecoder(Decoder):
         self._backend: Any = None
         self._members = 0
         self._member_start = 0
+        self._feed = FEED_FIRST
 
     def decompress(self, data: bytes | memoryview, max_length: int = UNLIMITED) -> bytes:
         cursor = self._in
@@ -113,11 +114,13 @@ class MemberDecoder(Decoder):
                     return b""
                 self._backend = backend
                 self._member_start = cursor.pos
+                self._feed = FEED_FIRST
             if backend.needs_input:
                 if not cursor:
                     self.needs_input = True
                     return b""
-                piece = cursor.take(FEED)
+                piece = cursor.take(self._feed)
+                self._feed = next_feed(self._feed)
             else:
                 piece = b""
             try:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import brotli
 
 from ._base import UNLIMITED, Decoder, Encoder, Pending
-from ._input import FEED, Cursor
+from ._input import FEED_FIRST, Cursor
 
 __all__ = ["decoder", "encoder"]
 
@@ -43,7 +43,7 @@ class BrotliDecoder(Decoder):
                 return b""
             can_take = obj.can_accept_more_data()
             if can_take and cursor:
-                piece = cursor.take(FEED)
+                piece = cursor.take(FEED_FIRST)
             elif can_take and self._drained:
                 self.needs_input = True
                 return b""

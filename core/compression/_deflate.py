@@ -38,9 +38,11 @@ def crc32() -> Callable[[bytes, int], int]:
 
 class Inflater:
     """One raw deflate stream, bz2-style: input is buffered inside, output is bounded by
-    ``max_length``; ``eof`` once the final block ended, with what follows in ``unused_data``."""
+    ``max_length``; ``eof`` once the final block ended, with what follows in ``unused_data``.
+    ``crc`` is the CRC32 of the output so far: ISA-L computes it while inflating (its gzip
+    mode without header and trailer), which is much faster than a second pass over the output."""
 
-    __slots__ = ("_isal", "_obj", "_tail", "needs_input", "error")
+    __slots__ = ("_isal", "_obj", "_tail", "_crc", "needs_input", "error")
 
     def __init__(self) -> None:
         try:
@@ -51,9 +53,10 @@ class Inflater:
             self.error: type[Exception] = zlib.error
         else:
             self._isal = True
-            self._obj = igzip_lib.IgzipDecompressor(flag=igzip_lib.DECOMP_DEFLATE)
+            self._obj = igzip_lib.IgzipDecompressor(flag=igzip_lib.DECOMP_GZIP_NO_HDR)
             self.error = igzip_lib.IsalError
         self._tail: bytes = b""
+        self._crc = 0
         self.needs_input = True
 
     def decompress(self, data: bytes | memoryview, max_length: int) -> bytes:
@@ -67,9 +70,14 @@ class Inflater:
             data = self._tail + bytes(data) if data else self._tail
         out = obj.decompress(data, max_length if max_length > 0 else 0)
         self._tail = obj.unconsumed_tail
+        self._crc = zlib.crc32(out, self._crc)
         # With all input consumed and the limit hit, zlib may still hold output: ask again.
         self.needs_input = not self._tail and (max_length <= 0 or len(out) < max_length)
         return out
+
+    @property
+    def crc(self) -> int:
+        return self._obj.crc if self._isal else self._crc
 
     @property
     def eof(self) -> bool:

@@ -17,7 +17,7 @@ from concurrent.futures import Future
 
 from ._base import UNLIMITED, Decoder, Encoder
 from ._deflate import Inflater, crc32, deflate_block, make_deflater
-from ._input import FEED, Cursor
+from ._input import FEED_FIRST, Cursor, next_feed
 
 __all__ = ["GzipDecoder", "GzipEncoder", "decoder", "encoder"]
 
@@ -39,8 +39,8 @@ class GzipDecoder(Decoder):
         self._in = Cursor()
         self._state = _HEADER
         self._member_start = 0
-        self._crc32 = crc32()
         self._inflater: Inflater | None = None
+        self._feed = FEED_FIRST
         self._crc = 0
         self._size = 0
 
@@ -58,7 +58,8 @@ class GzipDecoder(Decoder):
                     if not cursor:
                         self.needs_input = True
                         return b""
-                    piece = cursor.take(FEED)
+                    piece = cursor.take(self._feed)
+                    self._feed = next_feed(self._feed)
                 else:
                     piece = b""
                 try:
@@ -68,10 +69,9 @@ class GzipDecoder(Decoder):
                         cursor.pos,
                         f"corrupt deflate data in the member starting at offset {self._member_start} ({exc})",
                     ) from None
-                if out:
-                    self._crc = self._crc32(out, self._crc)
-                    self._size += len(out)
+                self._size += len(out)
                 if inflater.eof:
+                    self._crc = inflater.crc
                     cursor.give_back(inflater.unused_data)
                     self._inflater = None
                     self._state = _TRAILER
@@ -85,6 +85,7 @@ class GzipDecoder(Decoder):
                     return b""
                 cursor.skip(length)
                 self._inflater = Inflater()
+                self._feed = FEED_FIRST
                 self._crc = self._size = 0
                 self._state = _BODY
             elif state == _TRAILER:
