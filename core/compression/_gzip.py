@@ -125,10 +125,13 @@ class GzipDecoder(Decoder):
     def _header_length(self) -> int | None:
         """Length of the complete member header at the cursor; None if more bytes are needed."""
         cursor = self._in
-        pos = cursor.pos
-        buf = cursor.peek(_HEADER_PEEK)
-        if len(buf) == _HEADER_PEEK and buf[3] & (_FNAME | _FCOMMENT | _FEXTRA):
-            buf = cursor.peek_all()  # long names or extra fields: look at everything there is
+        length = self._parse_header(cursor.peek(_HEADER_PEEK), cursor.pos)
+        if length is None and len(cursor) > _HEADER_PEEK:  # long names or extra fields
+            length = self._parse_header(cursor.peek_all(), cursor.pos)
+        return length
+
+    def _parse_header(self, buf: bytes, pos: int) -> int | None:
+        """Length of the member header at the start of ``buf``; None if ``buf`` ends inside it."""
         n = len(buf)
         if n >= 1 and (buf[0] != 0x1F or (n >= 2 and buf[1] != 0x8B)):
             raise self._error(pos, "not in gzip format (bad magic number)")

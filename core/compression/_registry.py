@@ -86,7 +86,8 @@ FORMATS: dict[str, Format] = {
     for f in (
         # RFC 1952; .bgz is BGZF (blocked gzip, samtools/bgzip), a multi-member gzip file.
         Format("gzip", (".gz", ".tgz", ".bgz"), (b"\x1f\x8b",), (1, 9, 9), (), "", "_gzip"),
-        Format("bz2", (".bz2",), (b"BZh",), (1, 9, 9), (), "", "_bz2"),
+        # "BZh" and the block size digit: a text that merely starts with "BZh" is not bz2.
+        Format("bz2", (".bz2",), tuple(b"BZh%d" % d for d in range(1, 10)), (1, 9, 9), (), "", "_bz2"),
         Format("xz", (".xz",), (b"\xfd7zXZ\x00",), (0, 9, 6), (), "", "_xz"),
         Format(
             "zstd",

@@ -237,6 +237,13 @@ def test_an_extension_without_its_magic_is_an_error(tmp_path):
         pa.input_stream(empty).read()
 
 
+def test_text_that_starts_like_a_magic_number_is_not_compressed(tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_bytes(b"BZh, said the bee")
+    with pa.input_stream(path) as stream:
+        assert stream.read() == b"BZh, said the bee"
+
+
 def test_explicit_and_none(tmp_path):
     path = tmp_path / "zstd_named.gz"
     path.write_bytes(framed("zstd"))
