@@ -239,6 +239,8 @@ class EncodingWriter:
 
     def write(self, data: Any) -> int:
         """Compress ``data`` (any bytes-like object); returns its length."""
+        if self._finished:
+            raise ValueError("write to a finished compressed stream")
         view = memoryview(data).cast("B")
         size = len(view)
         buffer = self._buffer
