@@ -20,7 +20,7 @@ from ._input import Cursor
 __all__ = ["decoder", "encoder", "compress_block", "decompress_block"]
 
 _IDENTIFIER = b"\xff\x06\x00\x00sNaPpY"
-_COMPRESSED, _UNCOMPRESSED, _PADDING, _STREAM_ID = 0x00, 0x01, 0xFE, 0xFF
+_COMPRESSED, _UNCOMPRESSED, _STREAM_ID = 0x00, 0x01, 0xFF  # 0xfe is padding, skipped like 0x80..0xfd
 _MAX_DATA = 65536  # uncompressed bytes per chunk, by the spec
 _MAX_COMPRESSED_CHUNK = 4 + 32 + _MAX_DATA + _MAX_DATA // 6  # CRC + snappy's MaxCompressedLength(64 KiB)
 
