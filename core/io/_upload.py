@@ -17,6 +17,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from ._fetch import _thread_pool
+from ..errors import ArrowIOError
 from ._remote_fs import Location, translated
 
 if TYPE_CHECKING:
@@ -40,6 +41,7 @@ class Upload:
         self._part = bytearray()
         self._sending: Future[Any] | None = None
         self._temporary: str | None = None
+        self._failed = False  # a part failed to go up: the file can only be discarded now
         fs, path = location.fs, location.path
         with translated(location.shown, location.secrets):
             if _transactional(fs):
@@ -58,19 +60,27 @@ class Upload:
                 self._send(wait=False)
 
     def _send(self, wait: bool) -> None:
+        if self._failed:
+            raise ArrowIOError(f"{self._location.shown}: an earlier part failed to upload; the write is lost")
         self._finish_sending()
         part, self._part = self._part, bytearray()
         if wait:
-            with translated(self._location.shown, self._location.secrets):
-                self._file.write(part)
+            self._guarded(self._file.write, part)
         else:
             self._sending = _thread_pool().submit(self._file.write, part)
 
     def _finish_sending(self) -> None:
         sending, self._sending = self._sending, None
         if sending is not None:
+            self._guarded(sending.result)
+
+    def _guarded(self, call: Any, *args: Any) -> Any:
+        try:
             with translated(self._location.shown, self._location.secrets):
-                sending.result()
+                return call(*args)
+        except BaseException:
+            self._failed = True
+            raise
 
     def commit(self) -> None:
         """Upload what is left and make the file visible; on failure nothing becomes visible."""

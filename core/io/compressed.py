@@ -141,7 +141,7 @@ class CompressedOutputStream(NativeFile):
             self._writer = EncodingWriter(raw.write, self._codec.encoder(threads), threaded=threaded)
         except BaseException:
             if raw is not stream:
-                raw.close()
+                getattr(raw, "abort", raw.close)()  # a remote write must not publish an empty object
             raise
         self._written = 0
         super().__init__("wb", seekable=False, memory_pool=memory_pool)
@@ -165,6 +165,7 @@ class CompressedOutputStream(NativeFile):
         self._raw.flush()
 
     _writer_done = False
+    _finish_failed = False
 
     def close(self) -> None:
         """End the compressed stream, then close the raw stream (also when ending failed)."""
@@ -174,6 +175,7 @@ class CompressedOutputStream(NativeFile):
             self._writer.finish()
         except BaseException:
             self._writer.abandon()
+            self._finish_failed = True
             raise
         finally:
             self._writer_done = True
@@ -183,7 +185,10 @@ class CompressedOutputStream(NativeFile):
         return self._written
 
     def _close(self) -> None:
-        self._raw.close()
+        if self._finish_failed:
+            getattr(self._raw, "abort", self._raw.close)()  # a remote write must not publish a truncated stream
+        else:
+            self._raw.close()
 
     def __repr__(self) -> str:
         return f"<arrowio.CompressedOutputStream codec={self._codec.name} closed={self.closed}>"

@@ -226,6 +226,26 @@ def test_abort_and_dropping_unclosed_publish_nothing(s3):
     assert not s3.exists("aborted.bin") and not s3.exists("dropped.bin")
 
 
+def test_after_a_failed_part_close_publishes_nothing(s3):
+    f = open_url(s3.url("partial.bin"), "wb", storage_options=s3.options, block_size=5 * MiB)
+    upload = f._upload._file.write
+    calls = []
+
+    def flaky(part):  # the network drops the first part, then recovers
+        calls.append(len(part))
+        if len(calls) == 1:
+            raise ConnectionResetError("connection reset by peer")
+        return upload(part)
+
+    f._upload._file.write = flaky
+    f.write(payload(6 * MiB))  # the first part goes up on a background thread, and fails there
+    with pytest.raises(OSError, match="reset"):
+        f.write(payload(6 * MiB))  # the failure surfaces at the next part
+    with pytest.raises(pa.ArrowIOError, match="earlier part failed"):
+        f.close()
+    assert f.closed and not s3.exists("partial.bin")
+
+
 _KILLED_WRITER = textwrap.dedent("""
     import os, signal, sys
     from arrowio.io.remote import open_url
