@@ -21,7 +21,9 @@ from .exit_codes import ExitCode
 __all__ = ["cli", "main", "COMMANDS"]
 
 #: Subcommand name -> "module:attribute" of its click command.
-COMMANDS: dict[str, str] = {}
+COMMANDS: dict[str, str] = {
+    "pool-stats": "arrowio_cli.pool_stats:pool_stats",
+}
 
 
 class _ReaderGone(Exception):
