@@ -17,6 +17,14 @@ from .errors import (
     ArrowNotImplementedError,
     ArrowTypeError,
 )
+from .io import (
+    BufferReader,
+    MemoryMappedFile,
+    NativeFile,
+    OSFile,
+    create_memory_map,
+    memory_map,
+)
 from .memory import (
     LoggingMemoryPool,
     MemoryPool,
@@ -61,6 +69,13 @@ __all__ = [
     "supported_memory_backends",
     "system_memory_pool",
     "total_allocated_bytes",
+    # files and streams
+    "BufferReader",
+    "MemoryMappedFile",
+    "NativeFile",
+    "OSFile",
+    "create_memory_map",
+    "memory_map",
     # errors
     "ArrowCapacityError",
     "ArrowException",

@@ -1,0 +1,160 @@
+"""MemoryMappedFile, memory_map and create_memory_map: files read and written through mmap(2).
+
+Reads are zero-copy: ``read_buffer`` returns Buffers over the mapped memory whose owner (the
+mapping) stays mapped until the last such Buffer is gone, even after the file is closed.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import mmap
+import operator
+import os
+import weakref
+
+from .. import _raw
+from ..buffer import Buffer
+from ..errors import ArrowInvalid, ArrowIOError
+from ..memory import MemoryPool
+from .memory_source import MemorySourceFile
+from .os_file import open_descriptor
+
+__all__ = ["MemoryMappedFile", "memory_map", "create_memory_map"]
+
+_MODES = {"r": "rb", "rb": "rb", "r+": "rb+", "rb+": "rb+", "r+b": "rb+", "w": "wb", "wb": "wb"}
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_mmap = _libc.mmap
+_mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_int64]
+_mmap.restype = ctypes.c_void_p
+_munmap = _libc.munmap
+_munmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
+_munmap.restype = ctypes.c_int
+_MAP_FAILED = ctypes.c_void_p(-1).value
+
+
+class _Mapping:
+    """One shared mapping of a whole file; unmapped when the last reference to it goes.
+
+    Buffers over the mapping hold it as their base, so it outlives the file that made it.
+    """
+
+    __slots__ = ("address", "size", "__weakref__")
+
+    def __init__(self, address: int, size: int) -> None:
+        self.address = address
+        self.size = size
+
+    def __del__(self) -> None:
+        _munmap(self.address, self.size)
+
+
+def _map_file(fd: int, size: int, writable: bool) -> _Mapping:
+    prot = mmap.PROT_READ | (mmap.PROT_WRITE if writable else 0)
+    address = _mmap(None, size, prot, mmap.MAP_SHARED, fd, 0)
+    if address in (None, _MAP_FAILED):
+        code = ctypes.get_errno()
+        raise OSError(code, f"mmap of {size} bytes failed: {os.strerror(code)}")
+    return _Mapping(address, size)
+
+
+class MemoryMappedFile(MemorySourceFile):
+    """A file mapped into memory, in mode ``'r'`` (read-only), ``'r+'`` (read and write in
+    place) or ``'w'`` (write in place); see :func:`memory_map`.
+
+    Writes never grow the file (use :meth:`resize`); a write past the end raises ArrowIOError,
+    and so does seeking past the end. Writes land in the file's page cache at once, so a second
+    map or a plain read of the same file sees them.
+    """
+
+    def __init__(self, path: str | bytes | os.PathLike, mode: str = "r", memory_pool: MemoryPool | None = None) -> None:
+        canonical = _MODES.get(mode) if isinstance(mode, str) else None
+        if canonical is None:
+            raise ArrowInvalid(f"Invalid file mode: {mode!r} (expected one of 'r', 'r+', 'w')")
+        self._path = os.fspath(path)
+        # A writable shared mapping needs a descriptor opened for reading and writing.
+        self._fd, info = open_descriptor(self._path, "rb" if canonical == "rb" else "rb+")
+        try:
+            source, target = self._mapped(info.st_size, writable=canonical != "rb")
+        except BaseException:
+            os.close(self._fd)
+            raise
+        super().__init__(source, canonical, target=target, memory_pool=memory_pool)
+
+    @classmethod
+    def create(cls, path: str | bytes | os.PathLike, size: int) -> MemoryMappedFile:
+        """Create (or truncate) ``path`` with ``size`` zero bytes and map it read-write."""
+        return create_memory_map(path, size)
+
+    @property
+    def path(self) -> str | bytes:
+        """The path of the mapped file."""
+        return self._path
+
+    def _mapped(self, size: int, writable: bool) -> tuple[Buffer, memoryview | None]:
+        """A read-only Buffer over a new mapping of the file's first ``size`` bytes, and a
+        writable view of the same memory when ``writable``."""
+        if size == 0:  # mmap(2) refuses empty mappings; an empty file is an empty buffer
+            empty = Buffer._make(_raw.view_of_memory(0, 0, False), 0, 0, False, None, None)
+            return empty, _raw.view_of_memory(0, 0, True) if writable else None
+        mapping = _map_file(self._fd, size, writable)
+        view = _raw.view_of_memory(mapping.address, size, False)
+        target = _raw.view_of_memory(mapping.address, size, True) if writable else None
+        return Buffer._make(view, mapping.address, size, False, None, mapping), target
+
+    def fileno(self) -> int:
+        self._check_open()
+        return self._fd
+
+    def _close(self) -> None:
+        super()._close()
+        fd, self._fd = self._fd, -1
+        os.close(fd)
+
+    def resize(self, new_size: int) -> None:
+        """Change the file's size to ``new_size`` bytes (new bytes are zero) and map it again.
+
+        Buffers already read stay valid when the file grows; shrinking while any of them is
+        alive raises ArrowIOError, since their memory past the new end would vanish.
+        """
+        if not self._wr:
+            self._refuse("writable")
+        new_size = operator.index(new_size)
+        if new_size < 0:
+            raise ArrowInvalid(f"Invalid size for resize: {new_size}")
+        self._drop_ahead()
+        source, target = self._source, self._target
+        self._source = self._view = self._target = None  # type: ignore[assignment]
+        probe = weakref.ref(source)
+        del source  # now only buffers read from the map keep it alive
+        if new_size < self._length and probe() is not None:
+            self._set_source(probe(), target)  # type: ignore[arg-type]
+            raise ArrowIOError("Cannot shrink a memory map while buffers read from it are alive")
+        del target
+        os.ftruncate(self._fd, new_size)
+        self._set_source(*self._mapped(new_size, writable=True))
+
+    def _truncate(self, size: int) -> None:
+        self.resize(size)
+
+
+def memory_map(path: str | bytes | os.PathLike, mode: str = "r") -> MemoryMappedFile:
+    """Map the existing file ``path`` in mode ``'r'``, ``'r+'`` or ``'w'``.
+
+    A missing file raises FileNotFoundError, a directory IsADirectoryError; an empty file maps
+    as a file of size 0.
+    """
+    return MemoryMappedFile(path, mode)
+
+
+def create_memory_map(path: str | bytes | os.PathLike, size: int) -> MemoryMappedFile:
+    """Create (or truncate) ``path`` with ``size`` zero bytes and map it in mode ``'r+'``."""
+    if size < 0:
+        raise ArrowInvalid(f"Invalid size for a memory map: {size}")
+    fd, _ = open_descriptor(path, "wb")
+    try:
+        os.ftruncate(fd, size)
+    finally:
+        os.close(fd)
+    return MemoryMappedFile(path, "r+")
+

@@ -1,0 +1,164 @@
+"""OSFile: a file on the local file system, read and written through its OS file descriptor."""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+
+from ..buffer import Buffer, allocate_buffer
+from ..errors import ArrowInvalid
+from ..memory import MemoryPool
+from .native_file import NativeFile, fitted
+
+__all__ = ["OSFile", "open_descriptor"]
+
+_MODES = {"r": "rb", "rb": "rb", "w": "wb", "wb": "wb", "a": "ab", "ab": "ab"}
+_FLAGS = {
+    "rb": os.O_RDONLY,
+    "wb": os.O_WRONLY | os.O_CREAT | os.O_TRUNC,
+    "ab": os.O_WRONLY | os.O_CREAT | os.O_APPEND,
+    "rb+": os.O_RDWR,
+}
+#: Reads larger than this are first cut to what the file holds, so that ``read(2**40)`` on a
+#: small file does not try to allocate a terabyte; smaller reads skip the two syscalls.
+_CLAMP_ABOVE = 1 << 20
+
+
+def open_descriptor(path: str | bytes | os.PathLike, mode: str, create_mode: int = 0o666) -> tuple[int, os.stat_result]:
+    """Open ``path`` for an arrowio mode ('rb', 'wb', 'ab', 'rb+'); refuse directories.
+
+    New files get ``create_mode & ~umask``. Returns the descriptor and its stat result.
+    """
+    fd = os.open(path, _FLAGS[mode] | os.O_CLOEXEC, create_mode)
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):  # read-only opens of a directory succeed on Linux
+            raise IsADirectoryError(errno.EISDIR, "Expected file path, but it is a directory", os.fsdecode(path))
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd, info
+
+
+class OSFile(NativeFile):
+    """A local file opened by path with mode ``'r'``/``'rb'``, ``'w'``/``'wb'`` or ``'a'``/``'ab'``.
+
+    Read mode is seekable (for regular files and block devices) and ``read_at`` uses ``pread``,
+    so several threads may read one OSFile at once. Write and append modes are streams.
+    Seeks and reads use 64-bit offsets. A missing file raises FileNotFoundError, a directory
+    IsADirectoryError.
+    """
+
+    def __init__(self, path: str | bytes | os.PathLike, mode: str = "r", memory_pool: MemoryPool | None = None) -> None:
+        canonical = _MODES.get(mode) if isinstance(mode, str) else None
+        if canonical is None:
+            raise ArrowInvalid(f"Invalid file mode: {mode!r} (expected one of {', '.join(_MODES)})")
+        self._path = os.fspath(path)
+        self._fd, info = open_descriptor(self._path, canonical)
+        self._regular = stat.S_ISREG(info.st_mode)
+        seekable = canonical == "rb" and (self._regular or stat.S_ISBLK(info.st_mode))
+        super().__init__(canonical, seekable=seekable, memory_pool=memory_pool)
+
+    @property
+    def path(self) -> str | bytes:
+        """The path the file was opened with."""
+        return self._path
+
+    def fileno(self) -> int:
+        self._check_open()
+        return self._fd
+
+    def isatty(self) -> bool:
+        self._check_open()
+        return os.isatty(self._fd)
+
+    def _close(self) -> None:
+        fd, self._fd = self._fd, -1
+        os.close(fd)
+
+    # -- position --------------------------------------------------------------------------------
+    def _tell(self) -> int:
+        return os.lseek(self._fd, 0, os.SEEK_CUR)
+
+    def _seek(self, position: int) -> None:
+        os.lseek(self._fd, position, os.SEEK_SET)
+
+    def _size(self) -> int:
+        return os.fstat(self._fd).st_size
+
+    def _clamp(self, nbytes: int) -> int:
+        if nbytes > _CLAMP_ABOVE and self._regular:
+            return min(nbytes, max(self._size() - self._tell(), 0))
+        return nbytes
+
+    # -- reads -----------------------------------------------------------------------------------
+    def _readinto(self, view: memoryview) -> int:
+        return os.readv(self._fd, (view,))
+
+    def _read_chunk(self, nbytes: int) -> bytes:
+        return os.read(self._fd, nbytes)
+
+    def _read_bytes(self, nbytes: int) -> bytes:
+        nbytes = self._clamp(nbytes)
+        data = os.read(self._fd, nbytes)
+        if len(data) == nbytes or not data:
+            return data
+        parts = [data]  # a pipe, or a file that ended: read on until full or at the end
+        got = len(data)
+        while got < nbytes and (more := os.read(self._fd, nbytes - got)):
+            parts.append(more)
+            got += len(more)
+        return b"".join(parts)
+
+    def _read_buffer(self, nbytes: int) -> Buffer:
+        nbytes = self._clamp(nbytes)
+        buffer = allocate_buffer(nbytes, self._pool)
+        if not nbytes:
+            return buffer
+        view = buffer._memview()
+        got = os.readv(self._fd, (view,))  # straight into pool memory, no copy
+        if got == nbytes:
+            return buffer
+        if got:
+            got += self._fill(view[got:])
+        return fitted(buffer, got, self._pool)
+
+    # -- positional reads: pread never moves the shared file position -----------------------------
+    def _readinto_at(self, view: memoryview, offset: int) -> int:
+        total, size = 0, len(view)
+        while total < size:
+            got = os.preadv(self._fd, (view[total:] if total else view,), offset + total)
+            if not got:
+                break
+            total += got
+        return total
+
+    def _read_bytes_at(self, nbytes: int, offset: int) -> bytes:
+        if nbytes > _CLAMP_ABOVE:
+            nbytes = min(nbytes, max(self._size() - offset, 0))
+        data = os.pread(self._fd, nbytes, offset)
+        if len(data) == nbytes or not data:
+            return data
+        parts = [data]
+        got = len(data)
+        while got < nbytes and (more := os.pread(self._fd, nbytes - got, offset + got)):
+            parts.append(more)
+            got += len(more)
+        return b"".join(parts)
+
+    def _read_buffer_at(self, nbytes: int, offset: int) -> Buffer:
+        if nbytes > _CLAMP_ABOVE:
+            nbytes = min(nbytes, max(self._size() - offset, 0))
+        return super()._read_buffer_at(nbytes, offset)
+
+    # -- writes ----------------------------------------------------------------------------------
+    def _write(self, view: memoryview) -> None:
+        fd = self._fd
+        done = os.write(fd, view)
+        size = len(view)
+        while done < size:  # writes of more than 2 GiB, or to pipes, may be partial
+            done += os.write(fd, view[done:])
+
+    def _truncate(self, size: int) -> None:
+        os.ftruncate(self._fd, size)
