@@ -12,9 +12,8 @@ import errno
 import io
 import os
 import select
+import sys
 from typing import Any, BinaryIO
-
-import click
 
 __all__ = ["Stdout"]
 
@@ -34,10 +33,10 @@ def _fileno(stream: Any) -> int | None:
 
 
 class Stdout:
-    """The binary standard output (``click.get_binary_stream('stdout')`` unless given)."""
+    """The binary standard output (``sys.stdout.buffer``, looked up at creation) unless given."""
 
     def __init__(self, stream: BinaryIO | None = None) -> None:
-        self.stream: BinaryIO = stream if stream is not None else click.get_binary_stream("stdout")
+        self.stream: BinaryIO = stream if stream is not None else sys.stdout.buffer
         self.fd = _fileno(self.stream)
 
     def isatty(self) -> bool:
