@@ -9,6 +9,7 @@ the temporary file and leaves the destination as it was.
 from __future__ import annotations
 
 import errno
+import io
 import os
 import shutil
 import tempfile
@@ -34,6 +35,9 @@ def refuse_existing(path: str, force: bool) -> None:
 def atomic_output(path: str, *, force: bool = False, like: str | None = None) -> Iterator[BinaryIO]:
     """Yield a binary file whose content becomes ``path`` when the block ends without an exception.
 
+    Closing the yielded file (as a stream wrapping it does) is harmless: it stays open until
+    the block ends.
+
     ``force`` allows replacing an existing ``path``; without it an existing file is an error, also
     when it appears while we write. ``like`` names a file whose permission bits and times the
     output receives (``shutil.copystat``); without it the output gets ``0666 & ~umask``.
@@ -45,10 +49,12 @@ def atomic_output(path: str, *, force: bool = False, like: str | None = None) ->
     except OSError as exc:  # name the destination, not the random temporary name
         raise OSError(exc.errno, exc.strerror, path) from None
     try:
-        with open(fd, "wb") as file:
+        file = _TempFile(fd, "wb")
+        try:
             yield file
-            file.flush()
-            os.fsync(file.fileno())
+            os.fsync(fd)
+        finally:
+            file.release()
         if like is not None:
             shutil.copystat(like, temp)
         else:
@@ -61,6 +67,18 @@ def atomic_output(path: str, *, force: bool = False, like: str | None = None) ->
         except FileNotFoundError:
             pass
         raise
+
+
+class _TempFile(io.FileIO):
+    """The temporary output. Streams that wrap it close it when they close; it must stay open
+    until it is fsynced, so ``close`` only flushes and :meth:`release` really closes it."""
+
+    def close(self) -> None:
+        if not self.closed:
+            self.flush()
+
+    def release(self) -> None:
+        super().close()
 
 
 def _publish(temp: str, path: str, force: bool) -> None:

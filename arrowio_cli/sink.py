@@ -1,4 +1,6 @@
-"""Standard output for data: plain writes, and kernel copies from files (sendfile) and pipes (splice).
+"""Standard input and output for data: plain writes, kernel copies from files (sendfile), and
+file objects over them for the library (which closes what it is given, so they never close
+the real stdin/stdout).
 
 A plain file sent to a pipe or a file never passes through Python: ``sendfile`` moves it inside
 the kernel, by position (like ``pread``), so a byte range costs only its own length. Where the
@@ -15,14 +17,16 @@ import select
 import sys
 from typing import Any, BinaryIO
 
-__all__ = ["Stdout"]
+from .errors import CliError
 
-#: Most Linux moves in one sendfile/splice call (0x7ffff000); asking for more is harmless.
+__all__ = ["Stdout", "OutputFailed", "stdin_file"]
+
+#: Most Linux moves in one sendfile call (0x7ffff000); asking for more is harmless.
 _KERNEL_CHUNK = 0x7FFFF000
-#: Pipe-to-anything splice moves at most a pipe's capacity per call; ask for plenty.
-_SPLICE_CHUNK = 1 << 20
 #: errno values meaning "this pair of descriptors cannot be copied by the kernel": fall back.
 _NO_KERNEL_COPY = {errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EXDEV, errno.ESPIPE, errno.EBADF}
+#: errno values of sendfile that are the output's fault (the others may be the input's).
+_OUTPUT_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 
 
 def _fileno(stream: Any) -> int | None:
@@ -30,6 +34,14 @@ def _fileno(stream: Any) -> int | None:
         return int(stream.fileno())
     except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
         return None
+
+
+class OutputFailed(CliError):
+    """Writing to stdout failed (a full disk, a device error): no later input can succeed either."""
+
+
+def _failed(exc: OSError) -> OutputFailed:
+    return OutputFailed(f"cannot write to stdout: {exc.strerror or exc}")
 
 
 class Stdout:
@@ -46,10 +58,20 @@ class Stdout:
             return False
 
     def write(self, data: Any) -> None:
-        self.stream.write(data)
+        try:
+            self.stream.write(data)
+        except BrokenPipeError:
+            raise  # the reader left: main() ends quietly
+        except OSError as exc:
+            raise _failed(exc) from None
 
     def flush(self) -> None:
-        self.stream.flush()
+        try:
+            self.stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise _failed(exc) from None
 
     def send_file(self, fd: int, offset: int, count: int | None = None) -> int:
         """Copy up to ``count`` bytes (None: to the end) of regular file ``fd`` from ``offset``.
@@ -60,7 +82,7 @@ class Stdout:
         """
         if self.fd is None:
             return 0
-        self.stream.flush()  # what was written through the stream goes first
+        self.flush()  # what was written through the stream goes first
         done = 0
         while count is None or done < count:
             want = _KERNEL_CHUNK if count is None else min(_KERNEL_CHUNK, count - done)
@@ -69,37 +91,61 @@ class Stdout:
             except BlockingIOError:  # a non-blocking stdout: wait until it takes more
                 select.select([], [self.fd], [])
                 continue
+            except BrokenPipeError:
+                raise
             except OSError as exc:
                 if exc.errno in _NO_KERNEL_COPY:
                     return done
-                raise
+                if exc.errno in _OUTPUT_FULL:
+                    raise _failed(exc) from None
+                raise  # a read error of the input file
+
             if sent == 0:
                 break
             done += sent
         return done
 
-    def splice_from(self, fd: int, count: int | None = None) -> int:
-        """Move up to ``count`` bytes (None: until end of input) from pipe ``fd`` to stdout.
+    def file(self) -> BinaryIO:
+        """A binary file writing here, for the library's streams; closing it only flushes."""
+        return _Forward(self)  # type: ignore[return-value]
 
-        Returns the bytes moved; fewer than asked at the end of the input or where the kernel
-        cannot splice this pair (then the caller copies the rest itself).
-        """
-        if self.fd is None or not hasattr(os, "splice"):
-            return 0
-        self.stream.flush()
-        done = 0
-        while count is None or done < count:
-            want = _SPLICE_CHUNK if count is None else min(_SPLICE_CHUNK, count - done)
-            try:
-                moved = os.splice(fd, self.fd, want)
-            except BlockingIOError:
-                select.select([fd], [self.fd], [])
-                continue
-            except OSError as exc:
-                if exc.errno in _NO_KERNEL_COPY:
-                    return done
-                raise
-            if moved == 0:
-                break
-            done += moved
-        return done
+
+class _Forward(io.RawIOBase):
+    def __init__(self, out: Stdout) -> None:
+        self._out = out
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        self._out.write(data)
+        return len(memoryview(data))
+
+    def flush(self) -> None:
+        self._out.flush()
+
+    def close(self) -> None:
+        if not self.closed:
+            self.flush()
+        super().close()
+
+
+def stdin_file() -> BinaryIO:
+    """stdin as a binary file for the library: closing it leaves stdin open (a second ``-`` then reads EOF)."""
+    fd = _fileno(sys.stdin)
+    if fd is not None:
+        return open(fd, "rb", buffering=0, closefd=False)
+    return _KeepOpen(sys.stdin.buffer)  # type: ignore[return-value]  # a captured stdin (tests)
+
+
+class _KeepOpen(io.RawIOBase):
+    """Reads pass through to ``raw``; closing this object leaves ``raw`` open."""
+
+    def __init__(self, raw: Any) -> None:
+        self._raw = raw
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        return int(self._raw.readinto(b))

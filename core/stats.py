@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass
 
 from .memory import MemoryPool, default_memory_pool, proxy_memory_pool, set_memory_pool
 
-__all__ = ["ProcessMemory", "Measurement", "Measuring", "measure", "process_memory", "reset_peak_rss"]
+__all__ = ["ProcessMemory", "Measurement", "Measuring", "StreamStats", "measure", "process_memory", "reset_peak_rss"]
 
 
 @dataclass(frozen=True)
@@ -87,6 +87,32 @@ class Measurement:
 
     def to_dict(self) -> dict[str, int | float | str]:
         return asdict(self)
+
+
+@dataclass
+class StreamStats:
+    """One stream's traffic: ``bytes_in`` read from the source (None where unknown), ``bytes_out``
+    decoded or written, ``format`` the compression (``"plain"`` when none), ``error`` a failure."""
+
+    source: str
+    format: str = "plain"
+    bytes_in: int | None = None
+    bytes_out: int = 0
+    seconds: float = 0.0
+    error: str | None = None
+
+    @property
+    def ratio(self) -> float | None:
+        """bytes_out / bytes_in: how many times larger the decoded data is."""
+        return self.bytes_out / self.bytes_in if self.bytes_in else None
+
+    @property
+    def bytes_per_second(self) -> float | None:
+        """Decoded (or written) bytes per second."""
+        return self.bytes_out / self.seconds if self.seconds > 0 else None
+
+    def to_dict(self) -> dict[str, object]:
+        return {**asdict(self), "ratio": self.ratio, "bytes_per_second": self.bytes_per_second}
 
 
 class Measuring:

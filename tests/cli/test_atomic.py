@@ -107,3 +107,11 @@ def test_an_unwritable_folder_names_the_destination(tmp_path):
         with atomic_output(str(tmp_path / "missing" / "out")):
             pass
     assert info.value.filename == str(tmp_path / "missing" / "out")
+
+
+def test_closing_the_file_inside_the_block_is_harmless(tmp_path):
+    target = tmp_path / "out"
+    with atomic_output(str(target)) as out:
+        out.write(b"abc")
+        out.close()  # a wrapping stream closes what it wraps
+    assert target.read_bytes() == b"abc" and leftovers(tmp_path) == []

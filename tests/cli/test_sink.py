@@ -1,4 +1,4 @@
-"""Kernel copies to stdout: sendfile from files by position, splice from pipes, and the fallbacks."""
+"""Kernel copies to stdout: sendfile from files by position, and the fallback."""
 
 from __future__ import annotations
 
@@ -37,23 +37,12 @@ def test_send_file_into_a_pipe(tmp_path):
     assert bytes(received) == DATA
 
 
-def test_splice_from_a_pipe(tmp_path):
-    read_end, write_end = os.pipe()
-    writer = threading.Thread(target=lambda: (os.write(write_end, b"spliced"), os.close(write_end)))
-    writer.start()
-    with open(tmp_path / "out", "wb") as dst:
-        assert Stdout(dst).splice_from(read_end) == 7
-    writer.join()
-    os.close(read_end)
-    assert (tmp_path / "out").read_bytes() == b"spliced"
-
-
 def test_no_descriptor_means_no_kernel_copy(tmp_path):
     source = tmp_path / "in"
     source.write_bytes(DATA)
     out = Stdout(io.BytesIO())
     with open(source, "rb") as src:
-        assert out.send_file(src.fileno(), 0) == 0 and out.splice_from(src.fileno()) == 0
+        assert out.send_file(src.fileno(), 0) == 0
 
 
 def test_kernel_refusal_reports_zero_so_the_caller_copies(tmp_path):
@@ -61,7 +50,6 @@ def test_kernel_refusal_reports_zero_so_the_caller_copies(tmp_path):
     source.write_bytes(DATA)
     with open(source, "rb") as src, open(tmp_path / "out", "ab") as dst:  # O_APPEND: sendfile says EINVAL
         assert Stdout(dst).send_file(src.fileno(), 0) == 0
-        assert Stdout(dst).splice_from(src.fileno()) == 0  # neither end is a pipe
 
 
 def _drain(fd: int) -> bytes:
