@@ -203,10 +203,13 @@ class ResizableBuffer(Buffer):
     def resize(self, new_size: int, shrink_to_fit: bool = False) -> None:
         """Change the size, keeping the contents; grows capacity as needed, shrinks it only if asked.
 
-        Raises BufferError while a view or slice of the buffer is alive, since moving the
-        memory would leave it dangling.
+        Bytes added by growing read as zeros. Raises BufferError while a view or slice of the
+        buffer is alive, since moving the memory would leave it dangling.
         """
-        new_size = int(new_size)
+        self._resize(int(new_size), shrink_to_fit, zero_fill=True)
+
+    def _resize(self, new_size: int, shrink_to_fit: bool, zero_fill: bool) -> None:
+        """resize() for writers that overwrite the grown bytes themselves (``zero_fill=False``)."""
         if new_size < 0:
             raise ValueError(f"buffer size must be non-negative, got {new_size}")
         if self._exports:
@@ -215,7 +218,7 @@ class ResizableBuffer(Buffer):
         if wanted > self._capacity or (shrink_to_fit and wanted < self._capacity):
             self._address = self._pool._reallocate(self._address, self._capacity, wanted)  # type: ignore[union-attr]
             self._capacity = wanted
-        if new_size > self._size:
+        if zero_fill and new_size > self._size:
             # Memory past the old size is whatever the allocator left there: zero it.
             _raw.memset(self._address + self._size, 0, new_size - self._size)
         self._size = new_size

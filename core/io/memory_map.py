@@ -72,6 +72,7 @@ class MemoryMappedFile(MemorySourceFile):
         if canonical is None:
             raise ArrowInvalid(f"Invalid file mode: {mode!r} (expected one of 'r', 'r+', 'w')")
         self._path = os.fspath(path)
+        self._mappings: weakref.WeakSet[_Mapping] = weakref.WeakSet()  # every mapping still in use
         # A writable shared mapping needs a descriptor opened for reading and writing.
         self._fd, info = open_descriptor(self._path, "rb" if canonical == "rb" else "rb+")
         try:
@@ -98,6 +99,7 @@ class MemoryMappedFile(MemorySourceFile):
             empty = Buffer._make(_raw.view_of_memory(0, 0, False), 0, 0, False, None, None)
             return empty, _raw.view_of_memory(0, 0, True) if writable else None
         mapping = _map_file(self._fd, size, writable)
+        self._mappings.add(mapping)
         view = _raw.view_of_memory(mapping.address, size, False)
         target = _raw.view_of_memory(mapping.address, size, True) if writable else None
         return Buffer._make(view, mapping.address, size, False, None, mapping), target
@@ -114,8 +116,9 @@ class MemoryMappedFile(MemorySourceFile):
     def resize(self, new_size: int) -> None:
         """Change the file's size to ``new_size`` bytes (new bytes are zero) and map it again.
 
-        Buffers already read stay valid when the file grows; shrinking while any of them is
-        alive raises ArrowIOError, since their memory past the new end would vanish.
+        Buffers already read stay valid when the file grows; shrinking while buffers read from a
+        mapping larger than ``new_size`` are alive raises ArrowIOError, since memory past the
+        new end would vanish under them.
         """
         if not self._wr:
             self._refuse("writable")
@@ -126,9 +129,13 @@ class MemoryMappedFile(MemorySourceFile):
         source, target = self._source, self._target
         self._source = self._view = self._target = None  # type: ignore[assignment]
         probe = weakref.ref(source)
-        del source  # now only buffers read from the map keep it alive
-        if new_size < self._length and probe() is not None:
-            self._set_source(probe(), target)  # type: ignore[arg-type]
+        del source  # now only buffers read from the map keep its mappings alive
+        if any(mapping.size > new_size for mapping in self._mappings):
+            current = probe()
+            if current is not None:
+                self._set_source(current, target)
+            else:  # only buffers from before an earlier resize are in the way
+                self._set_source(*self._mapped(self._length, writable=True))
             raise ArrowIOError("Cannot shrink a memory map while buffers read from it are alive")
         del target
         os.ftruncate(self._fd, new_size)

@@ -17,8 +17,9 @@ from typing import Any
 from ..buffer import Buffer, allocate_buffer, py_buffer
 from ..errors import ArrowInvalid, ArrowIOError
 from ..memory import MemoryPool
+from ._views import byte_view, fitted, writable_view
 
-__all__ = ["NativeFile", "UnsupportedOperation", "byte_view", "writable_view"]
+__all__ = ["NativeFile", "UnsupportedOperation"]
 
 #: Bytes that readline/peek read ahead of the caller at a time: large enough that iterating
 #: lines costs one raw read per many lines, small enough never to drain a large stream.
@@ -29,41 +30,10 @@ _CHUNK = 256 * 1024
 _COPY_CHUNK = 1024 * 1024
 
 _MODES = ("rb", "wb", "ab", "rb+")
-_EMPTY = memoryview(b"")
 
 
 class UnsupportedOperation(io.UnsupportedOperation, ArrowIOError):
     """The file does not support this operation (wrong direction, not seekable, ...)."""
-
-
-def byte_view(data: Any) -> memoryview:
-    """A flat unsigned-byte view of ``data`` (a Buffer or any buffer-protocol object); str raises TypeError."""
-    if isinstance(data, Buffer):
-        return data._memview()
-    if isinstance(data, str):
-        raise TypeError("a bytes-like object is required, not 'str'")
-    try:
-        view = memoryview(data)
-    except TypeError:
-        raise TypeError(f"a bytes-like object is required, not {type(data).__name__!r}") from None
-    if view.ndim == 1 and view.format == "B":
-        return view
-    # Other formats, shapes and Fortran order: py_buffer knows every contiguous layout.
-    return py_buffer(data)._memview()
-
-
-def writable_view(data: Any) -> memoryview:
-    """A flat unsigned-byte writable view of ``data``, for readinto."""
-    if isinstance(data, Buffer):
-        if not data.is_mutable:
-            raise TypeError("readinto() needs a writable buffer")
-        return data._memview()
-    view = memoryview(data)
-    if view.readonly:
-        raise TypeError("readinto() argument must be read-write bytes-like object")
-    if view.ndim == 1 and view.format == "B":
-        return view
-    return view.cast("B")
 
 
 class NativeFile(io.BufferedIOBase):
@@ -345,9 +315,9 @@ class NativeFile(io.BufferedIOBase):
             return py_buffer(self.read(nbytes))
         return self._read_buffer(nbytes)
 
-    def peek(self, nbytes: int = _READ_AHEAD) -> bytes:
-        """Up to ``nbytes`` bytes from the current position without consuming them (fewer only at
-        end of file); works on non-seekable streams too."""
+    def peek(self, nbytes: int = 1) -> bytes:
+        """The next ``nbytes`` bytes without consuming them (fewer only at the end of the file);
+        works on non-seekable streams too (magic-number detection uses it)."""
         if not self._rd:
             self._refuse("readable")
         available = len(self._ahead) - self._ahead_pos
@@ -583,16 +553,3 @@ class NativeFile(io.BufferedIOBase):
             if not chunk.size:
                 break
             out.write(chunk)
-
-
-def fitted(buffer: Buffer, used: int, pool: MemoryPool | None) -> Buffer:
-    """``buffer`` cut to its first ``used`` bytes: a slice when most of it is used, else a tight copy."""
-    size = buffer.size
-    if used == size:
-        return buffer
-    if used * 2 >= size:
-        return buffer.slice(0, used)
-    tight = allocate_buffer(used, pool)
-    if used:
-        tight._memview()[:] = buffer._memview()[:used]
-    return tight

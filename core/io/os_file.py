@@ -9,7 +9,8 @@ import stat
 from ..buffer import Buffer, allocate_buffer
 from ..errors import ArrowInvalid
 from ..memory import MemoryPool
-from .native_file import NativeFile, fitted
+from ._views import fitted
+from .native_file import NativeFile
 
 __all__ = ["OSFile", "open_descriptor"]
 
@@ -57,6 +58,8 @@ class OSFile(NativeFile):
         self._path = os.fspath(path)
         self._fd, info = open_descriptor(self._path, canonical)
         self._regular = stat.S_ISREG(info.st_mode)
+        if canonical == "ab" and self._regular:
+            os.lseek(self._fd, 0, os.SEEK_END)  # so that tell() counts from the end, as writes will
         seekable = canonical == "rb" and (self._regular or stat.S_ISBLK(info.st_mode))
         super().__init__(canonical, seekable=seekable, memory_pool=memory_pool)
 

@@ -215,16 +215,42 @@ CLOSED_CALLS = {
 }
 
 
+def _file_at(path, data=DATA):
+    path.write_bytes(data)
+    return path
+
+
+MEMBERS = {
+    "subclass-reader": lambda tmp: SeekableTrickle(DATA),
+    "subclass-writer": lambda tmp: Sink(),
+    "OSFile-r": lambda tmp: pa.OSFile(_file_at(tmp / "f")),
+    "OSFile-w": lambda tmp: pa.OSFile(tmp / "f", "w"),
+    "OSFile-a": lambda tmp: pa.OSFile(tmp / "f", "a"),
+    "memory_map-r": lambda tmp: pa.memory_map(_file_at(tmp / "f")),
+    "memory_map-r+": lambda tmp: pa.memory_map(_file_at(tmp / "f"), "r+"),
+    "memory_map-w": lambda tmp: pa.memory_map(_file_at(tmp / "f"), "w"),
+    "BufferReader": lambda tmp: pa.BufferReader(DATA),
+    "BufferOutputStream": lambda tmp: pa.BufferOutputStream(),
+    "MockOutputStream": lambda tmp: pa.MockOutputStream(),
+    "FixedSizeBufferWriter": lambda tmp: pa.FixedSizeBufferWriter(pa.allocate_buffer(10)),
+    "PythonFile": lambda tmp: pa.PythonFile(io.BytesIO(DATA)),
+    "BufferedInputStream": lambda tmp: pa.BufferedInputStream(pa.BufferReader(DATA), 8),
+    "BufferedOutputStream": lambda tmp: pa.BufferedOutputStream(pa.BufferOutputStream(), 8),
+    "TransformInputStream": lambda tmp: pa.TransformInputStream(pa.BufferReader(DATA), bytes),
+    "get_stream": lambda tmp: pa.BufferReader(DATA).get_stream(1, 5),
+}
+
+
 @pytest.mark.parametrize("call", CLOSED_CALLS.values(), ids=CLOSED_CALLS.keys())
-@pytest.mark.parametrize("make", [lambda: SeekableTrickle(DATA), Sink], ids=["reader", "writer"])
-def test_every_method_on_a_closed_file_raises_value_error(make, call) -> None:
-    f = make()
+@pytest.mark.parametrize("make", MEMBERS.values(), ids=MEMBERS.keys())
+def test_every_method_on_a_closed_file_raises_value_error(tmp_path, make, call) -> None:
+    f = make(tmp_path)
     f.close()
     assert f.closed
     with pytest.raises(ValueError, match="closed"):
         call(f)
     f.close()  # closing again is fine
-    assert f.mode in ("rb", "wb")
+    assert f.mode in ("rb", "wb", "ab", "rb+")
 
 
 def test_context_manager_closes() -> None:

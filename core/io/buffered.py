@@ -1,0 +1,175 @@
+"""BufferedInputStream and BufferedOutputStream: fewer, larger calls to the stream below."""
+
+from __future__ import annotations
+
+import operator
+
+from ..buffer import Buffer
+from ..errors import ArrowInvalid
+from ..memory import MemoryPool
+from .native_file import NativeFile
+
+__all__ = ["BufferedInputStream", "BufferedOutputStream", "check_buffer_size"]
+
+
+def check_buffer_size(buffer_size: object) -> int:
+    """``buffer_size`` as an int; TypeError for non-integers, ArrowInvalid unless positive."""
+    if isinstance(buffer_size, bool):
+        raise TypeError("buffer_size must be an integer, not bool")
+    try:
+        size = operator.index(buffer_size)  # type: ignore[arg-type]
+    except TypeError:
+        raise TypeError(f"buffer_size must be an integer, not {type(buffer_size).__name__}") from None
+    if size <= 0:
+        raise ArrowInvalid(f"Buffer size must be larger than zero, got {size}")
+    return size
+
+
+class BufferedInputStream(NativeFile):
+    """Read ``raw`` (a readable NativeFile) through a buffer of ``buffer_size`` bytes.
+
+    Not seekable. Reads of at least ``buffer_size`` bytes bypass the buffer. :meth:`detach`
+    returns ``raw`` (unread buffered bytes are dropped) and closes this stream but not ``raw``;
+    :meth:`close` closes both.
+    """
+
+    def __init__(self, raw: NativeFile, buffer_size: int, memory_pool: MemoryPool | None = None) -> None:
+        size = check_buffer_size(buffer_size)
+        if not raw.readable():
+            raise TypeError("BufferedInputStream needs a readable stream")
+        self._raw = raw
+        self._size_limit = size
+        self._buf = bytearray(size)
+        self._mv = memoryview(self._buf)
+        self._start = self._end = 0
+        self._detached = False
+        super().__init__("rb", memory_pool=memory_pool)
+
+    @property
+    def raw(self) -> NativeFile:
+        """The stream below."""
+        return self._raw
+
+    @property
+    def buffer_size(self) -> int:
+        """Size of the buffer, in bytes."""
+        return self._size_limit
+
+    def detach(self) -> NativeFile:
+        """Return the stream below and close this one without closing it."""
+        self._check_open()
+        self._detached = True
+        self.close()
+        return self._raw
+
+    def _close(self) -> None:
+        self._mv.release()
+        if not self._detached:
+            self._raw.close()
+
+    def _tell(self) -> int:
+        return self._raw.tell() - (self._end - self._start)
+
+    def _refill(self) -> int:
+        self._start = 0
+        self._end = self._raw.readinto1(self._mv)
+        return self._end
+
+    def _readinto(self, view: memoryview) -> int:
+        available = self._end - self._start
+        if not available:
+            if len(view) >= self._size_limit:
+                return self._raw.readinto1(view)
+            available = self._refill()
+            if not available:
+                return 0
+        count = min(len(view), available)
+        start = self._start
+        view[:count] = self._mv[start : start + count]
+        self._start = start + count
+        return count
+
+    def _read_chunk(self, nbytes: int) -> bytes:
+        available = self._end - self._start
+        if not available:
+            if nbytes >= self._size_limit:
+                return self._raw.read1(nbytes)
+            available = self._refill()
+        count = min(nbytes, available)
+        start = self._start
+        self._start = start + count
+        return self._mv[start : start + count].tobytes()
+
+    def _read_buffer(self, nbytes: int) -> Buffer:
+        if self._start == self._end and nbytes >= self._size_limit:
+            return self._raw.read_buffer(nbytes)  # zero-copy where the stream below is memory
+        return super()._read_buffer(nbytes)
+
+
+class BufferedOutputStream(NativeFile):
+    """Write to ``raw`` (a writable NativeFile) through a buffer of ``buffer_size`` bytes.
+
+    Not seekable. Writes of at least ``buffer_size`` bytes go straight through once the buffer
+    is empty. :meth:`flush` writes the buffer and flushes ``raw``; :meth:`detach` does the same,
+    then returns ``raw`` and closes this stream but not ``raw``; :meth:`close` closes both.
+    """
+
+    def __init__(self, raw: NativeFile, buffer_size: int, memory_pool: MemoryPool | None = None) -> None:
+        size = check_buffer_size(buffer_size)
+        if not raw.writable():
+            raise TypeError("BufferedOutputStream needs a writable stream")
+        self._raw = raw
+        self._size_limit = size
+        self._buf = bytearray(size)
+        self._mv = memoryview(self._buf)
+        self._used = 0
+        self._detached = False
+        super().__init__("wb", memory_pool=memory_pool)
+
+    @property
+    def raw(self) -> NativeFile:
+        """The stream below."""
+        return self._raw
+
+    @property
+    def buffer_size(self) -> int:
+        """Size of the buffer, in bytes."""
+        return self._size_limit
+
+    def detach(self) -> NativeFile:
+        """Flush, then return the stream below and close this one without closing it."""
+        self._check_open()
+        self._detached = True
+        self.close()
+        return self._raw
+
+    def _tell(self) -> int:
+        return self._raw.tell() + self._used
+
+    def _write(self, view: memoryview) -> None:
+        count = len(view)
+        used = self._used
+        if used + count <= self._size_limit:
+            self._mv[used : used + count] = view
+            self._used = used + count
+            return
+        self._drain()
+        if count >= self._size_limit:
+            self._raw.write(view)
+        else:
+            self._mv[:count] = view
+            self._used = count
+
+    def _drain(self) -> None:
+        if self._used:
+            used, self._used = self._used, 0
+            self._raw.write(self._mv[:used])
+
+    def _flush(self) -> None:
+        self._drain()
+        self._raw.flush()
+
+    def _close(self) -> None:
+        self._mv.release()
+        if not self._detached:
+            self._raw.close()

@@ -1,0 +1,125 @@
+"""input_stream and output_stream: the one place that turns "something" into the right stream."""
+
+from __future__ import annotations
+
+import io
+import operator
+import os
+from typing import Any
+
+from ..buffer import Buffer
+from . import _compression_hook as compression_hook
+from .buffer_reader import BufferReader
+from .buffered import BufferedInputStream, BufferedOutputStream, check_buffer_size
+from .fixed_size_writer import FixedSizeBufferWriter
+from .native_file import NativeFile
+from .os_file import OSFile
+from .python_file import PythonFile, is_text_file
+
+__all__ = ["input_stream", "output_stream"]
+
+
+def _buffer_size(buffer_size: object) -> int:
+    """0 for "unbuffered" (None or 0), else a valid positive size."""
+    if buffer_size is None:
+        return 0
+    if isinstance(buffer_size, bool):
+        raise TypeError("buffer_size must be an integer, not bool")
+    try:
+        size = operator.index(buffer_size)  # type: ignore[arg-type]
+    except TypeError:
+        raise TypeError(f"buffer_size must be an integer, not {type(buffer_size).__name__}") from None
+    return size and check_buffer_size(size)
+
+
+def _python_file(source: Any, direction: str) -> PythonFile:
+    if is_text_file(source):
+        raise TypeError("binary file expected, got text file")
+    check = getattr(source, "readable" if direction == "r" else "writable", None)
+    if check is not None and not check():
+        raise TypeError(f"{'readable' if direction == 'r' else 'writable'} file expected")
+    return PythonFile(source, mode=direction)
+
+
+def _wrap(stream: NativeFile, source: Any, owned: bool, wrap: Any) -> NativeFile:
+    """``wrap(stream)``; on failure close what we opened, and never the caller's own stream."""
+    try:
+        return wrap(stream)
+    except BaseException:
+        if owned:
+            stream.close()
+        elif stream is not source and isinstance(stream, (BufferedInputStream, BufferedOutputStream)):
+            stream.detach()
+        raise
+
+
+def input_stream(source: Any, compression: str | None = "detect", buffer_size: int | None = None) -> NativeFile:
+    """A readable stream over ``source``.
+
+    ``source``: a path (str or os.PathLike) → OSFile; a Buffer or memoryview → BufferReader;
+    a binary Python file or an object with ``read`` → PythonFile (a file not open for reading
+    raises TypeError "readable file expected"); a NativeFile → itself. Other objects (bytearray,
+    text files such as StringIO, ...) raise TypeError.
+
+    ``compression``: ``'detect'`` (from the path's extension), None, or a codec name.
+    ``buffer_size``: > 0 reads through a BufferedInputStream of that size; None or 0 do not.
+    """
+    compression = compression_hook.check_compression(compression)
+    size = _buffer_size(buffer_size)
+    path: str | None = None
+    owned = False
+    if isinstance(source, NativeFile):
+        if not source.readable():
+            raise TypeError("readable file expected")
+        stream = source
+    elif isinstance(source, (str, os.PathLike)):
+        path = os.fsdecode(source)
+        stream, owned = OSFile(source, "r"), True
+    elif isinstance(source, (Buffer, memoryview)):
+        stream = BufferReader(source)
+    elif isinstance(source, io.IOBase) or hasattr(source, "read") or hasattr(source, "read_buffer"):
+        stream = _python_file(source, "r")
+    else:
+        raise TypeError(f"input_stream() cannot read from {type(source).__name__!r}: expected a path, "
+                        "Buffer, memoryview, binary file or NativeFile")
+    if size:
+        stream = _wrap(stream, source, owned, lambda raw: BufferedInputStream(raw, size))
+    if compression is not None:
+        stream = _wrap(stream, source, owned, lambda raw: compression_hook.wrap_input(raw, compression, path))
+    return stream
+
+
+def output_stream(source: Any, compression: str | None = "detect", buffer_size: int | None = None) -> NativeFile:
+    """A writable stream to ``source``.
+
+    ``source``: a path (str or os.PathLike) → OSFile in mode ``'w'``; a Buffer or memoryview →
+    FixedSizeBufferWriter (it must be writable); a binary Python file or an object with ``write``
+    → PythonFile (a file not open for writing raises TypeError "writable file expected"); a
+    NativeFile → itself. Other objects (bytearray, text files such as StringIO, ...) raise TypeError.
+
+    ``compression`` and ``buffer_size`` as for :func:`input_stream`. An output stream dropped
+    without being closed is flushed and closed by its finalizer, so the file is complete.
+    """
+    compression = compression_hook.check_compression(compression)
+    size = _buffer_size(buffer_size)
+    path: str | None = None
+    owned = False
+    if isinstance(source, NativeFile):
+        if not source.writable():
+            raise TypeError("writable file expected")
+        stream = source
+    elif isinstance(source, (str, os.PathLike)):
+        path = os.fsdecode(source)
+        stream, owned = OSFile(source, "w"), True
+    elif isinstance(source, (Buffer, memoryview)):
+        stream = FixedSizeBufferWriter(source)
+    elif isinstance(source, io.IOBase) or hasattr(source, "write"):
+        stream = _python_file(source, "w")
+    else:
+        raise TypeError(f"output_stream() cannot write to {type(source).__name__!r}: expected a path, "
+                        "Buffer, memoryview, binary file or NativeFile")
+    if size:
+        stream = _wrap(stream, source, owned, lambda raw: BufferedOutputStream(raw, size))
+    if compression is not None:
+        stream = _wrap(stream, source, owned, lambda raw: compression_hook.wrap_output(raw, compression, path))
+    return stream
