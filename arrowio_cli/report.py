@@ -117,7 +117,9 @@ def _plain(table: Table) -> str:
         return "  ".join(out).rstrip()
 
     lines = [table.title] if table.title else []
-    lines += [line(table.columns)] + [line(row) for row in table.rows]
+    if any(table.columns):
+        lines.append(line(table.columns))
+    lines += [line(row) for row in table.rows]
     return "\n".join(lines) + "\n"
 
 
@@ -133,7 +135,9 @@ def _print_rich(tables: Sequence[Table], stream: IO[Any]) -> None:
 
     console = _console(stream)
     for table in tables:
-        rich_table = RichTable(title=table.title or None, title_justify="left", title_style="bold")
+        rich_table = RichTable(
+            title=table.title or None, title_justify="left", title_style="bold", show_header=any(table.columns)
+        )
         align = table.align.ljust(len(table.columns), "l")
         for name, a in zip(table.columns, align):
             rich_table.add_column(name, justify="right" if a == "r" else "left")

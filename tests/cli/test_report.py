@@ -36,8 +36,8 @@ def test_plain_tables_when_not_a_terminal(capsys):
     table = report.Table("Title", ["name", "n"], align="lr")
     table.add("a", 1)
     table.add("long name", 12345)
-    report.print_tables([table, report.Table("", ["x"], [["y"]])])
-    assert capsys.readouterr().out == "Title\nname           n\na              1\nlong name  12345\n\nx\ny\n"
+    report.print_tables([table, report.Table("", ["x"], [["y"]]), report.Table("", ["", ""], [["key", "value"]])])
+    assert capsys.readouterr().out == "Title\nname           n\na              1\nlong name  12345\n\nx\ny\n\nkey  value\n"
 
 
 def test_tables_can_go_to_stderr(capsys):
