@@ -23,6 +23,7 @@ __all__ = ["cli", "main", "COMMANDS"]
 #: Subcommand name -> "module:attribute" of its click command.
 COMMANDS: dict[str, str] = {
     "cat": "arrowio_cli.cat:cat",
+    "gpu-copy": "arrowio_cli.gpu_copy:gpu_copy",
     "mmap-read": "arrowio_cli.mmap_read:mmap_read",
     "pool-stats": "arrowio_cli.pool_stats:pool_stats",
 }

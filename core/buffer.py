@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import _raw
+from .errors import ArrowInvalid
 from .memory import MemoryPool, default_memory_pool, round_capacity
 
 __all__ = ["Buffer", "ResizableBuffer", "py_buffer", "foreign_buffer", "allocate_buffer"]
@@ -164,6 +165,10 @@ class Buffer:
     # -- contents --------------------------------------------------------------------------------
     def equals(self, other: object) -> bool:
         """Whether ``other`` (a Buffer or any bytes-like object) holds the same bytes."""
+        if isinstance(other, Buffer) and other.device_type != self.device_type:
+            raise ArrowInvalid(
+                f"cannot compare a buffer on device '{self.device_type}' with one on device '{other.device_type}'"
+            )
         other_view = _byte_view(other)
         if other_view.nbytes != self._size:
             return False
