@@ -91,11 +91,18 @@ def cat(
 
 
 def _compression_argument(value: str) -> str | None:
+    """auto -> 'detect', none -> None, a format name (checked now: a usage error, exit 2)."""
     lowered = value.lower()
     if lowered == "auto":
         return "detect"
     if lowered == "none":
         return None
+    import arrowio
+
+    try:
+        arrowio.Codec.is_available(lowered)
+    except ValueError as exc:
+        raise click.BadParameter(describe(exc), param_hint="-C/--compression") from None
     return lowered
 
 
@@ -139,6 +146,9 @@ class _Cat:
             raise  # about stdout or the whole run: no later input can do better
         except (OSError, ValueError, TypeError, NotImplementedError, MemoryError, ArrowException) as exc:
             record.error = describe(exc)
+            # A decoder keeps the exception it raised; its traceback would tie our frames (and the
+            # buffer views in them) into a reference cycle. Only the message is needed.
+            exc.__traceback__ = None
         finally:
             record.seconds = time.perf_counter() - start
             if self._dump is not None:
@@ -216,7 +226,7 @@ class _Cat:
             want = CHUNK if left is None else min(CHUNK, left)
             if skip:
                 want = min(CHUNK, skip)
-            n = stream.readinto(view[:want])
+            n = stream.readinto1(view[:want])  # what is there: a slow pipe streams through
             if not n:
                 break
             self.decoded += n
@@ -235,7 +245,7 @@ class _Cat:
             if left is not None:
                 left -= n
         record.bytes_out = out
-        record.bytes_in = _bytes_in(stream, record)
+        record.bytes_in = _bytes_in(stream) if record.format != "plain" else out
 
     # -- helpers -----------------------------------------------------------------------------
     def _buffer(self) -> memoryview:
@@ -267,14 +277,17 @@ def _fileno(stream: Any) -> int | None:
 
 def _format_of(stream: Any) -> str:
     """The format the library decodes ``stream`` as ("plain" when it passes bytes through)."""
-    name = getattr(stream, "compression", None)
-    return str(name) if name else "plain"
+    import arrowio
+
+    return stream.codec.name if isinstance(stream, arrowio.CompressedInputStream) else "plain"
 
 
-def _bytes_in(stream: Any, record: Any) -> int | None:
-    """Compressed bytes the stream consumed, where the library tells."""
-    consumed = getattr(stream, "bytes_read", None)
-    return int(consumed) if consumed is not None else None
+def _bytes_in(stream: Any) -> int | None:
+    """Compressed bytes read from below the decoder (its read-ahead included), where it can tell."""
+    try:
+        return int(stream.raw.tell())
+    except (AttributeError, OSError, ValueError):
+        return None
 
 
 def _show_stats(records: list[Any], measurement: Any) -> None:

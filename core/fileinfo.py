@@ -255,7 +255,7 @@ def _scan_gzip(src: _Source) -> tuple[int, int]:
 
 def _scan(file: Any, fmt: str) -> int:
     """Decoded size, by decoding through the library's strict stream for ``fmt``."""
-    from .io import CompressedInputStream
+    from .io.compressed import CompressedInputStream
 
     file.seek(0)
     stream = CompressedInputStream(file, fmt)

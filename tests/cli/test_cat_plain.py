@@ -8,6 +8,7 @@ import subprocess
 import pytest
 
 import arrowio
+from cli_helpers import arrowio_command
 
 DATA = bytes(range(256)) * 512  # 128 KiB
 OTHER = b"second file\n" * 100
@@ -181,6 +182,4 @@ def test_a_reader_that_leaves_early_ends_cat_quietly(tmp_path):
 
 
 def _arrowio() -> list[str]:
-    import sys
-
-    return [sys.executable, "-m", "arrowio_cli"]
+    return arrowio_command()
