@@ -86,6 +86,7 @@ def compress(
         except (OSError, ValueError, TypeError, NotImplementedError, MemoryError, CliError) as exc:
             failures += 1
             message = describe(exc)
+            exc.__traceback__ = None  # see cat.py: a decoder keeps its exception; no cycle through our frames
             label = "<stdin>" if name == "-" else name
             click.echo(f"arrowio: error: {message if message.startswith(label) else f'{label}: {message}'}", err=True)
     job.out.flush()

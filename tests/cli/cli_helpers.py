@@ -43,7 +43,8 @@ def arrowio_command(*args: object) -> list[str]:
     return [sys.executable, "-m", "arrowio_cli", *map(str, args)]
 
 
-#: Format -> (extension, the command that writes it to stdout). snappy (framing) has no common CLI.
+#: Format -> (extension, the command that writes a file's compression to stdout). snappy (framing)
+#: has no common CLI.
 TOOLS = {
     "gzip": (".gz", ["gzip", "-c"]),
     "zstd": (".zst", ["zstd", "-q", "-c"]),
@@ -78,9 +79,15 @@ def compressed_by_tool(fmt: str, data: bytes) -> bytes:
         with arrowio.CompressedOutputStream(sink, "snappy") as stream:
             stream.write(data)
         return sink.getvalue().to_pybytes()
+    import tempfile
+
     command = TOOLS[fmt][1]
     need(command[0])
-    return subprocess.run(command, input=data, capture_output=True, check=True).stdout
+    # From a file, as people usually run them: the tools then know the size (zstd records it).
+    with tempfile.NamedTemporaryFile() as source:
+        source.write(data)
+        source.flush()
+        return subprocess.run([*command, source.name], capture_output=True, check=True).stdout
 
 
 def decoded_by_tool(fmt: str, data: bytes) -> bytes:
