@@ -14,6 +14,7 @@ import errno
 import io
 import os
 import select
+import stat
 import sys
 from typing import Any, BinaryIO
 
@@ -25,6 +26,9 @@ __all__ = ["Stdout", "OutputFailed", "stdin_file"]
 _KERNEL_CHUNK = 0x7FFFF000
 #: errno values meaning "this pair of descriptors cannot be copied by the kernel": fall back.
 _NO_KERNEL_COPY = {errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EXDEV, errno.ESPIPE, errno.EBADF}
+#: Pipe size asked for when stdout is a pipe: 16 times Linux's default, so that a fast writer and
+#: its reader wake each other far less often (1 MiB is the unprivileged maximum by default).
+_PIPE_SIZE = 1 << 20
 #: errno values of sendfile that are the output's fault (the others may be the input's).
 _OUTPUT_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 
@@ -44,12 +48,25 @@ def _failed(exc: OSError) -> OutputFailed:
     return OutputFailed(f"cannot write to stdout: {exc.strerror or exc}")
 
 
+def _widen_pipe(fd: int) -> None:
+    try:
+        if stat.S_ISFIFO(os.fstat(fd).st_mode):
+            import fcntl
+
+            if fcntl.fcntl(fd, fcntl.F_GETPIPE_SZ) < _PIPE_SIZE:
+                fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, _PIPE_SIZE)
+    except (OSError, AttributeError):  # not Linux, or a lower pipe-max-size: the default size works
+        pass
+
+
 class Stdout:
     """The binary standard output (``sys.stdout.buffer``, looked up at creation) unless given."""
 
     def __init__(self, stream: BinaryIO | None = None) -> None:
         self.stream: BinaryIO = stream if stream is not None else sys.stdout.buffer
         self.fd = _fileno(self.stream)
+        if self.fd is not None:
+            _widen_pipe(self.fd)
 
     def isatty(self) -> bool:
         try:

@@ -58,3 +58,17 @@ def _drain(fd: int) -> bytes:
         chunks.append(chunk)
     os.close(fd)
     return b"".join(chunks)
+
+
+def test_a_pipe_on_stdout_is_widened():
+    import fcntl
+
+    read_end, write_end = os.pipe()
+    try:
+        with open(write_end, "wb", closefd=False) as dst:
+            Stdout(dst)
+        with open("/proc/sys/fs/pipe-max-size") as limit:
+            assert fcntl.fcntl(write_end, fcntl.F_GETPIPE_SZ) >= min(1 << 20, int(limit.read()))
+    finally:
+        os.close(read_end)
+        os.close(write_end)
