@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from .errors import CliError, describe
+from .errors import CliError, describe, describe_input
 from .params import SIZE
 
 __all__ = ["cat"]
@@ -82,7 +82,7 @@ def cat(
             record = job.run(name)
             if record.error is not None:
                 failures += 1
-                _error(f"{record.source}: {record.error}" if not record.error.startswith(record.source) else record.error)
+                click.echo(f"arrowio: error: {record.error}", err=True)
         job.out.flush()
     if show_stats:
         _show_stats(job.records, measured.result)
@@ -106,19 +106,12 @@ def _compression_argument(value: str) -> str | None:
     return lowered
 
 
-def _error(message: str) -> None:
-    click.echo(f"arrowio: error: {message}", err=True)
-
-
 class _Cat:
     """The copy of one input after another to stdout, with the run's options and totals."""
 
     def __init__(self, codec: str | None, offset: int, length: int | None, use_mmap: bool, hexdump: bool, max_output: int | None) -> None:
-        from arrowio.stats import StreamStats
-
         from .sink import Stdout
 
-        self._stats_type = StreamStats
         self.codec = codec
         self.offset = offset
         self.length = length
@@ -134,10 +127,11 @@ class _Cat:
     def run(self, name: str) -> Any:
         """Copy one input; a failure is recorded in the returned stats, not raised."""
         from arrowio.errors import ArrowException
+        from arrowio.stats import StreamStats
 
         from .sink import OutputFailed
 
-        record = self._stats_type(source="<stdin>" if name == "-" else name)
+        record = StreamStats(source="<stdin>" if name == "-" else name)
         self.records.append(record)
         start = time.perf_counter()
         try:
@@ -145,7 +139,7 @@ class _Cat:
         except (OutputFailed, TooMuchOutput, BrokenPipeError):
             raise  # about stdout or the whole run: no later input can do better
         except (OSError, ValueError, TypeError, NotImplementedError, MemoryError, ArrowException) as exc:
-            record.error = describe(exc)
+            record.error = describe_input(record.source, exc)
             # A decoder keeps the exception it raised; its traceback would tie our frames (and the
             # buffer views in them) into a reference cycle. Only the message is needed.
             exc.__traceback__ = None

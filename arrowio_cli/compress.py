@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from .errors import CliError, describe
+from .errors import CliError, describe, describe_input
 
 __all__ = ["compress"]
 
@@ -85,10 +85,10 @@ def compress(
             raise
         except (OSError, ValueError, TypeError, NotImplementedError, MemoryError, CliError) as exc:
             failures += 1
-            message = describe(exc)
+            # Our own messages name what they are about (an output, perhaps); others get the input's name.
+            message = describe(exc) if isinstance(exc, CliError) else describe_input("<stdin>" if name == "-" else name, exc)
+            click.echo(f"arrowio: error: {message}", err=True)
             exc.__traceback__ = None  # see cat.py: a decoder keeps its exception; no cycle through our frames
-            label = "<stdin>" if name == "-" else name
-            click.echo(f"arrowio: error: {message if message.startswith(label) else f'{label}: {message}'}", err=True)
     job.out.flush()
     if failures:
         ctx.exit(1)

@@ -12,7 +12,7 @@ from arrowio.errors import ArrowNotImplementedError
 
 from .exit_codes import ExitCode
 
-__all__ = ["CliError", "Unavailable", "describe", "exit_code_for"]
+__all__ = ["CliError", "Unavailable", "describe", "describe_input", "exit_code_for"]
 
 
 class CliError(Exception):
@@ -42,6 +42,12 @@ def describe(exc: BaseException) -> str:
         return str(exc.args[0])
     text = " ".join(str(exc).split())  # one line, whatever the library put in the message
     return text or type(exc).__name__
+
+
+def describe_input(name: str, exc: BaseException) -> str:
+    """:func:`describe`, naming the input ``name`` first unless the message already does."""
+    text = describe(exc)
+    return text if text.startswith(f"{name}:") else f"{name}: {text}"
 
 
 def exit_code_for(exc: BaseException) -> ExitCode:

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from .errors import describe
+from .errors import describe_input
 
 __all__ = ["info"]
 
@@ -47,8 +47,7 @@ def info(ctx: click.Context, files: tuple[str, ...], scan: bool, as_json: bool) 
             results.append(file_info(name, scan=scan))
         except (OSError, ValueError, NotImplementedError) as exc:
             failures += 1
-            message = describe(exc)
-            click.echo(f"arrowio: error: {message if message.startswith(name) else f'{name}: {message}'}", err=True)
+            click.echo(f"arrowio: error: {describe_input(name, exc)}", err=True)
     _render(results, as_json)
     if failures:
         ctx.exit(1)

@@ -29,7 +29,7 @@ def alloc(size: int, leak: bool, fail: bool) -> None:
     if leak:
         _kept.append(buffer)
     if fail:
-        raise arrowio.ArrowIOError("alloc: the workload broke")
+        raise arrowio.ArrowIOError("the workload broke")
 
 
 @pytest.fixture(autouse=True)
@@ -133,7 +133,7 @@ def test_failing_workload_reports_and_exits_with_its_code(run):
     result = run(["pool-stats", "--json", "--", "alloc", "64", "--fail"])
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
-        "arrowio: error: alloc: alloc: the workload broke",
+        "arrowio: error: alloc: the workload broke",
         "arrowio: error: the workload failed with exit code 1",
     ]
     assert json.loads(result.stdout)["exit_code"] == 1
