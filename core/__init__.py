@@ -6,6 +6,8 @@ Mirrors ``import pyarrow as pa``: ``import arrowio as pa`` gives the same names 
 from __future__ import annotations
 
 from .buffer import Buffer, ResizableBuffer, allocate_buffer, foreign_buffer, py_buffer
+from .compression import Codec, compress, decompress
+from .io.compressed import CompressedInputStream, CompressedOutputStream
 from .errors import (
     ArrowCapacityError,
     ArrowException,
@@ -106,4 +108,10 @@ __all__ = [
     "ArrowMemoryError",
     "ArrowNotImplementedError",
     "ArrowTypeError",
+    # compression
+    "Codec",
+    "CompressedInputStream",
+    "CompressedOutputStream",
+    "compress",
+    "decompress",
 ]

@@ -1,0 +1,183 @@
+"""What every format module provides: a strict incremental Decoder and an Encoder.
+
+A :class:`Decoder` is pushed compressed bytes and hands back decoded bytes, never more than
+``max_length`` per call and never holding more than a bounded amount of decoded data (the
+backends are driven with their output limits), whatever the compression ratio. It reads
+through concatenated members/frames/streams, verifies every checksum, and raises
+:class:`ArrowIOError` naming the format and the compressed offset on corrupt or truncated
+input. The calling protocol, shared by all formats::
+
+    out = dec.decompress(data, max_length)   # data: more input, or b"" to drain
+    dec.needs_input                          # True: no more output until more input is given
+    dec.finish()                             # input ended: raises unless it ended cleanly
+
+An :class:`Encoder` turns bytes into compressed bytes: ``compress(data)``, ``flush()`` (make
+everything given so far decodable, where the format can) and ``finish()`` (end the stream).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import ArrowIOError
+from ._input import FEED_FIRST, Cursor, next_feed
+
+__all__ = ["Decoder", "MemberDecoder", "Encoder", "corrupt", "UNLIMITED"]
+
+#: ``max_length`` meaning "no limit" (one-shot use on data whose size is known to be fine).
+UNLIMITED = -1
+
+
+def corrupt(fmt: str, offset: int, detail: str) -> ArrowIOError:
+    """The error for bad input: names the format and the compressed offset."""
+    return ArrowIOError(f"{fmt}: {detail} (at compressed offset {offset})")
+
+
+class Decoder:
+    """Base of the per-format decoders: offset bookkeeping and the error helpers."""
+
+    format: str = ""
+
+    def __init__(self) -> None:
+        self.needs_input = True
+        self._fed = 0  # compressed bytes received so far
+
+    def decompress(self, data: bytes | memoryview, max_length: int = UNLIMITED) -> bytes:
+        """Decode more: feed ``data`` (or b"" to drain) and return at most ``max_length`` bytes."""
+        raise NotImplementedError
+
+    def finish(self) -> None:
+        """Declare the end of input; raises ArrowIOError if it ended inside a member or was empty."""
+        raise NotImplementedError
+
+    def _error(self, offset: int, detail: str) -> ArrowIOError:
+        return corrupt(self.format, offset, detail)
+
+    def _truncated(self, where: str, member_start: int) -> ArrowIOError:
+        return corrupt(
+            self.format,
+            self._fed,
+            f"truncated input: it ends inside the {where} of the {self._unit} starting at offset {member_start}",
+        )
+
+    def _empty(self) -> ArrowIOError:
+        return corrupt(self.format, 0, f"empty input, not in {self.format} format")
+
+    _unit = "member"
+
+
+class Encoder:
+    """Base of the per-format encoders."""
+
+    format: str = ""
+
+    def compress(self, data: bytes | memoryview) -> bytes:
+        """Compress ``data``; returns whatever compressed bytes are ready (maybe none)."""
+        raise NotImplementedError
+
+    def flush(self) -> bytes:
+        """Everything given so far, made decodable by a reader of the output so far."""
+        raise NotImplementedError
+
+    def finish(self) -> bytes:
+        """End the stream; the encoder cannot be used afterwards."""
+        raise NotImplementedError
+
+
+class MemberDecoder(Decoder):
+    """A decoder for formats made of concatenated members, each decoded by a backend object
+    with the bz2-style interface (``decompress(data, max_length)``, ``needs_input``, ``eof``,
+    ``unused_data``). Subclasses say what may stand between members (:meth:`_between`) and
+    which backend exceptions mean corrupt data (``_backend_errors``)."""
+
+    _backend_errors: tuple[type[BaseException], ...] = ()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._in = Cursor()
+        self._backend: Any = None
+        self._members = 0
+        self._member_start = 0
+        self._feed = FEED_FIRST
+
+    def decompress(self, data: bytes | memoryview, max_length: int = UNLIMITED) -> bytes:
+        cursor = self._in
+        if data:
+            self._fed += len(data)
+            cursor.push(data)
+        while True:
+            backend = self._backend
+            if backend is None:
+                backend = self._between()
+                if backend is None:
+                    self.needs_input = True
+                    return b""
+                self._backend = backend
+                self._member_start = cursor.pos
+                self._feed = FEED_FIRST
+            if backend.needs_input:
+                if not cursor:
+                    self.needs_input = True
+                    return b""
+                piece = cursor.take(self._feed)
+                self._feed = next_feed(self._feed)
+            else:
+                piece = b""
+            try:
+                out = backend.decompress(piece, max_length)
+            except self._backend_errors as exc:
+                raise self._error(
+                    cursor.pos, f"corrupt data in the {self._unit} starting at offset {self._member_start} ({exc})"
+                ) from None
+            if backend.eof:
+                cursor.give_back(backend.unused_data)
+                self._backend = None
+                self._members += 1
+            if out:
+                self.needs_input = False
+                return out
+
+    def finish(self) -> None:
+        if self._fed == 0:
+            raise self._empty()
+        if self._backend is None and self._clean_end():
+            return
+        raise self._truncated("compressed data", self._member_start)
+
+    def _between(self) -> Any:
+        """At a member boundary: consume what may stand between members and return a backend
+        for the next member, or None when more input is needed; raise on anything else."""
+        raise NotImplementedError
+
+    def _clean_end(self) -> bool:
+        """Whether input may end here (between members)."""
+        return self._members > 0 and not self._in
+
+
+class Pending:
+    """Decoded bytes waiting to be handed out in pieces of at most ``max_length``; whole
+    chunks are handed out as they are (no copy) whenever they fit."""
+
+    __slots__ = ("_chunks",)
+
+    def __init__(self) -> None:
+        self._chunks: list[bytes | memoryview] = []
+
+    def __bool__(self) -> bool:
+        return bool(self._chunks)
+
+    def put(self, chunk: bytes) -> None:
+        if chunk:
+            self._chunks.append(chunk)
+
+    def get(self, max_length: int) -> bytes:
+        chunks = self._chunks
+        if not chunks:
+            return b""
+        chunk = chunks[0]
+        if max_length < 0 or len(chunk) <= max_length:
+            del chunks[0]
+            return chunk if isinstance(chunk, bytes) else chunk.tobytes()
+        view = chunk if isinstance(chunk, memoryview) else memoryview(chunk)
+        chunks[0] = view[max_length:]
+        return view[:max_length].tobytes()

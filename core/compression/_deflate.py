@@ -1,0 +1,116 @@
+"""Raw deflate (RFC 1951) both ways, on ISA-L when ``isal`` imports, on stdlib zlib otherwise.
+
+The backend is chosen each time an inflater or deflater is made (the import is cached by
+Python), so hiding ``isal`` from ``sys.modules`` switches to zlib: that is how the tests run
+every gzip case on both backends.
+
+Compression levels follow zlib (1..9). ISA-L only has levels 0..3, so levels 1..3 run on ISA-L
+(much faster than zlib at similar ratios) and 4..9 run on zlib, whose output any inflater reads.
+"""
+
+from __future__ import annotations
+
+import zlib
+from typing import Any, Callable
+
+__all__ = ["backend", "Inflater", "make_deflater", "crc32"]
+
+_WBITS = -15  # raw deflate, 32 KiB window
+
+
+def backend() -> str:
+    """'isal' or 'zlib': the inflater that :class:`Inflater` uses right now."""
+    try:
+        import isal.igzip_lib  # noqa: F401
+    except ImportError:
+        return "zlib"
+    return "isal"
+
+
+def crc32() -> Callable[[bytes, int], int]:
+    """The fastest crc32(data, value) available (ISA-L's folds with PCLMUL)."""
+    try:
+        from isal.isal_zlib import crc32 as fast
+    except ImportError:
+        return zlib.crc32
+    return fast
+
+
+class Inflater:
+    """One raw deflate stream, bz2-style: input is buffered inside, output is bounded by
+    ``max_length``; ``eof`` once the final block ended, with what follows in ``unused_data``.
+    ``crc`` is the CRC32 of the output so far: ISA-L computes it while inflating (its gzip
+    mode without header and trailer), which is much faster than a second pass over the output."""
+
+    __slots__ = ("_isal", "_obj", "_tail", "_crc", "needs_input", "error")
+
+    def __init__(self) -> None:
+        try:
+            from isal import igzip_lib
+        except ImportError:
+            self._isal = False
+            self._obj = zlib.decompressobj(_WBITS)
+            self.error: type[Exception] = zlib.error
+        else:
+            self._isal = True
+            self._obj = igzip_lib.IgzipDecompressor(flag=igzip_lib.DECOMP_GZIP_NO_HDR)
+            self.error = igzip_lib.IsalError
+        self._tail: bytes = b""
+        self._crc = 0
+        self.needs_input = True
+
+    def decompress(self, data: bytes | memoryview, max_length: int) -> bytes:
+        obj = self._obj
+        if self._isal:
+            out = obj.decompress(data, max_length)
+            self.needs_input = obj.needs_input
+            return out
+        # zlib keeps refused input in unconsumed_tail instead of inside: carry it ourselves.
+        if self._tail:
+            data = self._tail + bytes(data) if data else self._tail
+        out = obj.decompress(data, max_length if max_length > 0 else 0)
+        self._tail = obj.unconsumed_tail
+        self._crc = zlib.crc32(out, self._crc)
+        # With all input consumed and the limit hit, zlib may still hold output: ask again.
+        self.needs_input = not self._tail and (max_length <= 0 or len(out) < max_length)
+        return out
+
+    @property
+    def crc(self) -> int:
+        return self._obj.crc if self._isal else self._crc
+
+    @property
+    def eof(self) -> bool:
+        return self._obj.eof
+
+    @property
+    def unused_data(self) -> bytes:
+        return self._obj.unused_data
+
+
+def make_deflater(level: int, zdict: bytes = b"") -> tuple[Any, int, int]:
+    """A raw-deflate compressobj for zlib ``level`` (1..9) primed with ``zdict`` (the data just
+    before, as a parallel compressor gives each block), with its sync-flush and finish modes."""
+    if level <= 3:
+        try:
+            from isal import isal_zlib
+        except ImportError:
+            pass
+        else:
+            if zdict:
+                obj = isal_zlib.compressobj(level, isal_zlib.DEFLATED, _WBITS, zdict=zdict)
+            else:
+                obj = isal_zlib.compressobj(level, isal_zlib.DEFLATED, _WBITS)
+            return obj, isal_zlib.Z_SYNC_FLUSH, isal_zlib.Z_FINISH
+    if zdict:
+        obj = zlib.compressobj(level, zlib.DEFLATED, _WBITS, zdict=zdict)
+    else:
+        obj = zlib.compressobj(level, zlib.DEFLATED, _WBITS)
+    return obj, zlib.Z_SYNC_FLUSH, zlib.Z_FINISH
+
+
+def deflate_block(level: int, block: bytes, zdict: bytes, last: bool) -> bytes:
+    """One independent piece of a single deflate stream, as pigz makes them: ``block`` compressed
+    with the 32 KiB before it as dictionary, ending on a byte boundary (sync flush) unless last."""
+    obj, sync, finish = make_deflater(level, zdict)
+    return obj.compress(block) + obj.flush(finish if last else sync)

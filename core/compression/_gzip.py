@@ -1,0 +1,267 @@
+"""gzip (RFC 1952): every header flag, multi-member files (pigz, BGZF), strict trailers.
+
+The header is parsed here rather than by a backend: Python's ``gzip`` and ISA-L's ``igzip``
+accept a header with reserved flag bits set, which ``gzip -d`` rejects, so we check them
+ourselves, along with the optional header CRC16 (FHCRC). The deflate body goes to ISA-L or
+zlib (:mod:`._deflate`); CRC32 and ISIZE of every member are verified. After a member comes
+another member or the end of input: anything else is trailing garbage and an error.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import zlib
+from collections import deque
+from concurrent.futures import Future
+
+from ._base import UNLIMITED, Decoder, Encoder
+from ._deflate import Inflater, crc32, deflate_block, make_deflater
+from ._input import FEED_FIRST, Cursor, next_feed
+
+__all__ = ["GzipDecoder", "GzipEncoder", "decoder", "encoder"]
+
+_FHCRC, _FEXTRA, _FNAME, _FCOMMENT = 0x02, 0x04, 0x08, 0x10
+_RESERVED = 0xE0
+_HEADER, _BODY, _TRAILER, _BETWEEN = range(4)
+_WHERE = {_HEADER: "header", _BODY: "deflate data", _TRAILER: "trailer"}
+_TRAILER_SIZE = 8  # CRC32 and ISIZE, little endian
+_HEADER_PEEK = 4096  # enough for any header without long names or extra fields
+
+
+class GzipDecoder(Decoder):
+    """Strict incremental gzip decoder (see the module doc)."""
+
+    format = "gzip"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._in = Cursor()
+        self._state = _HEADER
+        self._member_start = 0
+        self._inflater: Inflater | None = None
+        self._feed = FEED_FIRST
+        self._crc = 0
+        self._size = 0
+
+    def decompress(self, data: bytes | memoryview, max_length: int = UNLIMITED) -> bytes:
+        cursor = self._in
+        if data:
+            self._fed += len(data)
+            cursor.push(data)
+        while True:
+            state = self._state
+            if state == _BODY:
+                inflater = self._inflater
+                assert inflater is not None
+                if inflater.needs_input:
+                    if not cursor:
+                        self.needs_input = True
+                        return b""
+                    piece = cursor.take(self._feed)
+                    self._feed = next_feed(self._feed)
+                else:
+                    piece = b""
+                try:
+                    out = inflater.decompress(piece, max_length)
+                except inflater.error as exc:
+                    raise self._error(
+                        cursor.pos,
+                        f"corrupt deflate data in the member starting at offset {self._member_start} ({exc})",
+                    ) from None
+                self._size += len(out)
+                if inflater.eof:
+                    self._crc = inflater.crc
+                    cursor.give_back(inflater.unused_data)
+                    self._inflater = None
+                    self._state = _TRAILER
+                if out:
+                    self.needs_input = False
+                    return out
+            elif state == _HEADER:
+                length = self._header_length()
+                if length is None:
+                    self.needs_input = True
+                    return b""
+                cursor.skip(length)
+                self._inflater = Inflater()
+                self._feed = FEED_FIRST
+                self._crc = self._size = 0
+                self._state = _BODY
+            elif state == _TRAILER:
+                trailer = cursor.peek(_TRAILER_SIZE)
+                if len(trailer) < _TRAILER_SIZE:
+                    self.needs_input = True
+                    return b""
+                crc, isize = struct.unpack("<II", trailer)
+                if crc != self._crc:
+                    raise self._error(
+                        cursor.pos, f"CRC32 mismatch in the trailer: stored {crc:08x}, computed {self._crc:08x}"
+                    )
+                if isize != self._size & 0xFFFFFFFF:
+                    raise self._error(
+                        cursor.pos + 4,
+                        f"length mismatch in the trailer: stored {isize}, decoded {self._size} (mod 2**32)",
+                    )
+                cursor.skip(_TRAILER_SIZE)
+                self._state = _BETWEEN
+            else:  # _BETWEEN: another member, or the end
+                head = cursor.peek(2)
+                if not head:
+                    self.needs_input = True
+                    return b""
+                if head[0] != 0x1F or (len(head) > 1 and head[1] != 0x8B):
+                    raise self._error(cursor.pos, "trailing garbage after the last gzip member")
+                self._member_start = cursor.pos
+                self._state = _HEADER
+
+    def finish(self) -> None:
+        if self._fed == 0:
+            raise self._empty()
+        if self._state == _BETWEEN and not self._in:
+            return
+        raise self._truncated(_WHERE[self._state], self._member_start)
+
+    def _header_length(self) -> int | None:
+        """Length of the complete member header at the cursor; None if more bytes are needed."""
+        cursor = self._in
+        length = self._parse_header(cursor.peek(_HEADER_PEEK), cursor.pos)
+        if length is None and len(cursor) > _HEADER_PEEK:  # long names or extra fields
+            length = self._parse_header(cursor.peek_all(), cursor.pos)
+        return length
+
+    def _parse_header(self, buf: bytes, pos: int) -> int | None:
+        """Length of the member header at the start of ``buf``; None if ``buf`` ends inside it."""
+        n = len(buf)
+        if n >= 1 and (buf[0] != 0x1F or (n >= 2 and buf[1] != 0x8B)):
+            raise self._error(pos, "not in gzip format (bad magic number)")
+        if n >= 3 and buf[2] != 8:
+            raise self._error(pos + 2, f"unknown compression method {buf[2]} (only 8, deflate, exists)")
+        if n >= 4 and buf[3] & _RESERVED:
+            raise self._error(pos + 3, f"reserved header flags set ({buf[3]:#04x}), which gzip -d also refuses")
+        if n < 10:
+            return None
+        flags = buf[3]
+        i = 10
+        if flags & _FEXTRA:  # XLEN, then XLEN bytes of subfields (BGZF keeps its block size there)
+            if n < i + 2:
+                return None
+            i += 2 + (buf[i] | buf[i + 1] << 8)
+            if n < i:
+                return None
+        for flag in (_FNAME, _FCOMMENT):  # zero-terminated strings
+            if flags & flag:
+                end = buf.find(b"\0", i)
+                if end < 0:
+                    return None
+                i = end + 1
+        if flags & _FHCRC:  # the low 16 bits of the CRC32 of the header bytes before it
+            if n < i + 2:
+                return None
+            stored = buf[i] | buf[i + 1] << 8
+            computed = zlib.crc32(buf[:i]) & 0xFFFF
+            if stored != computed:
+                raise self._error(pos + i, f"header CRC16 mismatch: stored {stored:04x}, computed {computed:04x}")
+            i += 2
+        return i
+
+
+class GzipEncoder(Encoder):
+    """A single-member gzip stream at zlib ``level`` (1..9)."""
+
+    format = "gzip"
+
+    def __init__(self, level: int) -> None:
+        self._deflater, self._sync, self._finish = make_deflater(level)
+        self._crc32 = crc32()
+        self._crc = 0
+        self._size = 0
+        # MTIME 0 (not known for a stream), XFL 2/4 for slowest/fastest as gzip writes, OS 3 (Unix).
+        xfl = 2 if level >= 9 else 4 if level <= 1 else 0
+        self._header = b"\x1f\x8b\x08\x00\x00\x00\x00\x00" + bytes((xfl, 3))
+
+    def _take_header(self) -> bytes:
+        header, self._header = self._header, b""
+        return header
+
+    def compress(self, data: bytes | memoryview) -> bytes:
+        self._crc = self._crc32(data, self._crc)
+        self._size += len(data)
+        out = self._deflater.compress(data)
+        return self._take_header() + out if self._header else out
+
+    def flush(self) -> bytes:
+        return self._take_header() + self._deflater.flush(self._sync)
+
+    def finish(self) -> bytes:
+        tail = self._deflater.flush(self._finish)
+        return self._take_header() + tail + struct.pack("<II", self._crc, self._size & 0xFFFFFFFF)
+
+
+class ParallelGzipEncoder(GzipEncoder):
+    """The same single-member stream, compressed by ``threads`` workers as pigz does: the input
+    is cut into 128 KiB blocks, each compressed on its own with the 32 KiB before it as
+    dictionary and ended on a byte boundary, so that the pieces join into one deflate stream.
+    zlib and ISA-L release the GIL while they work, so the workers run in parallel."""
+
+    _BLOCK = 128 * 1024  # pigz's default block size
+    _WINDOW = 32 * 1024  # deflate's window: all a block can refer back to
+
+    def __init__(self, level: int, threads: int) -> None:
+        super().__init__(level)
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._level = level
+        self._pool = ThreadPoolExecutor(threads, thread_name_prefix="arrowio-gzip")
+        self._limit = 2 * threads  # blocks in flight: bounds memory, keeps every worker busy
+        self._pending: deque[Future[bytes]] = deque()
+        self._buffer = bytearray()
+        self._window = b""
+
+    def _submit(self, block: bytes, last: bool) -> None:
+        self._pending.append(self._pool.submit(deflate_block, self._level, block, self._window, last))
+        self._window = (self._window + block)[-self._WINDOW :]
+
+    def _collect(self, wait_all: bool) -> bytes:
+        pending = self._pending
+        out = [self._take_header()]
+        while pending and (wait_all or len(pending) > self._limit or pending[0].done()):
+            out.append(pending.popleft().result())
+        return b"".join(out)
+
+    def compress(self, data: bytes | memoryview) -> bytes:
+        self._crc = self._crc32(data, self._crc)
+        self._size += len(data)
+        buffer = self._buffer
+        buffer += data
+        start = 0
+        while len(buffer) - start >= self._BLOCK:
+            self._submit(bytes(buffer[start : start + self._BLOCK]), last=False)
+            start += self._BLOCK
+        del buffer[:start]
+        return self._collect(wait_all=False)
+
+    def flush(self) -> bytes:
+        if self._buffer:
+            self._submit(bytes(self._buffer), last=False)
+            self._buffer.clear()
+        return self._collect(wait_all=True)
+
+    def finish(self) -> bytes:
+        try:
+            self._submit(bytes(self._buffer), last=True)
+            self._buffer.clear()
+            return self._collect(wait_all=True) + struct.pack("<II", self._crc, self._size & 0xFFFFFFFF)
+        finally:
+            self._pool.shutdown()
+
+
+def decoder() -> GzipDecoder:
+    return GzipDecoder()
+
+
+def encoder(level: int, threads: int = 0) -> GzipEncoder:
+    """Single-threaded unless ``threads`` is > 0 (that many workers) or -1 (one per core)."""
+    if threads < 0:
+        threads = os.cpu_count() or 1
+    return ParallelGzipEncoder(level, threads) if threads > 0 else GzipEncoder(level)

@@ -1,0 +1,166 @@
+"""Snappy: the framing format (``.sz``) for streams, raw blocks for the one-shot ``snappy`` Codec.
+
+The framing format is parsed here: python-snappy's ``stream_decompress`` accepts truncated
+streams and garbage. Every chunk is checked: the stream must start with the stream identifier,
+compressed and uncompressed chunks carry the masked CRC32C of their data (verified), padding
+and reserved skippable chunks are skipped, reserved unskippable chunks are an error, and the
+input must end on a chunk boundary. Chunks decode to at most 64 KiB each.
+"""
+
+from __future__ import annotations
+
+import struct
+
+import google_crc32c
+import snappy
+
+from ._base import UNLIMITED, Decoder, Encoder, Pending, corrupt
+from ._input import Cursor
+
+__all__ = ["decoder", "encoder", "compress_block", "decompress_block"]
+
+_IDENTIFIER = b"\xff\x06\x00\x00sNaPpY"
+_COMPRESSED, _UNCOMPRESSED, _STREAM_ID = 0x00, 0x01, 0xFF  # 0xfe is padding, skipped like 0x80..0xfd
+_MAX_DATA = 65536  # uncompressed bytes per chunk, by the spec
+_MAX_COMPRESSED_CHUNK = 4 + 32 + _MAX_DATA + _MAX_DATA // 6  # CRC + snappy's MaxCompressedLength(64 KiB)
+
+
+def masked_crc32c(data: bytes | memoryview) -> int:
+    """The CRC32C of ``data``, masked as the framing format stores it."""
+    crc = google_crc32c.value(bytes(data) if isinstance(data, memoryview) else data)
+    return (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF
+
+
+class SnappyFramedDecoder(Decoder):
+    format = "snappy"
+    _unit = "chunk"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._in = Cursor()
+        self._started = False
+        self._chunk_start = 0
+        self._out = Pending()
+
+    def decompress(self, data: bytes | memoryview, max_length: int = UNLIMITED) -> bytes:
+        cursor = self._in
+        if data:
+            self._fed += len(data)
+            cursor.push(data)
+        while not self._out:
+            header = cursor.peek(4)
+            if len(header) < 4:
+                self.needs_input = True
+                return b""
+            kind = header[0]
+            length = int.from_bytes(header[1:], "little")
+            self._chunk_start = pos = cursor.pos
+            if 0x02 <= kind <= 0x7F:
+                raise self._error(pos, f"reserved unskippable chunk type {kind:#04x}")
+            if len(cursor) < 4 + length:
+                self.needs_input = True
+                return b""
+            if not self._started and kind != _STREAM_ID:
+                raise self._error(pos, "not in snappy framing format (no stream identifier)")
+            if kind == _STREAM_ID:
+                if cursor.peek(4 + length) != _IDENTIFIER:
+                    raise self._error(pos, "bad stream identifier chunk")
+                self._started = True
+                cursor.skip(4 + length)
+            elif kind in (_COMPRESSED, _UNCOMPRESSED):
+                if length < 4 or length > (_MAX_COMPRESSED_CHUNK if kind == _COMPRESSED else 4 + _MAX_DATA):
+                    raise self._error(pos, f"chunk length {length} out of range")
+                cursor.skip(4)
+                self._chunk(kind, cursor, length, pos)
+            else:  # padding, or a reserved skippable chunk (0x80..0xfd)
+                cursor.skip(4 + length)
+        self.needs_input = False
+        return self._out.get(max_length)
+
+    def _chunk(self, kind: int, cursor: Cursor, length: int, pos: int) -> None:
+        """Decode the data chunk at the cursor (header already skipped), checking its CRC."""
+        stored = struct.unpack("<I", cursor.peek(4))[0]
+        cursor.skip(4)
+        payload = cursor.take(length - 4)
+        if len(payload) < length - 4:  # split between the carry and the chunk
+            payload = bytes(payload) + bytes(cursor.take(length - 4 - len(payload)))
+        if kind == _COMPRESSED:
+            try:
+                data = snappy.uncompress(payload)
+            except Exception as exc:  # python-snappy/cramjam raise their own exception types
+                raise self._error(pos, f"corrupt compressed chunk ({exc})") from None
+            if len(data) > _MAX_DATA:
+                raise self._error(pos, f"chunk decodes to {len(data)} bytes, more than {_MAX_DATA}")
+        else:
+            data = bytes(payload)
+        computed = masked_crc32c(data)
+        if computed != stored:
+            raise self._error(pos, f"chunk CRC32C mismatch: stored {stored:08x}, computed {computed:08x}")
+        self._out.put(data)
+
+    def finish(self) -> None:
+        if self._fed == 0:
+            raise self._empty()
+        if self._in or not self._started:
+            raise self._truncated("data", self._chunk_start)
+
+
+class SnappyFramedEncoder(Encoder):
+    """The framing format: the stream identifier, then a chunk per 64 KiB of data, stored
+    uncompressed when compression saves less than 1/8 (as the reference encoder does)."""
+
+    format = "snappy"
+
+    def __init__(self) -> None:
+        self._buf = bytearray()
+        self._header = _IDENTIFIER
+
+    def _chunks(self, final: bool) -> bytes:
+        buf = self._buf
+        parts = [self._header]
+        self._header = b""
+        start = 0
+        while len(buf) - start >= _MAX_DATA or (final and start < len(buf)):
+            data = bytes(buf[start : start + _MAX_DATA])
+            start += len(data)
+            compressed = snappy.compress(data)
+            if len(compressed) < len(data) - len(data) // 8:
+                kind, payload = _COMPRESSED, compressed
+            else:
+                kind, payload = _UNCOMPRESSED, data
+            parts.append(struct.pack("<I", kind | (len(payload) + 4) << 8))
+            parts.append(struct.pack("<I", masked_crc32c(data)))
+            parts.append(payload)
+        del buf[:start]
+        return b"".join(parts)
+
+    def compress(self, data: bytes | memoryview) -> bytes:
+        self._buf += data
+        return self._chunks(final=False) if len(self._buf) >= _MAX_DATA else b""
+
+    def flush(self) -> bytes:
+        return self._chunks(final=True)
+
+    def finish(self) -> bytes:
+        return self._chunks(final=True)
+
+
+def decoder() -> Decoder:
+    return SnappyFramedDecoder()
+
+
+def encoder(level: int | None = None, threads: int = 0) -> Encoder:
+    return SnappyFramedEncoder()
+
+
+def compress_block(data: bytes | memoryview, level: int | None = None) -> bytes:
+    """One raw snappy block (it records its decoded length)."""
+    return snappy.compress(bytes(data) if isinstance(data, memoryview) else data)
+
+
+def decompress_block(data: bytes | memoryview, size: int | None = None) -> bytes:
+    """Decode one raw snappy block."""
+    try:
+        return snappy.uncompress(bytes(data) if isinstance(data, memoryview) else data)
+    except Exception as exc:  # python-snappy/cramjam raise their own exception types
+        raise corrupt("snappy", 0, f"corrupt raw block ({exc})") from None

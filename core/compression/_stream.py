@@ -1,0 +1,326 @@
+"""Streaming over the incremental codecs: a bounded reader and writer, optionally threaded.
+
+:class:`DecodingReader` reads the raw source in :data:`RAW_CHUNK` pieces, decodes them in
+pieces of at most :data:`OUT_CHUNK` bytes, and hands those out. With ``threaded=True`` the
+reading and decoding run in a background thread (every backend used here releases the GIL
+while it works) so that they overlap with the consumer; the hand-over queue holds at most
+:data:`QUEUE_DEPTH` pieces, so the decoded data held at any time is bounded whatever the
+compression ratio. Decoded pieces are handed out as they are (no copy) whenever they fit
+the read.
+
+:class:`EncodingWriter` gathers small writes into :data:`RAW_CHUNK` pieces and compresses
+them, in a background thread when threaded (with the same bounded queue), writing the
+compressed bytes to the raw sink.
+
+Errors raised in the thread reach the consumer at the point of the stream where they
+happened: everything decoded before a corruption is read first.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from typing import Any, Callable
+
+from ._base import Decoder, Encoder
+
+__all__ = ["DecodingReader", "EncodingWriter", "RAW_CHUNK", "OUT_CHUNK", "QUEUE_DEPTH"]
+
+RAW_CHUNK = 1 << 20  # raw bytes per read of the source: large reads keep syscalls and calls rare
+OUT_CHUNK = 1 << 20  # decoded bytes per decoder call
+QUEUE_DEPTH = 4  # pieces in flight between the thread and the consumer
+_EOF = object()
+_FLUSH = object()
+_FINISH = object()
+_STOP_WAIT = 0.05  # seconds between checks of the stop flag while the queue is full
+_JOIN_TIMEOUT = 2.0  # how long close() waits for a thread stuck in a raw read
+
+
+class _Failure:
+    """An exception from the worker thread, carried through the queue."""
+
+    __slots__ = ("exc",)
+
+    def __init__(self, exc: BaseException) -> None:
+        self.exc = exc
+
+
+class DecodingReader:
+    """Decoded bytes of a compressed source. ``read_raw(n)`` reads up to n raw bytes (b"" at
+    its end); ``prefix`` is raw data already read from it (by detection) that comes first."""
+
+    def __init__(
+        self,
+        read_raw: Callable[[int], bytes],
+        decoder: Decoder,
+        prefix: bytes = b"",
+        threaded: bool = True,
+    ) -> None:
+        self._pieces = _decode(read_raw, decoder, prefix)
+        self._piece: memoryview | bytes = b""
+        self._pos = 0
+        self.position = 0  # decoded bytes handed out so far
+        self._eof = False
+        self._error: BaseException | None = None
+        self._queue: queue.Queue[Any] | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        if threaded:
+            self._queue = queue.Queue(QUEUE_DEPTH)
+            self._thread = threading.Thread(
+                target=_produce, args=(self._pieces, self._queue, self._stop), name="arrowio-decode", daemon=True
+            )
+            self._thread.start()
+
+    # -- getting pieces --------------------------------------------------------------------------
+    def _next_piece(self) -> bool:
+        """Load the next decoded piece; False at the end of the data."""
+        if self._eof:
+            return False
+        if self._error is not None:
+            raise self._error
+        if self._queue is None:
+            item = next(self._pieces, _EOF)
+        else:
+            item = self._queue.get()
+        if item is _EOF:
+            self._eof = True
+            return False
+        if isinstance(item, _Failure):
+            self._error = item.exc
+            raise item.exc
+        self._piece, self._pos = item, 0
+        return True
+
+    # -- reading ---------------------------------------------------------------------------------
+    def read1(self, n: int = -1) -> bytes:
+        """At most ``n`` bytes (any amount if n < 0) from the current piece; b"" only at the end."""
+        if self._pos >= len(self._piece) and not self._next_piece():
+            return b""
+        piece, pos = self._piece, self._pos
+        left = len(piece) - pos
+        if n < 0 or n >= left:
+            self._piece, self._pos = b"", 0
+            self.position += left
+            if pos == 0:
+                return piece if isinstance(piece, bytes) else bytes(piece)
+            return bytes(memoryview(piece)[pos:])
+        self._pos = pos + n
+        self.position += n
+        return bytes(memoryview(piece)[pos : pos + n])
+
+    def read(self, n: int = -1) -> bytes:
+        """Exactly ``n`` bytes unless the data ends first (everything left if n < 0)."""
+        first = self.read1(n)
+        if not first or (n >= 0 and len(first) == n):
+            return first
+        parts = [first]
+        got = len(first)
+        while n < 0 or got < n:
+            more = self.read1(-1 if n < 0 else n - got)
+            if not more:
+                break
+            parts.append(more)
+            got += len(more)
+        return b"".join(parts)
+
+    def readinto(self, target: Any) -> int:
+        """Fill ``target`` (a writable buffer) as far as the data goes; returns the count."""
+        view = memoryview(target).cast("B")
+        got = 0
+        while got < len(view):
+            if self._pos >= len(self._piece) and not self._next_piece():
+                break
+            piece, pos = self._piece, self._pos
+            n = min(len(view) - got, len(piece) - pos)
+            view[got : got + n] = memoryview(piece)[pos : pos + n]
+            self._pos = pos + n
+            got += n
+        self.position += got
+        return got
+
+    @property
+    def eof(self) -> bool:
+        return self._eof
+
+    def close(self) -> None:
+        """Stop the thread (if any); pending data is dropped."""
+        thread = self._thread
+        if thread is None:
+            return
+        self._thread = None
+        self._stop.set()
+        queue_ = self._queue
+        assert queue_ is not None
+        waited = 0.0
+        while thread.is_alive() and waited < _JOIN_TIMEOUT:
+            try:  # make room so that a blocked put() returns and sees the stop flag
+                while True:
+                    queue_.get_nowait()
+            except queue.Empty:
+                pass
+            thread.join(_STOP_WAIT)
+            waited += _STOP_WAIT
+
+
+def _decode(read_raw: Callable[[int], bytes], decoder: Decoder, prefix: bytes) -> Any:
+    """Yield the decoded pieces (each at most OUT_CHUNK bytes) of the whole source."""
+    if prefix:
+        out = decoder.decompress(prefix, OUT_CHUNK)
+        if out:
+            yield out
+    while True:
+        if decoder.needs_input:
+            raw = read_raw(RAW_CHUNK)
+            if not raw:
+                decoder.finish()
+                return
+            out = decoder.decompress(raw, OUT_CHUNK)
+        else:
+            out = decoder.decompress(b"", OUT_CHUNK)
+        if out:
+            yield out
+
+
+def _put(queue_: queue.Queue[Any], item: Any, stop: threading.Event) -> bool:
+    """Put with a bounded queue, giving up once ``stop`` is set."""
+    while not stop.is_set():
+        try:
+            queue_.put(item, timeout=_STOP_WAIT)
+            return True
+        except queue.Full:
+            continue
+    return False
+
+
+def _produce(pieces: Any, queue_: queue.Queue[Any], stop: threading.Event) -> None:
+    try:
+        for piece in pieces:
+            if not _put(queue_, piece, stop):
+                return
+    except BaseException as exc:  # handed to the consumer, raised there
+        _put(queue_, _Failure(exc), stop)
+    else:
+        _put(queue_, _EOF, stop)
+
+
+class EncodingWriter:
+    """Compresses what is written to it into ``write_raw``."""
+
+    def __init__(self, write_raw: Callable[[bytes], Any], encoder: Encoder, threaded: bool = True) -> None:
+        self._write_raw = write_raw
+        self._encoder = encoder
+        self._buffer = bytearray()
+        self._queue: queue.Queue[Any] | None = None
+        self._done = threading.Event()  # set by the thread after each flush/finish it carried out
+        self._failure: list[BaseException] = []
+        self._thread: threading.Thread | None = None
+        self._finished = False
+        if threaded:
+            self._queue = queue.Queue(QUEUE_DEPTH)
+            self._thread = threading.Thread(
+                target=_consume,
+                args=(self._queue, encoder, write_raw, self._done, self._failure),
+                name="arrowio-encode",
+                daemon=True,
+            )
+            self._thread.start()
+
+    def _check(self) -> None:
+        if self._failure:
+            raise self._failure[0]
+
+    def _hand_over(self, item: Any) -> None:
+        if self._queue is None:
+            _encode(item, self._encoder, self._write_raw)
+            return
+        self._check()
+        self._queue.put(item)
+
+    def write(self, data: Any) -> int:
+        """Compress ``data`` (any bytes-like object); returns its length."""
+        if self._finished:
+            raise ValueError("write to a finished compressed stream")
+        view = memoryview(data).cast("B")
+        size = len(view)
+        buffer = self._buffer
+        if buffer or size < RAW_CHUNK:
+            buffer += view
+            if len(buffer) >= RAW_CHUNK:
+                self._buffer = bytearray()
+                self._hand_over(bytes(buffer))
+        else:  # large writes go as they are (copied only if the caller could change them)
+            self._hand_over(data if isinstance(data, bytes) else view.tobytes())
+        return size
+
+    def flush(self) -> None:
+        """Compress and write out everything written so far (a sync flush where the format has one)."""
+        self._drain(_FLUSH)
+
+    def finish(self) -> None:
+        """End the compressed stream; further writes are refused."""
+        if self._finished:
+            return
+        self._finished = True
+        try:
+            self._drain(_FINISH)
+        finally:
+            self._stop_thread()
+
+    def _drain(self, marker: object) -> None:
+        if self._buffer:
+            data, self._buffer = bytes(self._buffer), bytearray()
+            self._hand_over(data)
+        if self._queue is None:
+            _encode(marker, self._encoder, self._write_raw)
+            return
+        self._done.clear()
+        self._hand_over(marker)
+        while not self._done.wait(_STOP_WAIT):
+            if self._thread is None or not self._thread.is_alive():
+                break
+        self._check()
+
+    def abandon(self) -> None:
+        """Stop the thread without finishing the stream (after an error elsewhere)."""
+        self._finished = True
+        self._stop_thread()
+
+    def _stop_thread(self) -> None:
+        thread, self._thread = self._thread, None
+        if thread is not None and self._queue is not None:
+            self._queue.put(None)  # ends the thread unless a finish already did
+            thread.join()
+
+
+def _encode(item: Any, encoder: Encoder, write_raw: Callable[[bytes], Any]) -> None:
+    if item is _FLUSH:
+        out = encoder.flush()
+    elif item is _FINISH:
+        out = encoder.finish()
+    else:
+        out = encoder.compress(item)
+    if out:
+        write_raw(out)
+
+
+def _consume(
+    queue_: queue.Queue[Any],
+    encoder: Encoder,
+    write_raw: Callable[[bytes], Any],
+    done: threading.Event,
+    failure: list[BaseException],
+) -> None:
+    while True:
+        item = queue_.get()
+        if item is None:
+            return
+        if not failure:
+            try:
+                _encode(item, encoder, write_raw)
+            except BaseException as exc:  # raised in the writer's thread at its next call
+                failure.append(exc)
+        if item is _FLUSH or item is _FINISH:
+            done.set()
+            if item is _FINISH:
+                return

@@ -1,0 +1,191 @@
+"""CompressedInputStream and CompressedOutputStream: NativeFiles that decode or encode a raw stream.
+
+Both accept a NativeFile, a path or a Python file object, are not seekable, and close the raw
+stream when they are closed. The formats, their detection and their strictness are those of
+:mod:`arrowio.compression`; the reading and writing run through the bounded, threaded
+:mod:`arrowio.compression._stream` machinery, so a stream holds a bounded amount of decoded
+data whatever the compression ratio.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..compression._registry import MAGIC_PEEK, Format, from_extension, lookup, resolve
+from ..compression._stream import DecodingReader, EncodingWriter
+from ..compression.codec import Codec
+from ..errors import ArrowInvalid
+from ..memory import MemoryPool
+from .native_file import NativeFile
+
+__all__ = ["CompressedInputStream", "CompressedOutputStream"]
+
+
+def _open(source: Any, direction: str) -> tuple[NativeFile, str | None]:
+    """The raw NativeFile for ``source`` and its path (None unless ``source`` is a path)."""
+    import os
+
+    from .factories import input_stream, output_stream
+
+    path = os.fsdecode(source) if isinstance(source, (str, os.PathLike)) else None
+    opener = input_stream if direction == "r" else output_stream
+    return opener(source, compression=None), path
+
+
+def _check_name(compression: Any) -> str:
+    if not isinstance(compression, str):
+        raise ArrowInvalid(f"compression must be a codec name or 'detect', got {compression!r}")
+    return compression
+
+
+class CompressedInputStream(NativeFile):
+    """Decompresses ``stream`` (a NativeFile, path or Python file) as ``compression``.
+
+    ``compression`` is a format name (gzip, bz2, brotli, lz4, zstd, snappy (framing format),
+    xz) or ``'detect'``, which goes by magic number, then by the extension of a path source.
+    ``read(n)`` returns at most n bytes. Corrupt or truncated data raises ArrowIOError naming
+    the format and the compressed offset, after the data decoded before the fault was read.
+    """
+
+    def __init__(
+        self,
+        stream: Any,
+        compression: str,
+        *,
+        memory_pool: MemoryPool | None = None,
+        threaded: bool = True,
+    ) -> None:
+        name = _check_name(compression)
+        raw, path = _open(stream, "r")
+        try:
+            head = raw.peek(MAGIC_PEEK) if name.lower() == "detect" else None
+            fmt: Format | None = resolve(name, path, head)
+            if fmt is None:
+                raise ArrowInvalid(f"cannot detect a compression format for {path or type(stream).__name__}")
+            self._codec = Codec(fmt.name)
+            self._raw = raw
+            self._reader = DecodingReader(raw.read1, self._codec.decoder(), threaded=threaded)
+        except BaseException:
+            if raw is not stream:
+                raw.close()
+            raise
+        super().__init__("rb", seekable=False, memory_pool=memory_pool)
+
+    @property
+    def codec(self) -> Codec:
+        """The codec decoding this stream."""
+        return self._codec
+
+    @property
+    def raw(self) -> NativeFile:
+        """The compressed stream below."""
+        return self._raw
+
+    def _readinto(self, view: memoryview) -> int:
+        return self._reader.readinto(view)
+
+    def _read_chunk(self, nbytes: int) -> bytes:
+        return self._reader.read1(nbytes)
+
+    def _read_bytes(self, nbytes: int) -> bytes:
+        return self._reader.read(nbytes)
+
+    def _read_all(self) -> bytes:
+        return self._reader.read(-1)
+
+    def _tell(self) -> int:
+        return self._reader.position
+
+    def _close(self) -> None:
+        try:
+            self._reader.close()
+        finally:
+            self._raw.close()
+
+    def __repr__(self) -> str:
+        return f"<arrowio.CompressedInputStream codec={self._codec.name} closed={self.closed}>"
+
+
+class CompressedOutputStream(NativeFile):
+    """Compresses what is written into ``stream`` (a NativeFile, path or Python file).
+
+    ``compression`` is a format name, or ``'detect'`` to take it from the extension of a path.
+    ``compression_level`` as for :class:`arrowio.Codec`; ``threads`` > 0 compresses zstd and
+    gzip with that many workers (-1: one per core; gzip then works as pigz does), 0 in the
+    writing thread alone. ``flush()`` makes everything written so far
+    decodable (a sync flush, for formats that have one); ``close()`` ends the compressed
+    stream and closes ``stream``.
+    """
+
+    def __init__(
+        self,
+        stream: Any,
+        compression: str,
+        compression_level: int | None = None,
+        *,
+        threads: int = 0,
+        memory_pool: MemoryPool | None = None,
+        threaded: bool = True,
+    ) -> None:
+        name = _check_name(compression)
+        raw, path = _open(stream, "w")
+        try:
+            if name.lower() == "detect":
+                fmt = from_extension(path)
+                if fmt is None:
+                    raise ArrowInvalid(f"cannot detect a compression format from {path or type(stream).__name__}")
+            else:
+                fmt = lookup(name)
+            self._codec = Codec(fmt.name, compression_level)
+            self._raw = raw
+            self._writer = EncodingWriter(raw.write, self._codec.encoder(threads), threaded=threaded)
+        except BaseException:
+            if raw is not stream:
+                raw.close()
+            raise
+        self._written = 0
+        super().__init__("wb", seekable=False, memory_pool=memory_pool)
+
+    @property
+    def codec(self) -> Codec:
+        """The codec encoding this stream."""
+        return self._codec
+
+    @property
+    def raw(self) -> NativeFile:
+        """The stream the compressed bytes go to."""
+        return self._raw
+
+    def _write(self, view: memoryview) -> None:
+        self._written += self._writer.write(view)
+
+    def _flush(self) -> None:
+        if not self._writer_done:
+            self._writer.flush()
+        self._raw.flush()
+
+    _writer_done = False
+
+    def close(self) -> None:
+        """End the compressed stream, then close the raw stream (also when ending failed)."""
+        if self.closed:
+            return
+        try:
+            self._writer.finish()
+        except BaseException:
+            self._writer.abandon()
+            raise
+        finally:
+            self._writer_done = True
+            super().close()
+
+    def _tell(self) -> int:
+        return self._written
+
+    def _close(self) -> None:
+        self._raw.close()
+
+    def __repr__(self) -> str:
+        return f"<arrowio.CompressedOutputStream codec={self._codec.name} closed={self.closed}>"
+
+

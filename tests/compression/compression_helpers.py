@@ -1,0 +1,121 @@
+"""Helpers of the compression tests: data factories, real tools, a faulty file, a decoder driver."""
+
+from __future__ import annotations
+
+import random
+import shutil
+import subprocess
+
+import pytest
+
+#: Every streaming format and the one-shot-only ones.
+STREAMING = ("gzip", "bz2", "xz", "zstd", "lz4", "brotli", "snappy")
+ONESHOT = STREAMING + ("lz4_raw",)
+
+_WORDS = b"arrow buffer stream codec frame member block window checksum trailer header".split()
+
+
+def make_data(kind: str, size: int, seed: int = 0) -> bytes:
+    """Test input of ``size`` bytes: 'text' (compressible words), 'random', 'zeros' or 'mixed'."""
+    rng = random.Random(seed)
+    if kind == "zeros":
+        return bytes(size)
+    if kind == "random":
+        return rng.randbytes(size)
+    if kind == "text":
+        out = bytearray()
+        while len(out) < size:
+            out += b" ".join(rng.choice(_WORDS) for _ in range(64)) + b"\n"
+        return bytes(out[:size])
+    if kind == "mixed":
+        third = size // 3
+        return make_data("text", third, seed) + make_data("random", third, seed) + bytes(size - 2 * third)
+    raise ValueError(kind)
+
+
+def need_tool(name: str) -> str:
+    """The path of a command-line tool, or skip (CI turns the skip into a failure)."""
+    path = shutil.which(name)
+    if path is None:
+        pytest.skip(f"{name} is not installed")
+    return path
+
+
+def run_tool(args: list[str], data: bytes = b"") -> bytes:
+    """Run a tool with ``data`` on stdin; its stdout, or an assertion error with its stderr."""
+    need_tool(args[0])
+    proc = subprocess.run(args, input=data, capture_output=True)
+    assert proc.returncode == 0, f"{args} exited {proc.returncode}: {proc.stderr.decode(errors='replace')}"
+    return proc.stdout
+
+
+class FailingFile:
+    """A binary file object that raises OSError on its Nth read or write (counting from 1)."""
+
+    def __init__(self, data: bytes = b"", fail_read: int = 0, fail_write: int = 0) -> None:
+        self._data = memoryview(data)
+        self._pos = 0
+        self.written = bytearray()
+        self.reads = self.writes = 0
+        self.fail_read, self.fail_write = fail_read, fail_write
+        self.closed = False
+
+    def read(self, n: int = -1) -> bytes:
+        self.reads += 1
+        if self.reads == self.fail_read:
+            raise OSError("injected read failure")
+        end = len(self._data) if n < 0 else self._pos + n
+        out = self._data[self._pos : end].tobytes()
+        self._pos += len(out)
+        return out
+
+    def write(self, data: bytes) -> int:
+        self.writes += 1
+        if self.writes == self.fail_write:
+            raise OSError("injected write failure")
+        self.written += data
+        return len(data)
+
+    def readable(self) -> bool:
+        return True
+
+    def writable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return False
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        self.closed = True
+
+
+
+
+def drive(decoder, data: bytes, chunks: list[int] | None = None, max_lengths: list[int] | None = None) -> bytes:
+    """Feed ``data`` to an incremental decoder in pieces of the given sizes (cycled), draining
+    it with the given output limits (cycled), checking that no output exceeds its limit."""
+    chunks = chunks or [1 << 20]
+    limits = max_lengths or [1 << 20]
+    out = []
+    pos = i = j = 0
+    while pos < len(data):
+        size = chunks[i % len(chunks)]
+        i += 1
+        piece = data[pos : pos + size]
+        pos += len(piece)
+        limit = limits[j % len(limits)]
+        j += 1
+        got = decoder.decompress(piece, limit)
+        assert len(got) <= limit
+        out.append(got)
+        while not decoder.needs_input:
+            limit = limits[j % len(limits)]
+            j += 1
+            got = decoder.decompress(b"", limit)
+            assert len(got) <= limit
+            out.append(got)
+    decoder.finish()
+    return b"".join(out)
