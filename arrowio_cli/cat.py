@@ -168,6 +168,8 @@ class _Cat:
                 self._plain_range(name, stream, record)
             else:
                 self._decoded(stream, record)
+                if record.format != "plain":
+                    record.bytes_in = _bytes_in(stream, source)
         finally:
             stream.close()
 
@@ -238,8 +240,7 @@ class _Cat:
             out += n
             if left is not None:
                 left -= n
-        record.bytes_out = out
-        record.bytes_in = _bytes_in(stream) if record.format != "plain" else out
+        record.bytes_out = record.bytes_in = out
 
     # -- helpers -----------------------------------------------------------------------------
     def _buffer(self) -> memoryview:
@@ -276,8 +277,11 @@ def _format_of(stream: Any) -> str:
     return stream.codec.name if isinstance(stream, arrowio.CompressedInputStream) else "plain"
 
 
-def _bytes_in(stream: Any) -> int | None:
-    """Compressed bytes read from below the decoder (its read-ahead included), where it can tell."""
+def _bytes_in(stream: Any, source: Any) -> int | None:
+    """Compressed bytes read from below the decoder (its read-ahead included), where that is known."""
+    counted = getattr(source, "bytes_read", None)
+    if counted is not None:
+        return int(counted)  # stdin: a pipe cannot tell its position
     try:
         return int(stream.raw.tell())
     except (AttributeError, OSError, ValueError):

@@ -147,22 +147,23 @@ class _Forward(io.RawIOBase):
         super().close()
 
 
-def stdin_file() -> BinaryIO:
-    """stdin as a binary file for the library: closing it leaves stdin open (a second ``-`` then reads EOF)."""
+def stdin_file() -> Any:
+    """stdin as a binary file for the library. Closing it leaves stdin open (a second ``-`` then
+    reads EOF); ``bytes_read`` counts what was read, which a pipe cannot tell otherwise."""
     fd = _fileno(sys.stdin)
-    if fd is not None:
-        return open(fd, "rb", buffering=0, closefd=False)
-    return _KeepOpen(sys.stdin.buffer)  # type: ignore[return-value]  # a captured stdin (tests)
+    raw = open(fd, "rb", buffering=0, closefd=False) if fd is not None else sys.stdin.buffer  # no fd: tests
+    return _Stdin(raw)
 
 
-class _KeepOpen(io.RawIOBase):
-    """Reads pass through to ``raw``; closing this object leaves ``raw`` open."""
-
+class _Stdin(io.RawIOBase):
     def __init__(self, raw: Any) -> None:
         self._raw = raw
+        self.bytes_read = 0
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, b: Any) -> int:
-        return int(self._raw.readinto(b))
+        n = int(self._raw.readinto(b) or 0)
+        self.bytes_read += n
+        return n

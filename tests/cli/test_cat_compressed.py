@@ -163,3 +163,11 @@ def test_start_up_of_cat_imports_no_rich_or_numpy(tmp_path):
     assert result.returncode == 0 and result.stdout == b"tiny\n", result.stderr
     imported = {line.split("|")[-1].strip().split(".")[0] for line in result.stderr.decode().splitlines() if line.startswith("import time:")}
     assert not imported & {"rich", "numpy", "cupy", "pynvml", "fsspec", "s3fs", "pyarrow", "zstandard", "brotli", "lz4", "snappy"}
+
+
+def test_stats_of_stdin_count_the_compressed_bytes(run, make_compressed):
+    raw = make_compressed("gzip", TEXT).read_bytes()
+    result = run(["cat", "--stats"], input=raw)
+    row = next(line.split() for line in result.stderr.splitlines() if line.startswith("<stdin>"))
+    assert result.stdout_bytes == TEXT and row[1] == "gzip" and row[2] != "-"
+    assert float(row[6].rstrip("x")) == pytest.approx(len(TEXT) / len(raw), rel=0.01)  # "300.8 KiB" is two fields
