@@ -33,9 +33,21 @@ class TooMuchOutput(CliError):
 @click.option("--offset", type=SIZE, default=0, metavar="SIZE", help="Skip this many bytes of each input's decoded content.")
 @click.option("--length", type=SIZE, metavar="SIZE", help="Write at most this many bytes of each input's decoded content.")
 @click.option("--mmap", "use_mmap", is_flag=True, help="Read plain files through a memory map.")
-@click.option("-x", "--hexdump", is_flag=True, help="Write a canonical hex+ASCII dump (like hexdump -C) instead of the bytes.")
-@click.option("--max-output", type=SIZE, metavar="SIZE", help="Fail once the decoded output would exceed SIZE (a guard against decompression bombs).")
-@click.option("--stats", "show_stats", is_flag=True, help="After the data, a summary on stderr: formats, bytes in/out, ratio, throughput, pool peak.")
+@click.option(
+    "-x", "--hexdump", is_flag=True, help="Write a canonical hex+ASCII dump (like hexdump -C) instead of the bytes."
+)
+@click.option(
+    "--max-output",
+    type=SIZE,
+    metavar="SIZE",
+    help="Fail once the decoded output would exceed SIZE (a guard against decompression bombs).",
+)
+@click.option(
+    "--stats",
+    "show_stats",
+    is_flag=True,
+    help="After the data, a summary on stderr: formats, bytes in/out, ratio, throughput, pool peak.",
+)
 @click.pass_context
 def cat(
     ctx: click.Context,
@@ -109,7 +121,9 @@ def _compression_argument(value: str) -> str | None:
 class _Cat:
     """The copy of one input after another to stdout, with the run's options and totals."""
 
-    def __init__(self, codec: str | None, offset: int, length: int | None, use_mmap: bool, hexdump: bool, max_output: int | None) -> None:
+    def __init__(
+        self, codec: str | None, offset: int, length: int | None, use_mmap: bool, hexdump: bool, max_output: int | None
+    ) -> None:
         from .sink import Stdout
 
         self.codec = codec
@@ -297,7 +311,8 @@ def _show_stats(records: list[Any], measurement: Any) -> None:
         ratio = f"{record.ratio:.2f}x" if record.ratio is not None else "-"
         bytes_in = format_bytes(record.bytes_in) if record.bytes_in is not None else "-"
         status = record.format if record.error is None else "failed"
-        table.add(record.source, status, bytes_in, format_bytes(record.bytes_out), ratio, format_rate(record.bytes_out, record.seconds))
+        rate = format_rate(record.bytes_out, record.seconds)
+        table.add(record.source, status, bytes_in, format_bytes(record.bytes_out), ratio, rate)
         if record.bytes_in is None or total_in is None:
             total_in = None
         else:

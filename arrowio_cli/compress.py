@@ -18,14 +18,26 @@ CHUNK = 4 << 20
 
 @click.command("compress")
 @click.argument("inputs", nargs=-1, metavar="[FILE|-]...")
-@click.option("-C", "--codec", metavar="NAME", help="Format: zstd (default), gzip, bz2, xz, lz4, brotli, snappy; with -d: detected.")
+@click.option(
+    "-C", "--codec", metavar="NAME", help="Format: zstd (default), gzip, bz2, xz, lz4, brotli, snappy; with -d: detected."
+)
 @click.option("-l", "--level", type=int, help="Compression level (default: the format's).")
 @click.option("-d", "--decompress", is_flag=True, help="Decompress instead.")
 @click.option("-c", "--stdout", "to_stdout", is_flag=True, help="Write to stdout; keep the inputs.")
 @click.option("-o", "--output", metavar="PATH", help="Write to PATH (one input only).")
-@click.option("-k", "--keep/--rm", default=True, help="Keep the inputs (the default), or remove each once its output is safely written.")
+@click.option(
+    "-k", "--keep/--rm", default=True, help="Keep the inputs (the default), or remove each once its output is safely written."
+)
 @click.option("-f", "--force", is_flag=True, help="Overwrite existing outputs; allow compressed data on a terminal.")
-@click.option("-T", "--threads", type=click.IntRange(min=0), default=1, show_default=True, metavar="N", help="Compression threads (0: all cores) where the format can use them.")
+@click.option(
+    "-T",
+    "--threads",
+    type=click.IntRange(min=0),
+    default=1,
+    show_default=True,
+    metavar="N",
+    help="Compression threads (0: all cores) where the format can use them.",
+)
 @click.option("-t", "--test", is_flag=True, help="Decode and verify the inputs; write nothing.")
 @click.option("-v", "--verbose", is_flag=True, help="Report sizes, ratio and speed per file on stderr.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no warnings.")
@@ -106,7 +118,18 @@ def _target(name: str, to_stdout: bool, output: str | None) -> str | None:
 class _Job:
     """The options of one run and what each input needs."""
 
-    def __init__(self, codec: str | None, level: int | None, decoding: bool, force: bool, threads: int, test: bool, verbose: bool, quiet: bool, keep: bool) -> None:
+    def __init__(
+        self,
+        codec: str | None,
+        level: int | None,
+        decoding: bool,
+        force: bool,
+        threads: int,
+        test: bool,
+        verbose: bool,
+        quiet: bool,
+        keep: bool,
+    ) -> None:
         import arrowio
 
         from .sink import OutputFailed, Stdout

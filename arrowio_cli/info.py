@@ -22,7 +22,9 @@ JSON keys (--json): schema, files: [{path, format, format_by_magic,
   checksum, ratio}]; a file that fails is reported on stderr and left out""",
 )
 @click.argument("files", nargs=-1, required=True, metavar="FILE...")
-@click.option("--scan", is_flag=True, help="Decode each file once: exact decoded size and member count, every checksum verified.")
+@click.option(
+    "--scan", is_flag=True, help="Decode each file once: exact decoded size and member count, every checksum verified."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (keys below).")
 @click.pass_context
 def info(ctx: click.Context, files: tuple[str, ...], scan: bool, as_json: bool) -> None:
@@ -67,8 +69,11 @@ def _render(results: list[Any], as_json: bool) -> None:
         fmt = r.format or "plain"
         if r.extension_agrees is False:
             fmt += " (!)"
-            notes.append(f"{r.path}: the extension says {r.format_by_extension}, the content is {r.format or 'not compressed'}")
-        decoded = "-" if r.decoded_size is None else format_bytes(r.decoded_size) + ("*" if r.decoded_size_from == "trailer" else "")
+            content = r.format or "not compressed"
+            notes.append(f"{r.path}: the extension says {r.format_by_extension}, the content is {content}")
+        decoded = "-" if r.decoded_size is None else format_bytes(r.decoded_size)
+        if r.decoded_size_from == "trailer":
+            decoded += "*"
         ratio = "-" if r.ratio is None else f"{r.ratio:.2f}x"
         table.add(r.path, fmt, format_bytes(r.compressed_size), decoded, ratio, r.members or "-", r.checksum or "-")
     if any(r.decoded_size_from == "trailer" for r in results):

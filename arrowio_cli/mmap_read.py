@@ -28,11 +28,21 @@ JSON keys (--json):
 @click.argument("file", type=click.Path(), metavar="FILE")
 @click.option("--offset", type=SIZE, default=0, metavar="SIZE", help="First byte of the range.  [default: 0]")
 @click.option("--length", type=SIZE, metavar="SIZE", help="Bytes to read (default: to the end of the file).")
-@click.option("--chunk-size", type=SIZE, default="16MiB", metavar="SIZE", show_default=True, help="Bytes per read_buffer call.")
-@click.option("--checksum", type=click.Choice(_CHECKSUMS), default="crc32", show_default=True, help="Checksum of the range (crc32 by ISA-L when installed).")
+@click.option(
+    "--chunk-size", type=SIZE, default="16MiB", metavar="SIZE", show_default=True, help="Bytes per read_buffer call."
+)
+@click.option(
+    "--checksum",
+    type=click.Choice(_CHECKSUMS),
+    default="crc32",
+    show_default=True,
+    help="Checksum of the range (crc32 by ISA-L when installed).",
+)
 @click.option("--verify", is_flag=True, help="Read the range again with a plain OSFile read and compare.")
 @click.option("--advise", type=click.Choice(_ADVICE), help="madvise(2) the range before reading it.")
-@click.option("-x", "--hexdump", is_flag=True, help="Print a hex dump of the range (like hexdump -C); the report goes to stderr.")
+@click.option(
+    "-x", "--hexdump", is_flag=True, help="Print a hex dump of the range (like hexdump -C); the report goes to stderr."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object (keys below).")
 def mmap_read(
     file: str,

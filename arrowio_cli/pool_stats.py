@@ -128,7 +128,9 @@ def _gates(peak: int, leaked: int, max_peak: int | None, fail_on_leak: bool) -> 
 
     failures = []
     if max_peak is not None and peak > max_peak:
-        failures.append(f"pool peak {format_bytes(peak)} ({peak} bytes) exceeds --max-peak {format_bytes(max_peak)} ({max_peak} bytes)")
+        failures.append(
+            f"pool peak {format_bytes(peak)} ({peak} bytes) exceeds --max-peak {format_bytes(max_peak)} ({max_peak} bytes)"
+        )
     if fail_on_leak and leaked:
         failures.append(f"{format_bytes(leaked)} ({leaked} bytes) of pool memory still allocated after the workload")
     return failures
@@ -209,7 +211,8 @@ def _show_pools(as_json: bool, backend: str | None) -> None:
     for entry in backends:
         table.add(entry["name"], "yes" if entry["available"] else "no", "yes" if entry["default"] else "", entry["reason"])
     counters = shown.stats()
-    usage = Table(f"{'Default pool' if backend is None else 'Pool'} ({counters.backend_name}) and process", ["", "bytes", ""], align="lrr")
+    title = f"{'Default pool' if backend is None else 'Pool'} ({counters.backend_name}) and process"
+    usage = Table(title, ["", "bytes", ""], align="lrr")
     for key in ("bytes_allocated", "max_memory", "total_bytes_allocated"):
         value = getattr(counters, key)
         usage.add(key, value, format_bytes(value))

@@ -98,7 +98,8 @@ def _zstd(src: _Source) -> tuple[int | None, str | None, int | None, str]:
         checked += has_checksum
     if offset > src.size:
         raise ArrowIOError(f"zstd: truncated input: the last frame ends past the end of the file ({src.size} bytes)")
-    return (total, "header", frames, _some("xxh64", checked, frames)) if sized else (None, None, frames, _some("xxh64", checked, frames))
+    checksum = _some("xxh64", checked, frames)
+    return (total, "header", frames, checksum) if sized else (None, None, frames, checksum)
 
 
 def _lz4(src: _Source) -> tuple[int | None, str | None, int | None, str]:
@@ -143,7 +144,8 @@ def _lz4(src: _Source) -> tuple[int | None, str | None, int | None, str]:
         block_checked += block_checksum
     if offset > src.size:
         raise ArrowIOError(f"lz4: truncated input: the last frame ends past the end of the file ({src.size} bytes)")
-    parts = [p for p in (_some("xxh32 content", content_checked, frames), _some("xxh32 blocks", block_checked, frames)) if p != "none"]
+    parts = [_some("xxh32 content", content_checked, frames), _some("xxh32 blocks", block_checked, frames)]
+    parts = [part for part in parts if part != "none"]
     checksum = "none (legacy format)" if legacy and not parts else ", ".join(parts) or "none"
     return (total, "header", frames, checksum) if sized else (None, None, frames, checksum)
 
