@@ -5,7 +5,7 @@ files; the table shows the best wall time of each, their ratio (arrowio / anchor
 better) against the issue's goal, and each side's peak RSS (the largest process of the
 pipeline, by /usr/bin/time; "-" where it is not installed).
 
-    python benchmarks/bench_cli.py [--corpus-mib 256] [--plain-mib 512] [--rounds 5] [--startup-runs 20]
+    python benchmarks/bench_cli.py [--corpus-mib 256] [--plain-mib 512] [--rounds 5] [--startup-runs 20] [--only TEXT]
 
 Inputs are made once under benchmarks/data/ (git-ignored): a text-like corpus, its gzip -6, a
 tiny gzip, and a plain random file. The data rows include arrowio's start-up (~0.1 s), so the
@@ -102,6 +102,7 @@ def main() -> None:
     parser.add_argument("--plain-mib", type=int, default=512, help="size of the plain random file")
     parser.add_argument("--rounds", type=int, default=5, help="alternating rounds for the data rows; the best is kept")
     parser.add_argument("--startup-runs", type=int, default=20, help="alternating rounds for the start-up rows")
+    parser.add_argument("--only", metavar="TEXT", help="run only the rows whose label contains TEXT")
     args = parser.parse_args()
     for tool in ("gzip", "igzip", "zcat", "zstd"):
         if not shutil.which(tool):
@@ -134,6 +135,8 @@ def main() -> None:
           f"{args.plain_mib} MiB random plain file; python {sys.version.split()[0]}; {os.cpu_count()} CPUs")
     print(f"{'case':<30} {'arrowio s':>10} {'anchor s':>10} {'ratio':>6}  {'goal':<12} {'RSS arrowio':>11} {'RSS anchor':>11}")
     for label, ours, anchor, goal, rounds in rows:
+        if args.only and args.only not in label:
+            continue
         t_ours, t_anchor, rss_ours, rss_anchor = compare(ours, anchor, rounds)
         ratio = t_ours / t_anchor
         verdict = "report" if goal is None else f"<= {goal} {'ok' if ratio <= goal else 'MISSED'}"
