@@ -177,8 +177,8 @@ class _Job:
             refuse_existing(target, self.force)
         source = stdin_file() if stdin else name
         start = time.perf_counter()
-        size = None if stdin else os.path.getsize(name)
         reader = arrowio.input_stream(source, compression=self.codec if self.decoding else None)
+        size = _input_size(reader)
         with reader, Progress(label, size, enabled=not self.quiet) as progress:
             if self.decoding and _format_of(reader) is None and not (self.force and target is None):
                 raise CliError(f"{label}: not in a known compressed format (no magic number, no known extension)")
@@ -270,6 +270,15 @@ def _format_of(stream: Any) -> str | None:
     import arrowio
 
     return stream.codec.name if isinstance(stream, arrowio.CompressedInputStream) else None
+
+
+def _input_size(reader: Any) -> int | None:
+    """The input's size in bytes (of the compressed data when decoding), where it is known."""
+    raw = getattr(reader, "raw", reader)
+    try:
+        return int(raw.size()) if raw.seekable() else None
+    except (OSError, ValueError):
+        return None
 
 
 def _size_of(path: str | None) -> int:
