@@ -37,7 +37,7 @@ def describe(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.strerror and getattr(exc, "filename", None) is not None:
         return f"{exc.filename}: {exc.strerror}"
     if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
-        return f"no space left on device ({exc})"
+        return "no space left on device"
     if isinstance(exc, KeyError) and exc.args:
         return str(exc.args[0])
     text = " ".join(str(exc).split())  # one line, whatever the library put in the message
