@@ -12,7 +12,7 @@ from arrowio.errors import ArrowNotImplementedError
 
 from .exit_codes import ExitCode
 
-__all__ = ["CliError", "Unavailable", "describe", "exit_code_for"]
+__all__ = ["CliError", "Unavailable", "describe", "describe_input", "exit_code_for"]
 
 
 class CliError(Exception):
@@ -37,11 +37,17 @@ def describe(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.strerror and getattr(exc, "filename", None) is not None:
         return f"{exc.filename}: {exc.strerror}"
     if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
-        return f"no space left on device ({exc})"
+        return "no space left on device"
     if isinstance(exc, KeyError) and exc.args:
         return str(exc.args[0])
     text = " ".join(str(exc).split())  # one line, whatever the library put in the message
     return text or type(exc).__name__
+
+
+def describe_input(name: str, exc: BaseException) -> str:
+    """:func:`describe`, naming the input ``name`` first unless the message already does."""
+    text = describe(exc)
+    return text if text.startswith(f"{name}:") else f"{name}: {text}"
 
 
 def exit_code_for(exc: BaseException) -> ExitCode:

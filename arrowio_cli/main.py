@@ -22,7 +22,12 @@ __all__ = ["cli", "main", "COMMANDS"]
 
 #: Subcommand name -> "module:attribute" of its click command.
 COMMANDS: dict[str, str] = {
+    "cat": "arrowio_cli.cat:cat",
+    "compress": "arrowio_cli.compress:compress",
     "gpu-copy": "arrowio_cli.gpu_copy:gpu_copy",
+    "info": "arrowio_cli.info:info",
+    "mmap-read": "arrowio_cli.mmap_read:mmap_read",
+    "pool-stats": "arrowio_cli.pool_stats:pool_stats",
 }
 
 

@@ -71,7 +71,7 @@ class SystemBackend(Backend):
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
         self._memalign = _fn(libc, "posix_memalign", ctypes.c_int, ctypes.c_void_p, _size_t, _size_t)
         self._realloc = _fn(libc, "realloc", _ptr, _ptr, _size_t)
-        self.free_fn = _fn(libc, "free", None, _ptr)
+        self._free = _fn(libc, "free", None, _ptr)
         self._trim = _fn(libc, "malloc_trim", ctypes.c_int, _size_t)
         self._stats = _fn(libc, "malloc_stats", None)
 
@@ -93,14 +93,14 @@ class SystemBackend(Backend):
         try:
             aligned = self.allocate(new_size)
         except ArrowMemoryError:
-            self.free_fn(moved)
+            self._free(moved)
             raise
         ctypes.memmove(aligned, moved, min(old_size, new_size))
-        self.free_fn(moved)
+        self._free(moved)
         return aligned
 
     def free(self, address: int, size: int) -> None:
-        self.free_fn(address)
+        self._free(address)
 
     def release_unused(self) -> None:
         self._trim(0)
@@ -109,7 +109,29 @@ class SystemBackend(Backend):
         self._stats()
 
 
-class JemallocBackend(Backend):
+class _AlignedApiBackend(Backend):
+    """A library with its own aligned allocate/reallocate calls: the checks are shared here."""
+
+    def _malloc(self, size: int) -> int:
+        raise NotImplementedError
+
+    def _realloc(self, address: int, size: int) -> int:
+        raise NotImplementedError
+
+    def allocate(self, size: int) -> int:
+        address = self._malloc(size) if size <= _MAX_SIZE else 0
+        if not address:
+            raise self._failed("malloc", size)
+        return address
+
+    def reallocate(self, address: int, old_size: int, new_size: int) -> int:
+        moved = self._realloc(address, new_size) if new_size <= _MAX_SIZE else 0
+        if not moved:
+            raise self._failed("realloc", new_size)
+        return moved
+
+
+class JemallocBackend(_AlignedApiBackend):
     """jemalloc's non-standard API: ``mallocx``/``rallocx``/``dallocx`` with MALLOCX_ALIGN(64)."""
 
     name = "jemalloc"
@@ -126,17 +148,11 @@ class JemallocBackend(Backend):
         )
         self._stats = _fn(lib, "malloc_stats_print", None, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_char_p)
 
-    def allocate(self, size: int) -> int:
-        address = self._mallocx(size, self._ALIGN_FLAG) if size <= _MAX_SIZE else 0
-        if not address:
-            raise self._failed("malloc", size)
-        return address
+    def _malloc(self, size: int) -> int:
+        return self._mallocx(size, self._ALIGN_FLAG)
 
-    def reallocate(self, address: int, old_size: int, new_size: int) -> int:
-        moved = self._rallocx(address, new_size, self._ALIGN_FLAG) if new_size <= _MAX_SIZE else 0
-        if not moved:
-            raise self._failed("realloc", new_size)
-        return moved
+    def _realloc(self, address: int, size: int) -> int:
+        return self._rallocx(address, size, self._ALIGN_FLAG)
 
     def free(self, address: int, size: int) -> None:
         self._dallocx(address, self._ALIGN_FLAG)
@@ -155,7 +171,7 @@ class JemallocBackend(Backend):
         self._stats(None, None, None)
 
 
-class MimallocBackend(Backend):
+class MimallocBackend(_AlignedApiBackend):
     """mimalloc: ``mi_malloc_aligned``/``mi_realloc_aligned``/``mi_free``, ``mi_collect`` to release."""
 
     name = "mimalloc"
@@ -168,74 +184,20 @@ class MimallocBackend(Backend):
         # variable is set just for the load and restored, so child processes do not inherit it.
         with _environment(MIMALLOC_RESERVE_OS_MEMORY=_MIMALLOC_ARENA):
             lib = _load_library("mimalloc", "libmimalloc.so.2", "libmimalloc2.0")
-        self._malloc = _fn(lib, "mi_malloc_aligned", _ptr, _size_t, _size_t)
-        self._realloc = _fn(lib, "mi_realloc_aligned", _ptr, _ptr, _size_t, _size_t)
-        self.free_fn = _fn(lib, "mi_free", None, _ptr)
+        self._malloc_aligned = _fn(lib, "mi_malloc_aligned", _ptr, _size_t, _size_t)
+        self._realloc_aligned = _fn(lib, "mi_realloc_aligned", _ptr, _ptr, _size_t, _size_t)
+        self._free = _fn(lib, "mi_free", None, _ptr)
         self._collect = _fn(lib, "mi_collect", None, ctypes.c_bool)
         self._stats = _fn(lib, "mi_stats_print", None, ctypes.c_void_p)
 
-    def allocate(self, size: int) -> int:
-        address = self._mallocx(size, self._ALIGN_FLAG) if size <= _MAX_SIZE else 0
-        if not address:
-            raise self._failed("malloc", size)
-        return address
+    def _malloc(self, size: int) -> int:
+        return self._malloc_aligned(size, ALIGNMENT)
 
-    def reallocate(self, address: int, old_size: int, new_size: int) -> int:
-        moved = self._rallocx(address, new_size, self._ALIGN_FLAG) if new_size <= _MAX_SIZE else 0
-        if not moved:
-            raise self._failed("realloc", new_size)
-        return moved
+    def _realloc(self, address: int, size: int) -> int:
+        return self._realloc_aligned(address, size, ALIGNMENT)
 
     def free(self, address: int, size: int) -> None:
-        self._dallocx(address, self._ALIGN_FLAG)
-
-    def release_unused(self) -> None:
-        self._mallctl(f"arena.{self._ARENAS_ALL}.purge".encode(), None, None, None, 0)
-
-    def set_decay_ms(self, ms: int) -> None:
-        value = ctypes.c_ssize_t(ms)
-        for key in (b"arenas.dirty_decay_ms", b"arenas.muzzy_decay_ms"):
-            rc = self._mallctl(key, None, None, ctypes.byref(value), ctypes.sizeof(value))
-            if rc:
-                raise ArrowMemoryError(f"jemalloc mallctl({key.decode()}) failed: {os.strerror(rc)}")
-
-    def print_native_stats(self) -> None:
-        self._stats(None, None, None)
-
-
-class MimallocBackend(Backend):
-    """mimalloc: ``mi_malloc_aligned``/``mi_realloc_aligned``/``mi_free``, ``mi_collect`` to release."""
-
-    name = "mimalloc"
-
-    def __init__(self) -> None:
-        # Without an arena, mimalloc maps every huge block (about 8 MiB and up) afresh and unmaps
-        # it on free, so a loop over large buffers pays a page fault per 4 KiB each time (2 GB/s
-        # instead of 30+ for 16 MiB blocks here). Its start-up option reserves one (address space
-        # only, no RSS); mi_reserve_os_memory() called later does not get the same reuse. The
-        # variable is set just for the load and restored, so child processes do not inherit it.
-        with _environment(MIMALLOC_RESERVE_OS_MEMORY=_MIMALLOC_ARENA):
-            lib = _load_library("mimalloc", "libmimalloc.so.2", "libmimalloc2.0")
-        self._malloc = _fn(lib, "mi_malloc_aligned", _ptr, _size_t, _size_t)
-        self._realloc = _fn(lib, "mi_realloc_aligned", _ptr, _ptr, _size_t, _size_t)
-        self.free_fn = _fn(lib, "mi_free", None, _ptr)
-        self._collect = _fn(lib, "mi_collect", None, ctypes.c_bool)
-        self._stats = _fn(lib, "mi_stats_print", None, ctypes.c_void_p)
-
-    def allocate(self, size: int) -> int:
-        address = self._malloc(size, ALIGNMENT) if size <= _MAX_SIZE else 0
-        if not address:
-            raise self._failed("malloc", size)
-        return address
-
-    def reallocate(self, address: int, old_size: int, new_size: int) -> int:
-        moved = self._realloc(address, new_size, ALIGNMENT) if new_size <= _MAX_SIZE else 0
-        if not moved:
-            raise self._failed("realloc", new_size)
-        return moved
-
-    def free(self, address: int, size: int) -> None:
-        self.free_fn(address)
+        self._free(address)
 
     def release_unused(self) -> None:
         self._collect(True)

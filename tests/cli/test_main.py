@@ -113,3 +113,11 @@ def test_start_up_imports_nothing_heavy():
     imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
     heavy = {"rich", "numpy", "cupy", "pynvml", "fsspec", "s3fs", "zstandard", "isal", "brotli", "lz4", "snappy", "pyarrow"}
     assert not heavy & {name.split(".")[0] for name in imported}
+
+
+def test_describe_input_names_the_input_once():
+    from arrowio_cli.errors import describe_input
+
+    assert describe_input("a.gz", ValueError("bad")) == "a.gz: bad"
+    assert describe_input("a.gz", FileNotFoundError(2, "No such file or directory", "a.gz")) == "a.gz: No such file or directory"
+    assert describe_input("a", FileNotFoundError(2, "No such file or directory", "a.gz")) == "a: a.gz: No such file or directory"

@@ -1,0 +1,128 @@
+"""Outputs that appear whole or not at all.
+
+:func:`atomic_output` writes into a temporary file in the destination's folder (so the final
+rename never crosses a file system), fsyncs it, copies permissions and times from the input,
+and renames it into place. Any exception on the way, Ctrl-C and a full disk included, removes
+the temporary file and leaves the destination as it was.
+"""
+
+from __future__ import annotations
+
+import errno
+import io
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import BinaryIO
+
+from .errors import CliError
+
+__all__ = ["atomic_output", "refuse_existing", "TEMP_SUFFIX"]
+
+#: Temporary outputs are named ``.<name>.<random>.arrowio-tmp`` next to the destination.
+TEMP_SUFFIX = ".arrowio-tmp"
+
+
+def refuse_existing(path: str, force: bool) -> None:
+    """Fail early (before any work) when ``path`` exists and ``force`` is not set."""
+    if not force and os.path.lexists(path):
+        raise CliError(f"{path}: already exists (use -f to overwrite)")
+
+
+@contextmanager
+def atomic_output(path: str, *, force: bool = False, like: str | None = None) -> Iterator[BinaryIO]:
+    """Yield a binary file whose content becomes ``path`` when the block ends without an exception.
+
+    Closing the yielded file (as a stream wrapping it does) is harmless: it stays open until
+    the block ends.
+
+    ``force`` allows replacing an existing ``path``; without it an existing file is an error, also
+    when it appears while we write. ``like`` names a file whose permission bits and times the
+    output receives (``shutil.copystat``); without it the output gets ``0666 & ~umask``.
+    """
+    refuse_existing(path, force)
+    folder = os.path.dirname(os.path.abspath(path))
+    try:
+        fd, temp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=TEMP_SUFFIX, dir=folder)
+    except OSError as exc:  # name the destination, not the random temporary name
+        raise OSError(exc.errno, exc.strerror, path) from None
+    try:
+        file = _TempFile(fd, "wb")
+        try:
+            yield file
+            os.fsync(fd)
+        finally:
+            file.release()
+        if like is not None:
+            shutil.copystat(like, temp)
+        else:
+            os.chmod(temp, 0o666 & ~_umask())
+        _publish(temp, path, force)
+        _fsync_folder(folder)
+    except BaseException:
+        try:
+            os.unlink(temp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+class _TempFile(io.FileIO):
+    """The temporary output. Streams that wrap it close it when they close; it must stay open
+    until it is fsynced, so ``close`` only flushes and :meth:`release` really closes it."""
+
+    def close(self) -> None:
+        if not self.closed:
+            self.flush()
+
+    def release(self) -> None:
+        super().close()
+
+
+def _publish(temp: str, path: str, force: bool) -> None:
+    if force:
+        os.replace(temp, path)
+        return
+    # A hard link never replaces an existing name: the no-clobber check holds even against a
+    # file created while we were writing.
+    try:
+        os.link(temp, path)
+    except FileExistsError:
+        raise CliError(f"{path}: already exists (use -f to overwrite)") from None
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK, errno.EXDEV):
+            raise
+        refuse_existing(path, force)  # a file system without hard links: check, then rename
+        os.replace(temp, path)
+        return
+    os.unlink(temp)
+
+
+def _fsync_folder(folder: str) -> None:
+    """Make the rename itself durable."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # some file systems refuse fsync on folders; the data itself is synced
+        pass
+    finally:
+        os.close(fd)
+
+
+def _umask() -> int:
+    # /proc tells the umask without changing it (os.umask would, briefly, for every thread).
+    try:
+        with open("/proc/self/status", "rb") as status:
+            for line in status:
+                if line.startswith(b"Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask

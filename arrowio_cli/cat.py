@@ -1,0 +1,329 @@
+"""``arrowio cat``: write inputs' decoded content to stdout, like ``cat``/``zcat`` for every format."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import click
+
+from .errors import CliError, describe, describe_input
+from .params import SIZE
+
+__all__ = ["cat"]
+
+#: Decoded bytes per read: big enough that per-call overhead vanishes next to decoding.
+CHUNK = 1 << 20
+
+
+class TooMuchOutput(CliError):
+    """--max-output was reached: stop everything (the guard is for the whole run)."""
+
+
+@click.command("cat")
+@click.argument("inputs", nargs=-1, metavar="[FILE|URL|-]...")
+@click.option(
+    "-C",
+    "--compression",
+    default="auto",
+    metavar="auto|none|NAME",
+    show_default=True,
+    help="auto: detect by magic bytes, else by extension; none: copy bytes as they are; NAME: decode as that format.",
+)
+@click.option("--offset", type=SIZE, default=0, metavar="SIZE", help="Skip this many bytes of each input's decoded content.")
+@click.option("--length", type=SIZE, metavar="SIZE", help="Write at most this many bytes of each input's decoded content.")
+@click.option("--mmap", "use_mmap", is_flag=True, help="Read plain files through a memory map.")
+@click.option(
+    "-x", "--hexdump", is_flag=True, help="Write a canonical hex+ASCII dump (like hexdump -C) instead of the bytes."
+)
+@click.option(
+    "--max-output",
+    type=SIZE,
+    metavar="SIZE",
+    help="Fail once the decoded output would exceed SIZE (a guard against decompression bombs).",
+)
+@click.option(
+    "--stats",
+    "show_stats",
+    is_flag=True,
+    help="After the data, a summary on stderr: formats, bytes in/out, ratio, throughput, pool peak.",
+)
+@click.pass_context
+def cat(
+    ctx: click.Context,
+    inputs: tuple[str, ...],
+    compression: str,
+    offset: int,
+    length: int | None,
+    use_mmap: bool,
+    hexdump: bool,
+    max_output: int | None,
+    show_stats: bool,
+) -> None:
+    """Write each input's decoded content to stdout, in order.
+
+    No input, or -, reads stdin. Compression is detected by magic bytes where the format
+    has them and by the extension otherwise (brotli), so a zstd file named data.bin and a
+    gzip stream on a pipe are both decoded; a plain file passes through unchanged, copied
+    by the kernel (sendfile) when stdout is a pipe or a file. --offset and --length pick a
+    byte range of the decoded content; plain files are read only in that range.
+
+    An input that fails is reported on stderr and the others still run; the exit status
+    is then 1.
+
+    \b
+    Examples:
+      arrowio cat logs.gz | grep ERROR
+      curl -s https://example.com/data.zst | arrowio cat | wc -c
+      arrowio cat --offset 1M --length 64 -x big.bin
+      arrowio cat --max-output 1G --stats untrusted.xz > out.bin
+    """
+    codec = _compression_argument(compression)
+    job = _Cat(codec, offset, length, use_mmap, hexdump, max_output)
+    failures = 0
+    if show_stats:
+        from arrowio import stats
+
+        measuring = stats.measure()
+    else:
+        from contextlib import nullcontext
+
+        measuring = nullcontext()
+    with measuring as measured:
+        for name in inputs or ("-",):
+            record = job.run(name)
+            if record.error is not None:
+                failures += 1
+                click.echo(f"arrowio: error: {record.error}", err=True)
+        job.out.flush()
+    if show_stats:
+        _show_stats(job.records, measured.result)
+    if failures:
+        ctx.exit(1)
+
+
+def _compression_argument(value: str) -> str | None:
+    """auto -> 'detect', none -> None, a format name (checked now: a usage error, exit 2)."""
+    lowered = value.lower()
+    if lowered == "auto":
+        return "detect"
+    if lowered == "none":
+        return None
+    import arrowio
+
+    try:
+        arrowio.Codec.is_available(lowered)
+    except ValueError as exc:
+        raise click.BadParameter(describe(exc), param_hint="-C/--compression") from None
+    return lowered
+
+
+class _Cat:
+    """The copy of one input after another to stdout, with the run's options and totals."""
+
+    def __init__(
+        self, codec: str | None, offset: int, length: int | None, use_mmap: bool, hexdump: bool, max_output: int | None
+    ) -> None:
+        from .sink import Stdout
+
+        self.codec = codec
+        self.offset = offset
+        self.length = length
+        self.use_mmap = use_mmap
+        self.hexdump = hexdump
+        self.max_output = max_output
+        self.out = Stdout()
+        self.records: list[Any] = []
+        self.decoded = 0  # decoded bytes so far, for --max-output
+        self._scratch: Any = None
+        self._dump: Any = None
+
+    def run(self, name: str) -> Any:
+        """Copy one input; a failure is recorded in the returned stats, not raised."""
+        from arrowio.errors import ArrowException
+        from arrowio.stats import StreamStats
+
+        from .sink import OutputFailed
+
+        record = StreamStats(source="<stdin>" if name == "-" else name)
+        self.records.append(record)
+        start = time.perf_counter()
+        try:
+            self._copy(name, record)
+        except (OutputFailed, TooMuchOutput, BrokenPipeError):
+            raise  # about stdout or the whole run: no later input can do better
+        except (OSError, ValueError, TypeError, NotImplementedError, MemoryError, ArrowException) as exc:
+            record.error = describe_input(record.source, exc)
+            # A decoder keeps the exception it raised; its traceback would tie our frames (and the
+            # buffer views in them) into a reference cycle. Only the message is needed.
+            exc.__traceback__ = None
+        finally:
+            record.seconds = time.perf_counter() - start
+            if self._dump is not None:
+                self._dump.close()
+                self._dump = None
+        return record
+
+    # -- one input ---------------------------------------------------------------------------
+    def _copy(self, name: str, record: Any) -> None:
+        import arrowio
+
+        from .sink import stdin_file
+
+        if self.hexdump:
+            from .hexdump import HexDump
+
+            self._dump = HexDump(self.out.write, self.offset)
+        source = stdin_file() if name == "-" else name
+        stream = arrowio.input_stream(source, compression=self.codec)
+        try:
+            record.format = _format_of(stream)
+            if record.format == "plain" and name != "-" and stream.seekable():
+                self._plain_range(name, stream, record)
+            else:
+                self._decoded(stream, record)
+                if record.format != "plain":
+                    record.bytes_in = _bytes_in(stream, source)
+        finally:
+            stream.close()
+
+    def _plain_range(self, name: str, stream: Any, record: Any) -> None:
+        """A plain seekable file: only the range is read, by the kernel, a map or read_at."""
+        size = stream.size()
+        start = min(self.offset, size)
+        wanted = size if self.length is None else min(size, start + self.length)
+        end = wanted if self.max_output is None else min(wanted, start + max(0, self.max_output - self.decoded))
+        position = start
+        if self.use_mmap:
+            position = self._from_map(name, start, end)
+        elif self._dump is None and (fd := _fileno(stream)) is not None:
+            position += self.out.send_file(fd, position, end - position)
+        while position < end:
+            data = stream.read_at(min(CHUNK, end - position), position)
+            if not data:
+                break  # the file shrank under us
+            self._emit(data)
+            position += len(data)
+        record.bytes_in = record.bytes_out = position - start
+        self.decoded += position - start
+        if end < wanted:
+            raise TooMuchOutput(self._too_much())
+
+    def _from_map(self, name: str, start: int, end: int) -> int:
+        import arrowio
+
+        if start == end:
+            return end  # mmap(2) refuses empty files; nothing to map anyway
+        with arrowio.memory_map(name) as mapped:
+            mapped.seek(start)
+            position = start
+            while position < end:
+                chunk = mapped.read_buffer(min(CHUNK, end - position))
+                if not chunk.size:
+                    break
+                self._emit(memoryview(chunk))
+                position += chunk.size
+                del chunk
+        return position
+
+    def _decoded(self, stream: Any, record: Any) -> None:
+        """A compressed or unseekable input: read through, skipping the offset, up to the length."""
+        view = self._buffer()
+        skip = self.offset
+        left = self.length
+        out = 0
+        while left is None or left > 0:
+            want = CHUNK if left is None else min(CHUNK, left)
+            if skip:
+                want = min(CHUNK, skip)
+            n = stream.readinto1(view[:want])  # what is there: a slow pipe streams through
+            if not n:
+                break
+            self.decoded += n
+            if self.max_output is not None and self.decoded > self.max_output:
+                if not skip:
+                    keep = n - (self.decoded - self.max_output)
+                    self._emit(view[:keep])
+                    out += keep
+                record.bytes_out = out
+                raise TooMuchOutput(self._too_much())
+            if skip:
+                skip -= n
+                continue
+            self._emit(view[:n])
+            out += n
+            if left is not None:
+                left -= n
+        record.bytes_out = record.bytes_in = out
+
+    # -- helpers -----------------------------------------------------------------------------
+    def _buffer(self) -> memoryview:
+        """One pool buffer for the whole run, so the pool (and pool-stats) sees cat's memory."""
+        if self._scratch is None:
+            import arrowio
+
+            self._scratch = arrowio.allocate_buffer(CHUNK)
+        return memoryview(self._scratch)
+
+    def _emit(self, data: Any) -> None:
+        if self._dump is not None:
+            self._dump.feed(data)
+        else:
+            self.out.write(data)
+
+    def _too_much(self) -> str:
+        from .report import format_bytes
+
+        return f"output exceeds --max-output {format_bytes(self.max_output or 0)} ({self.max_output} bytes); stopped"
+
+
+def _fileno(stream: Any) -> int | None:
+    try:
+        return int(stream.fileno())
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def _format_of(stream: Any) -> str:
+    """The format the library decodes ``stream`` as ("plain" when it passes bytes through)."""
+    import arrowio
+
+    return stream.codec.name if isinstance(stream, arrowio.CompressedInputStream) else "plain"
+
+
+def _bytes_in(stream: Any, source: Any) -> int | None:
+    """Compressed bytes read from below the decoder (its read-ahead included), where that is known."""
+    counted = getattr(source, "bytes_read", None)
+    if counted is not None:
+        return int(counted)  # stdin: a pipe cannot tell its position
+    try:
+        return int(stream.raw.tell())
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def _show_stats(records: list[Any], measurement: Any) -> None:
+    from .report import Table, format_bytes, format_rate, print_tables
+
+    table = Table("arrowio cat", ["input", "format", "in", "out", "ratio", "throughput"], align="llrrrr")
+    total_in: int | None = 0
+    for record in records:
+        ratio = f"{record.ratio:.2f}x" if record.ratio is not None else "-"
+        bytes_in = format_bytes(record.bytes_in) if record.bytes_in is not None else "-"
+        status = record.format if record.error is None else "failed"
+        rate = format_rate(record.bytes_out, record.seconds)
+        table.add(record.source, status, bytes_in, format_bytes(record.bytes_out), ratio, rate)
+        if record.bytes_in is None or total_in is None:
+            total_in = None
+        else:
+            total_in += record.bytes_in
+    total_out = sum(record.bytes_out for record in records)
+    if len(records) > 1:
+        ratio = f"{total_out / total_in:.2f}x" if total_in else "-"
+        table.add("total", "", format_bytes(total_in) if total_in is not None else "-", format_bytes(total_out), ratio,
+                  format_rate(total_out, measurement.seconds))
+    summary = Table("", ["", ""], align="lr")
+    summary.add("pool peak", f"{format_bytes(measurement.max_memory)} ({measurement.backend})")
+    summary.add("peak RSS", format_bytes(measurement.peak_rss_bytes))
+    summary.add("wall time", f"{measurement.seconds:.3f} s")
+    print_tables([table, summary], err=True)

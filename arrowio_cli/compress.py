@@ -1,0 +1,293 @@
+"""``arrowio compress``: compress or decompress files, like ``zstd``/``gzip``, with atomic outputs."""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+import click
+
+from .errors import CliError, describe, describe_input
+
+__all__ = ["compress"]
+
+#: Bytes per read of the input: large, so the codec sees big blocks and Python overhead vanishes.
+CHUNK = 4 << 20
+
+
+@click.command("compress")
+@click.argument("inputs", nargs=-1, metavar="[FILE|-]...")
+@click.option(
+    "-C", "--codec", metavar="NAME", help="Format: zstd (default), gzip, bz2, xz, lz4, brotli, snappy; with -d: detected."
+)
+@click.option("-l", "--level", type=int, help="Compression level (default: the format's).")
+@click.option("-d", "--decompress", is_flag=True, help="Decompress instead.")
+@click.option("-c", "--stdout", "to_stdout", is_flag=True, help="Write to stdout; keep the inputs.")
+@click.option("-o", "--output", metavar="PATH", help="Write to PATH (one input only).")
+@click.option(
+    "-k", "--keep/--rm", default=True, help="Keep the inputs (the default), or remove each once its output is safely written."
+)
+@click.option("-f", "--force", is_flag=True, help="Overwrite existing outputs; allow compressed data on a terminal.")
+@click.option(
+    "-T",
+    "--threads",
+    type=click.IntRange(min=0),
+    default=1,
+    show_default=True,
+    metavar="N",
+    help="Compression threads (0: all cores) where the format can use them.",
+)
+@click.option("-t", "--test", is_flag=True, help="Decode and verify the inputs; write nothing.")
+@click.option("-v", "--verbose", is_flag=True, help="Report sizes, ratio and speed per file on stderr.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no warnings.")
+@click.pass_context
+def compress(
+    ctx: click.Context,
+    inputs: tuple[str, ...],
+    codec: str | None,
+    level: int | None,
+    decompress: bool,
+    to_stdout: bool,
+    output: str | None,
+    keep: bool,
+    force: bool,
+    threads: int,
+    test: bool,
+    verbose: bool,
+    quiet: bool,
+) -> None:
+    """Compress FILEs (or stdin) into FILE.zst (or the codec's extension), or decompress.
+
+    Outputs are written atomically: into a temporary file in the same folder, fsynced, then
+    renamed, with the input's permissions and times. Ctrl-C, a full disk or bad data leave
+    no output behind. Existing outputs are kept unless -f; inputs are kept unless --rm.
+    Decompressing strips the format's extension; a name without one needs -o or -c.
+    stdin goes to stdout unless -o names a file. A failing input is reported and the others
+    still run; the exit status is then 1.
+
+    \b
+    Examples:
+      arrowio compress big.csv                 # big.csv.zst
+      arrowio compress -C gzip -l 9 --rm *.log
+      arrowio compress -d big.csv.zst -o copy.csv
+      tar c dir | arrowio compress -T 0 > dir.tar.zst
+      arrowio compress -t *.gz                 # verify only
+    """
+    if output is not None and len(inputs) > 1:
+        raise click.UsageError("-o/--output names one output: give one input")
+    if output is not None and to_stdout:
+        raise click.UsageError("-o/--output and -c/--stdout both name the output: choose one")
+    if test and (output is not None or to_stdout or not keep):
+        raise click.UsageError("-t/--test writes nothing: -o, -c and --rm do not apply")
+    if not keep and to_stdout:
+        raise click.UsageError("--rm removes an input only after writing its own output file, not with -c")
+    from .sink import Stdout
+
+    job = _Job(codec, level, decompress or test, force, threads, test, verbose, quiet, keep)
+    names = inputs or ("-",)
+    if not job.decoding and not test and not force and any(_target(n, to_stdout, output) is None for n in names):
+        if job.out.isatty():
+            raise CliError("refusing to write compressed data to a terminal (use -f to force, or redirect stdout)")
+    failures = 0
+    for name in names:
+        try:
+            job.one(name, _target(name, to_stdout, output))
+        except job.fatal:
+            raise
+        except (OSError, ValueError, TypeError, NotImplementedError, MemoryError, CliError) as exc:
+            failures += 1
+            # Our own messages name what they are about (an output, perhaps); others get the input's name.
+            message = describe(exc) if isinstance(exc, CliError) else describe_input("<stdin>" if name == "-" else name, exc)
+            click.echo(f"arrowio: error: {message}", err=True)
+            exc.__traceback__ = None  # see cat.py: a decoder keeps its exception; no cycle through our frames
+    job.out.flush()
+    if failures:
+        ctx.exit(1)
+
+
+def _target(name: str, to_stdout: bool, output: str | None) -> str | None:
+    """The output path, "" for "derive it from the input's name", or None for stdout."""
+    if to_stdout or output == "-":
+        return None
+    if output is not None:
+        return output
+    return None if name == "-" else ""
+
+
+class _Job:
+    """The options of one run and what each input needs."""
+
+    def __init__(
+        self,
+        codec: str | None,
+        level: int | None,
+        decoding: bool,
+        force: bool,
+        threads: int,
+        test: bool,
+        verbose: bool,
+        quiet: bool,
+        keep: bool,
+    ) -> None:
+        import arrowio
+
+        from .sink import OutputFailed, Stdout
+
+        self.fatal = (OutputFailed, BrokenPipeError)
+        self.decoding = decoding
+        self.force, self.test, self.verbose, self.quiet, self.keep = force, test, verbose, quiet, keep
+        self.threads = threads if threads else -1
+        self.out = Stdout()
+        if decoding:
+            self.codec = "detect" if codec is None else _checked(codec)
+            if level is not None:
+                raise click.UsageError("-l/--level applies to compression only")
+            self.level = None
+        else:
+            name = _checked(codec or "zstd")
+            try:
+                self.level = arrowio.Codec(name, level).compression_level
+            except ValueError as exc:
+                raise click.BadParameter(describe(exc), param_hint="-l/--level") from None
+            self.codec = name
+        self._buffer: Any = None
+
+    def view(self) -> memoryview:
+        if self._buffer is None:
+            import arrowio
+
+            self._buffer = arrowio.allocate_buffer(CHUNK)  # from the pool: pool-stats sees it
+        return memoryview(self._buffer)
+
+    def one(self, name: str, target: str | None) -> None:
+        import arrowio
+
+        from .atomic import atomic_output, refuse_existing
+        from .report import Progress
+        from .sink import stdin_file
+
+        stdin = name == "-"
+        label = "<stdin>" if stdin else name
+        if not stdin and os.path.isdir(name):
+            raise CliError(f"{name}: is a directory")
+        if target == "":
+            target = self._derived_name(name)
+        if target is not None and not self.test:
+            refuse_existing(target, self.force)
+        source = stdin_file() if stdin else name
+        start = time.perf_counter()
+        reader = arrowio.input_stream(source, compression=self.codec if self.decoding else None)
+        size = _input_size(reader)
+        with reader, Progress(label, size, enabled=not self.quiet) as progress:
+            if self.decoding and _format_of(reader) is None and not (self.force and target is None):
+                raise CliError(f"{label}: not in a known compressed format (no magic number, no known extension)")
+            if self.test:
+                produced = self._copy(reader, None, progress)
+            elif target is None:
+                produced = self._write(reader, self.out.file(), progress)
+            else:
+                with atomic_output(target, force=self.force, like=None if stdin else name) as file:
+                    produced = self._write(reader, file, progress)
+        seconds = time.perf_counter() - start
+        if not self.keep and target is not None and not stdin:
+            os.unlink(name)
+        if self.verbose:
+            self._report(label, target, size, produced, seconds, _format_of(reader))
+
+    def _write(self, reader: Any, sink: Any, progress: Any) -> int:
+        import arrowio
+
+        if self.decoding:
+            return self._copy(reader, sink, progress)
+        # zstd's workers: 0 compresses in this thread, -1 one worker per core.
+        workers = 0 if self.threads == 1 else self.threads
+        stream = arrowio.CompressedOutputStream(sink, self.codec, compression_level=self.level, threads=workers)
+        try:
+            written = self._copy(reader, stream, progress)
+        except BaseException:
+            _abandon(stream)
+            raise
+        stream.close()
+        return written
+
+    def _copy(self, reader: Any, writer: Any, progress: Any) -> int:
+        view = self.view()
+        total = 0
+        while n := reader.readinto(view):
+            if writer is not None:
+                writer.write(view[:n])
+            total += n
+            progress.advance(n)
+        return total
+
+    def _derived_name(self, name: str) -> str:
+        import arrowio
+
+        if not self.decoding:
+            return name + arrowio.compression.FORMATS[self.codec].extensions[0]
+        try:
+            fmt = arrowio.Codec.detect(name).name
+        except ValueError:
+            raise CliError(f"{name}: unknown extension: use -o or -c to name the output") from None
+        lowered = name.lower()
+        for extension in arrowio.compression.FORMATS[fmt].extensions:
+            if lowered.endswith(extension):
+                return name[: -len(extension)] + (".tar" if extension == ".tgz" else "")
+        raise AssertionError("Codec.detect matched an extension")
+
+    def _report(self, label: str, target: str | None, size: int | None, produced: int, seconds: float, fmt: str | None) -> None:
+        from .report import format_bytes, format_rate
+
+        where = "stdout" if target is None else target
+        if self.test:
+            click.echo(f"{label}: OK ({fmt}, {format_bytes(produced)} decoded, {format_rate(produced, seconds)})", err=True)
+            return
+        if size is None:
+            click.echo(f"{label}: {format_bytes(produced)} in {seconds:.2f} s -> {where}", err=True)
+            return
+        compressed, plain = (size, produced) if self.decoding else (_size_of(target), size)
+        ratio = f"{plain / compressed:.2f}x" if compressed else "-"
+        percent = f"{100 * compressed / plain:.2f}%" if plain else "-"
+        click.echo(
+            f"{label}: {format_bytes(plain)} <-> {format_bytes(compressed)} ({percent}, {ratio}), "
+            f"{format_rate(plain, seconds)} -> {where}",
+            err=True,
+        )
+
+
+def _checked(codec: str) -> str:
+    import arrowio
+
+    try:
+        arrowio.Codec.is_available(codec)
+    except ValueError as exc:
+        raise click.BadParameter(describe(exc), param_hint="-C/--codec") from None
+    return codec.lower()
+
+
+def _format_of(stream: Any) -> str | None:
+    import arrowio
+
+    return stream.codec.name if isinstance(stream, arrowio.CompressedInputStream) else None
+
+
+def _input_size(reader: Any) -> int | None:
+    """The input's size in bytes (of the compressed data when decoding), where it is known."""
+    raw = getattr(reader, "raw", reader)
+    try:
+        return int(raw.size()) if raw.seekable() else None
+    except (OSError, ValueError):
+        return None
+
+
+def _size_of(path: str | None) -> int:
+    return os.path.getsize(path) if path else 0
+
+
+def _abandon(stream: Any) -> None:
+    """Drop a compressing stream after a failure without finishing its format (the output is discarded)."""
+    try:
+        stream.close()
+    except Exception:
+        pass

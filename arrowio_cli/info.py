@@ -1,0 +1,83 @@
+"""``arrowio info``: what a file is, like ``gzip -l``/``zstd -l`` for every format."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from .errors import describe_input
+
+__all__ = ["info"]
+
+SCHEMA = "arrowio.info/1"
+
+
+@click.command(
+    "info",
+    epilog="""\b
+JSON keys (--json): schema, files: [{path, format, format_by_magic,
+  format_by_extension, extension_agrees, compressed_size, decoded_size,
+  decoded_size_from ("header", "trailer", "scan", "plain" or null), members,
+  checksum, ratio}]; a file that fails is reported on stderr and left out""",
+)
+@click.argument("files", nargs=-1, required=True, metavar="FILE...")
+@click.option(
+    "--scan", is_flag=True, help="Decode each file once: exact decoded size and member count, every checksum verified."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (keys below).")
+@click.pass_context
+def info(ctx: click.Context, files: tuple[str, ...], scan: bool, as_json: bool) -> None:
+    """Describe compressed files: format, sizes, ratio, members, checksums.
+
+    The format comes from the magic bytes (and from the extension for brotli, which has
+    none); a name whose extension says otherwise is flagged. Without --scan only headers
+    and trailers are read: the decoded size is what the container records (gzip's ISIZE,
+    zstd and lz4 frame content sizes, BGZF blocks, the xz index), else unknown (-).
+
+    \b
+    Examples:
+      arrowio info data.gz logs/*.zst
+      arrowio info --scan --json archive.tar.xz
+    """
+    from arrowio.fileinfo import file_info
+
+    results = []
+    failures = 0
+    for name in files:
+        try:
+            results.append(file_info(name, scan=scan))
+        except (OSError, ValueError, NotImplementedError) as exc:
+            failures += 1
+            click.echo(f"arrowio: error: {describe_input(name, exc)}", err=True)
+    _render(results, as_json)
+    if failures:
+        ctx.exit(1)
+
+
+def _render(results: list[Any], as_json: bool) -> None:
+    from .report import Table, format_bytes, print_json, print_tables
+
+    if as_json:
+        print_json({"schema": SCHEMA, "files": [r.to_dict() for r in results]})
+        return
+    if not results:
+        return
+    table = Table("", ["file", "format", "compressed", "decoded", "ratio", "members", "checksum"], align="llrrrrl")
+    notes = []
+    for r in results:
+        fmt = r.format or "plain"
+        if r.extension_agrees is False:
+            fmt += " (!)"
+            content = r.format or "not compressed"
+            notes.append(f"{r.path}: the extension says {r.format_by_extension}, the content is {content}")
+        decoded = "-" if r.decoded_size is None else format_bytes(r.decoded_size)
+        if r.decoded_size_from == "trailer":
+            decoded += "*"
+        ratio = "-" if r.ratio is None else f"{r.ratio:.2f}x"
+        table.add(r.path, fmt, format_bytes(r.compressed_size), decoded, ratio, r.members or "-", r.checksum or "-")
+    if any(r.decoded_size_from == "trailer" for r in results):
+        notes.append("* gzip's trailer records the last member's size modulo 4 GiB; --scan counts exactly")
+    print_tables([table])
+    for note in notes:
+        click.echo(note)

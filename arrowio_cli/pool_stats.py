@@ -1,0 +1,246 @@
+"""``arrowio pool-stats``: memory-pool diagnostics, and memory gates for CI around a workload."""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import click
+
+from .errors import CliError, describe, describe_input, exit_code_for
+from .exit_codes import ExitCode
+from .params import SIZE
+
+__all__ = ["pool_stats"]
+
+BACKENDS = ("jemalloc", "mimalloc", "system")
+#: Bumped only when a key changes meaning or disappears; new keys may be added.
+SCHEMA = "arrowio.pool-stats/1"
+
+
+@click.command(
+    "pool-stats",
+    context_settings={"allow_interspersed_args": False},
+    epilog="""\b
+JSON keys (--json), without a workload:
+  schema, backends: [{name, available, default, reason}],
+  pool (the default pool, or --backend's): {backend_name, bytes_allocated,
+  max_memory, total_bytes_allocated, num_allocations},
+  process: {rss_bytes, peak_rss_bytes}
+
+\b
+JSON keys (--json), with a workload:
+  schema, workload (list of arguments), exit_code, backend, seconds,
+  bytes_allocated (left at the end: a leak), max_memory (peak),
+  total_bytes_allocated, num_allocations, rss_bytes, peak_rss_bytes,
+  peak_rss_scope ("block": the workload's own peak, or "process"),
+  minor_faults, major_faults, max_peak (bytes or null), fail_on_leak,
+  failures (one-line reasons; empty when every gate passed)""",
+)
+@click.option(
+    "--backend",
+    type=click.Choice(BACKENDS),
+    help="Allocator backend the workload's pool draws from (default: the default pool's).",
+)
+@click.option("--max-peak", type=SIZE, metavar="SIZE", help="Exit 1 when the workload's pool peak exceeds SIZE.")
+@click.option("--fail-on-leak", is_flag=True, help="Exit 1 when pool memory is still allocated after the workload.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (keys below) and nothing else.")
+@click.option(
+    "--workload-output",
+    type=click.Path(dir_okay=False, writable=True),
+    metavar="PATH",
+    help="Where the workload's stdout goes (default: discarded).",
+)
+@click.argument("workload", nargs=-1, type=click.UNPROCESSED, metavar="[-- SUBCOMMAND ARGS...]")
+@click.pass_context
+def pool_stats(
+    ctx: click.Context,
+    backend: str | None,
+    max_peak: int | None,
+    fail_on_leak: bool,
+    as_json: bool,
+    workload_output: str | None,
+    workload: tuple[str, ...],
+) -> None:
+    """Show memory-pool usage; with a workload, measure it and gate on it.
+
+    Without a workload: the allocator backends (available or not, and why not, which one is
+    the default) and the default pool's counters beside the process's resident memory
+    (memory held outside the pool shows only there).
+
+    With a workload after --: runs that arrowio subcommand in this process with a fresh
+    proxy pool over --backend as the default pool, then reports what is still allocated
+    (a leak), the peak, the totals, peak RSS and the wall time. --max-peak and
+    --fail-on-leak make it exit 1 with a one-line reason, so a CI step fails on a memory
+    regression. A failing workload makes pool-stats exit with the workload's code.
+
+    \b
+    Examples:
+      arrowio pool-stats
+      arrowio pool-stats --json -- cat big.gz
+      arrowio pool-stats --max-peak 64M --fail-on-leak -- cat big.gz
+      arrowio pool-stats --backend mimalloc --workload-output out.bin -- cat big.zst
+    """
+    from arrowio import stats
+
+    if not workload:
+        if max_peak is not None or fail_on_leak:
+            raise click.UsageError("--max-peak and --fail-on-leak need a workload after --")
+        _show_pools(as_json, backend)
+        return
+
+    pool = _pool(backend) if backend else None
+    with _workload_stdout(workload_output):
+        with stats.measure(pool) as measuring:
+            code = _run_workload(ctx, list(workload))
+    result = measuring.result
+    assert result is not None
+    failures = _gates(result.max_memory, result.bytes_allocated, max_peak, fail_on_leak)
+    report: dict[str, Any] = {"schema": SCHEMA, "workload": list(workload), "exit_code": int(code)}
+    report.update(result.to_dict())
+    report.update({"max_peak": max_peak, "fail_on_leak": fail_on_leak, "failures": failures})
+    _render_workload(report, as_json)
+    if code != ExitCode.OK:
+        raise CliError(f"the workload failed with exit code {int(code)}", _exit_code(code))
+    if failures:
+        raise CliError("; ".join(failures))
+
+
+def _exit_code(code: int) -> ExitCode:
+    try:
+        return ExitCode(code)
+    except ValueError:
+        return ExitCode.FAILURE
+
+
+def _pool(name: str) -> Any:
+    import arrowio
+
+    return getattr(arrowio, f"{name}_memory_pool")()
+
+
+def _gates(peak: int, leaked: int, max_peak: int | None, fail_on_leak: bool) -> list[str]:
+    from .report import format_bytes
+
+    failures = []
+    if max_peak is not None and peak > max_peak:
+        failures.append(
+            f"pool peak {format_bytes(peak)} ({peak} bytes) exceeds --max-peak {format_bytes(max_peak)} ({max_peak} bytes)"
+        )
+    if fail_on_leak and leaked:
+        failures.append(f"{format_bytes(leaked)} ({leaked} bytes) of pool memory still allocated after the workload")
+    return failures
+
+
+@contextmanager
+def _workload_stdout(path: str | None) -> Iterator[None]:
+    """Point sys.stdout (and so click's binary stdout and its file descriptor) at ``path`` or /dev/null."""
+    target = open(path or os.devnull, "wb")
+    saved = sys.stdout
+    sys.stdout = io.TextIOWrapper(target, write_through=True)
+    try:
+        yield
+    finally:
+        try:
+            sys.stdout.flush()
+        finally:
+            sys.stdout = saved
+            target.close()
+
+
+def _run_workload(ctx: click.Context, args: Sequence[str]) -> int:
+    """Invoke an arrowio subcommand through the group, in this process; its exit code."""
+    root = ctx.find_root()
+    group = root.command
+    assert isinstance(group, click.Group)
+    name, rest = args[0], list(args[1:])
+    command = group.get_command(root, name)
+    if command is None:
+        raise click.UsageError(f"no such subcommand {name!r} for the workload (see arrowio --help)")
+    try:
+        with command.make_context(name, rest, parent=root) as sub:
+            command.invoke(sub)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except (KeyboardInterrupt, click.exceptions.Abort):
+        raise
+    except Exception as exc:
+        if root.meta.get("arrowio.traceback"):
+            raise
+        click.echo(f"arrowio: error: {describe_input(name, exc)}", err=True)
+        return exit_code_for(exc)
+    return ExitCode.OK
+
+
+def _show_pools(as_json: bool, backend: str | None) -> None:
+    import arrowio
+    from arrowio.errors import ArrowNotImplementedError
+    from arrowio.stats import process_memory
+
+    default = arrowio.default_memory_pool()
+    backends = []
+    for name in BACKENDS:
+        reason = ""
+        try:
+            _pool(name)
+        except ArrowNotImplementedError as exc:
+            reason = describe(exc)
+        backends.append({"name": name, "available": not reason, "default": name == default.backend_name, "reason": reason})
+    shown = _pool(backend) if backend else default
+    report = {
+        "schema": SCHEMA,
+        "backends": backends,
+        "pool": shown.stats().to_dict(),
+        "process": {k: v for k, v in process_memory().to_dict().items() if k.endswith("rss_bytes")},
+    }
+    if as_json:
+        from .report import print_json
+
+        print_json(report)
+        return
+    from .report import Table, format_bytes, print_tables
+
+    table = Table("Memory pool backends", ["backend", "available", "default", "why not"])
+    for entry in backends:
+        table.add(entry["name"], "yes" if entry["available"] else "no", "yes" if entry["default"] else "", entry["reason"])
+    counters = shown.stats()
+    title = f"{'Default pool' if backend is None else 'Pool'} ({counters.backend_name}) and process"
+    usage = Table(title, ["", "bytes", ""], align="lrr")
+    for key in ("bytes_allocated", "max_memory", "total_bytes_allocated"):
+        value = getattr(counters, key)
+        usage.add(key, value, format_bytes(value))
+    usage.add("num_allocations", counters.num_allocations, "")
+    for key, value in report["process"].items():
+        usage.add(f"process {key.removesuffix('_bytes')}", value, format_bytes(value))
+    print_tables([table, usage])
+
+
+def _render_workload(report: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        from .report import print_json
+
+        print_json(report)
+        return
+    from .report import Table, format_bytes, format_seconds, print_tables
+
+    title = f"arrowio {' '.join(report['workload'])}  (pool backend {report['backend']}, exit {report['exit_code']})"
+    table = Table(title, ["", "value", ""], align="lrr")
+    for key, label in (
+        ("bytes_allocated", "left allocated (leak)"),
+        ("max_memory", "pool peak"),
+        ("total_bytes_allocated", "total allocated"),
+        ("peak_rss_bytes", f"peak RSS ({report['peak_rss_scope']})"),
+        ("rss_bytes", "RSS at the end"),
+    ):
+        table.add(label, report[key], format_bytes(report[key]))
+    table.add("allocations", report["num_allocations"], "")
+    table.add("page faults (minor/major)", f"{report['minor_faults']}/{report['major_faults']}", "")
+    table.add("wall time", f"{report['seconds']:.6f}", format_seconds(report["seconds"]))
+    print_tables([table])

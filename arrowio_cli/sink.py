@@ -1,0 +1,169 @@
+"""Standard input and output for data: plain writes, kernel copies from files (sendfile), and
+file objects over them for the library (which closes what it is given, so they never close
+the real stdin/stdout).
+
+A plain file sent to a pipe or a file never passes through Python: ``sendfile`` moves it inside
+the kernel, by position (like ``pread``), so a byte range costs only its own length. Where the
+kernel refuses (a terminal, an ``O_APPEND`` file, a captured stream without a descriptor) the
+copy reports how far it got and the caller reads the rest itself.
+"""
+
+from __future__ import annotations
+
+import errno
+import io
+import os
+import select
+import stat
+import sys
+from typing import Any, BinaryIO
+
+from .errors import CliError
+
+__all__ = ["Stdout", "OutputFailed", "stdin_file"]
+
+#: Most Linux moves in one sendfile call (0x7ffff000); asking for more is harmless.
+_KERNEL_CHUNK = 0x7FFFF000
+#: errno values meaning "this pair of descriptors cannot be copied by the kernel": fall back.
+_NO_KERNEL_COPY = {errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EXDEV, errno.ESPIPE, errno.EBADF}
+#: Pipe size asked for when stdout is a pipe: 16 times Linux's default, so that a fast writer and
+#: its reader wake each other far less often (1 MiB is the unprivileged maximum by default).
+_PIPE_SIZE = 1 << 20
+#: errno values of sendfile that are the output's fault (the others may be the input's).
+_OUTPUT_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+
+
+def _fileno(stream: Any) -> int | None:
+    try:
+        return int(stream.fileno())
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        return None
+
+
+class OutputFailed(CliError):
+    """Writing to stdout failed (a full disk, a device error): no later input can succeed either."""
+
+
+def _failed(exc: OSError) -> OutputFailed:
+    return OutputFailed(f"cannot write to stdout: {exc.strerror or exc}")
+
+
+def _widen_pipe(fd: int) -> None:
+    try:
+        if stat.S_ISFIFO(os.fstat(fd).st_mode):
+            import fcntl
+
+            if fcntl.fcntl(fd, fcntl.F_GETPIPE_SZ) < _PIPE_SIZE:
+                fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, _PIPE_SIZE)
+    except (OSError, AttributeError):  # not Linux, or a lower pipe-max-size: the default size works
+        pass
+
+
+class Stdout:
+    """The binary standard output (``sys.stdout.buffer``, looked up at creation) unless given."""
+
+    def __init__(self, stream: BinaryIO | None = None) -> None:
+        self.stream: BinaryIO = stream if stream is not None else sys.stdout.buffer
+        self.fd = _fileno(self.stream)
+        if self.fd is not None:
+            _widen_pipe(self.fd)
+
+    def isatty(self) -> bool:
+        try:
+            return self.stream.isatty()
+        except (AttributeError, ValueError):
+            return False
+
+    def write(self, data: Any) -> None:
+        try:
+            self.stream.write(data)
+        except BrokenPipeError:
+            raise  # the reader left: main() ends quietly
+        except OSError as exc:
+            raise _failed(exc) from None
+
+    def flush(self) -> None:
+        try:
+            self.stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise _failed(exc) from None
+
+    def send_file(self, fd: int, offset: int, count: int | None = None) -> int:
+        """Copy up to ``count`` bytes (None: to the end) of regular file ``fd`` from ``offset``.
+
+        The file's own position is not used or moved. Returns the bytes copied: fewer than
+        asked at the end of the file, or where the kernel cannot copy to this output (then
+        the caller reads the rest itself).
+        """
+        if self.fd is None:
+            return 0
+        self.flush()  # what was written through the stream goes first
+        done = 0
+        while count is None or done < count:
+            want = _KERNEL_CHUNK if count is None else min(_KERNEL_CHUNK, count - done)
+            try:
+                sent = os.sendfile(self.fd, fd, offset + done, want)
+            except BlockingIOError:  # a non-blocking stdout: wait until it takes more
+                select.select([], [self.fd], [])
+                continue
+            except BrokenPipeError:
+                raise
+            except OSError as exc:
+                if exc.errno in _NO_KERNEL_COPY:
+                    return done
+                if exc.errno in _OUTPUT_FULL:
+                    raise _failed(exc) from None
+                raise  # a read error of the input file
+
+            if sent == 0:
+                break
+            done += sent
+        return done
+
+    def file(self) -> BinaryIO:
+        """A binary file writing here, for the library's streams; closing it only flushes."""
+        return _Forward(self)  # type: ignore[return-value]
+
+
+class _Forward(io.RawIOBase):
+    def __init__(self, out: Stdout) -> None:
+        self._out = out
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        self._out.write(data)
+        return len(memoryview(data))
+
+    def flush(self) -> None:
+        self._out.flush()
+
+    def close(self) -> None:
+        if not self.closed:
+            self.flush()
+        super().close()
+
+
+def stdin_file() -> Any:
+    """stdin as a binary file for the library. Closing it leaves stdin open (a second ``-`` then
+    reads EOF); ``bytes_read`` counts what was read, which a pipe cannot tell otherwise."""
+    fd = _fileno(sys.stdin)
+    raw = open(fd, "rb", buffering=0, closefd=False) if fd is not None else sys.stdin.buffer  # no fd: tests
+    return _Stdin(raw)
+
+
+class _Stdin(io.RawIOBase):
+    def __init__(self, raw: Any) -> None:
+        self._raw = raw
+        self.bytes_read = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        n = int(self._raw.readinto(b) or 0)
+        self.bytes_read += n
+        return n

@@ -1,0 +1,107 @@
+"""Helpers of the CLI tests (imported by conftest.py and by test modules as ``cli_helpers``)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import pytest
+from click.testing import CliRunner
+
+from arrowio_cli.main import main
+
+
+@dataclass
+class Run:
+    exit_code: int
+    stdout_bytes: bytes
+    stderr: str
+
+    @property
+    def stdout(self) -> str:
+        return self.stdout_bytes.decode()
+
+
+def run_in_process(args: Sequence[object], input: bytes | str | None = None, env: Mapping[str, str] | None = None) -> Run:
+    """``arrowio ARGS`` through :func:`main` inside ``CliRunner.isolation``: the exit code, stdout, stderr."""
+    # ARROWIO_REEXECUTED keeps main() from exec'ing a jemalloc-ready interpreter in place of pytest.
+    environment = {"ARROWIO_REEXECUTED": "1", **(env or {})}
+    with CliRunner().isolation(input=input, env=environment) as (out, err, _):
+        try:
+            main([str(a) for a in args])
+        except SystemExit as exc:
+            code = exc.code
+        else:
+            raise AssertionError("main() returned without exiting")
+        return Run(int(code or 0), out.getvalue(), err.getvalue().decode())
+
+
+def arrowio_command(*args: object) -> list[str]:
+    return [sys.executable, "-m", "arrowio_cli", *map(str, args)]
+
+
+#: Format -> (extension, the command that writes a file's compression to stdout). snappy (framing)
+#: has no common CLI.
+TOOLS = {
+    "gzip": (".gz", ["gzip", "-c"]),
+    "zstd": (".zst", ["zstd", "-q", "-c"]),
+    "lz4": (".lz4", ["lz4", "-q", "-c"]),
+    "bz2": (".bz2", ["bzip2", "-c"]),
+    "xz": (".xz", ["xz", "-c"]),
+    "brotli": (".br", ["brotli", "-c"]),
+}
+#: Their decoders, reading stdin.
+DECODERS = {
+    "gzip": ["gzip", "-dc"],
+    "zstd": ["zstd", "-q", "-dc"],
+    "lz4": ["lz4", "-q", "-dc"],
+    "bz2": ["bzip2", "-dc"],
+    "xz": ["xz", "-dc"],
+    "brotli": ["brotli", "-dc"],
+}
+FORMATS = [*TOOLS, "snappy"]
+
+
+def need(tool: str) -> None:
+    if not shutil.which(tool):
+        pytest.skip(f"{tool} is not installed")
+
+
+def compressed_by_tool(fmt: str, data: bytes) -> bytes:
+    """``data`` compressed by the format's own command-line tool (arrowio's encoder for snappy)."""
+    if fmt == "snappy":
+        import arrowio
+
+        sink = arrowio.BufferOutputStream()
+        with arrowio.CompressedOutputStream(sink, "snappy") as stream:
+            stream.write(data)
+        return sink.getvalue().to_pybytes()
+    import tempfile
+
+    command = TOOLS[fmt][1]
+    need(command[0])
+    # From a file, as people usually run them: the tools then know the size (zstd records it).
+    with tempfile.NamedTemporaryFile() as source:
+        source.write(data)
+        source.flush()
+        return subprocess.run([*command, source.name], capture_output=True, check=True).stdout
+
+
+def decoded_by_tool(fmt: str, data: bytes) -> bytes:
+    """``data`` decoded by the format's own tool (arrowio's decoder for snappy)."""
+    if fmt == "snappy":
+        import arrowio
+
+        with arrowio.input_stream(arrowio.py_buffer(data), compression="snappy") as stream:
+            return stream.read()
+    need(DECODERS[fmt][0])
+    result = subprocess.run(DECODERS[fmt], input=data, capture_output=True)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def extension(fmt: str) -> str:
+    return ".sz" if fmt == "snappy" else TOOLS[fmt][0]

@@ -1,0 +1,138 @@
+"""arrowio info (and arrowio.fileinfo): formats, recorded and scanned sizes, members, checksums."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+import subprocess
+
+import pytest
+from cli_helpers import FORMATS, compressed_by_tool, extension, need
+
+import arrowio
+from arrowio.fileinfo import file_info
+
+TEXT = b"".join(b"row %06d,info,sizes\n" % i for i in range(40000))  # ~800 KB
+
+
+def info_of(run, *paths, scan=False):
+    result = run(["info", "--json", *(["--scan"] if scan else []), *paths])
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["schema"] == "arrowio.info/1"
+    return report["files"]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_every_format(run, tmp_path, fmt):
+    path = tmp_path / f"data{extension(fmt)}"
+    path.write_bytes(compressed_by_tool(fmt, TEXT))
+    (got,) = info_of(run, path)
+    assert list(got) == [
+        "path", "format", "format_by_magic", "format_by_extension", "extension_agrees", "compressed_size",
+        "decoded_size", "decoded_size_from", "members", "checksum", "ratio",
+    ]  # fmt: skip
+    assert got["format"] == fmt and got["extension_agrees"] is True and got["compressed_size"] == path.stat().st_size
+    recorded = {"gzip": "trailer", "zstd": "header", "xz": "header"}  # lz4 records the size only when asked
+    assert got["decoded_size_from"] == recorded.get(fmt)
+    if fmt in recorded:
+        assert got["decoded_size"] == len(TEXT)
+    (scanned,) = info_of(run, path, scan=True)
+    assert scanned["decoded_size"] == len(TEXT) and scanned["decoded_size_from"] == "scan"
+    assert scanned["ratio"] == pytest.approx(len(TEXT) / path.stat().st_size)
+    expected_checksum = {"gzip": "crc32", "zstd": "xxh64", "lz4": "xxh32 content", "bz2": "crc32", "xz": "crc64",
+                         "brotli": "none", "snappy": "crc32c (chunks)"}  # fmt: skip
+    assert got["checksum"] == expected_checksum[fmt]
+
+
+def test_members_and_frames(run, tmp_path):
+    two_gz = tmp_path / "two.gz"
+    two_gz.write_bytes(gzip.compress(TEXT) + gzip.compress(b"tail\n"))
+    two_zst = tmp_path / "two.zst"
+    two_zst.write_bytes(compressed_by_tool("zstd", TEXT) + compressed_by_tool("zstd", b"tail\n"))
+    two_xz = tmp_path / "two.xz"
+    two_xz.write_bytes(compressed_by_tool("xz", TEXT) + compressed_by_tool("xz", b"tail\n"))
+    gz, zst, xz = info_of(run, two_gz, two_zst, two_xz)
+    assert gz["members"] is None and gz["decoded_size"] == 5  # the trailer: the last member only, as gzip -l
+    assert zst["members"] == 2 and zst["decoded_size"] == len(TEXT) + 5
+    assert xz["members"] == 2 and xz["decoded_size"] == len(TEXT) + 5
+    gz, zst = info_of(run, two_gz, two_zst, scan=True)
+    assert gz["members"] == 2 and gz["decoded_size"] == len(TEXT) + 5 and zst["members"] == 2
+
+
+def test_bgzf_blocks_are_walked_without_decoding(run, tmp_path):
+    need("bgzip")
+    path = tmp_path / "data.bgz"
+    path.write_bytes(subprocess.run(["bgzip", "-c"], input=TEXT, capture_output=True, check=True).stdout)
+    (got,) = info_of(run, path)
+    assert got["decoded_size"] == len(TEXT) and got["decoded_size_from"] == "header" and got["members"] > 1
+
+
+def test_lz4_content_size_when_recorded(run, tmp_path):
+    need("lz4")
+    path = tmp_path / "sized.lz4"
+    (tmp_path / "plain").write_bytes(TEXT)
+    made = subprocess.run(["lz4", "-q", "-c", "--content-size", "-BX", tmp_path / "plain"], capture_output=True, check=True)
+    path.write_bytes(made.stdout)
+    (got,) = info_of(run, path)
+    assert got["decoded_size"] == len(TEXT) and got["checksum"] == "xxh32 content, xxh32 blocks"
+
+
+def test_extension_and_magic_disagree(run, tmp_path):
+    zst_named_gz = tmp_path / "really-zstd.gz"
+    zst_named_gz.write_bytes(compressed_by_tool("zstd", TEXT))
+    plain_named_gz = tmp_path / "plain.gz"
+    plain_named_gz.write_bytes(b"not compressed")
+    unnamed = tmp_path / "data.bin"
+    unnamed.write_bytes(compressed_by_tool("gzip", TEXT))
+    a, b, c = info_of(run, zst_named_gz, plain_named_gz, unnamed)
+    assert (a["format"], a["format_by_extension"], a["extension_agrees"]) == ("zstd", "gzip", False)
+    assert (b["format"], b["extension_agrees"], b["decoded_size_from"]) == (None, False, "plain")
+    assert (c["format"], c["extension_agrees"]) == ("gzip", None)
+    table = run(["info", zst_named_gz]).stdout
+    assert "zstd (!)" in table and "the extension says gzip, the content is zstd" in table
+
+
+def test_table(run, tmp_path):
+    path = tmp_path / "t.gz"
+    path.write_bytes(gzip.compress(TEXT))
+    result = run(["info", path, tmp_path / "missing.gz"])
+    assert result.exit_code == 1
+    assert result.stderr == f"arrowio: error: {tmp_path / 'missing.gz'}: No such file or directory\n"
+    header, row = result.stdout.splitlines()[:2]
+    assert header.split() == ["file", "format", "compressed", "decoded", "ratio", "members", "checksum"]
+    assert row.split()[:2] == [str(path), "gzip"] and "*" in row and "--scan counts exactly" in result.stdout
+
+
+def test_scan_of_corrupt_data_fails(run, tmp_path):
+    corrupt = tmp_path / "c.zst"
+    corrupt.write_bytes(compressed_by_tool("zstd", TEXT)[:-50])
+    result = run(["info", "--scan", corrupt])
+    assert result.exit_code == 1 and result.stderr.startswith(f"arrowio: error: {corrupt}: zstd")
+
+
+def test_needs_a_file(run):
+    result = run(["info"])
+    assert result.exit_code == 2 and "Missing argument" in result.stderr
+
+
+def test_the_library_function(tmp_path):
+    path = tmp_path / "x.xz"
+    path.write_bytes(compressed_by_tool("xz", b"abc"))
+    got = file_info(str(path))
+    assert got.format == "xz" and got.decoded_size == 3 and got.ratio == pytest.approx(3 / path.stat().st_size)
+    assert isinstance(got, arrowio.fileinfo.FileInfo)
+
+
+def test_zstd_frames_without_content_size_and_skippable_frames(run, tmp_path):
+    if not shutil.which("zstd"):
+        pytest.skip("zstd is not installed")
+    streamed = subprocess.run("zstd -q -c --no-content-size", input=TEXT, capture_output=True, shell=True).stdout
+    skippable = b"\x50\x2a\x4d\x18" + (4).to_bytes(4, "little") + b"meta"
+    path = tmp_path / "s.zst"
+    path.write_bytes(skippable + streamed)
+    (got,) = info_of(run, path)
+    assert got["members"] == 1 and got["decoded_size"] is None
+    (scanned,) = info_of(run, path, scan=True)
+    assert scanned["decoded_size"] == len(TEXT)

@@ -1,0 +1,74 @@
+"""Kernel copies to stdout: sendfile from files by position, and the fallback."""
+
+from __future__ import annotations
+
+import io
+import os
+import threading
+
+from arrowio_cli.sink import Stdout
+
+DATA = bytes(range(256)) * 4096  # 1 MiB
+
+
+def test_send_file_by_position_into_a_file(tmp_path):
+    source = tmp_path / "in"
+    source.write_bytes(DATA)
+    with open(source, "rb") as src, open(tmp_path / "out", "wb") as dst:
+        out = Stdout(dst)
+        out.write(b"head:")  # buffered writes go first
+        assert out.send_file(src.fileno(), 1000, 5000) == 5000
+        assert src.tell() == 0  # the file's own position is untouched
+        assert out.send_file(src.fileno(), len(DATA) - 10) == 10  # to the end
+        assert out.send_file(src.fileno(), len(DATA) + 10) == 0  # past the end: nothing
+    assert (tmp_path / "out").read_bytes() == b"head:" + DATA[1000:6000] + DATA[-10:]
+
+
+def test_send_file_into_a_pipe(tmp_path):
+    source = tmp_path / "in"
+    source.write_bytes(DATA)
+    read_end, write_end = os.pipe()
+    received = bytearray()
+    reader = threading.Thread(target=lambda: received.extend(_drain(read_end)))
+    reader.start()
+    with open(source, "rb") as src, open(write_end, "wb") as dst:
+        assert Stdout(dst).send_file(src.fileno(), 0) == len(DATA)
+    reader.join()
+    assert bytes(received) == DATA
+
+
+def test_no_descriptor_means_no_kernel_copy(tmp_path):
+    source = tmp_path / "in"
+    source.write_bytes(DATA)
+    out = Stdout(io.BytesIO())
+    with open(source, "rb") as src:
+        assert out.send_file(src.fileno(), 0) == 0
+
+
+def test_kernel_refusal_reports_zero_so_the_caller_copies(tmp_path):
+    source = tmp_path / "in"
+    source.write_bytes(DATA)
+    with open(source, "rb") as src, open(tmp_path / "out", "ab") as dst:  # O_APPEND: sendfile says EINVAL
+        assert Stdout(dst).send_file(src.fileno(), 0) == 0
+
+
+def _drain(fd: int) -> bytes:
+    chunks = []
+    while chunk := os.read(fd, 1 << 16):
+        chunks.append(chunk)
+    os.close(fd)
+    return b"".join(chunks)
+
+
+def test_a_pipe_on_stdout_is_widened():
+    import fcntl
+
+    read_end, write_end = os.pipe()
+    try:
+        with open(write_end, "wb", closefd=False) as dst:
+            Stdout(dst)
+        with open("/proc/sys/fs/pipe-max-size") as limit:
+            assert fcntl.fcntl(write_end, fcntl.F_GETPIPE_SZ) >= min(1 << 20, int(limit.read()))
+    finally:
+        os.close(read_end)
+        os.close(write_end)
