@@ -8,6 +8,10 @@ each child imports its libraries before the clock starts, then creates its clien
   vs ``pyarrow.fs.S3FileSystem(endpoint_override=...).open_input_stream(...).read_buffer(4 MiB)``,
   vs ``s3fs.S3FileSystem.cat_file``. Goal (issue 7): arrowio >= 0.8x the faster one's throughput,
   i.e. a time ratio <= 1.25.
+* the command line on a zstd object of the same decoded size: ``arrowio cat s3://bench/big.zst >
+  /dev/null`` vs downloading it (``pyarrow.fs.copy_files``) and then ``zstd -d -c big.zst >
+  /dev/null``, both whole commands timed from outside (start-up included), credentials and
+  endpoint in ``AWS_*`` variables. No goal in the issue: the ratio is reported.
 
 The table shows the best time of each side, its throughput, its ratio to the anchor (arrowio time
 / anchor time, lower is better) and its peak RSS.
@@ -19,6 +23,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
+import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -77,20 +84,30 @@ def worker(side: str, url: str, key: str, secret: str, endpoint: str) -> None:
     options = {"key": key, "secret": secret, "endpoint_url": endpoint}
     started = time.perf_counter()
     count = SIDES[side](url, options)
-    print(f"{time.perf_counter() - started} {count}")
+    seconds = time.perf_counter() - started
+    # VmHWM is this program's own peak: ru_maxrss would include the parent's size at fork.
+    peak_kib = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+    print(f"{seconds} {count} {peak_kib}")
 
 
 def run_side(side: str, url: str, store: SeaweedFS) -> tuple[float, int, float]:
     """(seconds, bytes read, peak RSS in MiB) of one timed read in a child process."""
-    child = subprocess.Popen([sys.executable, __file__, "--worker", side, url, store.key, store.secret,
-                              store.endpoint_url], stdout=subprocess.PIPE, text=True)
-    out = child.stdout.read()  # type: ignore[union-attr]
-    _, status, usage = os.wait4(child.pid, 0)
-    child.returncode = os.waitstatus_to_exitcode(status)
-    if child.returncode:
-        raise SystemExit(f"{side} failed with exit code {child.returncode}")
-    seconds, count = out.split()
-    return float(seconds), int(count), usage.ru_maxrss / 1024
+    done = subprocess.run([sys.executable, __file__, "--worker", side, url, store.key, store.secret,
+                           store.endpoint_url], stdout=subprocess.PIPE, text=True, check=True)
+    seconds, count, peak_kib = done.stdout.split()
+    return float(seconds), int(count), int(peak_kib) / 1024
+
+
+def run_command(command: str, env: dict[str, str]) -> tuple[float, int, float]:
+    """(seconds, 0, peak RSS in MiB of the largest process it ran) of a shell command, measured by
+    /usr/bin/time (a small parent, so the figure is the command's own; NaN without it)."""
+    with tempfile.NamedTemporaryFile("r") as report:
+        timer = ["/usr/bin/time", "-f", "%M", "-o", report.name] if os.path.exists("/usr/bin/time") else []
+        started = time.perf_counter()
+        subprocess.run([*timer, "sh", "-c", command], env=env, check=True)
+        seconds = time.perf_counter() - started
+        peak = int(report.read().split()[-1]) / 1024 if timer else float("nan")
+    return seconds, 0, peak
 
 
 # -- setup ----------------------------------------------------------------------------------------
@@ -105,11 +122,48 @@ def upload(store: SeaweedFS, key: str, size: int) -> str:
     return url
 
 
-def table(title: str, url: str, store: SeaweedFS, sides: list[str], rounds: int, goal: float) -> None:
+def log_corpus(path: Path, size: int) -> None:
+    """``size`` bytes of log-like text (compresses about 4x with zstd -3)."""
+    rng = random.Random(7)
+    words = [bytes(rng.choice(b"abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(2, 9))) for _ in range(2000)]
+    lines = [b"%08d %s %s\n" % (i, rng.choice((b"INFO", b"WARN", b"DEBUG")), b" ".join(rng.sample(words, 8)))
+             for i in range(100_000)]
+    block = b"".join(lines)
+    with open(path, "wb") as out:
+        for start in range(0, size, len(block)):
+            out.write(block[: min(len(block), size - start)])
+
+
+def upload_file(store: SeaweedFS, key: str, path: Path) -> str:
+    import arrowio as pa
+
+    url = f"s3://{BUCKET}/{key}"
+    with open(path, "rb") as src, pa.output_stream(url, storage_options=store.storage_options, compression=None) as out:
+        out.upload(src, 16 * 1024 * 1024)
+    return url
+
+
+def cli_commands(url: str, store: SeaweedFS, folder: str) -> dict[str, str]:
+    arrowio = shlex.quote(str(Path(sys.executable).parent / "arrowio"))
+    local = shlex.quote(os.path.join(folder, "downloaded.zst"))
+    download = (f"import pyarrow.fs as f; f.copy_files({url.removeprefix('s3://')!r}, {os.path.join(folder, 'downloaded.zst')!r}, "
+                f"source_filesystem=f.S3FileSystem(endpoint_override={store.endpoint_url.removeprefix('http://')!r}, "
+                "scheme='http'), destination_filesystem=f.LocalFileSystem())")
+    return {
+        "arrowio cat": f"{arrowio} cat {shlex.quote(url)} > /dev/null",
+        "download + zstd -d": f"{shlex.quote(sys.executable)} -c {shlex.quote(download)} && zstd -d -q -c {local} > /dev/null"
+                              f" && rm {local}",
+    }
+
+
+def table(title: str, url: str, store: SeaweedFS, sides: list[str], rounds: int, goal: float | None,
+          commands: dict[str, str] | None = None) -> None:
     best: dict[str, tuple[float, int, float]] = {}
+    env = {**os.environ, "AWS_ACCESS_KEY_ID": store.key, "AWS_SECRET_ACCESS_KEY": store.secret,
+           "AWS_ENDPOINT_URL": store.endpoint_url}
     for _ in range(rounds):
         for side in sides:
-            result = run_side(side, url, store)
+            result = run_command(commands[side], env) if commands else run_side(side, url, store)
             if side not in best or result[0] < best[side][0]:
                 best[side] = result
     ours, *anchors = sides
@@ -119,9 +173,11 @@ def table(title: str, url: str, store: SeaweedFS, sides: list[str], rounds: int,
     for side in sides:
         seconds, count, rss = best[side]
         ratio = seconds / best[anchor][0]
-        print(f"{side:<24} {seconds:>8.3f} {count / seconds / 1e6:>8.0f} {ratio:>7.2f} {rss:>7.0f} MiB")
+        rate = f"{count / seconds / 1e6:>8.0f}" if count else f"{'-':>8}"
+        print(f"{side:<24} {seconds:>8.3f} {rate} {ratio:>7.2f} {rss:>7.0f} MiB")
     ratio = best[ours][0] / best[anchor][0]
-    print(f"goal: ratio <= {goal:.2f} -> {'ok' if ratio <= goal else 'MISSED'} ({ratio:.2f})")
+    if goal is not None:
+        print(f"goal: ratio <= {goal:.2f} -> {'ok' if ratio <= goal else 'MISSED'} ({ratio:.2f})")
 
 
 def main() -> None:
@@ -137,6 +193,17 @@ def main() -> None:
         big = upload(store, "big.bin", args.size_mib * 1024 * 1024)
         print(f"uploaded {args.size_mib} MiB through arrowio.output_stream in {time.perf_counter() - started:.1f} s")
         table(f"sequential read of {args.size_mib} MiB", big, store, list(SIDES), args.rounds, goal=1.25)
+        if shutil.which("zstd") is None:
+            raise SystemExit("the zstd command is needed for the command-line comparison")
+        corpus = Path(folder) / "corpus.log"
+        log_corpus(corpus, args.size_mib * 1024 * 1024)
+        subprocess.run(["zstd", "-3", "-T0", "-q", "-f", str(corpus), "-o", f"{corpus}.zst"], check=True)
+        corpus.unlink()
+        packed = upload_file(store, "big.zst", Path(f"{corpus}.zst"))
+        print(f"\nbig.zst: {os.path.getsize(f'{corpus}.zst') / 2**20:.0f} MiB, {args.size_mib} MiB decoded")
+        commands = cli_commands(packed, store, folder)
+        table(f"command line, s3://{BUCKET}/big.zst to /dev/null", packed, store, list(commands), args.rounds,
+              goal=None, commands=commands)
 
 
 if __name__ == "__main__":
