@@ -21,7 +21,12 @@ CHUNK = 4 << 20
 @click.option(
     "-C", "--codec", metavar="NAME", help="Format: zstd (default), gzip, bz2, xz, lz4, brotli, snappy; with -d: detected."
 )
-@click.option("-l", "--level", type=int, help="Compression level (default: the format's).")
+@click.option(
+    "-l",
+    "--level",
+    type=int,
+    help="Compression level (default: the format's own tool's: gzip 6, zstd 3, xz 6, bz2 9, lz4 1, brotli 11).",
+)
 @click.option("-d", "--decompress", is_flag=True, help="Decompress instead.")
 @click.option("-c", "--stdout", "to_stdout", is_flag=True, help="Write to stdout; keep the inputs.")
 @click.option("-o", "--output", metavar="PATH", help="Write to PATH (one input only).")
@@ -146,6 +151,10 @@ class _Job:
             self.level = None
         else:
             name = _checked(codec or "zstd")
+            if level is None:  # as the format's own tool would (gzip -6, zstd -3), not the library's
+                from arrowio.compression import FORMATS
+
+                level = FORMATS[arrowio.Codec(name).name].tool_level
             try:
                 self.level = arrowio.Codec(name, level).compression_level
             except ValueError as exc:

@@ -13,7 +13,7 @@ from importlib import import_module
 import click
 
 from arrowio import __version__
-from arrowio.memory import DEFAULT_POOL_ENV, JEMALLOC_TLS_TUNABLE
+from arrowio.settings import DEFAULT_POOL_ENV, JEMALLOC_TLS_TUNABLE
 
 from .errors import CliError, describe, exit_code_for
 from .exit_codes import ExitCode

@@ -1,13 +1,15 @@
 """arrowio: Arrow's memory and IO layer in Python — buffers, memory pools, files and streams.
 
 Mirrors ``import pyarrow as pa``: ``import arrowio as pa`` gives the same names for the same things.
+Names are imported on first use (PEP 562), so ``import arrowio`` costs almost nothing and the
+command line starts fast; ``dir(arrowio)`` and ``from arrowio import *`` see them all.
 """
 
 from __future__ import annotations
 
-from .buffer import Buffer, ResizableBuffer, allocate_buffer, foreign_buffer, py_buffer
-from .compression import Codec, compress, decompress
-from .io.compressed import CompressedInputStream, CompressedOutputStream
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 from .errors import (
     ArrowCapacityError,
     ArrowException,
@@ -19,43 +21,79 @@ from .errors import (
     ArrowNotImplementedError,
     ArrowTypeError,
 )
-from .io import (
-    BufferedInputStream,
-    BufferedOutputStream,
-    BufferOutputStream,
-    BufferReader,
-    FixedSizeBufferWriter,
-    MemoryMappedFile,
-    MockOutputStream,
-    NativeFile,
-    OSFile,
-    PythonFile,
-    TransformInputStream,
-    create_memory_map,
-    input_stream,
-    memory_map,
-    output_stream,
-    transcoding_input_stream,
-)
-from .memory import (
-    LoggingMemoryPool,
-    MemoryPool,
-    MemoryPoolStats,
-    ProxyMemoryPool,
-    default_memory_pool,
-    jemalloc_memory_pool,
-    jemalloc_set_decay_ms,
-    log_memory_allocations,
-    logging_memory_pool,
-    mimalloc_memory_pool,
-    proxy_memory_pool,
-    set_memory_pool,
-    supported_memory_backends,
-    system_memory_pool,
-    total_allocated_bytes,
-)
 
 __version__ = "0.1.0"
+
+#: Public name -> the submodule that defines it.
+_LAZY: dict[str, str] = {
+    "Buffer": ".buffer",
+    "ResizableBuffer": ".buffer",
+    "allocate_buffer": ".buffer",
+    "foreign_buffer": ".buffer",
+    "py_buffer": ".buffer",
+    "LoggingMemoryPool": ".memory",
+    "MemoryPool": ".memory",
+    "MemoryPoolStats": ".memory",
+    "ProxyMemoryPool": ".memory",
+    "default_memory_pool": ".memory",
+    "jemalloc_memory_pool": ".memory",
+    "jemalloc_set_decay_ms": ".memory",
+    "log_memory_allocations": ".memory",
+    "logging_memory_pool": ".memory",
+    "mimalloc_memory_pool": ".memory",
+    "proxy_memory_pool": ".memory",
+    "set_memory_pool": ".memory",
+    "supported_memory_backends": ".memory",
+    "system_memory_pool": ".memory",
+    "total_allocated_bytes": ".memory",
+    "BufferedInputStream": ".io.buffered",
+    "BufferedOutputStream": ".io.buffered",
+    "BufferOutputStream": ".io.buffer_output",
+    "BufferReader": ".io.buffer_reader",
+    "FixedSizeBufferWriter": ".io.fixed_size_writer",
+    "HdfsFile": ".io.hdfs",
+    "MemoryMappedFile": ".io.memory_map",
+    "MockOutputStream": ".io.buffer_output",
+    "NativeFile": ".io.native_file",
+    "OSFile": ".io.os_file",
+    "PythonFile": ".io.python_file",
+    "RemoteFile": ".io.remote",
+    "TransformInputStream": ".io.transform",
+    "create_memory_map": ".io.memory_map",
+    "input_stream": ".io.factories",
+    "memory_map": ".io.memory_map",
+    "output_stream": ".io.factories",
+    "open_url": ".io.remote",
+    "transcoding_input_stream": ".io.transform",
+    "Codec": ".compression",
+    "compress": ".compression",
+    "decompress": ".compression",
+    "CompressedInputStream": ".io.compressed",
+    "CompressedOutputStream": ".io.compressed",
+}
+
+if TYPE_CHECKING:  # what static tools see; at run time __getattr__ imports these on first use
+    from .buffer import Buffer, ResizableBuffer, allocate_buffer, foreign_buffer, py_buffer
+    from .memory import LoggingMemoryPool, MemoryPool, MemoryPoolStats, ProxyMemoryPool, default_memory_pool, jemalloc_memory_pool, jemalloc_set_decay_ms, log_memory_allocations, logging_memory_pool, mimalloc_memory_pool, proxy_memory_pool, set_memory_pool, supported_memory_backends, system_memory_pool, total_allocated_bytes
+    from .io import BufferOutputStream, BufferReader, BufferedInputStream, BufferedOutputStream, FixedSizeBufferWriter, MemoryMappedFile, MockOutputStream, NativeFile, OSFile, PythonFile, TransformInputStream, create_memory_map, input_stream, memory_map, output_stream, transcoding_input_stream
+    from .io.hdfs import HdfsFile
+    from .io.remote import RemoteFile, open_url
+    from .compression import Codec, compress, decompress
+    from .io.compressed import CompressedInputStream, CompressedOutputStream
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'arrowio' has no attribute {name!r}")
+    value = getattr(import_module(module, __name__), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "__version__",
@@ -87,15 +125,18 @@ __all__ = [
     "BufferOutputStream",
     "BufferReader",
     "FixedSizeBufferWriter",
+    "HdfsFile",
     "MemoryMappedFile",
     "MockOutputStream",
     "NativeFile",
     "OSFile",
     "PythonFile",
+    "RemoteFile",
     "TransformInputStream",
     "create_memory_map",
     "input_stream",
     "memory_map",
+    "open_url",
     "output_stream",
     "transcoding_input_stream",
     # errors

@@ -8,11 +8,11 @@ satisfied and :class:`ArrowNotImplementedError` when their library cannot be loa
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from .settings import JEMALLOC_TLS_TUNABLE
 from .errors import ArrowMemoryError, ArrowNotImplementedError
 
 __all__ = ["ALIGNMENT", "Backend", "load_backend", "BACKEND_NAMES", "JEMALLOC_TLS_TUNABLE"]
@@ -20,8 +20,6 @@ __all__ = ["ALIGNMENT", "Backend", "load_backend", "BACKEND_NAMES", "JEMALLOC_TL
 ALIGNMENT = 64
 #: Largest request handed to a backend; beyond it no allocator can succeed and size_t would wrap.
 _MAX_SIZE = (1 << 63) - ALIGNMENT
-#: What a process needs in its environment for Debian's initial-exec-TLS libjemalloc to dlopen.
-JEMALLOC_TLS_TUNABLE = "glibc.rtld.optional_static_tls=16384"
 #: Address space reserved for mimalloc's arena when the backend loads (see MimallocBackend).
 _MIMALLOC_ARENA = "1GiB"
 BACKEND_NAMES = ("jemalloc", "mimalloc", "system")
@@ -68,7 +66,7 @@ class SystemBackend(Backend):
     name = "system"
 
     def __init__(self) -> None:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc = ctypes.CDLL(_libc_name(), use_errno=True)
         self._memalign = _fn(libc, "posix_memalign", ctypes.c_int, ctypes.c_void_p, _size_t, _size_t)
         self._realloc = _fn(libc, "realloc", _ptr, _ptr, _size_t)
         self._free = _fn(libc, "free", None, _ptr)
@@ -204,6 +202,16 @@ class MimallocBackend(_AlignedApiBackend):
 
     def print_native_stats(self) -> None:
         self._stats(None)
+
+
+def _libc_name() -> str:
+    try:
+        ctypes.CDLL("libc.so.6")  # glibc: the common case, without find_library's cost
+        return "libc.so.6"
+    except OSError:
+        from ctypes.util import find_library
+
+        return find_library("c") or "libc.so.6"
 
 
 @contextmanager

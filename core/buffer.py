@@ -124,7 +124,10 @@ class Buffer:
         return view
 
     def __release_buffer__(self, view: memoryview) -> None:
-        self._exports -= 1
+        try:
+            self._exports -= 1
+        except AttributeError:  # the garbage collector cleared this buffer first (a reference cycle)
+            pass
         view.release()
 
     def slice(self, offset: int = 0, length: int | None = None) -> Buffer:

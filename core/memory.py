@@ -17,7 +17,8 @@ import threading
 import warnings
 from dataclasses import asdict, dataclass
 
-from ._allocators import ALIGNMENT, BACKEND_NAMES, JEMALLOC_TLS_TUNABLE, Backend, JemallocBackend, load_backend
+from ._allocators import ALIGNMENT, BACKEND_NAMES, Backend, JemallocBackend, load_backend
+from .settings import DEFAULT_POOL_ENV, JEMALLOC_TLS_TUNABLE
 from .errors import ArrowNotImplementedError
 
 __all__ = [
@@ -41,7 +42,6 @@ __all__ = [
     "JEMALLOC_TLS_TUNABLE",
 ]
 
-DEFAULT_POOL_ENV = "ARROWIO_DEFAULT_MEMORY_POOL"
 
 #: Freed blocks up to this size are cached for reuse; larger ones go straight back to the backend.
 _CACHE_MAX_BLOCK = 64 * 1024

@@ -13,7 +13,7 @@ import os
 import struct
 import zlib
 from collections import deque
-from concurrent.futures import Future
+from typing import TYPE_CHECKING
 
 from ._base import UNLIMITED, Decoder, Encoder
 from ._deflate import Inflater, crc32, deflate_block, make_deflater
@@ -27,6 +27,9 @@ _HEADER, _BODY, _TRAILER, _BETWEEN = range(4)
 _WHERE = {_HEADER: "header", _BODY: "deflate data", _TRAILER: "trailer"}
 _TRAILER_SIZE = 8  # CRC32 and ISIZE, little endian
 _HEADER_PEEK = 4096  # enough for any header without long names or extra fields
+
+if TYPE_CHECKING:  # the thread pool is imported only when compressing with threads
+    from concurrent.futures import Future
 
 
 class GzipDecoder(Decoder):

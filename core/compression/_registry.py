@@ -43,6 +43,9 @@ class Format:
     install_hint: str  # what to run when a backend is missing
     module: str  # the implementing module in arrowio.compression
     streaming: bool = True  # False: one-shot Codec only (raw block formats)
+    #: The default level of the format's own command-line tool (gzip -6, zstd -3, brotli -q 11...),
+    #: which ``arrowio compress`` follows; the library's default (``levels``) follows PyArrow.
+    tool_level: int | None = None
 
     @property
     def minimum_level(self) -> int:
@@ -85,10 +88,10 @@ FORMATS: dict[str, Format] = {
     f.name: f
     for f in (
         # RFC 1952; .bgz is BGZF (blocked gzip, samtools/bgzip), a multi-member gzip file.
-        Format("gzip", (".gz", ".tgz", ".bgz"), (b"\x1f\x8b",), (1, 9, 9), (), "", "_gzip"),
+        Format("gzip", (".gz", ".tgz", ".bgz"), (b"\x1f\x8b",), (1, 9, 9), (), "", "_gzip", tool_level=6),
         # "BZh" and the block size digit: a text that merely starts with "BZh" is not bz2.
-        Format("bz2", (".bz2",), tuple(b"BZh%d" % d for d in range(1, 10)), (1, 9, 9), (), "", "_bz2"),
-        Format("xz", (".xz",), (b"\xfd7zXZ\x00",), (0, 9, 6), (), "", "_xz"),
+        Format("bz2", (".bz2",), tuple(b"BZh%d" % d for d in range(1, 10)), (1, 9, 9), (), "", "_bz2", tool_level=9),
+        Format("xz", (".xz",), (b"\xfd7zXZ\x00",), (0, 9, 6), (), "", "_xz", tool_level=6),
         Format(
             "zstd",
             (".zst", ".zstd"),
@@ -97,6 +100,7 @@ FORMATS: dict[str, Format] = {
             ("zstandard",),
             f"{_PIP} zstandard",
             "_zstd",
+            tool_level=3,
         ),
         # Frame magic 0x184D2204; the legacy format (lz4 -l) has 0x184C2102.
         Format(
@@ -107,8 +111,9 @@ FORMATS: dict[str, Format] = {
             ("lz4",),
             f"{_PIP} lz4",
             "_lz4",
+            tool_level=1,
         ),
-        Format("brotli", (".br",), (), (0, 11, 8), ("brotli",), f"{_PIP} brotli", "_brotli"),
+        Format("brotli", (".br",), (), (0, 11, 8), ("brotli",), f"{_PIP} brotli", "_brotli", tool_level=11),
         # The snappy framing format (.sz) starts with its stream identifier chunk.
         Format(
             "snappy",

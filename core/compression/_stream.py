@@ -80,7 +80,11 @@ class DecodingReader:
         if self._error is not None:
             raise self._error
         if self._queue is None:
-            item = next(self._pieces, _EOF)
+            try:
+                item = next(self._pieces, _EOF)
+            except Exception as exc:  # kept: a finished generator would read as a clean end next time
+                self._error = exc
+                raise
         else:
             item = self._queue.get()
         if item is _EOF:
@@ -125,19 +129,20 @@ class DecodingReader:
         return b"".join(parts)
 
     def readinto(self, target: Any) -> int:
-        """Fill ``target`` (a writable buffer) as far as the data goes; returns the count."""
+        """Copy up to ``len(target)`` bytes of the current decoded piece; 0 only at the end.
+
+        One piece at a time, so a consumer of a slow source sees data as soon as it is decoded,
+        and an error in a later piece never takes bytes already handed out with it.
+        """
         view = memoryview(target).cast("B")
-        got = 0
-        while got < len(view):
-            if self._pos >= len(self._piece) and not self._next_piece():
-                break
-            piece, pos = self._piece, self._pos
-            n = min(len(view) - got, len(piece) - pos)
-            view[got : got + n] = memoryview(piece)[pos : pos + n]
-            self._pos = pos + n
-            got += n
-        self.position += got
-        return got
+        if not view or (self._pos >= len(self._piece) and not self._next_piece()):
+            return 0
+        piece, pos = self._piece, self._pos
+        n = min(len(view), len(piece) - pos)
+        view[:n] = memoryview(piece)[pos : pos + n]
+        self._pos = pos + n
+        self.position += n
+        return n
 
     @property
     def eof(self) -> bool:

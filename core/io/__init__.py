@@ -1,20 +1,69 @@
-"""Files and streams: the NativeFile family and input_stream/output_stream."""
+"""Files and streams: the NativeFile family and input_stream/output_stream.
+
+Names are imported on first use (PEP 562), like the top-level package's.
+"""
 
 from __future__ import annotations
 
-from .buffer_output import BufferOutputStream, MockOutputStream
-from .buffer_reader import BufferReader
-from .buffered import BufferedInputStream, BufferedOutputStream
-from .factories import input_stream, output_stream
-from .fixed_size_writer import FixedSizeBufferWriter
-from .hdfs import HdfsClient, HdfsFile
-from .memory_map import MemoryMappedFile, create_memory_map, memory_map
-from .native_file import NativeFile, UnsupportedOperation
-from .os_file import OSFile
-from .python_file import PythonFile
-from .remote import RemoteFile, open_url
-from .transform import TransformInputStream, transcoding_input_stream
-from .urls import expand_url_globs, is_url, parse_storage_options
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+#: Public name -> the module of this package that defines it.
+_LAZY: dict[str, str] = {
+    "BufferOutputStream": ".buffer_output",
+    "BufferReader": ".buffer_reader",
+    "BufferedInputStream": ".buffered",
+    "BufferedOutputStream": ".buffered",
+    "FixedSizeBufferWriter": ".fixed_size_writer",
+    "HdfsClient": ".hdfs",
+    "HdfsFile": ".hdfs",
+    "MemoryMappedFile": ".memory_map",
+    "MockOutputStream": ".buffer_output",
+    "NativeFile": ".native_file",
+    "OSFile": ".os_file",
+    "PythonFile": ".python_file",
+    "RemoteFile": ".remote",
+    "TransformInputStream": ".transform",
+    "UnsupportedOperation": ".native_file",
+    "create_memory_map": ".memory_map",
+    "expand_url_globs": ".urls",
+    "is_url": ".urls",
+    "input_stream": ".factories",
+    "memory_map": ".memory_map",
+    "open_url": ".remote",
+    "output_stream": ".factories",
+    "parse_storage_options": ".urls",
+    "transcoding_input_stream": ".transform",
+}
+
+if TYPE_CHECKING:
+    from .buffer_output import BufferOutputStream, MockOutputStream
+    from .buffer_reader import BufferReader
+    from .buffered import BufferedInputStream, BufferedOutputStream
+    from .factories import input_stream, output_stream
+    from .fixed_size_writer import FixedSizeBufferWriter
+    from .hdfs import HdfsClient, HdfsFile
+    from .memory_map import MemoryMappedFile, create_memory_map, memory_map
+    from .native_file import NativeFile, UnsupportedOperation
+    from .os_file import OSFile
+    from .python_file import PythonFile
+    from .remote import RemoteFile, open_url
+    from .transform import TransformInputStream, transcoding_input_stream
+    from .urls import expand_url_globs, is_url, parse_storage_options
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'arrowio.io' has no attribute {name!r}")
+    value = getattr(import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "BufferOutputStream",

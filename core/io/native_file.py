@@ -448,7 +448,14 @@ class NativeFile(io.BufferedIOBase):
         """Call _readinto until ``view`` is full or the file ends; returns the count."""
         total, size = 0, len(view)
         while total < size:
-            got = self._readinto(view[total:] if total else view)
+            try:
+                got = self._readinto(view[total:] if total else view)
+            except Exception:
+                if not total:
+                    raise
+                # Hand out the good bytes first: the failing read fails again on the next call
+                # (decoders keep their error; raw reads retry), so the error is not lost.
+                break
             if not got:
                 break
             total += got

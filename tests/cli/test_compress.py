@@ -64,6 +64,14 @@ def test_zstd_is_the_default_and_levels_and_threads(run, text_file, tmp_path):
     assert decoded_by_tool("zstd", (tmp_path / "strong.zst").read_bytes()) == TEXT
 
 
+@pytest.mark.parametrize(("fmt", "level"), [("gzip", 6), ("zstd", 3), ("xz", 6), ("bz2", 9), ("lz4", 1)])
+def test_default_level_is_the_tools_not_the_librarys(run, text_file, fmt, level):
+    # gzip -6 and zstd -3, as people expect from those tools; the library follows PyArrow (9, 1).
+    made = run(["compress", "-c", "-C", fmt, text_file]).stdout_bytes
+    explicit = run(["compress", "-c", "-C", fmt, "-l", str(level), text_file]).stdout_bytes
+    assert made == explicit
+
+
 def test_stdout_and_stdin(run, text_file):
     to_stdout = run(["compress", "-c", "-C", "gzip", text_file])
     assert to_stdout.exit_code == 0 and decoded_by_tool("gzip", to_stdout.stdout_bytes) == TEXT

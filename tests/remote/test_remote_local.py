@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 import arrowio as pa
+from arrowio.io import HdfsClient, HdfsFile, expand_url_globs, is_url, parse_storage_options
 from arrowio.io._remote_fs import redact, translate
 from arrowio.io.remote import RemoteFile, open_url
 
@@ -161,17 +162,17 @@ def test_modes_and_arguments_are_checked(memory_url):
     ("no-scheme:x", False),
 ])
 def test_is_url(text, expected):
-    assert pa.io.is_url(text) is expected
+    assert is_url(text) is expected
 
 
 def test_is_url_ignores_path_objects():
     from pathlib import Path
 
-    assert not pa.io.is_url(Path("s3://looks/like/one"))
+    assert not is_url(Path("s3://looks/like/one"))
 
 
 def test_parse_storage_options():
-    parsed = pa.io.parse_storage_options([
+    parsed = parse_storage_options([
         "key=AKIA", "secret=s3cr3t=with=equals", "anon=false", "max_concurrency=4", "zip=0123",
         "client_kwargs.region_name=eu-west-1", "client_kwargs.verify=true", 'token="12345"',
         'config_kwargs={"retries": {"max_attempts": 2}}', "empty=",
@@ -186,10 +187,10 @@ def test_parse_storage_options():
 def test_parse_storage_options_refuses_bad_items_without_echoing_them():
     for bad in (["s3cr3t-without-equals"], ["=value-no-key"]):
         with pytest.raises(pa.ArrowInvalid, match="KEY=VALUE") as error:
-            pa.io.parse_storage_options(bad)
+            parse_storage_options(bad)
         assert bad[0].strip("=") not in str(error.value)
     with pytest.raises(pa.ArrowInvalid, match="'a'"):
-        pa.io.parse_storage_options(["a=1", "a.b=2"])
+        parse_storage_options(["a=1", "a.b=2"])
 
 
 def test_redact_urls_and_known_secrets():
@@ -220,13 +221,13 @@ def test_secrets_from_the_environment_are_redacted(memory_url, monkeypatch):
 def test_without_fsspec_a_url_names_the_extra_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "fsspec", None)  # import fsspec now fails, as without the extra
     for call in (lambda: pa.input_stream("s3://bucket/key"), lambda: pa.output_stream("s3://bucket/key"),
-                 lambda: pa.io.expand_url_globs(["s3://bucket/*.zst"])):
+                 lambda: expand_url_globs(["s3://bucket/*.zst"])):
         with pytest.raises(pa.ArrowNotImplementedError, match=r"pip install 'arrowio\[remote\]'"):
             call()
 
 
 def test_local_globs_and_plain_urls_pass_through(memory_url):
-    assert pa.io.expand_url_globs(["*.txt", f"{memory_url}/plain"]) == ["*.txt", f"{memory_url}/plain"]
+    assert expand_url_globs(["*.txt", f"{memory_url}/plain"]) == ["*.txt", f"{memory_url}/plain"]
 
 
 def test_expand_url_globs_on_memory(memory_url):
@@ -235,7 +236,7 @@ def test_expand_url_globs_on_memory(memory_url):
     fs = fsspec.filesystem("memory")
     for name in ("b.zst", "a.zst", "c.gz"):
         fs.pipe_file(f"{memory_url}/logs/{name}", b"x")
-    assert pa.io.expand_url_globs([f"{memory_url}/logs/*.zst"]) == [
+    assert expand_url_globs([f"{memory_url}/logs/*.zst"]) == [
         f"{memory_url}/logs/a.zst".replace("memory://", "memory:///"),
         f"{memory_url}/logs/b.zst".replace("memory://", "memory:///"),
     ]
@@ -244,7 +245,7 @@ def test_expand_url_globs_on_memory(memory_url):
 # -- HDFS ------------------------------------------------------------------------------------------
 def test_hdfs_file_needs_an_hdfs_url():
     with pytest.raises(pa.ArrowInvalid, match="hdfs://"):
-        pa.io.HdfsFile("s3://bucket/key")
+        HdfsFile("s3://bucket/key")
 
 
 def test_hdfs_urls_open_hdfs_files(monkeypatch):
@@ -261,7 +262,7 @@ def test_hdfs_client_over_an_fsspec_filesystem(memory_url):
     """HdfsClient is a thin layer over the fsspec filesystem it is given; memory:// stands in."""
     import fsspec
 
-    client = pa.io.HdfsClient(fsspec.filesystem("memory"))
+    client = HdfsClient(fsspec.filesystem("memory"))
     folder = memory_url.removeprefix("memory://")
     client.mkdir(f"/{folder}/dir")
     client.upload(f"/{folder}/dir/a.bin", io.BytesIO(b"hello hdfs"))
@@ -269,7 +270,7 @@ def test_hdfs_client_over_an_fsspec_filesystem(memory_url):
     assert client.isdir(f"/{folder}/dir")
     assert client.info(f"/{folder}/dir/a.bin")["size"] == 10
     with client.open(f"/{folder}/dir/a.bin") as f:
-        assert isinstance(f, pa.io.HdfsFile) and f.read_at(4, 6) == b"hdfs"
+        assert isinstance(f, HdfsFile) and f.read_at(4, 6) == b"hdfs"
     client.rename(f"/{folder}/dir/a.bin", f"/{folder}/dir/b.bin")
     assert [os.path.basename(p) for p in client.ls(f"/{folder}/dir")] == ["b.bin"]
     out = io.BytesIO()
@@ -289,7 +290,7 @@ def test_hdfs_roundtrip_on_a_real_cluster(hdfs_url):
         out.write(data)
     try:
         with pa.input_stream(url) as src:
-            assert isinstance(src, pa.io.HdfsFile)
+            assert isinstance(src, HdfsFile)
             assert src.size() == len(data)
             assert src.read_at(100, 2 * 1024 * 1024) == data[2 * 1024 * 1024:2 * 1024 * 1024 + 100]
             assert src.read() == data
@@ -311,7 +312,7 @@ def test_hdfs_connect_on_a_real_cluster(hdfs_url):
     from urllib.parse import urlsplit
 
     parts = urlsplit(hdfs_url)
-    client = pa.io.HdfsFile.connect(parts.hostname, parts.port or 0, webhdfs=parts.scheme == "webhdfs")
+    client = HdfsFile.connect(parts.hostname, parts.port or 0, webhdfs=parts.scheme == "webhdfs")
     path = f"{parts.path}/arrowio-connect-{os.getpid()}.bin"
     client.upload(path, io.BytesIO(b"connected"))
     try:

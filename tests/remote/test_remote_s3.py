@@ -13,6 +13,7 @@ import textwrap
 import pytest
 
 import arrowio as pa
+from arrowio.io import expand_url_globs
 from arrowio.io.remote import RemoteFile, open_url
 
 MiB = 1024 * 1024
@@ -320,7 +321,7 @@ def test_no_secret_in_any_error_text(s3, monkeypatch):
         lambda: open_url("s3://no-such-bucket-here/key", storage_options=s3.options),
         lambda: open_url(s3.url("x.bin"), storage_options={**s3.options, "endpoint_url": "http://127.0.0.1:9",
                                                            "config_kwargs": {"retries": {"max_attempts": 1}}}),
-        lambda: pa.io.expand_url_globs([s3.url("nothing-*.bin")], s3.options),
+        lambda: expand_url_globs([s3.url("nothing-*.bin")], s3.options),
     ]
     for attempt in attempts:
         with pytest.raises(Exception) as error:
@@ -359,10 +360,10 @@ def test_options_from_the_fsspec_configuration(s3, monkeypatch):
 def test_expand_url_globs_in_order(s3):
     for name in ("logs/b.txt", "logs/a.txt", "logs/c.bin", "logs/sub/d.txt", "other/e.txt"):
         s3.put(name, name.encode())
-    expanded = pa.io.expand_url_globs(
+    expanded = expand_url_globs(
         ["local/path.txt", s3.url("logs/*.txt"), s3.url("other/e.txt")], s3.options)
     assert expanded == ["local/path.txt", s3.url("logs/a.txt"), s3.url("logs/b.txt"), s3.url("other/e.txt")]
-    assert pa.io.expand_url_globs([s3.url("logs/[bc].*")], s3.options) == [s3.url("logs/b.txt"), s3.url("logs/c.bin")]
-    assert pa.io.expand_url_globs([s3.url("logs/**/*.txt")], s3.options)[-1] == s3.url("logs/sub/d.txt")
+    assert expand_url_globs([s3.url("logs/[bc].*")], s3.options) == [s3.url("logs/b.txt"), s3.url("logs/c.bin")]
+    assert expand_url_globs([s3.url("logs/**/*.txt")], s3.options)[-1] == s3.url("logs/sub/d.txt")
     with pytest.raises(FileNotFoundError, match="No object matches"):
-        pa.io.expand_url_globs([s3.url("logs/*.zst")], s3.options)
+        expand_url_globs([s3.url("logs/*.zst")], s3.options)
