@@ -145,14 +145,15 @@ def upload_file(store: SeaweedFS, key: str, path: Path) -> str:
 
 def cli_commands(url: str, store: SeaweedFS, folder: str) -> dict[str, str]:
     arrowio = shlex.quote(str(Path(sys.executable).parent / "arrowio"))
-    local = shlex.quote(os.path.join(folder, "downloaded.zst"))
-    download = (f"import pyarrow.fs as f; f.copy_files({url.removeprefix('s3://')!r}, {os.path.join(folder, 'downloaded.zst')!r}, "
-                f"source_filesystem=f.S3FileSystem(endpoint_override={store.endpoint_url.removeprefix('http://')!r}, "
-                "scheme='http'), destination_filesystem=f.LocalFileSystem())")
+    local = os.path.join(folder, "downloaded.zst")
+    endpoint = store.endpoint_url.removeprefix("http://")
+    download = (f"import pyarrow.fs as f; f.copy_files({url.removeprefix('s3://')!r}, {local!r}, "
+                f"source_filesystem=f.S3FileSystem(endpoint_override={endpoint!r}, scheme='http'), "
+                "destination_filesystem=f.LocalFileSystem())")
+    python, local = shlex.quote(sys.executable), shlex.quote(local)
     return {
         "arrowio cat": f"{arrowio} cat {shlex.quote(url)} > /dev/null",
-        "download + zstd -d": f"{shlex.quote(sys.executable)} -c {shlex.quote(download)} && zstd -d -q -c {local} > /dev/null"
-                              f" && rm {local}",
+        "download + zstd -d": f"{python} -c {shlex.quote(download)} && zstd -d -q -c {local} > /dev/null && rm {local}",
     }
 
 

@@ -87,7 +87,8 @@ class RemoteFile(NativeFile):
         block_size = DEFAULT_BLOCK_SIZE if block_size is None else int(block_size)
         read_ahead = DEFAULT_READ_AHEAD if read_ahead is None else int(read_ahead)
         if block_size <= 0 or read_ahead < 0:
-            raise ArrowInvalid(f"block_size must be positive and read_ahead non-negative, got {block_size}, {read_ahead}")
+            raise ArrowInvalid(
+                f"block_size must be positive and read_ahead non-negative, got {block_size}, {read_ahead}")
         self._location = location = locate(url, filesystem, storage_options)
         self._block_size, self._depth = block_size, read_ahead
         if mode == "rb":

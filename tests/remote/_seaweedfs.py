@@ -165,7 +165,8 @@ class SeaweedFS:
             time.sleep(delay)
             delay = min(delay * 1.5, 0.5)
         self.stop()
-        raise RuntimeError(f"SeaweedFS did not become ready in {START_TIMEOUT:.0f} s ({last!r}); log:\n{self.log_tail()}")
+        raise RuntimeError(
+            f"SeaweedFS did not become ready in {START_TIMEOUT:.0f} s ({last!r}); log:\n{self.log_tail()}")
 
     # -- stop ------------------------------------------------------------------------------------
     def stop(self) -> None:
