@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 
 import arrowio as pa
+from arrowio.compression import FORMATS
 from arrowio.io.remote import open_url
 
 #: Every streaming format, named by its first extension (lz4_raw has no stream format).
-STREAMING = {name: fmt.extensions[0] for name, fmt in pa.compression.FORMATS.items() if fmt.extensions}
+STREAMING = {name: fmt.extensions[0] for name, fmt in FORMATS.items() if fmt.extensions}
 TEXT = b"".join(b"%06d the quick brown fox jumps over the lazy dog\n" % i for i in range(60000))
 
 
@@ -31,7 +32,7 @@ def test_compressed_objects_both_ways(s3, fmt):
         assert src.read() == TEXT[1000:]
 
 
-@pytest.mark.parametrize("fmt", sorted(name for name, f in pa.compression.FORMATS.items() if f.magics))
+@pytest.mark.parametrize("fmt", sorted(name for name, f in FORMATS.items() if f.magics))
 def test_detection_by_magic_on_an_object_without_extension(s3, fmt):
     url = s3.put("no-extension", pa.Codec(fmt).compress(TEXT, asbytes=True) if fmt != "snappy"
                  else _stream_compressed(fmt))
