@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import ctypes
 
-__all__ = ["address_of", "view_of_memory", "memset", "memmove"]
+__all__ = ["address_of", "view_of_memory", "owned_view", "RawMemory", "memset", "memmove"]
 
+_PyBUF_WRITABLE = 0x0001
 _PyBUF_READ = 0x100
 _PyBUF_WRITE = 0x200
 _PyBUF_SIMPLE = 0
@@ -64,3 +65,34 @@ def view_of_memory(address: int, size: int, writable: bool) -> memoryview:
     if size == 0:  # nothing to point at; a writable request still gets a writable view
         return memoryview(bytearray()) if writable else _EMPTY
     return _from_memory(address, size, _PyBUF_WRITE if writable else _PyBUF_READ)
+
+
+class RawMemory:
+    """Raw memory exported through the buffer protocol, keeping ``owner`` alive.
+
+    A memoryview of it, and every slice or export of that memoryview, holds this object (PEP 688
+    keeps the exporter alive), so the memory stays valid as long as any view of it exists.
+    """
+
+    __slots__ = ("address", "size", "writable", "owner")
+
+    def __init__(self, address: int, size: int, writable: bool, owner: object) -> None:
+        self.address = address
+        self.size = size
+        self.writable = writable
+        self.owner = owner
+
+    def __buffer__(self, flags: int) -> memoryview:
+        if flags & _PyBUF_WRITABLE and not self.writable:
+            raise BufferError("memory is read-only")
+        return view_of_memory(self.address, self.size, self.writable)
+
+    def __release_buffer__(self, view: memoryview) -> None:
+        view.release()
+
+
+def owned_view(address: int, size: int, writable: bool, owner: object) -> memoryview:
+    """A flat unsigned-byte view of raw memory whose every derived view keeps ``owner`` alive."""
+    if size == 0:
+        return view_of_memory(0, 0, writable)
+    return memoryview(RawMemory(address, size, writable, owner))

@@ -7,6 +7,7 @@ the views they have handed out. Slicing never copies.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from . import _raw
@@ -17,6 +18,22 @@ __all__ = ["Buffer", "ResizableBuffer", "py_buffer", "foreign_buffer", "allocate
 
 _PyBUF_WRITABLE = 0x0001
 _new_object = object.__new__
+
+
+class _PoolBlock:
+    """A block of pool memory that views own; gives it back to the pool when the last goes."""
+
+    __slots__ = ("pool", "address", "capacity")
+
+    def __init__(self, pool: MemoryPool, address: int, capacity: int) -> None:
+        self.pool = pool
+        self.address = address
+        self.capacity = capacity
+
+    def __del__(self) -> None:
+        pool = self.pool
+        if pool is not None:
+            pool._free(self.address, self.capacity)
 
 
 class Buffer:
@@ -109,10 +126,20 @@ class Buffer:
 
     # -- views and slices ------------------------------------------------------------------------
     def _memview(self) -> memoryview:
-        """The internal flat byte view (writable only if mutable); never handed to callers."""
+        """The internal flat byte view (writable only if mutable).
+
+        Every view derived from it owns the memory: for pool memory, the first view takes the
+        block over from this buffer (a :class:`_PoolBlock` frees it once the buffer and every
+        view of it are gone), so a view that outlives its buffer never reaches freed memory.
+        """
         view = self._view
         if view is None:
-            view = self._view = _raw.view_of_memory(self._address, self._size, self._mutable)
+            owner = self._base
+            pool = self._pool
+            if pool is not None:
+                owner = self._base = _PoolBlock(pool, self._address, self._capacity)
+                self._pool = None  # the block frees the memory from now on
+            view = self._view = _raw.owned_view(self._address, self._size, self._mutable, owner)
         return view
 
     def __buffer__(self, flags: int) -> memoryview:
@@ -222,6 +249,7 @@ class ResizableBuffer(Buffer):
             raise ValueError(f"buffer size must be non-negative, got {new_size}")
         if self._exports:
             raise BufferError(f"cannot resize: {self._exports} exported view(s) or slice(s) of the buffer are alive")
+        self._reclaim_block()
         wanted = round_capacity(new_size)
         if wanted > self._capacity or (shrink_to_fit and wanted < self._capacity):
             self._address = self._pool._reallocate(self._address, self._capacity, wanted)  # type: ignore[union-attr]
@@ -232,10 +260,24 @@ class ResizableBuffer(Buffer):
         self._size = new_size
         self._view = None
 
+    def _reclaim_block(self) -> None:
+        """Take the memory back from the view-owning block, so that it may move."""
+        block = self._base
+        if not isinstance(block, _PoolBlock):
+            return
+        self._view = None
+        # Ours and getrefcount's argument: any other holder is a view still alive somewhere.
+        if sys.getrefcount(block) > 3:
+            raise BufferError("cannot resize: a view of the buffer's memory is still alive")
+        self._pool, self._capacity = block.pool, block.capacity
+        block.pool = None  # disarmed: the memory is ours again
+        self._base = None
+
     @property
     def capacity(self) -> int:
         """Bytes reserved (a multiple of 64)."""
-        return self._capacity
+        block = self._base
+        return block.capacity if isinstance(block, _PoolBlock) else self._capacity
 
     def _slice(self, offset: int, length: int) -> Buffer:
         # A slice pins the memory through the buffer protocol, so resize() refuses while it lives.
@@ -287,7 +329,7 @@ def foreign_buffer(address: int, size: int, base: object = None) -> Buffer:
         raise ValueError(f"buffer size must be non-negative, got {size}")
     if size and not address:
         raise ValueError("a foreign buffer of non-zero size needs a non-null address")
-    view = _raw.view_of_memory(address, size, False)
+    view = _raw.owned_view(address, size, False, base)
     return Buffer._make(view, address, size, False, None, base)
 
 

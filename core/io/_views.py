@@ -13,7 +13,7 @@ __all__ = ["byte_view", "writable_view", "fitted"]
 def byte_view(data: Any) -> memoryview:
     """A flat unsigned-byte view of ``data`` (a Buffer or any buffer-protocol object); str raises TypeError."""
     if isinstance(data, Buffer):
-        return data._memview()
+        return memoryview(data)  # a counted view that owns the buffer, never the bare internal one
     if isinstance(data, str):
         raise TypeError("a bytes-like object is required, not 'str'")
     try:
@@ -31,7 +31,7 @@ def writable_view(data: Any) -> memoryview:
     if isinstance(data, Buffer):
         if not data.is_mutable:
             raise TypeError("readinto() needs a writable buffer")
-        return data._memview()
+        return memoryview(data)
     view = memoryview(data)
     if view.readonly:
         raise TypeError("readinto() argument must be read-write bytes-like object")

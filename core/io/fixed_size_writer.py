@@ -32,7 +32,8 @@ class FixedSizeBufferWriter(NativeFile):
         if not buffer.is_mutable:
             raise ArrowTypeError("FixedSizeBufferWriter needs a mutable buffer")
         self._buffer = buffer
-        self._view = buffer._memview()
+        # A counted export: it owns the memory, and a ResizableBuffer refuses to move under it.
+        self._view = memoryview(buffer)
         self._length = buffer.size
         self._pos = 0
         self._threads = 1

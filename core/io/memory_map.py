@@ -100,8 +100,9 @@ class MemoryMappedFile(MemorySourceFile):
             return empty, _raw.view_of_memory(0, 0, True) if writable else None
         mapping = _map_file(self._fd, size, writable)
         self._mappings.add(mapping)
-        view = _raw.view_of_memory(mapping.address, size, False)
-        target = _raw.view_of_memory(mapping.address, size, True) if writable else None
+        # Owned views: a slice that outlives the file and every Buffer still holds the mapping.
+        view = _raw.owned_view(mapping.address, size, False, mapping)
+        target = _raw.owned_view(mapping.address, size, True, mapping) if writable else None
         return Buffer._make(view, mapping.address, size, False, None, mapping), target
 
     def fileno(self) -> int:
@@ -126,23 +127,27 @@ class MemoryMappedFile(MemorySourceFile):
         if new_size < 0:
             raise ArrowInvalid(f"Invalid size for resize: {new_size}")
         self._drop_ahead()
-        source, target = self._source, self._target
+        source = self._source
         self._source = self._view = self._target = None  # type: ignore[assignment]
         probe = weakref.ref(source)
         del source  # now only buffers read from the map keep its mappings alive
         if any(mapping.size > new_size for mapping in self._mappings):
             current = probe()
             if current is not None:
-                self._set_source(current, target)
+                self._set_source(current, _writable_view(current))
             else:  # only buffers from before an earlier resize are in the way
                 self._set_source(*self._mapped(self._length, writable=True))
             raise ArrowIOError("Cannot shrink a memory map while buffers read from it are alive")
-        del target
         os.ftruncate(self._fd, new_size)
         self._set_source(*self._mapped(new_size, writable=True))
 
     def _truncate(self, size: int) -> None:
         self.resize(size)
+
+
+def _writable_view(source: Buffer) -> memoryview:
+    """A writable view of the mapping under ``source`` (which owns it), for writes in place."""
+    return _raw.owned_view(source.address, source.size, True, source._base)
 
 
 def memory_map(path: str | bytes | os.PathLike, mode: str = "r") -> MemoryMappedFile:

@@ -39,7 +39,8 @@ class MemorySourceFile(NativeFile):
 
     def _set_source(self, source: Buffer, target: memoryview | None) -> None:
         self._source = source
-        self._view = source._memview()
+        # A counted export: it owns the memory, and a ResizableBuffer refuses to move under it.
+        self._view = memoryview(source)
         self._target = target
         self._length = source.size
         self._pos = min(self._pos, self._length)

@@ -93,7 +93,8 @@ class NativeFile(io.BufferedIOBase):
     _rd = False  # open and readable: the one attribute the read hot paths test
     _wr = False  # open and writable
     _sk = False  # open and seekable
-    _ahead = b""  # bytes read ahead by readline/peek, not yet consumed...
+    _ahead = b""  # bytes read ahead by readline/peek, not yet consumed
+    _deferred: Exception | None = None  # a read error kept until the next read (see _fill)...
     _ahead_pos = 0  # ...starting at this index
     _mode = "rb"
     _readable_flag = False
@@ -145,8 +146,14 @@ class NativeFile(io.BufferedIOBase):
             raise ValueError("I/O operation on closed file")
 
     def _refuse(self, what: str) -> None:
-        """Raise the error for a refused operation: ValueError when closed, else UnsupportedOperation."""
+        """Raise the error for a refused operation: ValueError when closed, a read error kept by
+        :meth:`_fill` (once), else UnsupportedOperation."""
         self._check_open()
+        deferred = self._deferred
+        if deferred is not None and what == "readable":
+            self._deferred = None
+            self._rd = True
+            raise deferred
         raise UnsupportedOperation(f"only valid on {what} files")
 
     def _check_seekable(self) -> None:
@@ -171,6 +178,7 @@ class NativeFile(io.BufferedIOBase):
             self._rd = self._wr = self._sk = False
             self._ahead = b""
             self._ahead_pos = 0
+            self._deferred = None
             self._close()
 
     def _close(self) -> None:
@@ -444,34 +452,40 @@ class NativeFile(io.BufferedIOBase):
     def _readinto(self, view: memoryview) -> int:
         raise UnsupportedOperation("only valid on readable files")
 
-    def _fill(self, view: memoryview) -> int:
-        """Call _readinto until ``view`` is full or the file ends; returns the count."""
+    def _fill(self, view: memoryview, defer_errors: bool = True) -> int:
+        """Call _readinto until ``view`` is full or the file ends; returns the count.
+
+        A read that fails after some bytes arrived hands those bytes out first and keeps the
+        error for the next read of the file (``defer_errors``), so nothing is lost either way.
+        """
         total, size = 0, len(view)
         while total < size:
             try:
                 got = self._readinto(view[total:] if total else view)
-            except Exception:
-                if not total:
+            except Exception as exc:
+                if not total or not defer_errors:
                     raise
-                # Hand out the good bytes first: the failing read fails again on the next call
-                # (decoders keep their error; raw reads retry), so the error is not lost.
+                self._defer(exc)
                 break
             if not got:
                 break
             total += got
         return total
 
+    def _defer(self, exc: Exception) -> None:
+        """Keep ``exc`` for the next read: reads check ``_rd`` first, and :meth:`_refuse` raises it."""
+        self._deferred = exc
+        self._rd = False
+
     def _read_chunk(self, nbytes: int) -> bytes:
         chunk = bytearray(nbytes)
         got = self._readinto(memoryview(chunk))
-        del chunk[got:]
-        return bytes(chunk)
+        return _first(chunk, got)
 
     def _read_bytes(self, nbytes: int) -> bytes:
         chunk = bytearray(nbytes)
         got = self._fill(memoryview(chunk))
-        del chunk[got:]
-        return bytes(chunk)
+        return _first(chunk, got)
 
     def _read_buffer(self, nbytes: int) -> Buffer:
         buffer = allocate_buffer(nbytes, self._pool)
@@ -490,15 +504,14 @@ class NativeFile(io.BufferedIOBase):
             saved = self._tell()
             self._seek(offset)
             try:
-                return self._fill(view)
+                return self._fill(view, defer_errors=False)  # no next call to raise it on
             finally:
                 self._seek(saved)
 
     def _read_bytes_at(self, nbytes: int, offset: int) -> bytes:
         chunk = bytearray(nbytes)
         got = self._readinto_at(memoryview(chunk), offset)
-        del chunk[got:]
-        return bytes(chunk)
+        return _first(chunk, got)
 
     def _read_buffer_at(self, nbytes: int, offset: int) -> Buffer:
         buffer = allocate_buffer(nbytes, self._pool)
@@ -573,3 +586,9 @@ class NativeFile(io.BufferedIOBase):
             if not chunk.size:
                 break
             out.write(chunk)
+
+
+def _first(chunk: bytearray, count: int) -> bytes:
+    """The first ``count`` bytes of ``chunk`` as bytes (never resizes it: a read error kept for
+    later may still hold a view of it)."""
+    return bytes(chunk) if count == len(chunk) else bytes(memoryview(chunk)[:count])

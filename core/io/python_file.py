@@ -148,9 +148,12 @@ class PythonFile(NativeFile):
             return data
         parts = [data]  # raw files and sockets may return short reads before the end
         got = len(data)
-        while got < nbytes and (more := self._read_fn(nbytes - got)):
-            parts.append(bytes(more))
-            got += len(more)
+        try:
+            while got < nbytes and (more := self._read_fn(nbytes - got)):
+                parts.append(bytes(more))
+                got += len(more)
+        except Exception as exc:  # the bytes read so far first, the error on the next read
+            self._defer(exc)
         return b"".join(parts)
 
     def _read_buffer(self, nbytes: int) -> Buffer:
@@ -162,6 +165,7 @@ class PythonFile(NativeFile):
 
     # -- writes ----------------------------------------------------------------------------------
     def _write(self, view: memoryview) -> None:
+        # Views of our memory own it, so a handle may even keep what it is given.
         written = self.handle.write(view)
         size = len(view)
         # Raw files may write part of it; None means "all" for duck types (and would-block raws).
@@ -173,3 +177,4 @@ class PythonFile(NativeFile):
 
     def _truncate(self, size: int) -> None:
         self.handle.truncate(size)
+

@@ -34,6 +34,7 @@ class TransformInputStream(NativeFile):
         self._out_pos = 0
         self._produced = 0
         self._finished = False
+        self._failure: Exception | None = None
         super().__init__("rb")
 
     def _close(self) -> None:
@@ -46,14 +47,20 @@ class TransformInputStream(NativeFile):
     def _produce(self, wanted: int) -> bool:
         """Transform more input; False once the transform has been flushed and is empty."""
         while self._out_pos >= len(self._out):
+            if self._failure is not None:
+                raise self._failure  # the chunk it failed on is gone: the stream cannot go on
             if self._finished:
                 return False
             chunk = self._raw.read1(max(wanted, _CHUNK))
-            if chunk:
-                result = self._transform(py_buffer(chunk))
-            else:
-                self._finished = True
-                result = self._transform(_EMPTY)
+            try:
+                if chunk:
+                    result = self._transform(py_buffer(chunk))
+                else:
+                    self._finished = True
+                    result = self._transform(_EMPTY)
+            except Exception as exc:
+                self._failure = exc
+                raise
             self._out = byte_view(result)
             self._out_pos = 0
         return True

@@ -6,9 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
-
-#: Past 4 GiB, where 32-bit offsets would wrap.
-BEYOND_4GIB = (4 << 30) + 12345
+from io_helpers import BEYOND_4GIB
 
 
 @pytest.fixture

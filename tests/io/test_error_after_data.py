@@ -59,3 +59,59 @@ def test_released_view_in_a_collected_cycle():
     holder.self = holder  # a cycle: only the collector frees it, in any order
     del holder
     gc.collect()
+
+
+def test_transcoding_error_is_never_skipped():
+    data = ("é" * 40_000).encode() + b"\xff" + ("x" * 100_000).encode()
+    stream = pa.transcoding_input_stream(pa.BufferReader(data), "utf-8", "utf-16-le")
+    got = b""
+    with pytest.raises(UnicodeError):
+        while chunk := stream.read(1000):
+            got += chunk
+    assert ("é" * 40_000).startswith(got.decode("utf-16-le")) and len(got) > 0
+    with pytest.raises(UnicodeError):  # and again: the stream cannot go on past the bad bytes
+        stream.read(1000)
+
+
+class _FailingRaw:
+    """A seekable raw file that fails with EIO past byte 4096."""
+
+    def __init__(self, data: bytes) -> None:
+        import io
+
+        self._io = io.BytesIO(data)
+
+    def readinto(self, view):
+        if self._io.tell() >= 4096:
+            raise OSError(5, "Input/output error")
+        return self._io.readinto(view[: 4096 - self._io.tell()])
+
+    def read(self, size):
+        if self._io.tell() >= 4096:
+            raise OSError(5, "Input/output error")
+        return self._io.read(min(size, 4096 - self._io.tell()))
+
+    def seek(self, pos, whence=0):
+        return self._io.seek(pos, whence)
+
+    def tell(self):
+        return self._io.tell()
+
+    def seekable(self):
+        return True
+
+    def readable(self):
+        return True
+
+
+def test_positional_read_never_hides_an_error_as_end_of_file():
+    stream = pa.PythonFile(_FailingRaw(bytes(10_000)), mode="r")
+    with pytest.raises(OSError, match="Input/output"):
+        stream.read_at(8000, 0)
+
+
+def test_sequential_read_hands_out_data_then_the_error():
+    stream = pa.PythonFile(_FailingRaw(bytes(10_000)), mode="r")
+    assert len(stream.read(8000)) == 4096
+    with pytest.raises(OSError, match="Input/output"):
+        stream.read(10)

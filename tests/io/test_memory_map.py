@@ -8,7 +8,7 @@ import random
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from conftest import BEYOND_4GIB
+from io_helpers import BEYOND_4GIB
 
 import arrowio as pa
 

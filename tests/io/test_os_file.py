@@ -10,7 +10,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from conftest import BEYOND_4GIB
+from io_helpers import BEYOND_4GIB
 
 import arrowio as pa
 
