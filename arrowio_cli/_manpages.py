@@ -35,6 +35,9 @@ _EXIT_STATUS = [
 _ENVIRONMENT = [
     ("NO_COLOR", "When set and --color is not given, reports are not coloured."),
     ("ARROWIO_DEFAULT_MEMORY_POOL", "The default memory pool's backend: system, jemalloc or mimalloc."),
+    ("AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_ENDPOINT_URL, AWS_PROFILE",
+     "Credentials and endpoint of s3:// URLs when no -S option gives them (read by s3fs, as are ~/.aws and "
+     "fsspec's FSSPEC_S3_* variables). No credential is ever printed."),
 ]
 
 

@@ -13,9 +13,9 @@ import io
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from .errors import CliError
 
@@ -25,9 +25,22 @@ __all__ = ["atomic_output", "refuse_existing", "TEMP_SUFFIX"]
 TEMP_SUFFIX = ".arrowio-tmp"
 
 
-def refuse_existing(path: str, force: bool) -> None:
-    """Fail early (before any work) when ``path`` exists and ``force`` is not set."""
-    if not force and os.path.lexists(path):
+def refuse_existing(path: str, force: bool, storage_options: Mapping[str, Any] | None = None) -> None:
+    """Fail early (before any work) when ``path`` exists and ``force`` is not set.
+
+    A URL is asked of its store (``storage_options`` configure it); an object that appears there
+    while we write is replaced, since object stores have no "create only if absent" in fsspec.
+    """
+    if force:
+        return
+    from arrowio.io.urls import is_url
+
+    if is_url(path):
+        from arrowio.io.urls import redact_url, url_exists
+
+        if url_exists(path, storage_options):
+            raise CliError(f"{redact_url(path, storage_options)}: already exists (use -f to overwrite)")
+    elif os.path.lexists(path):
         raise CliError(f"{path}: already exists (use -f to overwrite)")
 
 

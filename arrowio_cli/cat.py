@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from .errors import CliError, describe, describe_input
-from .params import SIZE
+from .params import SIZE, storage_option
 
 __all__ = ["cat"]
 
@@ -32,7 +32,12 @@ class TooMuchOutput(CliError):
 )
 @click.option("--offset", type=SIZE, default=0, metavar="SIZE", help="Skip this many bytes of each input's decoded content.")
 @click.option("--length", type=SIZE, metavar="SIZE", help="Write at most this many bytes of each input's decoded content.")
-@click.option("--mmap", "use_mmap", is_flag=True, help="Read plain files through a memory map.")
+@click.option(
+    "--mmap",
+    "use_mmap",
+    is_flag=True,
+    help="Read plain local files through a memory map (a URL is read by ranged requests, never mapped).",
+)
 @click.option(
     "-x", "--hexdump", is_flag=True, help="Write a canonical hex+ASCII dump (like hexdump -C) instead of the bytes."
 )
@@ -48,6 +53,7 @@ class TooMuchOutput(CliError):
     is_flag=True,
     help="After the data, a summary on stderr: formats, bytes in/out, ratio, throughput, pool peak.",
 )
+@storage_option
 @click.pass_context
 def cat(
     ctx: click.Context,
@@ -59,6 +65,7 @@ def cat(
     hexdump: bool,
     max_output: int | None,
     show_stats: bool,
+    storage_options: dict[str, Any],
 ) -> None:
     """Write each input's decoded content to stdout, in order.
 
@@ -67,6 +74,11 @@ def cat(
     gzip stream on a pipe are both decoded; a plain file passes through unchanged, copied
     by the kernel (sendfile) when stdout is a pipe or a file. --offset and --length pick a
     byte range of the decoded content; plain files are read only in that range.
+
+    A URL (s3://bucket/key, gs://..., https://..., any fsspec scheme) is read by ranged
+    requests with read-ahead; credentials and endpoint come from -S options, fsspec's
+    configuration or the AWS_* variables. A URL glob (quote it) is expanded in sorted order;
+    one that matches nothing is an error for that input. --mmap applies to local files only.
 
     An input that fails is reported on stderr and the others still run; the exit status
     is then 1.
@@ -77,9 +89,13 @@ def cat(
       curl -s https://example.com/data.zst | arrowio cat | wc -c
       arrowio cat --offset 1M --length 64 -x big.bin
       arrowio cat --max-output 1G --stats untrusted.xz > out.bin
+      arrowio cat 's3://bucket/logs/*.zst' | grep ERROR
+      arrowio cat -S endpoint_url=http://127.0.0.1:8333 -S anon=true s3://public/data.gz
     """
+    from .remote import expand_inputs
+
     codec = _compression_argument(compression)
-    job = _Cat(codec, offset, length, use_mmap, hexdump, max_output)
+    job = _Cat(codec, offset, length, use_mmap, hexdump, max_output, storage_options)
     failures = 0
     if show_stats:
         from arrowio import stats
@@ -90,8 +106,8 @@ def cat(
 
         measuring = nullcontext()
     with measuring as measured:
-        for name in inputs or ("-",):
-            record = job.run(name)
+        for name, error in expand_inputs(inputs or ("-",), storage_options):
+            record = job.run(name) if error is None else job.failed(name, error)
             if record.error is not None:
                 failures += 1
                 click.echo(f"arrowio: error: {record.error}", err=True)
@@ -122,7 +138,14 @@ class _Cat:
     """The copy of one input after another to stdout, with the run's options and totals."""
 
     def __init__(
-        self, codec: str | None, offset: int, length: int | None, use_mmap: bool, hexdump: bool, max_output: int | None
+        self,
+        codec: str | None,
+        offset: int,
+        length: int | None,
+        use_mmap: bool,
+        hexdump: bool,
+        max_output: int | None,
+        storage_options: dict[str, Any],
     ) -> None:
         from .sink import Stdout
 
@@ -132,6 +155,7 @@ class _Cat:
         self.use_mmap = use_mmap
         self.hexdump = hexdump
         self.max_output = max_output
+        self.storage_options = storage_options
         self.out = Stdout()
         self.records: list[Any] = []
         self.decoded = 0  # decoded bytes so far, for --max-output
@@ -143,9 +167,10 @@ class _Cat:
         from arrowio.errors import ArrowException
         from arrowio.stats import StreamStats
 
+        from .remote import shown
         from .sink import OutputFailed
 
-        record = StreamStats(source="<stdin>" if name == "-" else name)
+        record = StreamStats(source="<stdin>" if name == "-" else shown(name, self.storage_options))
         self.records.append(record)
         start = time.perf_counter()
         try:
@@ -164,6 +189,17 @@ class _Cat:
                 self._dump = None
         return record
 
+    def failed(self, name: str, exc: BaseException) -> Any:
+        """The record of an input that failed before it could be opened (a glob without a match)."""
+        from arrowio.stats import StreamStats
+
+        from .remote import shown
+
+        record = StreamStats(source=shown(name, self.storage_options))
+        record.error = describe_input(record.source, exc)
+        self.records.append(record)
+        return record
+
     # -- one input ---------------------------------------------------------------------------
     def _copy(self, name: str, record: Any) -> None:
         import arrowio
@@ -175,7 +211,7 @@ class _Cat:
 
             self._dump = HexDump(self.out.write, self.offset)
         source = stdin_file() if name == "-" else name
-        stream = arrowio.input_stream(source, compression=self.codec)
+        stream = arrowio.input_stream(source, compression=self.codec, storage_options=self.storage_options)
         try:
             record.format = _format_of(stream)
             if record.format == "plain" and name != "-" and stream.seekable():
@@ -188,13 +224,27 @@ class _Cat:
             stream.close()
 
     def _plain_range(self, name: str, stream: Any, record: Any) -> None:
-        """A plain seekable file: only the range is read, by the kernel, a map or read_at."""
+        """A plain seekable file: only the range is read, by the kernel, a map, read_at, or (a URL)
+        ranged requests."""
+        from .remote import is_url
+
         size = stream.size()
         start = min(self.offset, size)
         wanted = size if self.length is None else min(size, start + self.length)
         end = wanted if self.max_output is None else min(wanted, start + max(0, self.max_output - self.decoded))
         position = start
-        if self.use_mmap:
+        if is_url(name):
+            # Sequential reads from the start keep read-ahead requests in flight (read_at would
+            # wait for one range at a time); read_buffer hands out slices of the fetched blocks.
+            stream.seek(start)
+            while position < end:
+                chunk = stream.read_buffer(min(CHUNK, end - position))
+                if not chunk.size:
+                    break
+                self._emit(memoryview(chunk))
+                position += chunk.size
+                del chunk  # let the block go once it is written
+        elif self.use_mmap:
             position = self._from_map(name, start, end)
         elif self._dump is None and (fd := _fileno(stream)) is not None:
             position += self.out.send_file(fd, position, end - position)

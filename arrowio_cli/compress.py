@@ -1,4 +1,5 @@
-"""``arrowio compress``: compress or decompress files, like ``zstd``/``gzip``, with atomic outputs."""
+"""``arrowio compress``: compress or decompress files, like ``zstd``/``gzip``, with atomic outputs
+(local files: a temporary file renamed into place; URLs: a remote write published only on success)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 import click
 
 from .errors import CliError, describe, describe_input
+from .params import storage_option
 
 __all__ = ["compress"]
 
@@ -17,7 +19,7 @@ CHUNK = 4 << 20
 
 
 @click.command("compress")
-@click.argument("inputs", nargs=-1, metavar="[FILE|-]...")
+@click.argument("inputs", nargs=-1, metavar="[FILE|URL|-]...")
 @click.option(
     "-C", "--codec", metavar="NAME", help="Format: zstd (default), gzip, bz2, xz, lz4, brotli, snappy; with -d: detected."
 )
@@ -29,7 +31,7 @@ CHUNK = 4 << 20
 )
 @click.option("-d", "--decompress", is_flag=True, help="Decompress instead.")
 @click.option("-c", "--stdout", "to_stdout", is_flag=True, help="Write to stdout; keep the inputs.")
-@click.option("-o", "--output", metavar="PATH", help="Write to PATH (one input only).")
+@click.option("-o", "--output", metavar="PATH|URL", help="Write to PATH or URL (one input only).")
 @click.option(
     "-k", "--keep/--rm", default=True, help="Keep the inputs (the default), or remove each once its output is safely written."
 )
@@ -46,6 +48,7 @@ CHUNK = 4 << 20
 @click.option("-t", "--test", is_flag=True, help="Decode and verify the inputs; write nothing.")
 @click.option("-v", "--verbose", is_flag=True, help="Report sizes, ratio and speed per file on stderr.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no warnings.")
+@storage_option
 @click.pass_context
 def compress(
     ctx: click.Context,
@@ -61,6 +64,7 @@ def compress(
     test: bool,
     verbose: bool,
     quiet: bool,
+    storage_options: dict[str, Any],
 ) -> None:
     """Compress FILEs (or stdin) into FILE.zst (or the codec's extension), or decompress.
 
@@ -71,6 +75,12 @@ def compress(
     stdin goes to stdout unless -o names a file. A failing input is reported and the others
     still run; the exit status is then 1.
 
+    Inputs and outputs may be URLs (s3://bucket/key, ...; credentials and endpoint from -S,
+    fsspec's configuration or the AWS_* variables). A URL output is uploaded while it is
+    written and published only when everything succeeded (an S3 multipart upload completes);
+    a failure or Ctrl-C publishes nothing and leaves an older object as it was. -f is needed
+    to replace an existing object; --rm deletes a URL input only after its output is published.
+
     \b
     Examples:
       arrowio compress big.csv                 # big.csv.zst
@@ -78,6 +88,9 @@ def compress(
       arrowio compress -d big.csv.zst -o copy.csv
       tar c dir | arrowio compress -T 0 > dir.tar.zst
       arrowio compress -t *.gz                 # verify only
+      arrowio compress big.csv -o s3://bucket/big.csv.zst
+      arrowio compress --rm s3://bucket/logs/day1.log   # s3://bucket/logs/day1.log.zst
+      arrowio compress -d -c s3://bucket/big.csv.zst | head
     """
     if output is not None and len(inputs) > 1:
         raise click.UsageError("-o/--output names one output: give one input")
@@ -89,7 +102,7 @@ def compress(
         raise click.UsageError("--rm removes an input only after writing its own output file, not with -c")
     from .sink import Stdout
 
-    job = _Job(codec, level, decompress or test, force, threads, test, verbose, quiet, keep)
+    job = _Job(codec, level, decompress or test, force, threads, test, verbose, quiet, keep, storage_options)
     names = inputs or ("-",)
     if not job.decoding and not test and not force and any(_target(n, to_stdout, output) is None for n in names):
         if job.out.isatty():
@@ -103,7 +116,8 @@ def compress(
         except (OSError, ValueError, TypeError, NotImplementedError, MemoryError, CliError) as exc:
             failures += 1
             # Our own messages name what they are about (an output, perhaps); others get the input's name.
-            message = describe(exc) if isinstance(exc, CliError) else describe_input("<stdin>" if name == "-" else name, exc)
+            label = "<stdin>" if name == "-" else job.shown(name)
+            message = describe(exc) if isinstance(exc, CliError) else describe_input(label, exc)
             click.echo(f"arrowio: error: {message}", err=True)
             exc.__traceback__ = None  # see cat.py: a decoder keeps its exception; no cycle through our frames
     job.out.flush()
@@ -134,6 +148,7 @@ class _Job:
         verbose: bool,
         quiet: bool,
         keep: bool,
+        storage_options: dict[str, Any],
     ) -> None:
         import arrowio
 
@@ -142,6 +157,7 @@ class _Job:
         self.fatal = (OutputFailed, BrokenPipeError)
         self.decoding = decoding
         self.force, self.test, self.verbose, self.quiet, self.keep = force, test, verbose, quiet, keep
+        self.storage_options = storage_options
         self.threads = threads if threads else -1
         self.out = Stdout()
         if decoding:
@@ -169,24 +185,34 @@ class _Job:
             self._buffer = arrowio.allocate_buffer(CHUNK)  # from the pool: pool-stats sees it
         return memoryview(self._buffer)
 
+    def shown(self, name: str) -> str:
+        """``name`` as messages show it (a URL without credentials)."""
+        from .remote import shown
+
+        return shown(name, self.storage_options)
+
     def one(self, name: str, target: str | None) -> None:
         import arrowio
 
         from .atomic import atomic_output, refuse_existing
+        from .remote import is_url
         from .report import Progress
         from .sink import stdin_file
 
         stdin = name == "-"
-        label = "<stdin>" if stdin else name
-        if not stdin and os.path.isdir(name):
+        local = not stdin and not is_url(name)
+        label = "<stdin>" if stdin else self.shown(name)
+        if local and os.path.isdir(name):
             raise CliError(f"{name}: is a directory")
         if target == "":
             target = self._derived_name(name)
         if target is not None and not self.test:
-            refuse_existing(target, self.force)
+            refuse_existing(target, self.force, self.storage_options)
         source = stdin_file() if stdin else name
         start = time.perf_counter()
-        reader = arrowio.input_stream(source, compression=self.codec if self.decoding else None)
+        reader = arrowio.input_stream(
+            source, compression=self.codec if self.decoding else None, storage_options=self.storage_options
+        )
         size = _input_size(reader)
         with reader, Progress(label, size, enabled=not self.quiet) as progress:
             if self.decoding and _format_of(reader) is None and not (self.force and target is None):
@@ -195,14 +221,35 @@ class _Job:
                 produced = self._copy(reader, None, progress)
             elif target is None:
                 produced = self._write(reader, self.out.file(), progress)
+            elif is_url(target):
+                produced = self._upload(reader, target, progress)
             else:
-                with atomic_output(target, force=self.force, like=None if stdin else name) as file:
+                with atomic_output(target, force=self.force, like=name if local else None) as file:
                     produced = self._write(reader, file, progress)
         seconds = time.perf_counter() - start
         if not self.keep and target is not None and not stdin:
-            os.unlink(name)
+            # Only now: the output is committed (renamed into place, or the object published).
+            if local:
+                os.unlink(name)
+            else:
+                from arrowio.io.urls import remove_url
+
+                remove_url(name, self.storage_options)
         if self.verbose:
             self._report(label, target, size, produced, seconds, _format_of(reader))
+
+    def _upload(self, reader: Any, target: str, progress: Any) -> int:
+        """Write to a URL: the object is published by the final close, and by nothing else."""
+        import arrowio
+
+        sink = arrowio.output_stream(target, compression=None, storage_options=self.storage_options)
+        try:
+            produced = self._write(reader, sink, progress)
+            sink.close()  # publishes (a no-op when the compressing stream closed it already)
+        except BaseException:
+            sink.abort()  # nothing is published; an older object stays as it was
+            raise
+        return produced
 
     def _write(self, reader: Any, sink: Any, progress: Any) -> int:
         import arrowio
@@ -215,6 +262,11 @@ class _Job:
         try:
             written = self._copy(reader, stream, progress)
         except BaseException:
+            # Closing the compressing stream closes the sink: a remote sink must be abandoned first,
+            # or that close would publish the truncated stream.
+            abort = getattr(sink, "abort", None)
+            if abort is not None:
+                abort()
             _abandon(stream)
             raise
         stream.close()
@@ -245,17 +297,30 @@ class _Job:
                 return name[: -len(extension)] + (".tar" if extension == ".tgz" else "")
         raise AssertionError("Codec.detect matched an extension")
 
+    def _size_of(self, path: str | None) -> int:
+        """The size of the written output ``path`` (asked of the store for a URL)."""
+        from .remote import is_url
+
+        if not path:
+            return 0
+        if not is_url(path):
+            return os.path.getsize(path)
+        import arrowio
+
+        with arrowio.input_stream(path, compression=None, storage_options=self.storage_options) as written:
+            return written.size()
+
     def _report(self, label: str, target: str | None, size: int | None, produced: int, seconds: float, fmt: str | None) -> None:
         from .report import format_bytes, format_rate
 
-        where = "stdout" if target is None else target
+        where = "stdout" if target is None else self.shown(target)
         if self.test:
             click.echo(f"{label}: OK ({fmt}, {format_bytes(produced)} decoded, {format_rate(produced, seconds)})", err=True)
             return
         if size is None:
             click.echo(f"{label}: {format_bytes(produced)} in {seconds:.2f} s -> {where}", err=True)
             return
-        compressed, plain = (size, produced) if self.decoding else (_size_of(target), size)
+        compressed, plain = (size, produced) if self.decoding else (self._size_of(target), size)
         ratio = f"{plain / compressed:.2f}x" if compressed else "-"
         percent = f"{100 * compressed / plain:.2f}%" if plain else "-"
         click.echo(
@@ -288,10 +353,6 @@ def _input_size(reader: Any) -> int | None:
         return int(raw.size()) if raw.seekable() else None
     except (OSError, ValueError):
         return None
-
-
-def _size_of(path: str | None) -> int:
-    return os.path.getsize(path) if path else 0
 
 
 def _abandon(stream: Any) -> None:

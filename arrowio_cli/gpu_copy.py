@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from .errors import CliError, Unavailable
-from .params import SIZE
+from .params import SIZE, PathOrURL, storage_option
 
 if TYPE_CHECKING:
     from arrowio.cuda import DeviceInfo, TransferStats
@@ -82,7 +82,9 @@ def _positive(ctx: click.Context, param: click.Parameter, value: int) -> int:
 
 
 @click.command("gpu-copy")
-@click.argument("file", default="-", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+@click.argument(
+    "file", default="-", type=PathOrURL(exists=True, dir_okay=False, allow_dash=True), metavar="[FILE|URL|-]"
+)
 @click.option("--device", "device_number", type=click.IntRange(min=0), default=0, show_default=True, help="CUDA device number.")
 @click.option(
     "--pinned/--pageable",
@@ -112,6 +114,7 @@ def _positive(ctx: click.Context, param: click.Parameter, value: int) -> int:
     help="Input compression: detect it, read the bytes as they are, or decode as NAME (gzip, zstd, ...).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
+@storage_option
 def gpu_copy(
     file: str,
     device_number: int,
@@ -123,10 +126,12 @@ def gpu_copy(
     verify: bool,
     compression: str,
     as_json: bool,
+    storage_options: dict[str, Any],
 ) -> None:
     """Move FILE's bytes (or standard input's) into GPU memory and, with --roundtrip, back.
 
-    Plain files are read through a memory map; compressed files are decoded on the way. Reports
+    Plain files are read through a memory map; compressed files are decoded on the way; a URL
+    (s3://bucket/key, ...) is read by ranged requests with read-ahead, never mapped. Reports
     the device, its memory before and after, the host-to-device and device-to-host rates (from
     CUDA events), the end-to-end rate (reading included) and the peak device memory arrowio
     allocated. Exits 69 where there is no usable CUDA device, 1 when --verify finds a difference.
@@ -137,12 +142,13 @@ def gpu_copy(
       arrowio gpu-copy --roundtrip --verify big.bin   there and back, checksums compared
       arrowio gpu-copy --pageable big.bin             stage in ordinary memory, to compare
       zcat data.gz | arrowio gpu-copy --json -        JSON report of a stream
+      arrowio gpu-copy -S anon=true s3://bucket/big.zst   straight from object storage
     """
     if verify and not roundtrip:
         raise click.UsageError("--verify compares the round-tripped bytes: it needs --roundtrip")
     if file == "-" and repeat > 1:
         raise click.UsageError("--repeat needs a file: standard input can be read only once")
-    opener, size, compression_name = _open_input(file, compression)
+    opener, size, compression_name = _open_input(file, compression, storage_options)
     from arrowio import cuda
 
     reason = cuda.unavailable_reason(device_number)
@@ -164,8 +170,10 @@ def gpu_copy(
     after = cuda.device_info(device_number)
     stats = copy.stats
     del copy  # frees the device memory
+    from .remote import shown
+
     report = build_report(
-        file,
+        shown(file, storage_options),
         compression_name,
         before,
         after,
@@ -188,36 +196,49 @@ def gpu_copy(
         raise CliError("gpu-copy: the round-tripped bytes differ from the input (checksums above)")
 
 
-def _open_input(file: str, compression: str) -> tuple[Callable[[], Any], int | None, str]:
+def _open_input(
+    file: str, compression: str, storage_options: dict[str, Any] | None = None
+) -> tuple[Callable[[], Any], int | None, str]:
     """How to read the input: a factory of fresh streams, the size when known, and the compression.
 
-    Plain files are memory-mapped (their size is known, so the data lands in one device buffer);
-    compressed files and standard input are read through ``arrowio.input_stream``, decoding on the
-    way. The compression reported is ``none`` when the bytes are read as they are, the codec's
-    name when ``-C NAME`` chose it, and ``auto`` when detection found one.
+    Plain local files are memory-mapped (their size is known, so the data lands in one device
+    buffer); plain URLs are read through ``arrowio.input_stream`` (ranged requests; the size is
+    known too); compressed files and standard input are read through ``arrowio.input_stream``,
+    decoding on the way. The compression reported is ``none`` when the bytes are read as they are,
+    the codec's name when ``-C NAME`` chose it, and ``auto`` when detection found one.
     """
     import arrowio
 
+    from .remote import is_url
+
     choice = compression.strip().lower()
     wanted = {"auto": "detect", "none": None}.get(choice, choice)
+
+    def reopen() -> Any:
+        return arrowio.input_stream(file, compression=wanted, storage_options=storage_options)
+
     try:
-        stream = arrowio.input_stream(sys.stdin.buffer if file == "-" else file, compression=wanted)
+        stream = reopen() if file != "-" else arrowio.input_stream(sys.stdin.buffer, compression=wanted)
     except arrowio.ArrowInvalid as exc:
         if "compression" not in str(exc):
             raise
         raise click.BadParameter(
             f"{compression!r} (expected auto, none or a codec name: gzip, zstd, lz4, ...)", param_hint="'-C' / '--compression'"
         ) from None
-    plain = type(stream) in (arrowio.OSFile, arrowio.PythonFile)  # detection passed the raw file through
+    plain = not isinstance(stream, arrowio.CompressedInputStream)  # detection passed the raw file through
     name = "none" if plain else choice
     if file == "-":
         return (lambda: stream), None, name  # one pass only: --repeat refuses standard input
+    if is_url(file):  # never mapped: read by ranged requests, a fresh stream per pass
+        size = stream.size() if plain else None
+        stream.close()
+        return reopen, size, name
     stream.close()
     if plain:
         with arrowio.memory_map(file) as mapped:
             size = mapped.size()
         return (lambda: arrowio.memory_map(file)), size, name
-    return (lambda: arrowio.input_stream(file, compression=wanted)), None, name
+    return reopen, None, name
 
 
 def build_report(

@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from .errors import describe_input
+from .params import storage_option
 
 __all__ = ["info"]
 
@@ -21,13 +22,16 @@ JSON keys (--json): schema, files: [{path, format, format_by_magic,
   decoded_size_from ("header", "trailer", "scan", "plain" or null), members,
   checksum, ratio}]; a file that fails is reported on stderr and left out""",
 )
-@click.argument("files", nargs=-1, required=True, metavar="FILE...")
+@click.argument("files", nargs=-1, required=True, metavar="FILE|URL...")
 @click.option(
     "--scan", is_flag=True, help="Decode each file once: exact decoded size and member count, every checksum verified."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (keys below).")
+@storage_option
 @click.pass_context
-def info(ctx: click.Context, files: tuple[str, ...], scan: bool, as_json: bool) -> None:
+def info(
+    ctx: click.Context, files: tuple[str, ...], scan: bool, as_json: bool, storage_options: dict[str, Any]
+) -> None:
     """Describe compressed files: format, sizes, ratio, members, checksums.
 
     The format comes from the magic bytes (and from the extension for brotli, which has
@@ -35,21 +39,33 @@ def info(ctx: click.Context, files: tuple[str, ...], scan: bool, as_json: bool) 
     and trailers are read: the decoded size is what the container records (gzip's ISIZE,
     zstd and lz4 frame content sizes, BGZF blocks, the xz index), else unknown (-).
 
+    URLs (s3://bucket/key, ...) are read by ranged requests, headers and trailers only
+    unless --scan; a URL glob (quote it) is expanded in sorted order.
+
     \b
     Examples:
       arrowio info data.gz logs/*.zst
       arrowio info --scan --json archive.tar.xz
+      arrowio info 's3://bucket/logs/*'
     """
+    from dataclasses import replace
+
     from arrowio.fileinfo import file_info
+
+    from .remote import expand_inputs, shown
 
     results = []
     failures = 0
-    for name in files:
+    for name, error in expand_inputs(files, storage_options):
+        label = shown(name, storage_options)
         try:
-            results.append(file_info(name, scan=scan))
+            if error is not None:
+                raise error  # a URL glob that matched nothing: reported in its place
+            results.append(replace(file_info(name, scan=scan, storage_options=storage_options), path=label))
         except (OSError, ValueError, NotImplementedError) as exc:
             failures += 1
-            click.echo(f"arrowio: error: {describe_input(name, exc)}", err=True)
+            click.echo(f"arrowio: error: {describe_input(label, exc)}", err=True)
+            exc.__traceback__ = None
     _render(results, as_json)
     if failures:
         ctx.exit(1)

@@ -61,6 +61,9 @@ def mmap_read(
     memory allocated during the read (0: the reads were zero-copy) and the page faults
     (minor: page cache hits; major: read from disk).
 
+    FILE must be local: a URL (s3://...) cannot be memory-mapped and is refused before
+    any request is made; read it with arrowio cat instead.
+
     \b
     Examples:
       arrowio mmap-read big.bin
@@ -72,6 +75,10 @@ def mmap_read(
         raise click.UsageError("--hexdump and --json both want stdout; choose one")
     if chunk_size <= 0:
         raise click.BadParameter("must be at least 1 byte", param_hint="--chunk-size")
+    from .remote import is_url, shown
+
+    if is_url(file):
+        raise CliError(f"mmap-read: cannot memory-map a URL ({shown(file)}); use arrowio cat")
     import arrowio
     from arrowio import stats
     from arrowio.checksums import checksum as new_checksum

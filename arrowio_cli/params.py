@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 import click
 
-__all__ = ["SIZE", "SizeType", "parse_size"]
+__all__ = ["SIZE", "PathOrURL", "SizeType", "parse_size", "redact_arguments", "storage_option"]
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 _UNITS = {
     "": 1,
@@ -56,3 +60,73 @@ class SizeType(click.ParamType):
 
 
 SIZE = SizeType()
+
+
+class PathOrURL(click.Path):
+    """A local path checked as :class:`click.Path` checks it, or a URL with a scheme, passed as it
+    is (only the store can tell whether it exists; opening it says so)."""
+
+    def convert(self, value, param, ctx):  # type: ignore[no-untyped-def]
+        from arrowio.io.urls import is_url
+
+        if isinstance(value, str) and is_url(value):
+            return value
+        return super().convert(value, param, ctx)
+
+
+def _storage_options(ctx: click.Context, param: click.Parameter, items: tuple[str, ...]) -> dict[str, Any]:
+    if not items:
+        return {}
+    from arrowio.io.urls import parse_storage_options
+
+    try:
+        return parse_storage_options(items)
+    except ValueError as exc:  # the library's message never repeats a value: it may be a secret
+        raise click.BadParameter(str(exc)) from None
+
+
+def storage_option(command: F) -> F:
+    """``-S/--storage-option KEY=VALUE`` (repeatable), parsed into the ``storage_options`` dict."""
+    return click.option(
+        "-S",
+        "--storage-option",
+        "storage_options",
+        multiple=True,
+        metavar="KEY=VALUE",
+        callback=_storage_options,
+        help="An option of the URLs' filesystem (fsspec; for s3fs: endpoint_url, key, secret, anon, "
+        "client_kwargs.region_name, ...); repeatable. true/false/none, integers and JSON are converted. "
+        "Values are never printed.",
+    )(command)
+
+
+#: A cluster of short options ending in S (``-S``, ``-vS``) with the value attached or not.
+_SHORT_S = re.compile(r"-[A-Za-z]*?S")
+
+
+def _hidden(item: str) -> str:
+    key, sep, _ = item.partition("=")
+    return f"{key}=***" if sep else "***"
+
+
+def redact_arguments(args: Sequence[str]) -> list[str]:
+    """Command-line arguments as they may be shown: each ``--storage-option``/``-S`` value becomes
+    ``KEY=***`` and each URL loses its credentials. Errs on hiding too much, never too little."""
+    from arrowio.io.urls import is_url, redact_url
+
+    shown: list[str] = []
+    hide_next = False
+    for arg in args:
+        if hide_next:
+            shown.append(_hidden(arg))
+            hide_next = False
+        elif arg == "--storage-option" or (not arg.startswith("--") and _SHORT_S.fullmatch(arg)):
+            shown.append(arg)
+            hide_next = True
+        elif arg.startswith("--storage-option="):
+            shown.append("--storage-option=" + _hidden(arg.partition("=")[2]))
+        elif (match := _SHORT_S.match(arg)) and not arg.startswith("--"):
+            shown.append(match.group(0) + _hidden(arg[match.end():]))
+        else:
+            shown.append(redact_url(arg) if is_url(arg) else arg)
+    return shown

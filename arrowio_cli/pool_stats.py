@@ -13,7 +13,7 @@ import click
 
 from .errors import CliError, describe, describe_input, exit_code_for
 from .exit_codes import ExitCode
-from .params import SIZE
+from .params import SIZE, redact_arguments
 
 __all__ = ["pool_stats"]
 
@@ -34,8 +34,8 @@ JSON keys (--json), without a workload:
 
 \b
 JSON keys (--json), with a workload:
-  schema, workload (list of arguments), exit_code, backend, seconds,
-  bytes_allocated (left at the end: a leak), max_memory (peak),
+  schema, workload (list of arguments, secrets hidden), exit_code, backend,
+  seconds, bytes_allocated (left at the end: a leak), max_memory (peak),
   total_bytes_allocated, num_allocations, rss_bytes, peak_rss_bytes,
   peak_rss_scope ("block": the workload's own peak, or "process"),
   minor_faults, major_faults, max_peak (bytes or null), fail_on_leak,
@@ -77,6 +77,8 @@ def pool_stats(
     (a leak), the peak, the totals, peak RSS and the wall time. --max-peak and
     --fail-on-leak make it exit 1 with a one-line reason, so a CI step fails on a memory
     regression. A failing workload makes pool-stats exit with the workload's code.
+    The workload's own options pass through as they are (-S KEY=VALUE for URLs included);
+    the report shows them with storage-option values and URL credentials hidden.
 
     \b
     Examples:
@@ -84,6 +86,7 @@ def pool_stats(
       arrowio pool-stats --json -- cat big.gz
       arrowio pool-stats --max-peak 64M --fail-on-leak -- cat big.gz
       arrowio pool-stats --backend mimalloc --workload-output out.bin -- cat big.zst
+      arrowio pool-stats --json -- cat -S anon=true s3://bucket/big.zst
     """
     from arrowio import stats
 
@@ -100,7 +103,7 @@ def pool_stats(
     result = measuring.result
     assert result is not None
     failures = _gates(result.max_memory, result.bytes_allocated, max_peak, fail_on_leak)
-    report: dict[str, Any] = {"schema": SCHEMA, "workload": list(workload), "exit_code": int(code)}
+    report: dict[str, Any] = {"schema": SCHEMA, "workload": redact_arguments(workload), "exit_code": int(code)}
     report.update(result.to_dict())
     report.update({"max_peak": max_peak, "fail_on_leak": fail_on_leak, "failures": failures})
     _render_workload(report, as_json)

@@ -9,7 +9,7 @@ size and the member count of every format and verifies every checksum on the way
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -267,12 +267,13 @@ def _scan(file: Any, fmt: str) -> int:
     return total
 
 
-def file_info(path: str, *, scan: bool = False) -> FileInfo:
-    """Describe the file at ``path`` (anything :func:`arrowio.input_stream` opens that can seek)."""
+def file_info(path: str, *, scan: bool = False, storage_options: Mapping[str, Any] | None = None) -> FileInfo:
+    """Describe the file at ``path`` (anything :func:`arrowio.input_stream` opens that can seek;
+    ``storage_options`` configure a URL's filesystem, as for ``input_stream``)."""
     from .compression._registry import MAGIC_PEEK, from_extension, from_magic
     from .io import input_stream
 
-    with input_stream(path, compression=None) as file:
+    with input_stream(path, compression=None, storage_options=storage_options) as file:
         if not file.seekable():
             raise ArrowIOError(f"{path}: info needs a seekable file, not a stream")
         src = _Source(file)

@@ -33,6 +33,9 @@ _LAZY: dict[str, str] = {
     "open_url": ".remote",
     "output_stream": ".factories",
     "parse_storage_options": ".urls",
+    "redact_url": ".urls",
+    "remove_url": ".urls",
+    "url_exists": ".urls",
     "transcoding_input_stream": ".transform",
 }
 
@@ -49,7 +52,7 @@ if TYPE_CHECKING:
     from .python_file import PythonFile
     from .remote import RemoteFile, open_url
     from .transform import TransformInputStream, transcoding_input_stream
-    from .urls import expand_url_globs, is_url, parse_storage_options
+    from .urls import expand_url_globs, is_url, parse_storage_options, redact_url, remove_url, url_exists
 
 
 def __getattr__(name: str) -> Any:
@@ -89,5 +92,8 @@ __all__ = [
     "open_url",
     "output_stream",
     "parse_storage_options",
+    "redact_url",
+    "remove_url",
     "transcoding_input_stream",
+    "url_exists",
 ]

@@ -1,5 +1,6 @@
 """URL helpers for callers such as the command line: recognise URLs, parse ``KEY=VALUE`` storage
-options, expand globs. Importing this module does not import fsspec."""
+options, expand globs, check for and remove objects, show URLs without credentials. Importing this
+module does not import fsspec."""
 
 from __future__ import annotations
 
@@ -8,9 +9,17 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..errors import ArrowInvalid
-from ._remote_fs import INSTALL_HINT, is_url, redact, resolve, translated
+from ._remote_fs import INSTALL_HINT, collect_secrets, is_url, redact, resolve, translated
 
-__all__ = ["INSTALL_HINT", "expand_url_globs", "is_url", "parse_storage_options"]
+__all__ = [
+    "INSTALL_HINT",
+    "expand_url_globs",
+    "is_url",
+    "parse_storage_options",
+    "redact_url",
+    "remove_url",
+    "url_exists",
+]
 
 _GLOB_CHARS = frozenset("*?[")
 _WORDS = {"true": True, "false": False, "none": None, "null": None}
@@ -86,3 +95,31 @@ def _with_scheme(pattern: str, fs: Any, path: str) -> str:
     """``path`` (as fsspec's glob returns it, without a scheme) as a URL like ``pattern``."""
     prefix = pattern.split("://", 1)[0]
     return f"{prefix}://{path}" if "::" in prefix else fs.unstrip_protocol(path)
+
+
+def redact_url(url: str, storage_options: Mapping[str, Any] | None = None) -> str:
+    """``url`` as it may be shown: a password in it, signed-URL parameters and any credential from
+    ``storage_options`` or the environment replaced by ``***``. Imports nothing; no network."""
+    return redact(url, collect_secrets(url, storage_options))
+
+
+def url_exists(url: str, storage_options: Mapping[str, Any] | None = None) -> bool:
+    """Whether a file, object or folder is at ``url`` now (asked of the store, not of a cached
+    listing). Failures other than "not found" (wrong credentials, no such host) raise."""
+    location = resolve(url, storage_options)
+    with translated(location.shown, location.secrets):
+        location.fs.invalidate_cache(location.path)
+        try:
+            location.fs.info(location.path)
+        except FileNotFoundError:
+            return False
+    return True
+
+
+def remove_url(url: str, storage_options: Mapping[str, Any] | None = None) -> None:
+    """Delete the file or object at ``url`` (never a folder's content: fsspec's ``rm`` without
+    ``recursive``). Errors are translated like every other remote error."""
+    location = resolve(url, storage_options)
+    with translated(location.shown, location.secrets):
+        location.fs.rm(location.path)
+        location.fs.invalidate_cache(location.path)

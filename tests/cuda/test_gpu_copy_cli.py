@@ -107,6 +107,7 @@ def test_defaults(data_file):
         "verify": False,
         "compression": "auto",
         "as_json": False,
+        "storage_options": {},
     }
     assert parse([])["file"] == "-"
 
@@ -114,7 +115,7 @@ def test_defaults(data_file):
 def test_every_option(data_file):
     params = parse(
         ["--device", "1", "--pageable", "--chunk-size", "1.5MiB", "--streams", "4", "--repeat", "3", "--roundtrip",
-         "--verify", "-C", "gzip", "--json", str(data_file)]
+         "--verify", "-C", "gzip", "--json", "-S", "anon=true", str(data_file)]
     )
     assert params == {
         "file": str(data_file),
@@ -127,6 +128,7 @@ def test_every_option(data_file):
         "verify": True,
         "compression": "gzip",
         "as_json": True,
+        "storage_options": {"anon": True},
     }
     assert parse(["--pinned", "--chunk-size", "4K", "--compression", "none", str(data_file)])["chunk_size"] == 4096
 

@@ -242,6 +242,33 @@ def test_expand_url_globs_on_memory(memory_url):
     ]
 
 
+def test_url_exists_and_remove_url(memory_url):
+    import fsspec
+
+    from arrowio.io import remove_url, url_exists
+
+    fs = fsspec.filesystem("memory")
+    fs.pipe_file(f"{memory_url}/dir/object.bin", b"x")
+    assert url_exists(f"{memory_url}/dir/object.bin") and url_exists(f"{memory_url}/dir")
+    assert not url_exists(f"{memory_url}/absent.bin")
+    remove_url(f"{memory_url}/dir/object.bin")
+    assert not url_exists(f"{memory_url}/dir/object.bin")
+    with pytest.raises(FileNotFoundError) as missing:
+        remove_url(f"{memory_url}/dir/object.bin")
+    assert missing.value.filename == f"{memory_url}/dir/object.bin"
+
+
+def test_redact_url_hides_passwords_signatures_and_known_secrets(monkeypatch):
+    from arrowio.io import redact_url
+
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "session-token-123456")
+    assert redact_url("https://user:pa55word@host/x?X-Amz-Signature=abc&y=1") == (
+        "https://user:***@host/x?X-Amz-Signature=***&y=1")
+    assert redact_url("s3://bucket/session-token-123456/key") == "s3://bucket/***/key"
+    assert redact_url("s3://bucket/opt-secret-value/k", {"secret": "opt-secret-value"}) == "s3://bucket/***/k"
+    assert redact_url("s3://bucket/plain/key") == "s3://bucket/plain/key"
+
+
 # -- HDFS ------------------------------------------------------------------------------------------
 def test_hdfs_file_needs_an_hdfs_url():
     with pytest.raises(pa.ArrowInvalid, match="hdfs://"):

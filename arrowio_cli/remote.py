@@ -1,0 +1,49 @@
+"""What the subcommands share about URL inputs and outputs: glob expansion in order, and names
+fit to show. The work itself is the library's (``arrowio.io.urls``); fsspec is imported only
+when a URL is really used."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+__all__ = ["expand_inputs", "is_url", "shown"]
+
+
+def is_url(name: str) -> bool:
+    """Whether ``name`` is a URL with a scheme (``s3://…``) rather than a local path or ``-``."""
+    from arrowio.io.urls import is_url as library_is_url
+
+    return library_is_url(name)
+
+
+def shown(name: str, storage_options: Mapping[str, Any] | None = None) -> str:
+    """``name`` as reports and errors may show it: a URL without its credentials."""
+    if not is_url(name):
+        return name
+    from arrowio.io.urls import redact_url
+
+    return redact_url(name, storage_options)
+
+
+def expand_inputs(
+    names: Iterable[str], storage_options: Mapping[str, Any] | None = None
+) -> Iterator[tuple[str, BaseException | None]]:
+    """Each input name in order, a URL glob (``s3://b/logs/*.zst``) replaced by its matches in
+    sorted order; local names pass through (the shell expands those). A glob that matches nothing
+    or cannot be listed yields ``(name, error)`` in its place, so the caller reports it and goes on.
+    """
+    from arrowio.io.urls import expand_url_globs
+
+    for name in names:
+        if not is_url(name):
+            yield name, None
+            continue
+        try:
+            matches = expand_url_globs([name], storage_options)
+        except (OSError, ValueError, NotImplementedError) as exc:
+            exc.__traceback__ = None
+            yield name, exc
+            continue
+        for match in matches:
+            yield match, None
