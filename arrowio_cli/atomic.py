@@ -2,8 +2,11 @@
 
 :func:`atomic_output` writes into a temporary file in the destination's folder (so the final
 rename never crosses a file system), fsyncs it, copies permissions and times from the input,
-and renames it into place. Any exception on the way, Ctrl-C and a full disk included, removes
-the temporary file and leaves the destination as it was.
+and renames it into place. Any exception on the way, Ctrl-C, SIGTERM and a full disk included,
+removes the temporary file and leaves the destination as it was.
+
+An existing destination that is not a regular file (``/dev/null``, a FIFO, a device) is
+written into directly, never replaced by a rename: it holds no content a rename could keep.
 """
 
 from __future__ import annotations
@@ -12,17 +15,35 @@ import errno
 import io
 import os
 import shutil
+import signal
+import stat
 import tempfile
+import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, BinaryIO
 
-from .errors import CliError
+from .errors import CliError, OutputError, Terminated
 
-__all__ = ["atomic_output", "refuse_existing", "TEMP_SUFFIX"]
+__all__ = ["atomic_output", "refuse_existing", "special_file", "sigterm_raises", "TEMP_SUFFIX"]
 
 #: Temporary outputs are named ``.<name>.<random>.arrowio-tmp`` next to the destination.
 TEMP_SUFFIX = ".arrowio-tmp"
+
+
+def special_file(path: str) -> os.stat_result | None:
+    """The status of ``path`` when it exists and is not a regular file or a folder (a device, a
+    FIFO, a socket), else None. Such an output is written into, never renamed over."""
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    return None if stat.S_ISREG(status.st_mode) or stat.S_ISDIR(status.st_mode) else status
+
+
+def _holds_nothing(status: os.stat_result | None) -> bool:
+    """A character device (/dev/null) or a FIFO: writing into it overwrites nothing."""
+    return status is not None and (stat.S_ISCHR(status.st_mode) or stat.S_ISFIFO(status.st_mode))
 
 
 def refuse_existing(path: str, force: bool, storage_options: Mapping[str, Any] | None = None) -> None:
@@ -30,6 +51,7 @@ def refuse_existing(path: str, force: bool, storage_options: Mapping[str, Any] |
 
     A URL is asked of its store (``storage_options`` configure it); an object that appears there
     while we write is replaced, since object stores have no "create only if absent" in fsspec.
+    A character device or a FIFO (``/dev/null``) needs no ``force``, as for ``zstd -o``.
     """
     if force:
         return
@@ -40,8 +62,28 @@ def refuse_existing(path: str, force: bool, storage_options: Mapping[str, Any] |
 
         if url_exists(path, storage_options):
             raise CliError(f"{redact_url(path, storage_options)}: already exists (use -f to overwrite)")
-    elif os.path.lexists(path):
+    elif os.path.lexists(path) and not _holds_nothing(special_file(path)):
         raise CliError(f"{path}: already exists (use -f to overwrite)")
+
+
+@contextmanager
+def sigterm_raises() -> Iterator[None]:
+    """Within the block, SIGTERM raises :class:`Terminated` (once), so the cleanup that Ctrl-C
+    gets runs for it too; the previous handler comes back when the block ends. Only the main
+    thread can take signals: elsewhere this does nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminate(signum: int, frame: object) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not cut the cleanup short
+        raise Terminated()
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
 
 
 @contextmanager
@@ -54,32 +96,62 @@ def atomic_output(path: str, *, force: bool = False, like: str | None = None) ->
     ``force`` allows replacing an existing ``path``; without it an existing file is an error, also
     when it appears while we write. ``like`` names a file whose permission bits and times the
     output receives (``shutil.copystat``); without it the output gets ``0666 & ~umask``.
+    An existing ``path`` that is not a regular file is written into directly (see the module).
+    Errors of the output's own steps (creating, syncing, renaming) name ``path``.
     """
     refuse_existing(path, force)
-    folder = os.path.dirname(os.path.abspath(path))
-    try:
-        fd, temp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=TEMP_SUFFIX, dir=folder)
-    except OSError as exc:  # name the destination, not the random temporary name
-        raise OSError(exc.errno, exc.strerror, path) from None
-    try:
-        file = _TempFile(fd, "wb")
+    with sigterm_raises():
+        if special_file(path) is not None:
+            with _direct(path) as file:
+                yield file
+            return
+        folder = os.path.dirname(os.path.abspath(path))
         try:
-            yield file
-            os.fsync(fd)
-        finally:
-            file.release()
-        if like is not None:
-            shutil.copystat(like, temp)
-        else:
-            os.chmod(temp, 0o666 & ~_umask())
-        _publish(temp, path, force)
-        _fsync_folder(folder)
-    except BaseException:
+            fd, temp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=TEMP_SUFFIX, dir=folder)
+        except OSError as exc:  # name the destination, not the random temporary name
+            raise OutputError.of(path, exc) from None
         try:
-            os.unlink(temp)
-        except FileNotFoundError:
-            pass
-        raise
+            file = _TempFile(fd, "wb")
+            try:
+                yield file
+                _named(path, os.fsync, fd)
+            finally:
+                file.release()
+            if like is not None:
+                _named(path, shutil.copystat, like, temp)
+            else:
+                _named(path, os.chmod, temp, 0o666 & ~_umask())
+            _named(path, _publish, temp, path, force)
+            _fsync_folder(folder)
+        except BaseException:
+            try:
+                os.unlink(temp)
+            except FileNotFoundError:
+                pass
+            raise
+
+
+@contextmanager
+def _direct(path: str) -> Iterator[BinaryIO]:
+    """``path`` (a device, a FIFO) opened for writing as it is: no O_CREAT (a name removed
+    meanwhile is an error, not a new regular file), no rename."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CLOEXEC)
+    except OSError as exc:
+        raise OutputError.of(path, exc) from None
+    file = _TempFile(fd, "wb")
+    try:
+        yield file
+    finally:
+        file.release()
+
+
+def _named(path: str, step: Any, *args: Any) -> Any:
+    """Run one step of writing ``path``; an OSError becomes an error naming ``path``."""
+    try:
+        return step(*args)
+    except OSError as exc:
+        raise OutputError.of(path, exc) from None
 
 
 class _TempFile(io.FileIO):

@@ -7,8 +7,9 @@ from typing import Any
 
 import click
 
-from .errors import CliError, describe, describe_input
-from .params import SIZE, storage_option
+from .errors import CliError, describe_input
+from .params import COMPRESSION, SIZE, storage_option
+from .streams import fileno, format_of
 
 __all__ = ["cat"]
 
@@ -25,6 +26,7 @@ class TooMuchOutput(CliError):
 @click.option(
     "-C",
     "--compression",
+    type=COMPRESSION,
     default="auto",
     metavar="auto|none|NAME",
     show_default=True,
@@ -94,7 +96,7 @@ def cat(
     """
     from .remote import expand_inputs
 
-    codec = _compression_argument(compression)
+    codec = {"auto": "detect", "none": None}.get(compression, compression)
     job = _Cat(codec, offset, length, use_mmap, hexdump, max_output, storage_options)
     failures = 0
     if show_stats:
@@ -116,22 +118,6 @@ def cat(
         _show_stats(job.records, measured.result)
     if failures:
         ctx.exit(1)
-
-
-def _compression_argument(value: str) -> str | None:
-    """auto -> 'detect', none -> None, a format name (checked now: a usage error, exit 2)."""
-    lowered = value.lower()
-    if lowered == "auto":
-        return "detect"
-    if lowered == "none":
-        return None
-    import arrowio
-
-    try:
-        arrowio.Codec.is_available(lowered)
-    except ValueError as exc:
-        raise click.BadParameter(describe(exc), param_hint="-C/--compression") from None
-    return lowered
 
 
 class _Cat:
@@ -158,7 +144,7 @@ class _Cat:
         self.storage_options = storage_options
         self.out = Stdout()
         self.records: list[Any] = []
-        self.decoded = 0  # decoded bytes so far, for --max-output
+        self.written = 0  # bytes written to stdout so far (what --max-output limits)
         self._scratch: Any = None
         self._dump: Any = None
 
@@ -213,7 +199,7 @@ class _Cat:
         source = stdin_file() if name == "-" else name
         stream = arrowio.input_stream(source, compression=self.codec, storage_options=self.storage_options)
         try:
-            record.format = _format_of(stream)
+            record.format = format_of(stream) or "plain"
             if record.format == "plain" and name != "-" and stream.seekable():
                 self._plain_range(name, stream, record)
             else:
@@ -231,22 +217,15 @@ class _Cat:
         size = stream.size()
         start = min(self.offset, size)
         wanted = size if self.length is None else min(size, start + self.length)
-        end = wanted if self.max_output is None else min(wanted, start + max(0, self.max_output - self.decoded))
+        end = wanted if self.max_output is None else min(wanted, start + max(0, self.max_output - self.written))
         position = start
         if is_url(name):
             # Sequential reads from the start keep read-ahead requests in flight (read_at would
             # wait for one range at a time); read_buffer hands out slices of the fetched blocks.
-            stream.seek(start)
-            while position < end:
-                chunk = stream.read_buffer(min(CHUNK, end - position))
-                if not chunk.size:
-                    break
-                self._emit(memoryview(chunk))
-                position += chunk.size
-                del chunk  # let the block go once it is written
+            position = self._buffers_of(stream, start, end)
         elif self.use_mmap:
             position = self._from_map(name, start, end)
-        elif self._dump is None and (fd := _fileno(stream)) is not None:
+        elif self._dump is None and (fd := fileno(stream)) is not None:
             position += self.out.send_file(fd, position, end - position)
         while position < end:
             data = stream.read_at(min(CHUNK, end - position), position)
@@ -255,7 +234,7 @@ class _Cat:
             self._emit(data)
             position += len(data)
         record.bytes_in = record.bytes_out = position - start
-        self.decoded += position - start
+        self.written += position - start
         if end < wanted:
             raise TooMuchOutput(self._too_much())
 
@@ -265,42 +244,46 @@ class _Cat:
         if start == end:
             return end  # mmap(2) refuses empty files; nothing to map anyway
         with arrowio.memory_map(name) as mapped:
-            mapped.seek(start)
-            position = start
-            while position < end:
-                chunk = mapped.read_buffer(min(CHUNK, end - position))
-                if not chunk.size:
-                    break
-                self._emit(memoryview(chunk))
-                position += chunk.size
-                del chunk
+            return self._buffers_of(mapped, start, end)
+
+    def _buffers_of(self, stream: Any, start: int, end: int) -> int:
+        """Write ``start..end`` of ``stream`` by ``read_buffer`` (zero-copy slices of a map or of
+        fetched blocks); the position reached (short of ``end`` when the file shrank)."""
+        stream.seek(start)
+        position = start
+        while position < end:
+            chunk = stream.read_buffer(min(CHUNK, end - position))
+            if not chunk.size:
+                break
+            self._emit(memoryview(chunk))
+            position += chunk.size
+            del chunk  # let the block (or the mapped pages) go once written
         return position
 
     def _decoded(self, stream: Any, record: Any) -> None:
-        """A compressed or unseekable input: read through, skipping the offset, up to the length."""
+        """A compressed or unseekable input: read through, skipping the offset, up to the length.
+
+        --max-output counts what is written, as for plain files: skipped bytes are not output."""
         view = self._buffer()
         skip = self.offset
         left = self.length
         out = 0
         while left is None or left > 0:
-            want = CHUNK if left is None else min(CHUNK, left)
-            if skip:
-                want = min(CHUNK, skip)
+            want = min(CHUNK, skip) if skip else CHUNK if left is None else min(CHUNK, left)
             n = stream.readinto1(view[:want])  # what is there: a slow pipe streams through
             if not n:
                 break
-            self.decoded += n
-            if self.max_output is not None and self.decoded > self.max_output:
-                if not skip:
-                    keep = n - (self.decoded - self.max_output)
-                    self._emit(view[:keep])
-                    out += keep
-                record.bytes_out = out
-                raise TooMuchOutput(self._too_much())
             if skip:
                 skip -= n
                 continue
+            if self.max_output is not None and self.written + n > self.max_output:
+                keep = self.max_output - self.written
+                self._emit(view[:keep])
+                self.written += keep
+                record.bytes_out = out + keep
+                raise TooMuchOutput(self._too_much())
             self._emit(view[:n])
+            self.written += n
             out += n
             if left is not None:
                 left -= n
@@ -325,20 +308,6 @@ class _Cat:
         from .report import format_bytes
 
         return f"output exceeds --max-output {format_bytes(self.max_output or 0)} ({self.max_output} bytes); stopped"
-
-
-def _fileno(stream: Any) -> int | None:
-    try:
-        return int(stream.fileno())
-    except (AttributeError, OSError, ValueError):
-        return None
-
-
-def _format_of(stream: Any) -> str:
-    """The format the library decodes ``stream`` as ("plain" when it passes bytes through)."""
-    import arrowio
-
-    return stream.codec.name if isinstance(stream, arrowio.CompressedInputStream) else "plain"
 
 
 def _bytes_in(stream: Any, source: Any) -> int | None:

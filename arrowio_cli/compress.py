@@ -4,13 +4,18 @@
 from __future__ import annotations
 
 import os
+import stat
+import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
 
-from .errors import CliError, describe, describe_input
-from .params import storage_option
+from .errors import CliError, OutputError, describe, describe_input
+from .params import CODEC, storage_option
+from .streams import fileno, format_of
 
 __all__ = ["compress"]
 
@@ -21,7 +26,11 @@ CHUNK = 4 << 20
 @click.command("compress")
 @click.argument("inputs", nargs=-1, metavar="[FILE|URL|-]...")
 @click.option(
-    "-C", "--codec", metavar="NAME", help="Format: zstd (default), gzip, bz2, xz, lz4, brotli, snappy; with -d: detected."
+    "-C",
+    "--codec",
+    type=CODEC,
+    metavar="NAME",
+    help="Format: zstd (default), gzip, bz2, xz, lz4, brotli, snappy; with -d: detected.",
 )
 @click.option(
     "-l",
@@ -100,8 +109,6 @@ def compress(
         raise click.UsageError("-t/--test writes nothing: -o, -c and --rm do not apply")
     if not keep and to_stdout:
         raise click.UsageError("--rm removes an input only after writing its own output file, not with -c")
-    from .sink import Stdout
-
     job = _Job(codec, level, decompress or test, force, threads, test, verbose, quiet, keep, storage_options)
     names = inputs or ("-",)
     if not job.decoding and not test and not force and any(_target(n, to_stdout, output) is None for n in names):
@@ -161,12 +168,12 @@ class _Job:
         self.threads = threads if threads else -1
         self.out = Stdout()
         if decoding:
-            self.codec = "detect" if codec is None else _checked(codec)
+            self.codec = "detect" if codec is None else codec
             if level is not None:
                 raise click.UsageError("-l/--level applies to compression only")
             self.level = None
         else:
-            name = _checked(codec or "zstd")
+            name = codec or "zstd"
             if level is None:  # as the format's own tool would (gzip -6, zstd -3), not the library's
                 from arrowio.compression import FORMATS
 
@@ -194,7 +201,7 @@ class _Job:
     def one(self, name: str, target: str | None) -> None:
         import arrowio
 
-        from .atomic import atomic_output, refuse_existing
+        from .atomic import atomic_output, refuse_existing, special_file
         from .remote import is_url
         from .report import Progress
         from .sink import stdin_file
@@ -206,8 +213,12 @@ class _Job:
             raise CliError(f"{name}: is a directory")
         if target == "":
             target = self._derived_name(name)
+        if not self.test:
+            self._refuse_same_file(name, label, target)
         if target is not None and not self.test:
             refuse_existing(target, self.force, self.storage_options)
+            if not self.keep and not is_url(target) and special_file(target) is not None:
+                raise CliError(f"{target}: not a regular file, so --rm would leave {label}'s content nowhere; nothing done")
         source = stdin_file() if stdin else name
         start = time.perf_counter()
         reader = arrowio.input_stream(
@@ -215,17 +226,17 @@ class _Job:
         )
         size = _input_size(reader)
         with reader, Progress(label, size, enabled=not self.quiet) as progress:
-            if self.decoding and _format_of(reader) is None and not (self.force and target is None):
+            if self.decoding and format_of(reader) is None and not (self.force and target is None):
                 raise CliError(f"{label}: not in a known compressed format (no magic number, no known extension)")
             if self.test:
-                produced = self._copy(reader, None, progress)
+                produced = self._copy(reader, None, progress, "")
             elif target is None:
-                produced = self._write(reader, self.out.file(), progress)
+                produced = self._write(reader, self.out.file(), progress, "<stdout>")
             elif is_url(target):
                 produced = self._upload(reader, target, progress)
             else:
                 with atomic_output(target, force=self.force, like=name if local else None) as file:
-                    produced = self._write(reader, file, progress)
+                    produced = self._write(reader, file, progress, target)
         seconds = time.perf_counter() - start
         if not self.keep and target is not None and not stdin:
             # Only now: the output is committed (renamed into place, or the object published).
@@ -236,51 +247,84 @@ class _Job:
 
                 remove_url(name, self.storage_options)
         if self.verbose:
-            self._report(label, target, size, produced, seconds, _format_of(reader))
+            self._report(label, target, size, produced, seconds, format_of(reader))
 
     def _upload(self, reader: Any, target: str, progress: Any) -> int:
         """Write to a URL: the object is published by the final close, and by nothing else."""
         import arrowio
 
-        sink = arrowio.output_stream(target, compression=None, storage_options=self.storage_options)
-        try:
-            produced = self._write(reader, sink, progress)
-            sink.close()  # publishes (a no-op when the compressing stream closed it already)
-        except BaseException:
-            sink.abort()  # nothing is published; an older object stays as it was
-            raise
+        from .atomic import sigterm_raises
+
+        shown = self.shown(target)
+        with sigterm_raises():
+            sink = arrowio.output_stream(target, compression=None, storage_options=self.storage_options)
+            try:
+                produced = self._write(reader, sink, progress, shown)
+                with _naming(shown):
+                    sink.close()  # publishes (a no-op when the compressing stream closed it already)
+            except BaseException:
+                sink.abort()  # nothing is published; an older object stays as it was
+                raise
         return produced
 
-    def _write(self, reader: Any, sink: Any, progress: Any) -> int:
+    def _write(self, reader: Any, sink: Any, progress: Any, output: str) -> int:
+        """Copy ``reader`` into ``sink``, compressing unless decoding; ``output`` names the sink
+        in errors. A failure gives the compressed stream up unfinished (no end of frame, no
+        trailer): an interrupted output never decodes as complete, wherever it went."""
         import arrowio
 
         if self.decoding:
-            return self._copy(reader, sink, progress)
+            return self._copy(reader, sink, progress, output)
         # zstd's workers: 0 compresses in this thread, -1 one worker per core.
         workers = 0 if self.threads == 1 else self.threads
         stream = arrowio.CompressedOutputStream(sink, self.codec, compression_level=self.level, threads=workers)
         try:
-            written = self._copy(reader, stream, progress)
+            written = self._copy(reader, stream, progress, output)
+            with _naming(output):
+                stream.close()
         except BaseException:
-            # Closing the compressing stream closes the sink: a remote sink must be abandoned first,
-            # or that close would publish the truncated stream.
-            abort = getattr(sink, "abort", None)
-            if abort is not None:
-                abort()
-            _abandon(stream)
+            _abort(stream)  # also aborts a remote sink: nothing is published
             raise
-        stream.close()
         return written
 
-    def _copy(self, reader: Any, writer: Any, progress: Any) -> int:
+    def _copy(self, reader: Any, writer: Any, progress: Any, output: str) -> int:
+        """Read errors are the input's; write errors are reported as ``output``'s."""
         view = self.view()
         total = 0
         while n := reader.readinto(view):
             if writer is not None:
-                writer.write(view[:n])
+                with _naming(output):
+                    writer.write(view[:n])
             total += n
             progress.advance(n)
         return total
+
+    def _refuse_same_file(self, name: str, label: str, target: str | None) -> None:
+        """Refuse an output that is the input itself (``-o X X``, ``-c X >> X``), as gzip and zstd
+        do: writing it would destroy the input, and --rm would then delete both."""
+        from .remote import is_url
+
+        if (target is not None and is_url(target)) or is_url(name):
+            return
+        try:
+            if target is None:
+                if self.out.fd is None:
+                    return
+                output = os.fstat(self.out.fd)
+            else:
+                output = os.stat(target)
+            if name == "-":
+                fd = fileno(sys.stdin) if sys.stdin is not None else None
+                if fd is None:
+                    return
+                source = os.fstat(fd)
+            else:
+                source = os.stat(name)
+        except OSError:
+            return  # a missing output is not the input; a missing input fails when it is opened
+        if stat.S_ISREG(output.st_mode) and (source.st_dev, source.st_ino) == (output.st_dev, output.st_ino):
+            where = "stdout" if target is None else target
+            raise CliError(f"{label}: input and output ({where}) are the same file; nothing done")
 
     def _derived_name(self, name: str) -> str:
         import arrowio
@@ -330,22 +374,6 @@ class _Job:
         )
 
 
-def _checked(codec: str) -> str:
-    import arrowio
-
-    try:
-        arrowio.Codec.is_available(codec)
-    except ValueError as exc:
-        raise click.BadParameter(describe(exc), param_hint="-C/--codec") from None
-    return codec.lower()
-
-
-def _format_of(stream: Any) -> str | None:
-    import arrowio
-
-    return stream.codec.name if isinstance(stream, arrowio.CompressedInputStream) else None
-
-
 def _input_size(reader: Any) -> int | None:
     """The input's size in bytes (of the compressed data when decoding), where it is known."""
     raw = getattr(reader, "raw", reader)
@@ -355,9 +383,21 @@ def _input_size(reader: Any) -> int | None:
         return None
 
 
-def _abandon(stream: Any) -> None:
-    """Drop a compressing stream after a failure without finishing its format (the output is discarded)."""
+def _abort(stream: Any) -> None:
+    """Give a compressing stream up after a failure, unfinished; the failure that led here is
+    the one to report, not a second one from the sink."""
     try:
-        stream.close()
+        stream.abort()
     except Exception:
         pass
+
+
+@contextmanager
+def _naming(output: str) -> Iterator[None]:
+    """An OSError in the block is about ``output``: report it under that name."""
+    try:
+        yield
+    except BrokenPipeError:
+        raise  # stdout's reader left: main() ends quietly
+    except OSError as exc:
+        raise OutputError.of(output, exc) from None

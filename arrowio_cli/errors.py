@@ -12,7 +12,7 @@ from arrowio.errors import ArrowNotImplementedError
 
 from .exit_codes import ExitCode
 
-__all__ = ["CliError", "Unavailable", "describe", "describe_input", "exit_code_for"]
+__all__ = ["CliError", "OutputError", "Terminated", "Unavailable", "describe", "describe_input", "exit_code_for"]
 
 
 class CliError(Exception):
@@ -30,6 +30,21 @@ class Unavailable(CliError):
     """A facility this command needs is absent on this machine (exit 69)."""
 
     exit_code = ExitCode.UNAVAILABLE
+
+
+class OutputError(CliError):
+    """Writing an output failed; the message names the output, not the input it came from."""
+
+    @classmethod
+    def of(cls, output: str, exc: OSError) -> OutputError:
+        return cls(f"{output}: {exc.strerror or describe(exc)}")
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived while an output was being written; it ends the run as Ctrl-C does (exit 143).
+
+    A BaseException, like KeyboardInterrupt, so that no ``except Exception`` on the way stops it.
+    """
 
 
 def describe(exc: BaseException) -> str:

@@ -11,3 +11,4 @@ class ExitCode(IntEnum):
     USAGE = 2  # click's usage errors
     UNAVAILABLE = 69  # EX_UNAVAILABLE: a needed facility is absent here (no GPU, backend not installed)
     INTERRUPTED = 130  # 128 + SIGINT
+    TERMINATED = 143  # 128 + SIGTERM

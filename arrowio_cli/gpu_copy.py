@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from .errors import CliError, Unavailable
-from .params import SIZE, PathOrURL, storage_option
+from .params import COMPRESSION, SIZE, PathOrURL, storage_option
 
 if TYPE_CHECKING:
     from arrowio.cuda import DeviceInfo, TransferStats
@@ -108,6 +108,7 @@ def _positive(ctx: click.Context, param: click.Parameter, value: int) -> int:
 @click.option(
     "-C",
     "--compression",
+    type=COMPRESSION,
     default="auto",
     show_default=True,
     metavar="auto|none|NAME",
@@ -217,14 +218,7 @@ def _open_input(
     def reopen() -> Any:
         return arrowio.input_stream(file, compression=wanted, storage_options=storage_options)
 
-    try:
-        stream = reopen() if file != "-" else arrowio.input_stream(sys.stdin.buffer, compression=wanted)
-    except arrowio.ArrowInvalid as exc:
-        if "compression" not in str(exc):
-            raise
-        raise click.BadParameter(
-            f"{compression!r} (expected auto, none or a codec name: gzip, zstd, lz4, ...)", param_hint="'-C' / '--compression'"
-        ) from None
+    stream = reopen() if file != "-" else arrowio.input_stream(sys.stdin.buffer, compression=wanted)
     plain = not isinstance(stream, arrowio.CompressedInputStream)  # detection passed the raw file through
     name = "none" if plain else choice
     if file == "-":

@@ -24,7 +24,11 @@ JSON keys (--json): schema, files: [{path, format, format_by_magic,
 )
 @click.argument("files", nargs=-1, required=True, metavar="FILE|URL...")
 @click.option(
-    "--scan", is_flag=True, help="Decode each file once: exact decoded size and member count, every checksum verified."
+    "--scan",
+    is_flag=True,
+    help="Decode each file once, by the decoder arrowio cat reads it with: the exact decoded size, the member "
+    "count (also of gzip and bz2), and every checksum the format carries verified (brotli carries none). "
+    "A file --scan accepts is one cat reads.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (keys below).")
 @storage_option
@@ -40,7 +44,8 @@ def info(
     zstd and lz4 frame content sizes, BGZF blocks, the xz index), else unknown (-).
 
     URLs (s3://bucket/key, ...) are read by ranged requests, headers and trailers only
-    unless --scan; a URL glob (quote it) is expanded in sorted order.
+    unless --scan; a URL glob (quote it) is expanded in sorted order. A FIFO, a device or a
+    folder is refused (info reads files by position).
 
     \b
     Examples:

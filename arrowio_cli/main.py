@@ -15,10 +15,10 @@ import click
 from arrowio import __version__
 from arrowio.settings import DEFAULT_POOL_ENV, JEMALLOC_TLS_TUNABLE
 
-from .errors import CliError, describe, exit_code_for
+from .errors import CliError, Terminated, describe, exit_code_for
 from .exit_codes import ExitCode
 
-__all__ = ["cli", "main", "COMMANDS"]
+__all__ = ["cli", "main", "COMMANDS", "RESTARTED_FOR_JEMALLOC_ENV"]
 
 #: Subcommand name -> "module:attribute" of its click command.
 COMMANDS: dict[str, str] = {
@@ -35,6 +35,10 @@ class _ReaderGone(Exception):
     """Our stdout's reader closed the pipe; raised past click, which would exit 1 on EPIPE itself."""
 
 
+class _Interrupted(Exception):
+    """Ctrl-C; raised past click, which would print a newline of its own before aborting."""
+
+
 class LazyGroup(click.Group):
     """A group whose subcommands are imported on first use."""
 
@@ -43,6 +47,8 @@ class LazyGroup(click.Group):
             return super().invoke(ctx)
         except BrokenPipeError:
             raise _ReaderGone() from None
+        except KeyboardInterrupt:
+            raise _Interrupted() from None
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(set(COMMANDS) | set(super().list_commands(ctx)))
@@ -92,11 +98,15 @@ def _silence_stdout() -> None:
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
         pass
 
 
 _REEXEC_ENV = "ARROWIO_REEXECUTED"
+#: Set in the re-executed process: jemalloc is loadable there only because main() restarted it,
+#: which pool-stats says when it tells which backend a plain run would default to.
+RESTARTED_FOR_JEMALLOC_ENV = "ARROWIO_RESTARTED_FOR_JEMALLOC"
 
 
 def _wants_jemalloc(args: list[str]) -> bool:
@@ -121,7 +131,9 @@ def _reexec_for_jemalloc(args: list[str]) -> None:
     env = dict(os.environ)
     env["GLIBC_TUNABLES"] = f"{tunables}:{JEMALLOC_TLS_TUNABLE}" if tunables else JEMALLOC_TLS_TUNABLE
     env[_REEXEC_ENV] = "1"
-    sys.stdout.flush()
+    env[RESTARTED_FOR_JEMALLOC_ENV] = "1"
+    if sys.stdout is not None:
+        sys.stdout.flush()
     os.execve(sys.executable, [sys.executable, "-m", "arrowio_cli", *args], env)
 
 
@@ -138,9 +150,12 @@ def main(argv: list[str] | None = None) -> None:
     except click.ClickException as exc:  # usage errors: click's own message and exit code (2)
         exc.show()
         code = exc.exit_code
-    except (KeyboardInterrupt, click.exceptions.Abort):
+    except (_Interrupted, KeyboardInterrupt, click.exceptions.Abort):
         _error("interrupted")
         code = ExitCode.INTERRUPTED
+    except Terminated:
+        _error("terminated")
+        code = ExitCode.TERMINATED
     except (_ReaderGone, BrokenPipeError):
         # The reader stopped early (`| head`): that ends us quietly, like cat.
         _silence_stdout()
@@ -156,7 +171,8 @@ def main(argv: list[str] | None = None) -> None:
             _error(f"internal error: {type(exc).__name__}: {describe(exc)} (run with --traceback for details)")
         code = exit_code_for(exc)
     try:
-        sys.stdout.flush()
+        if sys.stdout is not None:  # None: started with stdout closed (>&-)
+            sys.stdout.flush()
     except BrokenPipeError:
         _silence_stdout()
     sys.exit(code)

@@ -79,6 +79,7 @@ def mmap_read(
 
     if is_url(file):
         raise CliError(f"mmap-read: cannot memory-map a URL ({shown(file)}); use arrowio cat")
+    _refuse_unmappable(file)
     import arrowio
     from arrowio import stats
     from arrowio.checksums import checksum as new_checksum
@@ -104,9 +105,8 @@ def mmap_read(
                 mapped.seek(offset)
             remaining = length
             while remaining:
+                _check_size(file, mapped.fileno(), size)
                 chunk = mapped.read_buffer(min(chunk_size, remaining))
-                if not chunk.size:
-                    raise CliError(f"{file}: the file shrank while it was read")
                 running.update(chunk)
                 if dump is not None:
                     dump.feed(memoryview(chunk))
@@ -140,6 +140,33 @@ def mmap_read(
     _render(report, as_json, err=hexdump)
 
 
+def _refuse_unmappable(file: str) -> None:
+    """A FIFO, a character device or a socket cannot be mapped; say so from its status, before
+    any open (opening a FIFO for reading waits for a writer, maybe forever)."""
+    import os
+    import stat
+
+    try:
+        mode = os.stat(file).st_mode
+    except OSError:
+        return  # the library's open reports it (a missing file, no permission)
+    kinds = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"), (stat.S_ISSOCK, "a socket"))
+    for test, kind in kinds:
+        if test(mode):
+            raise CliError(f"{file}: {kind}: only regular files and block devices can be memory-mapped")
+
+
+def _check_size(file: str, fd: int, mapped: int) -> None:
+    """Stop before reading on when the file is now shorter than the mapping: touching mapped
+    pages past the new end would kill the process with SIGBUS."""
+    import os
+    import stat
+
+    status = os.fstat(fd)
+    if stat.S_ISREG(status.st_mode) and status.st_size < mapped:
+        raise CliError(f"{file}: the file shrank from {mapped} to {status.st_size} bytes while it was read; stopped")
+
+
 def _dumper(offset: int) -> Any:
     from .hexdump import HexDump
     from .sink import Stdout
@@ -155,6 +182,7 @@ def _verify(file: str, mapped: Any, offset: int, length: int, chunk_size: int) -
     with arrowio.OSFile(file) as plain:
         position, end = offset, offset + length
         while position < end:
+            _check_size(file, mapped.fileno(), mapped.size())
             n = min(chunk_size, end - position)
             mapped.seek(position)
             if mapped.read_buffer(n) != plain.read_at(n, position):

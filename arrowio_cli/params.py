@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 import click
 
-__all__ = ["SIZE", "PathOrURL", "SizeType", "parse_size", "redact_arguments", "storage_option"]
+__all__ = ["CODEC", "COMPRESSION", "SIZE", "CompressionName", "PathOrURL", "SizeType", "parse_size", "redact_arguments", "storage_option"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -60,6 +60,47 @@ class SizeType(click.ParamType):
 
 
 SIZE = SizeType()
+
+
+class CompressionName(click.ParamType):
+    """A streaming compression format, by name or alias (``gz``, ``zst``), converted to its
+    canonical name; with ``auto_none``, also ``auto`` and ``none`` (returned as they are).
+
+    Checked against the library's table of formats when parsed, so a wrong name is a usage
+    error (exit 2) before any input is touched. Raw block formats (``lz4_raw``) are refused:
+    they have no framing, so no file or stream can carry them.
+    """
+
+    name = "compression"
+
+    def __init__(self, auto_none: bool) -> None:
+        self.auto_none = auto_none
+
+    def _expected(self) -> str:
+        from arrowio.compression._registry import FORMATS
+
+        names = ", ".join(f.name for f in FORMATS.values() if f.streaming)
+        return f"expected {'auto, none or ' if self.auto_none else ''}a codec name: {names}"
+
+    def convert(self, value, param, ctx):  # type: ignore[no-untyped-def]
+        text = str(value).strip().lower()
+        if self.auto_none and text in ("auto", "none"):
+            return text
+        from arrowio.compression._registry import lookup
+
+        try:
+            fmt = lookup(text)
+        except ValueError:
+            self.fail(f"{value!r} ({self._expected()})", param, ctx)
+        if not fmt.streaming:
+            self.fail(f"{value!r} is a raw block format, which no file or stream can carry ({self._expected()})", param, ctx)
+        return fmt.name
+
+
+#: ``-C`` of commands that read (cat, gpu-copy): auto, none or a format.
+COMPRESSION = CompressionName(auto_none=True)
+#: ``-C`` of compress: a format.
+CODEC = CompressionName(auto_none=False)
 
 
 class PathOrURL(click.Path):

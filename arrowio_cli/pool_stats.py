@@ -26,27 +26,51 @@ SCHEMA = "arrowio.pool-stats/1"
     "pool-stats",
     context_settings={"allow_interspersed_args": False},
     epilog="""\b
+What each gate sees:
+  --max-peak     bytes allocated from arrowio's memory pool (Buffers, the
+                 commands' I/O buffers); codec output and Python objects live
+                 outside the pool, so this is a small part of the memory.
+  --max-rss      the process's peak resident memory while the workload ran
+                 (everything: interpreter, imports, codecs, pool); the
+                 report shows its growth over the RSS at the start beside it.
+  --fail-on-leak pool bytes still allocated after the workload.
+
+\b
 JSON keys (--json), without a workload:
-  schema, backends: [{name, available, default, reason}],
+  schema, backends: [{name, available, default (what a run without
+  --backend uses), used (the pool shown), reason}],
   pool (the default pool, or --backend's): {backend_name, bytes_allocated,
   max_memory, total_bytes_allocated, num_allocations},
   process: {rss_bytes, peak_rss_bytes}
 
 \b
 JSON keys (--json), with a workload:
-  schema, workload (list of arguments, secrets hidden), exit_code, backend,
-  seconds, bytes_allocated (left at the end: a leak), max_memory (peak),
+  schema, workload (list of arguments, secrets hidden), exit_code, backend
+  (the workload's pool), default_backend (a run without --backend's),
+  seconds, bytes_allocated (left at the end: a leak), max_memory (pool peak),
   total_bytes_allocated, num_allocations, rss_bytes, peak_rss_bytes,
   peak_rss_scope ("block": the workload's own peak, or "process"),
-  minor_faults, major_faults, max_peak (bytes or null), fail_on_leak,
-  failures (one-line reasons; empty when every gate passed)""",
+  peak_rss_growth_bytes (peak RSS minus the RSS at the start),
+  minor_faults, major_faults, max_peak, max_rss (bytes or null),
+  fail_on_leak, failures (one-line reasons; empty when every gate passed)""",
 )
 @click.option(
     "--backend",
     type=click.Choice(BACKENDS),
     help="Allocator backend the workload's pool draws from (default: the default pool's).",
 )
-@click.option("--max-peak", type=SIZE, metavar="SIZE", help="Exit 1 when the workload's pool peak exceeds SIZE.")
+@click.option(
+    "--max-peak",
+    type=SIZE,
+    metavar="SIZE",
+    help="Exit 1 when the workload's pool peak exceeds SIZE (pool memory only: see below).",
+)
+@click.option(
+    "--max-rss",
+    type=SIZE,
+    metavar="SIZE",
+    help="Exit 1 when the process's peak RSS during the workload exceeds SIZE (all of its memory).",
+)
 @click.option("--fail-on-leak", is_flag=True, help="Exit 1 when pool memory is still allocated after the workload.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (keys below) and nothing else.")
 @click.option(
@@ -61,6 +85,7 @@ def pool_stats(
     ctx: click.Context,
     backend: str | None,
     max_peak: int | None,
+    max_rss: int | None,
     fail_on_leak: bool,
     as_json: bool,
     workload_output: str | None,
@@ -74,9 +99,11 @@ def pool_stats(
 
     With a workload after --: runs that arrowio subcommand in this process with a fresh
     proxy pool over --backend as the default pool, then reports what is still allocated
-    (a leak), the peak, the totals, peak RSS and the wall time. --max-peak and
-    --fail-on-leak make it exit 1 with a one-line reason, so a CI step fails on a memory
-    regression. A failing workload makes pool-stats exit with the workload's code.
+    (a leak), the pool peak, the totals, the peak RSS and its growth, and the wall time.
+    --max-peak, --max-rss and --fail-on-leak make it exit 1 with a one-line reason, so a CI
+    step fails on a memory regression. The pool holds only arrowio's Buffers: decoders and
+    encoders produce Python bytes outside it, so gate a workload's whole memory with
+    --max-rss. A failing workload makes pool-stats exit with the workload's code.
     The workload's own options pass through as they are (-S KEY=VALUE for URLs included);
     the report shows them with storage-option values and URL credentials hidden.
 
@@ -85,27 +112,36 @@ def pool_stats(
       arrowio pool-stats
       arrowio pool-stats --json -- cat big.gz
       arrowio pool-stats --max-peak 64M --fail-on-leak -- cat big.gz
+      arrowio pool-stats --max-rss 200M -- compress -c big.csv
       arrowio pool-stats --backend mimalloc --workload-output out.bin -- cat big.zst
       arrowio pool-stats --json -- cat -S anon=true s3://bucket/big.zst
     """
     from arrowio import stats
 
     if not workload:
-        if max_peak is not None or fail_on_leak:
-            raise click.UsageError("--max-peak and --fail-on-leak need a workload after --")
+        if max_peak is not None or max_rss is not None or fail_on_leak:
+            raise click.UsageError("--max-peak, --max-rss and --fail-on-leak need a workload after --")
         _show_pools(as_json, backend)
         return
 
     pool = _pool(backend) if backend else None
     with _workload_stdout(workload_output):
+        start = stats.process_memory()
         with stats.measure(pool) as measuring:
             code = _run_workload(ctx, list(workload))
     result = measuring.result
     assert result is not None
-    failures = _gates(result.max_memory, result.bytes_allocated, max_peak, fail_on_leak)
+    growth = max(0, result.peak_rss_bytes - start.rss_bytes)
+    failures = _gates(result, max_peak, max_rss, fail_on_leak)
     report: dict[str, Any] = {"schema": SCHEMA, "workload": redact_arguments(workload), "exit_code": int(code)}
-    report.update(result.to_dict())
-    report.update({"max_peak": max_peak, "fail_on_leak": fail_on_leak, "failures": failures})
+    measured = result.to_dict()
+    for key, value in measured.items():
+        report[key] = value
+        if key == "backend":
+            report["default_backend"] = _plain_default()
+        elif key == "peak_rss_scope":
+            report["peak_rss_growth_bytes"] = growth
+    report.update({"max_peak": max_peak, "max_rss": max_rss, "fail_on_leak": fail_on_leak, "failures": failures})
     _render_workload(report, as_json)
     if code != ExitCode.OK:
         raise CliError(f"the workload failed with exit code {int(code)}", _exit_code(code))
@@ -126,14 +162,18 @@ def _pool(name: str) -> Any:
     return getattr(arrowio, f"{name}_memory_pool")()
 
 
-def _gates(peak: int, leaked: int, max_peak: int | None, fail_on_leak: bool) -> list[str]:
+def _gates(result: Any, max_peak: int | None, max_rss: int | None, fail_on_leak: bool) -> list[str]:
     from .report import format_bytes
 
+    def crossed(what: str, value: int, option: str, limit: int) -> str:
+        return f"{what} {format_bytes(value)} ({value} bytes) exceeds {option} {format_bytes(limit)} ({limit} bytes)"
+
     failures = []
+    peak, rss, leaked = result.max_memory, result.peak_rss_bytes, result.bytes_allocated
     if max_peak is not None and peak > max_peak:
-        failures.append(
-            f"pool peak {format_bytes(peak)} ({peak} bytes) exceeds --max-peak {format_bytes(max_peak)} ({max_peak} bytes)"
-        )
+        failures.append(crossed("pool peak", peak, "--max-peak", max_peak))
+    if max_rss is not None and rss > max_rss:
+        failures.append(crossed("peak RSS", rss, "--max-rss", max_rss))
     if fail_on_leak and leaked:
         failures.append(f"{format_bytes(leaked)} ({leaked} bytes) of pool memory still allocated after the workload")
     return failures
@@ -182,12 +222,44 @@ def _run_workload(ctx: click.Context, args: Sequence[str]) -> int:
     return ExitCode.OK
 
 
+def _plain_default() -> str:
+    """The backend of the default pool of a run without ``--backend``.
+
+    ``--backend jemalloc`` restarts the process with the TLS tunable Debian's libjemalloc needs
+    (see main), which makes jemalloc loadable and so, by Arrow's order (jemalloc, mimalloc,
+    system), the default. A run without the flag cannot load it: its default is the next
+    available backend in that order. (Asked for by ARROWIO_DEFAULT_MEMORY_POOL=jemalloc, the
+    restart happens without the flag too, and jemalloc stays the default.)
+    """
+    import arrowio
+    from arrowio.errors import ArrowNotImplementedError
+    from arrowio.settings import DEFAULT_POOL_ENV
+
+    from .main import RESTARTED_FOR_JEMALLOC_ENV
+
+    name = arrowio.default_memory_pool().backend_name
+    restarted_by_the_flag = os.environ.get(RESTARTED_FOR_JEMALLOC_ENV) == "1" and (
+        os.environ.get(DEFAULT_POOL_ENV, "").strip().lower() != "jemalloc"
+    )
+    if name != "jemalloc" or not restarted_by_the_flag:
+        return name
+    for other in BACKENDS[1:]:
+        try:
+            _pool(other)
+        except ArrowNotImplementedError:
+            continue
+        return other
+    return "system"
+
+
 def _show_pools(as_json: bool, backend: str | None) -> None:
     import arrowio
     from arrowio.errors import ArrowNotImplementedError
     from arrowio.stats import process_memory
 
     default = arrowio.default_memory_pool()
+    plain_default = _plain_default()
+    shown = _pool(backend) if backend else default
     backends = []
     for name in BACKENDS:
         reason = ""
@@ -195,8 +267,8 @@ def _show_pools(as_json: bool, backend: str | None) -> None:
             _pool(name)
         except ArrowNotImplementedError as exc:
             reason = describe(exc)
-        backends.append({"name": name, "available": not reason, "default": name == default.backend_name, "reason": reason})
-    shown = _pool(backend) if backend else default
+        backends.append({"name": name, "available": not reason, "default": name == plain_default,
+                         "used": name == shown.backend_name, "reason": reason})  # fmt: skip
     report = {
         "schema": SCHEMA,
         "backends": backends,
@@ -210,9 +282,10 @@ def _show_pools(as_json: bool, backend: str | None) -> None:
         return
     from .report import Table, format_bytes, print_tables
 
-    table = Table("Memory pool backends", ["backend", "available", "default", "why not"])
+    table = Table("Memory pool backends", ["backend", "available", "default", "shown", "why not"])
     for entry in backends:
-        table.add(entry["name"], "yes" if entry["available"] else "no", "yes" if entry["default"] else "", entry["reason"])
+        table.add(entry["name"], "yes" if entry["available"] else "no", "yes" if entry["default"] else "",
+                  "yes" if entry["used"] else "", entry["reason"])  # fmt: skip
     counters = shown.stats()
     title = f"{'Default pool' if backend is None else 'Pool'} ({counters.backend_name}) and process"
     usage = Table(title, ["", "bytes", ""], align="lrr")
@@ -233,13 +306,17 @@ def _render_workload(report: dict[str, Any], as_json: bool) -> None:
         return
     from .report import Table, format_bytes, format_seconds, print_tables
 
-    title = f"arrowio {' '.join(report['workload'])}  (pool backend {report['backend']}, exit {report['exit_code']})"
+    backend = report["backend"]
+    if backend != report["default_backend"]:
+        backend += f"; default {report['default_backend']}"
+    title = f"arrowio {' '.join(report['workload'])}  (pool backend {backend}, exit {report['exit_code']})"
     table = Table(title, ["", "value", ""], align="lrr")
     for key, label in (
-        ("bytes_allocated", "left allocated (leak)"),
+        ("bytes_allocated", "pool left allocated (leak)"),
         ("max_memory", "pool peak"),
-        ("total_bytes_allocated", "total allocated"),
+        ("total_bytes_allocated", "pool total allocated"),
         ("peak_rss_bytes", f"peak RSS ({report['peak_rss_scope']})"),
+        ("peak_rss_growth_bytes", "peak RSS growth"),
         ("rss_bytes", "RSS at the end"),
     ):
         table.add(label, report[key], format_bytes(report[key]))

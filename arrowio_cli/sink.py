@@ -19,6 +19,7 @@ import sys
 from typing import Any, BinaryIO
 
 from .errors import CliError
+from .streams import fileno
 
 __all__ = ["Stdout", "OutputFailed", "stdin_file"]
 
@@ -33,19 +34,16 @@ _PIPE_SIZE = 1 << 20
 _OUTPUT_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 
 
-def _fileno(stream: Any) -> int | None:
-    try:
-        return int(stream.fileno())
-    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
-        return None
-
-
 class OutputFailed(CliError):
     """Writing to stdout failed (a full disk, a device error): no later input can succeed either."""
 
 
 def _failed(exc: OSError) -> OutputFailed:
     return OutputFailed(f"cannot write to stdout: {exc.strerror or exc}")
+
+
+def _closed_stdout() -> OutputFailed:
+    return OutputFailed("cannot write to stdout: it is closed")
 
 
 def _widen_pipe(fd: int) -> None:
@@ -60,35 +58,71 @@ def _widen_pipe(fd: int) -> None:
 
 
 class Stdout:
-    """The binary standard output (``sys.stdout.buffer``, looked up at creation) unless given."""
+    """The binary standard output (``sys.stdout.buffer``, looked up at creation) unless given.
+
+    Every write is whole or an error: on a non-blocking descriptor (one a parent set
+    ``O_NONBLOCK`` on) a short write or ``EAGAIN`` waits until the descriptor takes more, as
+    the kernel copy does. A closed stdout (``>&-``) is an error at the first write, not before:
+    a command that writes only files runs without one.
+    """
 
     def __init__(self, stream: BinaryIO | None = None) -> None:
-        self.stream: BinaryIO = stream if stream is not None else sys.stdout.buffer
-        self.fd = _fileno(self.stream)
+        if stream is None and sys.stdout is not None:
+            stream = getattr(sys.stdout, "buffer", None)
+        self.stream: BinaryIO | None = stream
+        self.fd = fileno(stream) if stream is not None else None
         if self.fd is not None:
             _widen_pipe(self.fd)
 
     def isatty(self) -> bool:
         try:
-            return self.stream.isatty()
+            return self.stream is not None and self.stream.isatty()
         except (AttributeError, ValueError):
             return False
 
+    def _open_stream(self) -> BinaryIO:
+        if self.stream is None:
+            raise _closed_stdout()
+        return self.stream
+
     def write(self, data: Any) -> None:
-        try:
-            self.stream.write(data)
-        except BrokenPipeError:
-            raise  # the reader left: main() ends quietly
-        except OSError as exc:
-            raise _failed(exc) from None
+        """Write all of ``data`` (bytes-like), waiting for a non-blocking descriptor as needed."""
+        stream = self._open_stream()
+        view = memoryview(data).cast("B")
+        while view:
+            try:
+                written = stream.write(view)
+            except BlockingIOError as exc:  # a buffered stream took some (or none) of it
+                written = exc.characters_written
+            except BrokenPipeError:
+                raise  # the reader left: main() ends quietly
+            except OSError as exc:
+                raise _failed(exc) from None
+            except ValueError:  # the stream was closed under us
+                raise _closed_stdout() from None
+            view = view[written or 0 :]  # a raw non-blocking stream answers None for EAGAIN
+            if view:
+                self._wait()
 
     def flush(self) -> None:
-        try:
-            self.stream.flush()
-        except BrokenPipeError:
-            raise
-        except OSError as exc:
-            raise _failed(exc) from None
+        stream = self._open_stream()
+        while True:
+            try:
+                stream.flush()
+                return
+            except BlockingIOError:  # a non-blocking descriptor is full: the buffer stays, try again
+                self._wait()
+            except BrokenPipeError:
+                raise
+            except OSError as exc:
+                raise _failed(exc) from None
+            except ValueError:
+                raise _closed_stdout() from None
+
+    def _wait(self) -> None:
+        """Until the descriptor can take more (a stream without one is retried as it is)."""
+        if self.fd is not None:
+            select.select([], [self.fd], [])
 
     def send_file(self, fd: int, offset: int, count: int | None = None) -> int:
         """Copy up to ``count`` bytes (None: to the end) of regular file ``fd`` from ``offset``.
@@ -149,8 +183,11 @@ class _Forward(io.RawIOBase):
 
 def stdin_file() -> Any:
     """stdin as a binary file for the library. Closing it leaves stdin open (a second ``-`` then
-    reads EOF); ``bytes_read`` counts what was read, which a pipe cannot tell otherwise."""
-    fd = _fileno(sys.stdin)
+    reads EOF); ``bytes_read`` counts what was read, which a pipe cannot tell otherwise.
+    A closed stdin (``<&-``) is a one-line error."""
+    if sys.stdin is None:
+        raise CliError("cannot read stdin: it is closed")
+    fd = fileno(sys.stdin)
     raw = open(fd, "rb", buffering=0, closefd=False) if fd is not None else sys.stdin.buffer  # no fd: tests
     return _Stdin(raw)
 

@@ -2,12 +2,19 @@
 
 Like ``gzip -l``/``zstd -l``/``xz -l`` for every format. Without ``scan`` only headers and
 trailers are read (zstd and lz4 frames and BGZF blocks are walked header to header, xz's index
-is read from the end); with ``scan`` the content is decoded once, which gives the exact decoded
-size and the member count of every format and verifies every checksum on the way.
+is read from the end); with ``scan`` the content is decoded once by the library's strict
+decoder, the one every reader (``arrowio cat``) uses: so a file is accepted exactly when it can
+be read, every checksum the format carries is verified, and the decoded size is exact.
+
+Only regular files (and block devices) are described: they are read by position. A FIFO or a
+character device is refused by its status, without opening it (an open of a FIFO would wait for
+a writer).
 """
 
 from __future__ import annotations
 
+import os
+import stat
 import struct
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
@@ -227,52 +234,69 @@ _CHECKSUMS = {"bz2": "crc32", "brotli": "none", "snappy": "crc32c (chunks)"}
 _SCAN_CHUNK = 1 << 20
 
 
-def _scan_gzip(src: _Source) -> tuple[int, int]:
-    """Decoded size and member count of a gzip file, by inflating each member (CRC and ISIZE checked)."""
-    try:
-        from isal import isal_zlib as zlib
-    except ImportError:
-        import zlib  # type: ignore[no-redef]
-    offset, total, members = 0, 0, 0
-    decoder = zlib.decompressobj(31)
-    pending = b""
-    while True:
-        if not pending:
-            pending = src.read(offset, _SCAN_CHUNK)
-            offset += len(pending)
-            if not pending:
-                raise ArrowIOError(f"gzip: truncated input: it ends inside member {members + 1} (at compressed offset {offset})")
-        try:
-            total += len(decoder.decompress(pending, _SCAN_CHUNK))
-        except zlib.error as exc:
-            raise ArrowIOError(f"gzip: {exc} (in member {members + 1}, before compressed offset {offset})") from None
-        pending = decoder.unconsumed_tail
-        if decoder.eof:
-            members += 1
-            pending = decoder.unused_data
-            if not pending and offset >= src.size:
-                return total, members
-            decoder = zlib.decompressobj(31)
+def _decoder(fmt: str) -> Any:
+    """The strict decoder of ``fmt`` that readers use; for gzip one that also counts members."""
+    from .compression.codec import Codec
+
+    codec = Codec(fmt)  # checks that the format's backend is installed
+    if fmt != "gzip":
+        return codec.decoder()
+    from .compression._gzip import GzipDecoder
+
+    class CountingGzipDecoder(GzipDecoder):
+        """gzip's decoder, counting the member headers it parses (exactly once per member)."""
+
+        _members = 0
+
+        def _header_length(self) -> int | None:
+            length = super()._header_length()
+            if length is not None:
+                self._members += 1
+            return length
+
+    return CountingGzipDecoder()
 
 
-def _scan(file: Any, fmt: str) -> int:
-    """Decoded size, by decoding through the library's strict stream for ``fmt``."""
-    from .io.compressed import CompressedInputStream
+def _scan(file: Any, fmt: str) -> tuple[int, int | None]:
+    """The decoded size, and the member count where the decoder keeps one (gzip, bz2, xz, lz4),
+    by decoding the whole file once through the library's strict decoder for ``fmt``."""
+    from .compression._stream import DecodingReader
 
+    decoder = _decoder(fmt)
     file.seek(0)
-    stream = CompressedInputStream(file, fmt)
+    reader = DecodingReader(file.read, decoder, threaded=False)
     total = 0
-    while chunk := stream.read1(_SCAN_CHUNK):
-        total += len(chunk)
-    return total
+    while piece := reader.read1(-1):
+        total += len(piece)
+    members = getattr(decoder, "_members", None)  # counted per member (lz4's skippable frames too)
+    return total, members if isinstance(members, int) else None
+
+
+def _refuse_unreadable(path: str) -> None:
+    """Refuse a local path that cannot be read by position, by its status alone (no open)."""
+    from .io.urls import is_url
+
+    if is_url(path):
+        return
+    mode = os.stat(path).st_mode  # a missing file: FileNotFoundError naming it
+    if stat.S_ISREG(mode) or stat.S_ISBLK(mode):
+        return
+    kinds = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+             (stat.S_ISSOCK, "a socket"))  # fmt: skip
+    kind = next((name for test, name in kinds if test(mode)), "not a regular file")
+    raise ArrowIOError(f"{path}: {kind}: info reads regular files only (by position)")
 
 
 def file_info(path: str, *, scan: bool = False, storage_options: Mapping[str, Any] | None = None) -> FileInfo:
     """Describe the file at ``path`` (anything :func:`arrowio.input_stream` opens that can seek;
-    ``storage_options`` configure a URL's filesystem, as for ``input_stream``)."""
+    ``storage_options`` configure a URL's filesystem, as for ``input_stream``).
+
+    With ``scan`` the file is decoded once by the strict decoder readers use: bad data raises
+    the ArrowIOError a reader would get, and the sizes are exact."""
     from .compression._registry import MAGIC_PEEK, from_extension, from_magic
     from .io import input_stream
 
+    _refuse_unreadable(path)
     with input_stream(path, compression=None, storage_options=storage_options) as file:
         if not file.seekable():
             raise ArrowIOError(f"{path}: info needs a seekable file, not a stream")
@@ -286,15 +310,25 @@ def file_info(path: str, *, scan: bool = False, storage_options: Mapping[str, An
         agrees = None if by_extension is None else extension_name == fmt
         decoded: int | None
         if fmt is None:
-            decoded, source, members, checksum = src.size, "plain", None, None
-        elif fmt in _WALKERS:
-            decoded, source, members, checksum = _WALKERS[fmt](src)
-        else:
-            decoded, source, members, checksum = None, None, None, _CHECKSUMS.get(fmt, "none")
-        if scan and fmt is not None:
-            if fmt == "gzip":
-                decoded, members = _scan_gzip(src)
-            else:
-                decoded = _scan(file, fmt)
-            source = "scan"
+            return FileInfo(path, fmt, magic_name, extension_name, agrees, src.size, src.size, "plain", None, None)
+        # The decoder's verdict comes first: it is the one a reader gets.
+        scanned = _scan(file, fmt) if scan else None
+        try:
+            decoded, source, members, checksum = _walk(fmt, src)
+        except ArrowIOError:
+            if scanned is None:
+                raise
+            decoded, source, members, checksum = None, None, None, None  # the decoder read it: its word stands
+        if scanned is not None:
+            decoded, source = scanned[0], "scan"
+            if members is None:  # the walkers skip skippable frames, so theirs come first
+                members = scanned[1]
         return FileInfo(path, fmt, magic_name, extension_name, agrees, src.size, decoded, source, members, checksum)
+
+
+def _walk(fmt: str, src: _Source) -> tuple[int | None, str | None, int | None, str | None]:
+    """What headers and trailers tell of a ``fmt`` file (see the walkers above)."""
+    walker = _WALKERS.get(fmt)
+    if walker is not None:
+        return walker(src)
+    return None, None, None, _CHECKSUMS.get(fmt, "none")

@@ -9,6 +9,7 @@ data whatever the compression ratio.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from ..compression._registry import MAGIC_PEEK, Format, from_extension, lookup, resolve
@@ -16,20 +17,22 @@ from ..compression._stream import DecodingReader, EncodingWriter
 from ..compression.codec import Codec
 from ..errors import ArrowInvalid
 from ..memory import MemoryPool
-from .native_file import NativeFile
+from .native_file import NativeFile, closing_on_error
 
 __all__ = ["CompressedInputStream", "CompressedOutputStream"]
 
 
+def _path_of(source: Any) -> str | None:
+    """The path ``source`` names, or None when it is a stream."""
+    return os.fsdecode(source) if isinstance(source, (str, os.PathLike)) else None
+
+
 def _open(source: Any, direction: str) -> tuple[NativeFile, str | None]:
     """The raw NativeFile for ``source`` and its path (None unless ``source`` is a path)."""
-    import os
-
     from .factories import input_stream, output_stream
 
-    path = os.fsdecode(source) if isinstance(source, (str, os.PathLike)) else None
     opener = input_stream if direction == "r" else output_stream
-    return opener(source, compression=None), path
+    return opener(source, compression=None), _path_of(source)
 
 
 def _check_name(compression: Any) -> str:
@@ -114,7 +117,8 @@ class CompressedOutputStream(NativeFile):
     gzip with that many workers (-1: one per core; gzip then works as pigz does), 0 in the
     writing thread alone. ``flush()`` makes everything written so far
     decodable (a sync flush, for formats that have one); ``close()`` ends the compressed
-    stream and closes ``stream``.
+    stream and closes ``stream``; ``abort()`` gives it up without ending it. The arguments are
+    checked before a path is opened, so a refused one leaves an existing file as it was.
     """
 
     def __init__(
@@ -128,17 +132,22 @@ class CompressedOutputStream(NativeFile):
         threaded: bool = True,
     ) -> None:
         name = _check_name(compression)
-        raw, path = _open(stream, "w")
+        # Everything that can refuse the arguments runs before the sink is opened: a bad codec,
+        # level or format must not truncate an existing file.
+        path = _path_of(stream)
+        if name.lower() == "detect":
+            fmt = from_extension(path)
+            if fmt is None:
+                raise ArrowInvalid(f"cannot detect a compression format from {path or type(stream).__name__}")
+        else:
+            fmt = lookup(name)
+        codec = Codec(fmt.name, compression_level)
+        encoder = codec.encoder(threads)
+        raw, _ = _open(stream, "w")
         try:
-            if name.lower() == "detect":
-                fmt = from_extension(path)
-                if fmt is None:
-                    raise ArrowInvalid(f"cannot detect a compression format from {path or type(stream).__name__}")
-            else:
-                fmt = lookup(name)
-            self._codec = Codec(fmt.name, compression_level)
+            self._codec = codec
             self._raw = raw
-            self._writer = EncodingWriter(raw.write, self._codec.encoder(threads), threaded=threaded)
+            self._writer = EncodingWriter(raw.write, encoder, threaded=threaded)
         except BaseException:
             if raw is not stream:
                 getattr(raw, "abort", raw.close)()  # a remote write must not publish an empty object
@@ -168,8 +177,15 @@ class CompressedOutputStream(NativeFile):
     _finish_failed = False
 
     def close(self) -> None:
-        """End the compressed stream, then close the raw stream (also when ending failed)."""
+        """End the compressed stream, then close the raw stream (also when ending failed).
+
+        Closed by a ``with`` block that ends in an exception, the stream is aborted instead
+        (see :meth:`abort`): an interrupted write never looks complete.
+        """
         if self.closed:
+            return
+        if closing_on_error.get():
+            self.abort()
             return
         try:
             self._writer.finish()
@@ -179,6 +195,23 @@ class CompressedOutputStream(NativeFile):
             raise
         finally:
             self._writer_done = True
+            super().close()
+
+    def abort(self) -> None:
+        """Give the stream up: stop the encoder (and its thread) without ending the compressed
+        stream, so no final frame, trailer or index is written, then abort the raw stream where
+        it can be (a remote write publishes nothing) or close it as it is.
+
+        What was written before stays in the raw stream but never decodes as a complete stream
+        (a decoder reports it truncated). Harmless on a closed stream.
+        """
+        if self.closed:
+            return
+        try:
+            self._writer.abandon()
+        finally:
+            self._writer_done = True
+            self._finish_failed = True
             super().close()
 
     def _tell(self) -> int:

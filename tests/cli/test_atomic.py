@@ -8,7 +8,7 @@ import os
 import pytest
 
 from arrowio_cli.atomic import TEMP_SUFFIX, atomic_output
-from arrowio_cli.errors import CliError
+from arrowio_cli.errors import CliError, OutputError
 
 
 def leftovers(folder) -> list[str]:
@@ -103,10 +103,10 @@ def test_a_failure_keeps_an_existing_file_when_forced(tmp_path):
 
 
 def test_an_unwritable_folder_names_the_destination(tmp_path):
-    with pytest.raises(FileNotFoundError) as info:
+    with pytest.raises(OutputError) as info:
         with atomic_output(str(tmp_path / "missing" / "out")):
             pass
-    assert info.value.filename == str(tmp_path / "missing" / "out")
+    assert str(info.value) == f"{tmp_path / 'missing' / 'out'}: No such file or directory"
 
 
 def test_closing_the_file_inside_the_block_is_harmless(tmp_path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import shutil
 import subprocess
 
@@ -136,3 +137,55 @@ def test_zstd_frames_without_content_size_and_skippable_frames(run, tmp_path):
     assert got["members"] == 1 and got["decoded_size"] is None
     (scanned,) = info_of(run, path, scan=True)
     assert scanned["decoded_size"] == len(TEXT)
+
+
+def _corruptions(fmt: str, good: bytes) -> dict[str, bytes]:
+    middle = len(good) // 2
+    cases = {
+        "intact": good,
+        "truncated by one byte": good[:-1],
+        "a flipped payload byte": good[:middle] + bytes([good[middle] ^ 0x55]) + good[middle + 1 :],
+        "a flipped last byte": good[:-1] + bytes([good[-1] ^ 0x01]),
+        "trailing garbage": good + b"garbage!",
+    }
+    if fmt == "gzip":
+        cases["a reserved header flag"] = good[:3] + bytes([good[3] | 0x20]) + good[4:]  # gzip -d refuses it
+    return cases
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_scan_accepts_exactly_what_cat_reads(run, tmp_path, fmt):
+    good = compressed_by_tool(fmt, TEXT)
+    for case, data in _corruptions(fmt, good).items():
+        path = tmp_path / f"{case.replace(' ', '-')}{extension(fmt)}"
+        path.write_bytes(data)
+        cat = run(["cat", path])
+        scanned = run(["info", "--scan", "--json", path])
+        assert scanned.exit_code == cat.exit_code, (case, cat.stderr, scanned.stderr)
+        if cat.exit_code:  # the same error: the decoder's
+            assert scanned.stderr == cat.stderr, case
+        else:
+            assert json.loads(scanned.stdout)["files"][0]["decoded_size"] == len(cat.stdout_bytes), case
+
+
+def test_scan_counts_gzip_members_by_the_strict_decoder(tmp_path):
+    path = tmp_path / "three.gz"
+    path.write_bytes(gzip.compress(b"a") + gzip.compress(b"") + gzip.compress(b"bc"))
+    got = file_info(str(path), scan=True)
+    assert (got.members, got.decoded_size, got.decoded_size_from) == (3, 3, "scan")
+    bz2_path = tmp_path / "two.bz2"
+    bz2_path.write_bytes(compressed_by_tool("bz2", b"x") + compressed_by_tool("bz2", b"yz"))
+    assert (file_info(str(bz2_path), scan=True).members, file_info(str(bz2_path)).members) == (2, None)
+
+
+@pytest.mark.parametrize("kind", ["fifo", "character device", "directory"])
+def test_non_regular_files_are_refused_without_opening_them(run, tmp_path, kind):
+    # A FIFO with no writer: an open for reading would wait forever.
+    path = {"fifo": tmp_path / "pipe", "character device": "/dev/null", "directory": tmp_path}[kind]
+    if kind == "fifo":
+        os.mkfifo(path)
+    for args in (["info", path], ["info", "--scan", path]):
+        result = run(args)
+        assert result.exit_code == 1 and result.stdout_bytes == b""
+        assert result.stderr.startswith(f"arrowio: error: {path}: a ") and result.stderr.count("\n") == 1
+        assert "info reads regular files only" in result.stderr

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import subprocess
+import sys
 import json
 import zlib
 
@@ -122,3 +125,55 @@ def test_empty_file_directory_and_missing_file(run, tmp_path):
 def test_usage_errors(run, data_file, args, message):
     result = run(["mmap-read", *args, data_file])
     assert result.exit_code == 2 and message in result.stderr
+
+
+@pytest.mark.parametrize("kind", ["fifo", "character device"])
+def test_a_fifo_or_a_device_is_refused_without_opening_it(run, tmp_path, kind):
+    # A FIFO with no writer: an open for reading would wait forever.
+    path = tmp_path / "pipe" if kind == "fifo" else "/dev/zero"
+    if kind == "fifo":
+        os.mkfifo(path)
+    result = run(["mmap-read", path])
+    assert result.exit_code == 1 and result.stdout_bytes == b""
+    assert result.stderr == f"arrowio: error: {path}: a {kind.replace('fifo', 'FIFO')}: only regular files and block devices can be memory-mapped\n"
+
+
+SHRINKS = """
+import os, sys
+import arrowio.checksums
+from arrowio_cli.main import main
+
+path = sys.argv[1]
+real = arrowio.checksums.checksum
+
+
+class Shrinking:
+    # After the first chunk the file is truncated, as another process could do meanwhile.
+    def __init__(self, name):
+        self.inner, self.calls = real(name), 0
+        self.backend = self.inner.backend
+
+    def update(self, data):
+        self.inner.update(data)
+        self.calls += 1
+        if self.calls == 1:
+            os.truncate(path, 4096)
+
+    def hexdigest(self):
+        return self.inner.hexdigest()
+
+
+arrowio.checksums.checksum = Shrinking
+main(["mmap-read", "--chunk-size", "64K", path])
+"""
+
+
+def test_a_file_that_shrinks_while_it_is_read_stops_with_an_error(tmp_path):
+    # In a process of its own: before the check, reading the vanished pages was a SIGBUS.
+    path = tmp_path / "shrinks.bin"
+    path.write_bytes(b"x" * (1 << 20))
+    result = subprocess.run([sys.executable, "-c", SHRINKS, str(path)], capture_output=True, timeout=60)
+    assert result.returncode == 1, result
+    assert result.stderr.decode() == (
+        f"arrowio: error: {path}: the file shrank from 1048576 to 4096 bytes while it was read; stopped\n"
+    )

@@ -11,9 +11,9 @@ import arrowio
 from arrowio_cli.main import cli
 
 WORKLOAD_KEYS = [
-    "schema", "workload", "exit_code", "backend", "seconds", "bytes_allocated", "max_memory",
+    "schema", "workload", "exit_code", "backend", "default_backend", "seconds", "bytes_allocated", "max_memory",
     "total_bytes_allocated", "num_allocations", "rss_bytes", "peak_rss_bytes", "peak_rss_scope",
-    "minor_faults", "major_faults", "max_peak", "fail_on_leak", "failures",
+    "peak_rss_growth_bytes", "minor_faults", "major_faults", "max_peak", "max_rss", "fail_on_leak", "failures",
 ]  # fmt: skip
 _kept: list[object] = []
 
@@ -22,10 +22,11 @@ _kept: list[object] = []
 @click.argument("size", type=int)
 @click.option("--leak", is_flag=True)
 @click.option("--fail", is_flag=True)
-def alloc(size: int, leak: bool, fail: bool) -> None:
+@click.option("--outside", is_flag=True, help="Python bytes, as decoders make, instead of a pool Buffer.")
+def alloc(size: int, leak: bool, fail: bool, outside: bool) -> None:
     """A workload: allocate SIZE bytes from the default pool, print a line, maybe keep or fail."""
-    buffer = arrowio.allocate_buffer(size)
-    click.echo(f"allocated {buffer.size}")
+    buffer = arrowio.allocate_buffer(size) if not outside else b"x" * size  # every page touched
+    click.echo(f"allocated {len(buffer)}")
     if leak:
         _kept.append(buffer)
     if fail:
@@ -55,7 +56,8 @@ def test_without_a_workload_json(run):
     assert [b["name"] for b in report["backends"]] == ["jemalloc", "mimalloc", "system"]
     assert sum(b["default"] for b in report["backends"]) == 1
     system = report["backends"][2]
-    assert system == {"name": "system", "available": True, "default": system["default"], "reason": ""}
+    assert system == {"name": "system", "available": True, "default": system["default"], "used": system["used"], "reason": ""}
+    assert [b["used"] for b in report["backends"]] == [b["default"] for b in report["backends"]]  # no --backend
     for backend in report["backends"]:
         assert backend["available"] == (backend["reason"] == "")
     assert report["pool"]["backend_name"] == arrowio.default_memory_pool().backend_name
@@ -66,6 +68,8 @@ def test_without_a_workload_json(run):
 def test_backend_without_a_workload_shows_that_pool(run):
     report = json.loads(run(["pool-stats", "--json", "--backend", "system"]).stdout)
     assert report["pool"]["backend_name"] == "system"
+    assert [b["name"] for b in report["backends"] if b["used"]] == ["system"]
+    assert [b["name"] for b in report["backends"] if b["default"]] == [arrowio.default_memory_pool().backend_name]
 
 
 def test_workload_json_is_the_only_stdout(run, tmp_path):
@@ -148,8 +152,10 @@ def test_workload_usage_error_exits_2(run):
     ("args", "message"),
     [
         (["pool-stats", "--", "no-such-command"], "no such subcommand 'no-such-command'"),
-        (["pool-stats", "--max-peak", "1K"], "--max-peak and --fail-on-leak need a workload"),
-        (["pool-stats", "--fail-on-leak"], "--max-peak and --fail-on-leak need a workload"),
+        (["pool-stats", "--max-peak", "1K"], "--max-peak, --max-rss and --fail-on-leak need a workload"),
+        (["pool-stats", "--max-rss", "1G"], "--max-peak, --max-rss and --fail-on-leak need a workload"),
+        (["pool-stats", "--fail-on-leak"], "--max-peak, --max-rss and --fail-on-leak need a workload"),
+        (["pool-stats", "--max-rss", "lots", "--", "alloc", "1"], "invalid size 'lots'"),
         (["pool-stats", "--max-peak", "lots", "--", "alloc", "1"], "invalid size 'lots'"),
         (["pool-stats", "--backend", "tcmalloc"], "'tcmalloc' is not one of"),
     ],
@@ -174,3 +180,44 @@ def test_jemalloc_backend_in_a_real_process(sh):
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["pool"]["backend_name"] == "jemalloc" and report["backends"][0]["available"]
+
+
+def test_max_rss_gates_the_whole_memory_of_the_workload(run):
+    # The pool sees only arrowio's Buffers; RSS sees everything, the interpreter included.
+    result = run(["pool-stats", "--json", "--max-rss", "1M", "--", "alloc", "64"])
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert report["max_rss"] == 1 << 20 and report["peak_rss_bytes"] > 1 << 20
+    assert result.stderr.startswith("arrowio: error: peak RSS ") and "exceeds --max-rss 1.0 MiB (1048576 bytes)" in result.stderr
+    assert 0 <= report["peak_rss_growth_bytes"] <= report["peak_rss_bytes"]
+    passed = run(["pool-stats", "--json", "--max-rss", "1T", "--", "alloc", "64"])
+    assert passed.exit_code == 0 and json.loads(passed.stdout)["failures"] == []
+
+
+def test_peak_rss_growth_sees_memory_outside_the_pool(run):
+    # Memory that is Python bytes (as decoded data is): the pool sees none of it, RSS all of it.
+    report = json.loads(run(["pool-stats", "--json", "--", "alloc", str(64 << 20), "--outside"]).stdout)
+    assert report["exit_code"] == 0 and report["max_memory"] == 0
+    if report["peak_rss_scope"] == "block":
+        assert report["peak_rss_growth_bytes"] >= 60 << 20
+    assert "peak RSS growth" in run(["pool-stats", "--", "alloc", "64"]).stdout
+
+
+def test_the_default_column_does_not_depend_on_the_backend_flag(sh):
+    import ctypes.util
+
+    if not ctypes.util.find_library("jemalloc"):
+        pytest.skip("libjemalloc2 is not installed")
+    env = {"ARROWIO_DEFAULT_MEMORY_POOL": ""}
+    plain = json.loads(sh("pool-stats", "--json", env=env).stdout)
+    flagged = sh("pool-stats", "--json", "--backend", "jemalloc", env=env)
+    assert flagged.returncode == 0, flagged.stderr
+    flagged_report = json.loads(flagged.stdout)
+
+    def column(report, key):
+        return [b["name"] for b in report["backends"] if b[key]]
+
+    assert column(flagged_report, "default") == column(plain, "default")
+    assert column(flagged_report, "used") == ["jemalloc"]
+    workload = json.loads(sh("pool-stats", "--json", "--backend", "jemalloc", "--", "info", "--help", env=env).stdout)
+    assert (workload["backend"], workload["default_backend"]) == ("jemalloc", column(plain, "default")[0])

@@ -1,0 +1,23 @@
+"""What the subcommands ask of a stream: its descriptor, and what the library decodes it as."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+__all__ = ["fileno", "format_of"]
+
+
+def fileno(stream: Any) -> int | None:
+    """The descriptor of ``stream``, or None when it has none (a captured stream, a closed one)."""
+    try:
+        return int(stream.fileno())
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        return None
+
+
+def format_of(stream: Any) -> str | None:
+    """The compression the library decodes ``stream`` as; None when it passes bytes through."""
+    import arrowio
+
+    return stream.codec.name if isinstance(stream, arrowio.CompressedInputStream) else None
