@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from .errors import CliError, describe_input
-from .params import COMPRESSION, SIZE, storage_option
+from .params import SIZE, compression_option, storage_option
 from .streams import fileno, format_of
 
 __all__ = ["cat"]
@@ -23,14 +23,8 @@ class TooMuchOutput(CliError):
 
 @click.command("cat")
 @click.argument("inputs", nargs=-1, metavar="[FILE|URL|-]...")
-@click.option(
-    "-C",
-    "--compression",
-    type=COMPRESSION,
-    default="auto",
-    metavar="auto|none|NAME",
-    show_default=True,
-    help="auto: detect by magic bytes, else by extension; none: copy bytes as they are; NAME: decode as that format.",
+@compression_option(
+    "auto: detect by magic bytes, else by extension; none: copy bytes as they are; NAME: decode as that format."
 )
 @click.option("--offset", type=SIZE, default=0, metavar="SIZE", help="Skip this many bytes of each input's decoded content.")
 @click.option("--length", type=SIZE, metavar="SIZE", help="Write at most this many bytes of each input's decoded content.")
@@ -47,7 +41,8 @@ class TooMuchOutput(CliError):
     "--max-output",
     type=SIZE,
     metavar="SIZE",
-    help="Fail once the decoded output would exceed SIZE (a guard against decompression bombs).",
+    help="Fail once the output would exceed SIZE bytes written (bytes skipped by --offset do not count): "
+    "a guard against decompression bombs.",
 )
 @click.option(
     "--stats",

@@ -78,8 +78,10 @@ def compress(
     """Compress FILEs (or stdin) into FILE.zst (or the codec's extension), or decompress.
 
     Outputs are written atomically: into a temporary file in the same folder, fsynced, then
-    renamed, with the input's permissions and times. Ctrl-C, a full disk or bad data leave
-    no output behind. Existing outputs are kept unless -f; inputs are kept unless --rm.
+    renamed, with the input's permissions and times. Ctrl-C, SIGTERM, a full disk or bad data
+    leave no output behind; with -c they leave an unfinished stream that no decoder accepts.
+    Existing outputs are kept unless -f; inputs are kept unless --rm. An output that is the
+    input itself is refused; a device or FIFO (-o /dev/null) is written into, never replaced.
     Decompressing strips the format's extension; a name without one needs -o or -c.
     stdin goes to stdout unless -o names a file. A failing input is reported and the others
     still run; the exit status is then 1.

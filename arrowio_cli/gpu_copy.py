@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from .errors import CliError, Unavailable
-from .params import COMPRESSION, SIZE, PathOrURL, storage_option
+from .params import SIZE, PathOrURL, compression_option, storage_option
 
 if TYPE_CHECKING:
     from arrowio.cuda import DeviceInfo, TransferStats
@@ -105,15 +105,7 @@ def _positive(ctx: click.Context, param: click.Parameter, value: int) -> int:
 @click.option("--repeat", type=click.IntRange(min=1), default=1, show_default=True, help="Copy the input this many times.")
 @click.option("--roundtrip", is_flag=True, help="Copy the data back from the device too.")
 @click.option("--verify", is_flag=True, help="Check that the round-tripped bytes have the input's checksum (needs --roundtrip).")
-@click.option(
-    "-C",
-    "--compression",
-    type=COMPRESSION,
-    default="auto",
-    show_default=True,
-    metavar="auto|none|NAME",
-    help="Input compression: detect it, read the bytes as they are, or decode as NAME (gzip, zstd, ...).",
-)
+@compression_option("Input compression: detect it, read the bytes as they are, or decode as NAME (gzip, zstd, ...).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
 @storage_option
 def gpu_copy(

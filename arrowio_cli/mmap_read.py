@@ -62,7 +62,8 @@ def mmap_read(
     (minor: page cache hits; major: read from disk).
 
     FILE must be local: a URL (s3://...) cannot be memory-mapped and is refused before
-    any request is made; read it with arrowio cat instead.
+    any request is made; read it with arrowio cat instead. A FIFO or a character device is
+    refused without being opened; a file that shrinks while it is read stops the read.
 
     \b
     Examples:

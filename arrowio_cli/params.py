@@ -8,7 +8,18 @@ from typing import Any, TypeVar
 
 import click
 
-__all__ = ["CODEC", "COMPRESSION", "SIZE", "CompressionName", "PathOrURL", "SizeType", "parse_size", "redact_arguments", "storage_option"]
+__all__ = [
+    "CODEC",
+    "COMPRESSION",
+    "SIZE",
+    "CompressionName",
+    "PathOrURL",
+    "SizeType",
+    "compression_option",
+    "parse_size",
+    "redact_arguments",
+    "storage_option",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -101,6 +112,13 @@ class CompressionName(click.ParamType):
 COMPRESSION = CompressionName(auto_none=True)
 #: ``-C`` of compress: a format.
 CODEC = CompressionName(auto_none=False)
+
+
+def compression_option(help: str) -> Callable[[F], F]:
+    """``-C/--compression auto|none|NAME`` (default auto) of the commands that read inputs."""
+    return click.option(
+        "-C", "--compression", type=COMPRESSION, default="auto", show_default=True, metavar="auto|none|NAME", help=help
+    )
 
 
 class PathOrURL(click.Path):

@@ -73,9 +73,19 @@ def format_seconds(seconds: float) -> str:
     return f"{seconds * 1000:.1f} ms" if seconds < 1 else f"{seconds:.2f} s"
 
 
+def _stdout() -> IO[Any]:
+    """sys.stdout, or the one-line error of a closed one (``>&-``): a report that cannot be shown
+    is a failure, not a silent success."""
+    if sys.stdout is None:
+        from .sink import OutputFailed
+
+        raise OutputFailed("cannot write to stdout: it is closed")
+    return sys.stdout
+
+
 def print_json(data: Mapping[str, Any]) -> None:
     """One JSON object on one line of stdout, keys in the order given (the documented schema)."""
-    click.echo(json.dumps(data, separators=(", ", ": ")))
+    click.echo(json.dumps(data, separators=(", ", ": ")), file=_stdout())
 
 
 def warn(message: str) -> None:
@@ -98,12 +108,12 @@ class Table:
 
 def print_tables(tables: Sequence[Table], *, err: bool = False) -> None:
     """Draw ``tables`` on stdout (or stderr): rich boxes on a terminal, aligned plain text otherwise."""
-    stream = sys.stderr if err else sys.stdout
+    stream = sys.stderr if err else _stdout()
     if is_terminal(stream):
         _print_rich(tables, stream)
         return
     blocks = [_plain(table) for table in tables]
-    click.echo("\n".join(blocks), err=err, nl=False)
+    click.echo("\n".join(blocks), file=stream, nl=False)
 
 
 def _plain(table: Table) -> str:

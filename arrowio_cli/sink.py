@@ -105,7 +105,9 @@ class Stdout:
                 self._wait()
 
     def flush(self) -> None:
-        stream = self._open_stream()
+        stream = self.stream
+        if stream is None:
+            return  # nothing can have been written
         while True:
             try:
                 stream.flush()

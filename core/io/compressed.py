@@ -203,7 +203,8 @@ class CompressedOutputStream(NativeFile):
         it can be (a remote write publishes nothing) or close it as it is.
 
         What was written before stays in the raw stream but never decodes as a complete stream
-        (a decoder reports it truncated). Harmless on a closed stream.
+        (a decoder reports it truncated), except in snappy's framing format, which has no end
+        marker. Harmless on a closed stream.
         """
         if self.closed:
             return

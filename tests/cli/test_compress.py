@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import errno
 import glob
+import gzip
 import os
 import pty
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -242,7 +244,11 @@ def test_a_really_full_disk_leaves_nothing(text_file, tmp_path):
     big.unlink()
 
 
-def test_ctrl_c_leaves_no_output(tmp_path):
+@pytest.mark.parametrize(
+    ("sig", "code", "message"),
+    [(signal.SIGINT, 130, b"arrowio: error: interrupted\n"), (signal.SIGTERM, 143, b"arrowio: error: terminated\n")],
+)
+def test_ctrl_c_or_sigterm_leaves_no_output(tmp_path, sig, code, message):
     target = tmp_path / "out.zst"
     process = subprocess.Popen(arrowio_command("compress", "-o", target, "-"), stdin=subprocess.PIPE, stderr=subprocess.PIPE)
     process.stdin.write(TEXT)  # and keep stdin open: compress waits for more
@@ -251,9 +257,9 @@ def test_ctrl_c_leaves_no_output(tmp_path):
     while not glob.glob(str(tmp_path / f".out.zst.*{atomic.TEMP_SUFFIX}")):
         assert time.monotonic() < deadline, "the temporary output never appeared"
         time.sleep(0.02)
-    process.send_signal(signal.SIGINT)
+    process.send_signal(sig)
     _, err = process.communicate(timeout=20)
-    assert process.returncode == 130 and err.strip() == b"arrowio: error: interrupted"
+    assert (process.returncode, err) == (code, message)  # one line, and no temporary file left
     assert os.listdir(tmp_path) == []
 
 
@@ -302,3 +308,107 @@ def test_library_round_trip_of_compress_output(run, text_file):
     run(["compress", "-C", "bz2", text_file])
     with arrowio.input_stream(str(text_file) + ".bz2") as stream:
         assert stream.read() == TEXT
+
+
+# -- outputs that are the input, or not regular files ----------------------------------------------
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--rm", "-f", "-o", "{x}", "{x}"],  # once deleted both input and output with exit 0
+        ["-f", "-o", "{x}", "{x}"],
+        ["-d", "-f", "-o", "{gz}", "{gz}"],  # once replaced its input
+        ["-d", "-f", "-o", "{link}", "{gz}"],  # another name of the same file
+    ],
+)
+def test_refuses_an_output_that_is_the_input(run, text_file, args):
+    packed = text_file.with_name("packed.gz")
+    packed_bytes = compressed_by_tool("gzip", TEXT)
+    packed.write_bytes(packed_bytes)
+    link = text_file.with_name("link.gz")
+    os.link(packed, link)
+    names = {"x": text_file, "gz": packed, "link": link}
+    result = run(["compress", *(a.format(**names) for a in args)])
+    assert result.exit_code == 1 and result.stdout_bytes == b"" and result.stderr.count("\n") == 1
+    assert "input and output" in result.stderr and "are the same file" in result.stderr
+    assert text_file.read_bytes() == TEXT and packed.read_bytes() == packed_bytes
+    assert leftovers(text_file.parent) == []
+
+
+def test_refuses_stdin_that_is_the_output(text_file):
+    with open(text_file, "rb") as stdin:
+        result = subprocess.run(arrowio_command("compress", "-f", "-o", text_file), stdin=stdin, capture_output=True)
+    assert result.returncode == 1 and b"<stdin>: input and output" in result.stderr
+    assert text_file.read_bytes() == TEXT
+
+
+def test_refuses_stdout_that_is_the_input(text_file):
+    with open(text_file, "ab") as stdout:
+        result = subprocess.run(arrowio_command("compress", "-c", text_file), stdout=stdout, stderr=subprocess.PIPE)
+    assert result.returncode == 1 and b"input and output (stdout) are the same file" in result.stderr
+    assert text_file.read_bytes() == TEXT
+
+
+@pytest.fixture
+def null_device(tmp_path):
+    """A character device that discards what is written: /dev/null where a regression could not
+    replace it (no write access to /dev), else a node of our own (root: a broken rename must
+    never replace the machine's /dev/null)."""
+    if not os.access("/dev", os.W_OK):
+        return "/dev/null"
+    node = tmp_path / "null"
+    try:
+        os.mknod(node, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+    except PermissionError:
+        pytest.skip("/dev is writable but device nodes cannot be made here")
+    return node
+
+
+@pytest.mark.parametrize("force", [[], ["-f"]])
+def test_a_device_is_written_into_not_replaced(run, text_file, null_device, force):
+    before = os.stat(null_device)
+    result = run(["compress", *force, "-o", null_device, text_file])
+    assert (result.exit_code, result.stderr) == (0, "")
+    after = os.stat(null_device)
+    assert stat.S_ISCHR(after.st_mode) and (after.st_ino, after.st_rdev) == (before.st_ino, before.st_rdev)
+    assert text_file.read_bytes() == TEXT and leftovers(os.path.dirname(null_device)) == []
+
+
+def test_a_fifo_output_is_written_into_not_replaced(text_file, tmp_path):
+    fifo = tmp_path / "out.fifo"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # a reader first, so arrowio's open never waits
+    process = subprocess.Popen(arrowio_command("compress", "-f", "-C", "gzip", "-o", fifo, text_file), stderr=subprocess.PIPE)
+    chunks = []
+    while True:  # until arrowio has exited and the FIFO is drained
+        try:
+            chunk = os.read(reader, 1 << 16)
+        except BlockingIOError:
+            chunk = None
+        if chunk:
+            chunks.append(chunk)
+        elif process.poll() is not None and chunk is not None:
+            break
+        else:
+            time.sleep(0.01)
+    os.close(reader)
+    received = b"".join(chunks)
+    assert process.returncode == 0 and process.stderr.read() == b""
+    assert gzip.decompress(received) == TEXT
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode) and leftovers(tmp_path) == []
+
+
+def test_rm_with_a_special_output_keeps_the_input(run, text_file, null_device):
+    result = run(["compress", "--rm", "-f", "-o", null_device, text_file])
+    assert result.exit_code == 1 and "not a regular file" in result.stderr
+    assert text_file.read_bytes() == TEXT
+
+
+def test_a_full_disk_with_o_names_the_output(run, tmp_path, monkeypatch):
+    big = tmp_path / "random.bin"
+    big.write_bytes(os.urandom(12 << 20))
+    target = tmp_path / "named.lz4"
+    monkeypatch.setattr(atomic, "_TempFile", FailsOnNthWrite)
+    FailsOnNthWrite.writes = 0
+    result = run(["compress", "-C", "lz4", "-o", target, big])
+    assert (result.exit_code, result.stderr) == (1, f"arrowio: error: {target}: No space left on device\n")
+    assert not target.exists() and leftovers(tmp_path) == []

@@ -72,3 +72,30 @@ def test_a_pipe_on_stdout_is_widened():
     finally:
         os.close(read_end)
         os.close(write_end)
+
+
+def test_a_non_blocking_pipe_gets_every_byte(tmp_path):
+    # O_NONBLOCK on the pipe: writes come back short or with EAGAIN once it is full.
+    import fcntl
+
+    read_end, write_end = os.pipe()
+    fcntl.fcntl(write_end, fcntl.F_SETFL, fcntl.fcntl(write_end, fcntl.F_GETFL) | os.O_NONBLOCK)
+    received = bytearray()
+    started = threading.Event()
+
+    def slow_reader() -> None:
+        started.wait()
+        received.extend(_drain(read_end))
+
+    reader = threading.Thread(target=slow_reader)
+    reader.start()
+    for buffering in (0, -1):  # a raw FileIO (short counts, None) and a BufferedWriter (BlockingIOError)
+        with open(write_end, "wb", buffering=buffering, closefd=False) as dst:
+            out = Stdout(dst)
+            for _ in range(3):
+                out.write(DATA)  # 3 MiB, more than the widened pipe holds
+                started.set()
+            out.flush()
+    os.close(write_end)
+    reader.join()
+    assert bytes(received) == DATA * 6
