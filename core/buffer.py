@@ -220,8 +220,9 @@ class Buffer:
         """A copy of the contents as bytes."""
         return self._memview().tobytes()
 
-    def __reduce__(self) -> tuple[Any, tuple[bytes]]:
-        return py_buffer, (self.to_pybytes(),)
+    def __reduce__(self) -> tuple[Any, tuple[bytes | bytearray]]:
+        # By value; a mutable buffer comes back mutable.
+        return py_buffer, (bytearray(self._memview()) if self._mutable else self.to_pybytes(),)
 
     def __repr__(self) -> str:
         return (
@@ -259,6 +260,13 @@ class ResizableBuffer(Buffer):
             _raw.memset(self._address + self._size, 0, new_size - self._size)
         self._size = new_size
         self._view = None
+
+    def _frozen(self) -> Buffer:
+        """This buffer as a plain, fixed-size Buffer (same object, same memory), for results
+        that were built by growing: ``getvalue()`` and ``decompress()`` return a Buffer, as
+        PyArrow's do."""
+        self.__class__ = Buffer  # same slots: only the methods change
+        return self
 
     def _reclaim_block(self) -> None:
         """Take the memory back from the view-owning block, so that it may move."""
