@@ -11,6 +11,7 @@ import sys
 from typing import Any
 
 from . import _raw
+from . import memory as _memory
 from .errors import ArrowInvalid
 from .memory import MemoryPool, default_memory_pool, round_capacity
 
@@ -349,7 +350,7 @@ def allocate_buffer(size: int, memory_pool: MemoryPool | None = None, resizable:
     """
     if size < 0:
         raise ValueError(f"buffer size must be non-negative, got {size}")
-    pool = memory_pool or default_memory_pool()
+    pool = memory_pool or _memory._default_pool or default_memory_pool()  # the global first: hot path
     capacity = (size + 63) & ~63
     address = pool._allocate(capacity)
     if capacity != size:
