@@ -7,8 +7,9 @@ command line starts fast; ``dir(arrowio)`` and ``from arrowio import *`` see the
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ._lazy import lazy_exports
 
 from .errors import (
     ArrowCapacityError,
@@ -82,18 +83,7 @@ if TYPE_CHECKING:  # what static tools see; at run time __getattr__ imports thes
     from .io.compressed import CompressedInputStream, CompressedOutputStream
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'arrowio' has no attribute {name!r}")
-    value = getattr(import_module(module, __name__), name)
-    globals()[name] = value  # later look-ups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
-
+__getattr__, __dir__ = lazy_exports(globals(), _LAZY)
 
 __all__ = [
     "__version__",

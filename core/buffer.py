@@ -11,6 +11,7 @@ import sys
 from typing import Any
 
 from . import _raw
+from . import memory as _memory
 from .errors import ArrowInvalid
 from .memory import MemoryPool, default_memory_pool, round_capacity
 
@@ -220,8 +221,9 @@ class Buffer:
         """A copy of the contents as bytes."""
         return self._memview().tobytes()
 
-    def __reduce__(self) -> tuple[Any, tuple[bytes]]:
-        return py_buffer, (self.to_pybytes(),)
+    def __reduce__(self) -> tuple[Any, tuple[bytes | bytearray]]:
+        # By value; a mutable buffer comes back mutable.
+        return py_buffer, (bytearray(self._memview()) if self._mutable else self.to_pybytes(),)
 
     def __repr__(self) -> str:
         return (
@@ -259,6 +261,13 @@ class ResizableBuffer(Buffer):
             _raw.memset(self._address + self._size, 0, new_size - self._size)
         self._size = new_size
         self._view = None
+
+    def _frozen(self) -> Buffer:
+        """This buffer as a plain, fixed-size Buffer (same object, same memory), for results
+        that were built by growing: ``getvalue()`` and ``decompress()`` return a Buffer, as
+        PyArrow's do."""
+        self.__class__ = Buffer  # same slots: only the methods change
+        return self
 
     def _reclaim_block(self) -> None:
         """Take the memory back from the view-owning block, so that it may move."""
@@ -341,7 +350,7 @@ def allocate_buffer(size: int, memory_pool: MemoryPool | None = None, resizable:
     """
     if size < 0:
         raise ValueError(f"buffer size must be non-negative, got {size}")
-    pool = memory_pool or default_memory_pool()
+    pool = memory_pool or _memory._default_pool or default_memory_pool()  # the global first: hot path
     capacity = (size + 63) & ~63
     address = pool._allocate(capacity)
     if capacity != size:

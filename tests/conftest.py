@@ -4,7 +4,8 @@
   ``HYPOTHESIS_PROFILE``.
 - Under ``ARROWIO_CI=1`` (set by ``.ci/run``) a test that skips because a tool, library or
   server is missing fails instead: CI installs all of them, so such a skip hides a broken setup.
-  Tests marked ``gpu`` or ``hdfs`` may still skip: CI machines have neither.
+  Tests marked ``gpu`` or ``hdfs`` may still skip: CI machines have neither; nor may those marked
+  ``privileged``, which need powers (loop devices) that a CI container may not grant.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ settings.register_profile("default", max_examples=40, deadline=None, suppress_he
 settings.register_profile("ci", max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
-_MAY_SKIP_IN_CI = {"gpu", "hdfs"}
+_MAY_SKIP_IN_CI = {"gpu", "hdfs", "privileged"}
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -84,6 +84,23 @@ class Encoder:
         raise NotImplementedError
 
 
+class BlockEncoder(Encoder):
+    """An encoder over a stdlib-style compressor (``compress``/``flush``) of a block format with
+    no sync flush (bz2, xz): data leaves block by block, and ``flush()`` adds nothing."""
+
+    def __init__(self, compressor: Any) -> None:
+        self._obj = compressor
+
+    def compress(self, data: bytes | memoryview) -> bytes:
+        return self._obj.compress(data)
+
+    def flush(self) -> bytes:
+        return b""
+
+    def finish(self) -> bytes:
+        return self._obj.flush()
+
+
 class MemberDecoder(Decoder):
     """A decoder for formats made of concatenated members, each decoded by a backend object
     with the bz2-style interface (``decompress(data, max_length)``, ``needs_input``, ``eof``,

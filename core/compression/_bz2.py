@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import bz2
 
-from ._base import Decoder, Encoder, MemberDecoder
+from ._base import BlockEncoder, Decoder, Encoder, MemberDecoder
 
 __all__ = ["decoder", "encoder"]
 
@@ -26,21 +26,11 @@ class Bz2Decoder(MemberDecoder):
         return bz2.BZ2Decompressor() if len(head) == len(_MAGIC) else None
 
 
-class Bz2Encoder(Encoder):
-    format = "bz2"
+class Bz2Encoder(BlockEncoder):
+    format = "bz2"  # blocks of 100-900 kB leave as they fill
 
     def __init__(self, level: int) -> None:
-        self._obj = bz2.BZ2Compressor(level)
-
-    def compress(self, data: bytes | memoryview) -> bytes:
-        return self._obj.compress(data)
-
-    def flush(self) -> bytes:
-        # bzip2 cannot flush inside a stream; data reaches the output block by block (100-900 kB).
-        return b""
-
-    def finish(self) -> bytes:
-        return self._obj.flush()
+        super().__init__(bz2.BZ2Compressor(level))
 
 
 def decoder() -> Decoder:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import lzma
 
-from ._base import Decoder, Encoder, MemberDecoder
+from ._base import BlockEncoder, Decoder, Encoder, MemberDecoder
 
 __all__ = ["decoder", "encoder"]
 
@@ -55,22 +55,12 @@ class XzDecoder(MemberDecoder):
         return super()._clean_end()
 
 
-class XzEncoder(Encoder):
+class XzEncoder(BlockEncoder):
     format = "xz"
 
     def __init__(self, level: int) -> None:
         # CRC64 is what the xz tool writes by default.
-        self._obj = lzma.LZMACompressor(lzma.FORMAT_XZ, check=lzma.CHECK_CRC64, preset=level)
-
-    def compress(self, data: bytes | memoryview) -> bytes:
-        return self._obj.compress(data)
-
-    def flush(self) -> bytes:
-        # liblzma's stream encoder has no sync flush reachable from Python: data leaves block by block.
-        return b""
-
-    def finish(self) -> bytes:
-        return self._obj.flush()
+        super().__init__(lzma.LZMACompressor(lzma.FORMAT_XZ, check=lzma.CHECK_CRC64, preset=level))
 
 
 def decoder() -> Decoder:

@@ -203,11 +203,11 @@ def _decode_into_pool(decoder: Decoder, data: memoryview, limit: int | None, poo
     for piece in _decode_all(decoder, data, limit):
         if size + len(piece) > capacity:
             capacity = max(2 * capacity, size + len(piece))
-            result.resize(capacity)
+            result._resize(capacity, False, zero_fill=False)  # overwritten by what follows
         result._memview()[size : size + len(piece)] = piece
         size += len(piece)
     result.resize(size, shrink_to_fit=True)
-    return result
+    return result._frozen()
 
 
 def _check_size(name: str, size: int, limit: int | None) -> None:

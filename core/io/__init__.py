@@ -5,8 +5,9 @@ Names are imported on first use (PEP 562), like the top-level package's.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_exports
 
 #: Public name -> the module of this package that defines it.
 _LAZY: dict[str, str] = {
@@ -55,18 +56,7 @@ if TYPE_CHECKING:
     from .urls import expand_url_globs, is_url, parse_storage_options, redact_url, remove_url, url_exists
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'arrowio.io' has no attribute {name!r}")
-    value = getattr(import_module(module, __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
-
+__getattr__, __dir__ = lazy_exports(globals(), _LAZY)
 
 __all__ = [
     "BufferOutputStream",

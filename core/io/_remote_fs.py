@@ -13,7 +13,7 @@ import os
 import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, NoReturn
+from typing import Any
 
 from ..errors import ArrowInvalid, ArrowIOError, ArrowNotImplementedError
 
@@ -176,7 +176,3 @@ _BUILTIN: dict[type[BaseException], tuple[int, str]] = {
     FileExistsError: (errno.EEXIST, "File exists"),
     TimeoutError: (errno.ETIMEDOUT, "Timed out"),
 }
-
-
-def raise_missing(location: Location, what: str = "No such file, object or bucket") -> NoReturn:
-    raise FileNotFoundError(errno.ENOENT, what, location.shown)

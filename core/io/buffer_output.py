@@ -49,14 +49,14 @@ class _PoolSink(io.RawIOBase):
         self.view = self.buffer._memview()
         self.capacity = capacity
 
-    def finish(self) -> ResizableBuffer:
+    def finish(self) -> Buffer:
         """The buffer cut to the bytes written; the sink lets go of it."""
         self.view = None  # type: ignore[assignment]
         buffer = self.buffer
         # Give back the slack of the last doubling when it is large; a small one is not worth a realloc.
         buffer.resize(self.size, shrink_to_fit=self.capacity - self.size > self.size // 4)
         self.buffer = None  # type: ignore[assignment]
-        return buffer
+        return buffer._frozen()
 
 
 class BufferOutputStream(NativeFile):
@@ -69,17 +69,18 @@ class BufferOutputStream(NativeFile):
     def __init__(self, memory_pool: MemoryPool | None = None) -> None:
         self._sink = _PoolSink(memory_pool)
         self._staging = io.BufferedWriter(self._sink, _STAGING)
-        # The hot path: bound to the C writer, so that a small write costs no Python frame.
-        self.write = self._staging.write  # type: ignore[method-assign]
+        self._staged_write = self._staging.write  # C: a small write costs no Python frame below this one
         self._result: Buffer | None = None
         super().__init__("wb", memory_pool=memory_pool)
 
     def write(self, data: Any) -> int:
-        """Append ``data`` (any contiguous buffer-protocol object; str raises TypeError); returns the count.
-
-        (Instances answer ``write`` with the C writer bound in ``__init__``; this is the same call.)
-        """
-        return self._staging.write(data)
+        """Append ``data`` (anything with the buffer protocol; str raises TypeError); returns the count."""
+        if not self._wr:
+            self._refuse("writable")
+        try:
+            return self._staged_write(data)
+        except (ValueError, BufferError):  # layouts the C writer refuses (Fortran order, ...)
+            return self._staged_write(byte_view(data))
 
     def _write(self, view: memoryview) -> None:
         self._staging.write(view)

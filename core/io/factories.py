@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import operator
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -23,15 +22,9 @@ __all__ = ["input_stream", "output_stream"]
 
 def _buffer_size(buffer_size: object) -> int:
     """0 for "unbuffered" (None or 0), else a valid positive size."""
-    if buffer_size is None:
+    if buffer_size is None or (type(buffer_size) is int and buffer_size == 0):
         return 0
-    if isinstance(buffer_size, bool):
-        raise TypeError("buffer_size must be an integer, not bool")
-    try:
-        size = operator.index(buffer_size)  # type: ignore[arg-type]
-    except TypeError:
-        raise TypeError(f"buffer_size must be an integer, not {type(buffer_size).__name__}") from None
-    return size and check_buffer_size(size)
+    return check_buffer_size(buffer_size)
 
 
 def _python_file(source: Any, direction: str) -> PythonFile:

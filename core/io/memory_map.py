@@ -74,7 +74,9 @@ class MemoryMappedFile(MemorySourceFile):
         self._path = os.fspath(path)
         self._mappings: weakref.WeakSet[_Mapping] = weakref.WeakSet()  # every mapping still in use
         # A writable shared mapping needs a descriptor opened for reading and writing.
-        self._fd, info = open_descriptor(self._path, "rb" if canonical == "rb" else "rb+")
+        self._fd, info = open_descriptor(
+            self._path, "rb" if canonical == "rb" else "rb+", regular_only="memory-mapped"
+        )
         try:
             source, target = self._mapped(info.st_size, writable=canonical != "rb")
         except BaseException:
@@ -163,7 +165,7 @@ def create_memory_map(path: str | bytes | os.PathLike, size: int) -> MemoryMappe
     """Create (or truncate) ``path`` with ``size`` zero bytes and map it in mode ``'r+'``."""
     if size < 0:
         raise ArrowInvalid(f"Invalid size for a memory map: {size}")
-    fd, _ = open_descriptor(path, "wb")
+    fd, _ = open_descriptor(path, "wb", regular_only="memory-mapped")
     try:
         os.ftruncate(fd, size)
     finally:

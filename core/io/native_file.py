@@ -156,10 +156,6 @@ class NativeFile(io.BufferedIOBase):
             raise deferred
         raise UnsupportedOperation(f"only valid on {what} files")
 
-    def _check_seekable(self) -> None:
-        if not self._sk:
-            self._refuse("seekable")
-
     def _check_random_access(self) -> None:
         if not self._rd:
             self._refuse("readable")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+import sys
 
 from ..buffer import Buffer, allocate_buffer
 from ..errors import ArrowInvalid
@@ -21,21 +22,32 @@ _FLAGS = {
     "ab": os.O_WRONLY | os.O_CREAT | os.O_APPEND,
     "rb+": os.O_RDWR,
 }
+#: ioctl request for a block device's size in bytes (linux/fs.h: _IOR(0x12, 114, size_t)).
+_BLKGETSIZE64 = 0x80081272
 #: Reads larger than this are first cut to what the file holds, so that ``read(2**40)`` on a
 #: small file does not try to allocate a terabyte; smaller reads skip the two syscalls.
 _CLAMP_ABOVE = 1 << 20
 
 
-def open_descriptor(path: str | bytes | os.PathLike, mode: str, create_mode: int = 0o666) -> tuple[int, os.stat_result]:
+def open_descriptor(
+    path: str | bytes | os.PathLike, mode: str, create_mode: int = 0o666, *, regular_only: str | None = None
+) -> tuple[int, os.stat_result]:
     """Open ``path`` for an arrowio mode ('rb', 'wb', 'ab', 'rb+'); refuse directories.
 
     New files get ``create_mode & ~umask``. Returns the descriptor and its stat result.
+    ``regular_only`` (what needs it, e.g. "memory-mapped") refuses anything but a regular file,
+    opening without blocking so that a FIFO without a writer cannot hang the caller.
     """
-    fd = os.open(path, _FLAGS[mode] | os.O_CLOEXEC, create_mode)
+    flags = _FLAGS[mode] | os.O_CLOEXEC | (os.O_NONBLOCK if regular_only else 0)
+    fd = os.open(path, flags, create_mode)
     try:
         info = os.fstat(fd)
         if stat.S_ISDIR(info.st_mode):  # read-only opens of a directory succeed on Linux
             raise IsADirectoryError(errno.EISDIR, "Expected file path, but it is a directory", os.fsdecode(path))
+        if regular_only:
+            if not stat.S_ISREG(info.st_mode):
+                raise OSError(errno.ENODEV, f"Not a regular file, cannot be {regular_only}", os.fsdecode(path))
+            os.set_blocking(fd, True)
     except BaseException:
         os.close(fd)
         raise
@@ -58,9 +70,10 @@ class OSFile(NativeFile):
         self._path = os.fspath(path)
         self._fd, info = open_descriptor(self._path, canonical)
         self._regular = stat.S_ISREG(info.st_mode)
+        self._block_device = stat.S_ISBLK(info.st_mode)
         if canonical == "ab" and self._regular:
             os.lseek(self._fd, 0, os.SEEK_END)  # so that tell() counts from the end, as writes will
-        seekable = canonical == "rb" and (self._regular or stat.S_ISBLK(info.st_mode))
+        seekable = canonical == "rb" and (self._regular or self._block_device)
         super().__init__(canonical, seekable=seekable, memory_pool=memory_pool)
 
     @property
@@ -88,10 +101,15 @@ class OSFile(NativeFile):
         os.lseek(self._fd, position, os.SEEK_SET)
 
     def _size(self) -> int:
+        if self._block_device:  # st_size is 0 for devices: ask the kernel for the device's size
+            import fcntl
+
+            answer = fcntl.ioctl(self._fd, _BLKGETSIZE64, b"\0" * 8)
+            return int.from_bytes(answer, sys.byteorder)
         return os.fstat(self._fd).st_size
 
     def _clamp(self, nbytes: int) -> int:
-        if nbytes > _CLAMP_ABOVE and self._regular:
+        if nbytes > _CLAMP_ABOVE and (self._regular or self._block_device):
             return min(nbytes, max(self._size() - self._tell(), 0))
         return nbytes
 
@@ -109,9 +127,12 @@ class OSFile(NativeFile):
             return data
         parts = [data]  # a pipe, or a file that ended: read on until full or at the end
         got = len(data)
-        while got < nbytes and (more := os.read(self._fd, nbytes - got)):
-            parts.append(more)
-            got += len(more)
+        try:
+            while got < nbytes and (more := os.read(self._fd, nbytes - got)):
+                parts.append(more)
+                got += len(more)
+        except OSError as exc:  # the bytes read so far first, the error on the next read
+            self._defer(exc)
         return b"".join(parts)
 
     def _read_buffer(self, nbytes: int) -> Buffer:

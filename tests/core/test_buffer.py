@@ -324,3 +324,18 @@ class TestResizableBuffer:
     def test_negative_size(self):
         with pytest.raises(ValueError):
             pa.allocate_buffer(1, resizable=True).resize(-5)
+
+
+def test_mutable_buffers_unpickle_mutable():
+    clone = pickle.loads(pickle.dumps(pa.py_buffer(bytearray(b"abc"))))
+    assert clone.is_mutable and clone == b"abc"
+    assert not pickle.loads(pickle.dumps(pa.py_buffer(b"abc"))).is_mutable
+
+
+def test_grown_results_are_plain_buffers():
+    stream = pa.BufferOutputStream()
+    stream.write(b"x" * 100_000)
+    assert type(stream.getvalue()) is pa.Buffer
+    packed = pa.compress(b"y" * 100_000, codec="zstd")
+    result = pa.decompress(packed, codec="zstd")
+    assert type(result) is pa.Buffer and result == b"y" * 100_000

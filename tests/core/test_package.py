@@ -16,7 +16,7 @@ def test_import_is_lazy():
         "print('arrowio.buffer' in sys.modules, 'arrowio.compression' in sys.modules)\n"
     )
     lines = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.splitlines()
-    assert lines == ["['arrowio.errors']", "True False"]
+    assert lines == ["['arrowio._lazy', 'arrowio.errors']", "True False"]
 
 
 def test_every_public_name_resolves_and_is_listed():

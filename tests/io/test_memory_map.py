@@ -203,3 +203,10 @@ def test_thread_parallel_read_at(data_file) -> None:
 
         with ThreadPoolExecutor(8) as pool:
             list(pool.map(worker, range(8)))
+
+
+def test_fifo_is_refused_without_blocking(tmp_path):
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    with pytest.raises(OSError, match="Not a regular file, cannot be memory-mapped"):
+        pa.memory_map(str(fifo))  # no writer: a blocking open would hang here

@@ -100,3 +100,16 @@ def test_foreign_and_mapped_views_hold_their_base(tmp_path):
         piece = memoryview(mapped.read_buffer())[7:]
     gc.collect()
     assert bytes(piece) == b"bytes"
+
+
+def test_buffer_output_stream_takes_every_layout_and_outlives_a_temporary():
+    import numpy as np
+
+    fortran = np.asfortranarray(np.arange(6, dtype=np.int32).reshape(2, 3))
+    stream = pa.BufferOutputStream()
+    assert stream.write(fortran) == fortran.nbytes
+    assert stream.write(b"tail") == 4
+    assert stream.getvalue().to_pybytes() == fortran.tobytes(order="A") + b"tail"
+    assert pa.BufferOutputStream().write(b"x") == 1  # the stream is a temporary here
+    with pytest.raises(TypeError):
+        pa.BufferOutputStream().write("text")
