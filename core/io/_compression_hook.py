@@ -24,10 +24,19 @@ __all__ = ["check_compression", "wrap_input", "wrap_output"]
 
 
 def check_compression(value: object) -> str | None:
+    """``value`` checked before anything is opened (or truncated): a streaming format whose
+    backend loads, ``'detect'`` or None."""
     if value is None or value == "detect":
         return value  # type: ignore[return-value]
     if isinstance(value, str) and value.lower() in FORMATS:
-        return value.lower()
+        fmt = FORMATS[value.lower()]
+        if not fmt.streaming:
+            raise ArrowInvalid(
+                f"{fmt.name} is a raw block format with no stream form: use Codec({fmt.name!r}) "
+                "for one-shot compression"
+            )
+        fmt.load()  # a missing backend says what to install, before the file is touched
+        return fmt.name
     raise ArrowInvalid(
         f"Invalid value for compression: {value!r} (expected 'detect', None or one of {', '.join(FORMATS)})"
     )

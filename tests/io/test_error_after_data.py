@@ -115,3 +115,12 @@ def test_sequential_read_hands_out_data_then_the_error():
     assert len(stream.read(8000)) == 4096
     with pytest.raises(OSError, match="Input/output"):
         stream.read(10)
+
+
+@pytest.mark.parametrize("compression", ["lz4_raw", "bogus"])
+def test_output_stream_checks_compression_before_truncating(tmp_path, compression):
+    precious = tmp_path / "precious.bin"
+    precious.write_bytes(b"keep me")
+    with pytest.raises(ValueError):
+        pa.output_stream(str(precious), compression=compression)
+    assert precious.read_bytes() == b"keep me"
