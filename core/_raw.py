@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import ctypes
 
-__all__ = ["address_of", "view_of_memory", "owned_view", "RawMemory", "memset", "memmove"]
+__all__ = ["address_of", "view_of_memory", "owned_view", "RawMemory", "syscall_target", "memset", "memmove"]
 
 _PyBUF_WRITABLE = 0x0001
 _PyBUF_READ = 0x100
@@ -96,3 +96,12 @@ def owned_view(address: int, size: int, writable: bool, owner: object) -> memory
     if size == 0:
         return view_of_memory(0, 0, writable)
     return memoryview(RawMemory(address, size, writable, owner))
+
+
+def syscall_target(address: int, size: int) -> ctypes.Array:
+    """The cheapest writable buffer-protocol object over raw memory (a ctypes array, ~0.15 us
+    against ~2 us for a memoryview), for handing memory to one system call such as ``os.readv``.
+
+    It owns nothing: the caller keeps the memory alive for the call and lets the array go after.
+    """
+    return (ctypes.c_char * size).from_address(address)

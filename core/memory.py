@@ -4,9 +4,10 @@ A pool hands out 64-byte aligned blocks whose sizes are rounded up to a multiple
 its counters account the rounded sizes. Buffers return their block to the pool that made it
 when the last Buffer, slice or exported view of it is gone.
 
-Backend pools keep a small cache of recently freed small blocks (like an allocator's thread
-cache) so that allocate-and-drop loops do not pay two foreign calls each; cached blocks are
-not counted as allocated, and :meth:`MemoryPool.release_unused` hands them back first.
+Backend pools keep a bounded cache of recently freed blocks of up to 1 MiB (like an
+allocator's thread cache) so that allocate-and-drop loops do not pay two foreign calls each;
+cached blocks are not counted as allocated, and :meth:`MemoryPool.release_unused` hands them
+back first.
 """
 
 from __future__ import annotations
@@ -44,11 +45,12 @@ __all__ = [
 
 
 #: Freed blocks up to this size are cached for reuse; larger ones go straight back to the backend.
-_CACHE_MAX_BLOCK = 64 * 1024
+#: 1 MiB covers the chunk size of the streaming readers, whose loops then reuse warm memory.
+_CACHE_MAX_BLOCK = 1024 * 1024
 #: At most this many cached blocks of one size...
 _CACHE_PER_SIZE = 8
 #: ...and at most this many cached bytes in all, per pool.
-_CACHE_MAX_BYTES = 2 * 1024 * 1024
+_CACHE_MAX_BYTES = 8 * 1024 * 1024
 
 
 def round_capacity(size: int) -> int:

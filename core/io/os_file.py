@@ -7,6 +7,7 @@ import os
 import stat
 import sys
 
+from .. import _raw
 from ..buffer import Buffer, allocate_buffer
 from ..errors import ArrowInvalid
 from ..memory import MemoryPool
@@ -140,12 +141,12 @@ class OSFile(NativeFile):
         buffer = allocate_buffer(nbytes, self._pool)
         if not nbytes:
             return buffer
-        view = buffer._memview()
-        got = os.readv(self._fd, (view,))  # straight into pool memory, no copy
+        # Straight into pool memory, no copy; the buffer outlives the call.
+        got = os.readv(self._fd, (_raw.syscall_target(buffer.address, nbytes),))
         if got == nbytes:
             return buffer
         if got:
-            got += self._fill(view[got:])
+            got += self._fill(buffer._memview()[got:])
         return fitted(buffer, got, self._pool)
 
     # -- positional reads: pread never moves the shared file position -----------------------------
@@ -174,7 +175,13 @@ class OSFile(NativeFile):
     def _read_buffer_at(self, nbytes: int, offset: int) -> Buffer:
         if nbytes > _CLAMP_ABOVE:
             nbytes = min(nbytes, max(self._size() - offset, 0))
-        return super()._read_buffer_at(nbytes, offset)
+        buffer = allocate_buffer(nbytes, self._pool)
+        if not nbytes:
+            return buffer
+        got = os.preadv(self._fd, (_raw.syscall_target(buffer.address, nbytes),), offset)
+        if 0 < got < nbytes:
+            got += self._readinto_at(buffer._memview()[got:], offset + got)
+        return fitted(buffer, got, self._pool)
 
     # -- writes ----------------------------------------------------------------------------------
     def _write(self, view: memoryview) -> None:
