@@ -89,8 +89,10 @@ def cat(
       arrowio cat 's3://bucket/logs/*.zst' | grep ERROR
       arrowio cat -S endpoint_url=http://127.0.0.1:8333 -S anon=true s3://public/data.gz
     """
+    from .malloc_tuning import keep_heap_for_streaming
     from .remote import expand_inputs
 
+    keep_heap_for_streaming()
     codec = {"auto": "detect", "none": None}.get(compression, compression)
     job = _Cat(codec, offset, length, use_mmap, hexdump, max_output, storage_options)
     failures = 0

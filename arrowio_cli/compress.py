@@ -111,6 +111,9 @@ def compress(
         raise click.UsageError("-t/--test writes nothing: -o, -c and --rm do not apply")
     if not keep and to_stdout:
         raise click.UsageError("--rm removes an input only after writing its own output file, not with -c")
+    from .malloc_tuning import keep_heap_for_streaming
+
+    keep_heap_for_streaming()
     job = _Job(codec, level, decompress or test, force, threads, test, verbose, quiet, keep, storage_options)
     names = inputs or ("-",)
     if not job.decoding and not test and not force and any(_target(n, to_stdout, output) is None for n in names):
