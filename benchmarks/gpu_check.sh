@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Runtime dependencies of arrowio that the GPU machine's image does not have (see KINDS.md there).
-MISSING=(zstandard python-snappy cramjam brotli lz4 isal)
+MISSING=(zstandard python-snappy cramjam brotli lz4 isal google-crc32c)
 
 if [[ "${1:-}" == "--fetch-wheels" ]]; then
     python=.venv/bin/python

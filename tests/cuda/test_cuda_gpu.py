@@ -215,7 +215,7 @@ def test_cpu_only_methods_refuse(dbuf, call):
 def test_equals(ctx, dbuf):
     same = ctx.buffer_from_data(PATTERN)
     assert dbuf.equals(same) and dbuf == same and dbuf.equals(dbuf)
-    same.copy_from_host(b"\xff", position=4095)
+    same.copy_from_host(bytes([PATTERN[4095] ^ 0xFF]), position=4095)  # the last byte differs
     assert not dbuf.equals(same)
     assert not dbuf.equals(dbuf[:10])
     with pytest.raises(ValueError, match="cannot compare a buffer on device 'cuda' with one on device 'cpu'"):
