@@ -81,7 +81,8 @@ class Format:
 
 _PIP = "pip install"
 # zstd and lz4 frames share the skippable-frame magic range 0x184D2A50..5F (little endian),
-# which both decoders read through; detection gives it to zstd, whose CLI writes such frames.
+# which both decoders read through; detection gives it to zstd, whose CLI writes such frames,
+# unless the name says lz4.
 _SKIPPABLE = tuple(bytes((0x50 + i, 0x2A, 0x4D, 0x18)) for i in range(16))
 
 FORMATS: dict[str, Format] = {
@@ -179,9 +180,11 @@ def resolve(compression: str | None, path: object, head: bytes | None) -> Format
             raise ValueError(f"{fmt.name} is a raw block format without framing: no stream can carry it")
         return fmt
     by_magic = from_magic(head) if head else None
-    if by_magic is not None:
-        return by_magic
     by_extension = from_extension(path)
+    if by_magic is not None:
+        if by_extension is not None and by_extension.name == "lz4" and head.startswith(_SKIPPABLE):
+            return by_extension  # a skippable frame first: zstd and lz4 both start so, the name decides
+        return by_magic
     if by_extension is None or not by_extension.magics or head is None:
         return by_extension
     raise ArrowIOError(f"{path}: not in {by_extension.name} format (no {by_extension.name} magic number at offset 0)")

@@ -114,14 +114,24 @@ class DecodingReader:
         return bytes(memoryview(piece)[pos : pos + n])
 
     def read(self, n: int = -1) -> bytes:
-        """Exactly ``n`` bytes unless the data ends first (everything left if n < 0)."""
+        """Exactly ``n`` bytes unless the data ends first (everything left if n < 0).
+
+        With ``n >= 0``, an error after some bytes were gathered returns those bytes and is
+        raised by the next call, so no decoded byte is lost to it (as :meth:`NativeFile.read`
+        does); reading everything (``n < 0``) raises it at once.
+        """
         first = self.read1(n)
         if not first or (n >= 0 and len(first) == n):
             return first
         parts = [first]
         got = len(first)
         while n < 0 or got < n:
-            more = self.read1(-1 if n < 0 else n - got)
+            try:
+                more = self.read1(-1 if n < 0 else n - got)
+            except Exception:  # kept in self._error by _next_piece: raised again next time
+                if n < 0:
+                    raise
+                break
             if not more:
                 break
             parts.append(more)

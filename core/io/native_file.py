@@ -271,7 +271,13 @@ class NativeFile(io.BufferedIOBase):
             return self._read_all()
         if self._ahead:
             head = self._take_ahead(nbytes)
-            return head + self._read_bytes(nbytes - len(head)) if len(head) < nbytes else head
+            if len(head) == nbytes:
+                return head
+            try:
+                return head + self._read_bytes(nbytes - len(head))
+            except Exception as exc:  # the bytes read ahead go out first, as _fill does
+                self._defer(exc)
+                return head
         return self._read_bytes(nbytes)
 
     def readall(self) -> bytes:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import io
 import os
+import struct
 import subprocess
 import sys
 import threading
@@ -155,8 +156,36 @@ def test_corruption_surfaces_after_the_good_data(name, threaded):
     with pytest.raises(ArrowIOError, match=rf"^{name}: .*offset \d+"):
         while chunk := stream.read(100_000):
             got += chunk
-    assert DATA.startswith(bytes(got))
+    # Every byte the decoder produced before the fault was handed out, none lost with the error.
+    decodable = _decodable_prefix(name, cut)
+    assert bytes(got) == decodable and DATA.startswith(decodable)
     stream.close()
+    if decodable:  # bytes read ahead by peek() too go out before the error
+        peeked = CompressedInputStream(pa.BufferReader(cut), name, threaded=threaded)
+        assert peeked.peek(len(decodable)) == decodable  # all of it waits ahead; the error is next
+        got = bytearray()
+        with pytest.raises(ArrowIOError, match=rf"^{name}: "):
+            while chunk := peeked.read(len(cut) * 100):
+                got += chunk
+        assert bytes(got) == decodable
+        peeked.close()
+    whole = CompressedInputStream(pa.BufferReader(cut), name, threaded=threaded)
+    with pytest.raises(ArrowIOError, match=rf"^{name}: "):  # reading everything is all or the error
+        whole.read()
+    whole.close()
+
+
+def _decodable_prefix(name: str, data: bytes) -> bytes:
+    """What the format's incremental decoder yields from ``data`` before it raises."""
+    decoder, out = Codec(name).decoder(), []
+    try:
+        out.append(decoder.decompress(data, 1 << 16))
+        while not decoder.needs_input:
+            out.append(decoder.decompress(b"", 1 << 16))
+        decoder.finish()
+    except ArrowIOError:
+        return b"".join(out)
+    raise AssertionError(f"{name}: the cut input decoded without an error")
 
 
 def test_read_failure_of_the_raw_stream_propagates(threaded):
@@ -223,6 +252,20 @@ def test_magic_wins_over_the_extension(tmp_path):
     path = tmp_path / "really_zstd.gz"
     path.write_bytes(framed("zstd"))
     with pa.input_stream(path) as stream:
+        assert stream.codec.name == "zstd" and stream.read() == DATA
+
+
+def test_a_leading_skippable_frame_goes_by_the_name(tmp_path):
+    # zstd and lz4 share the skippable-frame magic numbers: the name decides between them.
+    skippable = struct.pack("<II", 0x184D2A50, 5) + b"abcde"
+    for name in ("lz4", "zstd"):
+        path = tmp_path / f"skip{EXT[name]}"
+        path.write_bytes(skippable + framed(name))
+        with pa.input_stream(path) as stream:
+            assert stream.codec.name == name and stream.read() == DATA
+    unnamed = tmp_path / "skip_unnamed"
+    unnamed.write_bytes(skippable + framed("zstd"))
+    with pa.input_stream(unnamed) as stream:
         assert stream.codec.name == "zstd" and stream.read() == DATA
 
 
