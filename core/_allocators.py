@@ -61,14 +61,13 @@ def _fn(lib: ctypes.CDLL, name: str, restype, *argtypes):
 
 
 class SystemBackend(Backend):
-    """glibc: ``posix_memalign``, ``realloc`` (re-aligned when it moves off 64), ``free``, ``malloc_trim``."""
+    """glibc: ``posix_memalign``, ``free``, ``malloc_trim``; resizing allocates, copies and frees."""
 
     name = "system"
 
     def __init__(self) -> None:
         libc = ctypes.CDLL(_libc_name(), use_errno=True)
         self._memalign = _fn(libc, "posix_memalign", ctypes.c_int, ctypes.c_void_p, _size_t, _size_t)
-        self._realloc = _fn(libc, "realloc", _ptr, _ptr, _size_t)
         self._free = _fn(libc, "free", None, _ptr)
         self._trim = _fn(libc, "malloc_trim", ctypes.c_int, _size_t)
         self._stats = _fn(libc, "malloc_stats", None)
@@ -80,21 +79,13 @@ class SystemBackend(Backend):
         return out.value
 
     def reallocate(self, address: int, old_size: int, new_size: int) -> int:
-        if new_size > _MAX_SIZE:
-            raise self._failed("realloc", new_size)
-        moved = self._realloc(address, new_size)
-        if not moved:
-            raise self._failed("realloc", new_size)
-        if moved % ALIGNMENT == 0:
-            return moved
-        # realloc only promises malloc's alignment: move the block to an aligned home.
-        try:
-            aligned = self.allocate(new_size)
-        except ArrowMemoryError:
-            self._free(moved)
-            raise
-        ctypes.memmove(aligned, moved, min(old_size, new_size))
-        self._free(moved)
+        # glibc has no aligned realloc, and realloc only promises malloc's 16-byte alignment (for
+        # large blocks it never gives 64), after which it has already freed the old block: so a
+        # new aligned block, a copy, and the old one freed only once the new one exists. Failure
+        # leaves the old block as it was.
+        aligned = self.allocate(new_size)
+        ctypes.memmove(aligned, address, min(old_size, new_size))
+        self._free(address)
         return aligned
 
     def free(self, address: int, size: int) -> None:

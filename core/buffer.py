@@ -7,7 +7,9 @@ the views they have handed out. Slicing never copies.
 
 from __future__ import annotations
 
+import operator
 import sys
+import threading
 from typing import Any
 
 from . import _raw
@@ -19,6 +21,7 @@ __all__ = ["Buffer", "ResizableBuffer", "py_buffer", "foreign_buffer", "allocate
 
 _PyBUF_WRITABLE = 0x0001
 _new_object = object.__new__
+_FIRST_VIEW_LOCK = threading.Lock()  # see Buffer._memview
 
 
 class _PoolBlock:
@@ -135,12 +138,17 @@ class Buffer:
         """
         view = self._view
         if view is None:
-            owner = self._base
-            pool = self._pool
-            if pool is not None:
-                owner = self._base = _PoolBlock(pool, self._address, self._capacity)
-                self._pool = None  # the block frees the memory from now on
-            view = self._view = _raw.owned_view(self._address, self._size, self._mutable, owner)
+            # Once per buffer, under a lock: two threads taking the block over at once would
+            # each make a _PoolBlock, and the memory would go back to the pool twice.
+            with _FIRST_VIEW_LOCK:
+                view = self._view
+                if view is None:
+                    owner = self._base
+                    pool = self._pool
+                    if pool is not None:
+                        owner = self._base = _PoolBlock(pool, self._address, self._capacity)
+                        self._pool = None  # the block frees the memory from now on
+                    view = self._view = _raw.owned_view(self._address, self._size, self._mutable, owner)
         return view
 
     def __buffer__(self, flags: int) -> memoryview:
@@ -186,7 +194,7 @@ class Buffer:
             if step != 1:
                 raise IndexError("only slices with step 1 supported")
             return self._slice(start, max(stop - start, 0))
-        index = key.__index__()
+        index = operator.index(key)  # TypeError for floats and strings, as for bytes
         if index < 0:
             index += self._size
         if not 0 <= index < self._size:

@@ -333,7 +333,11 @@ class NativeFile(io.BufferedIOBase):
                 return py_buffer(self._read_all())
             nbytes = remaining
         elif nbytes < 0:
-            raise ArrowInvalid(f"Invalid read (offset = {self.tell()}, size = {nbytes})")
+            try:
+                where = f"offset = {self.tell()}, "
+            except OSError:  # a stream that cannot tell
+                where = ""
+            raise ArrowInvalid(f"Invalid read ({where}size = {nbytes})")
         if self._ahead:
             return py_buffer(self.read(nbytes))
         return self._read_buffer(nbytes)
@@ -532,6 +536,7 @@ class NativeFile(io.BufferedIOBase):
 
     def writelines(self, lines: Iterable[Any]) -> None:  # type: ignore[override]
         """Write each bytes-like object of ``lines``."""
+        self._check_open()
         for line in lines:
             self.write(line)
 

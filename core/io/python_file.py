@@ -7,7 +7,7 @@ from typing import Any
 
 from ..buffer import Buffer, py_buffer
 from ..errors import ArrowInvalid
-from .native_file import NativeFile
+from .native_file import NativeFile, UnsupportedOperation
 
 __all__ = ["PythonFile"]
 
@@ -116,7 +116,10 @@ class PythonFile(NativeFile):
 
     # -- position --------------------------------------------------------------------------------
     def _tell(self) -> int:
-        return self.handle.tell()
+        tell = getattr(self.handle, "tell", None)
+        if tell is None:  # a duck-typed reader or writer that keeps no position
+            raise UnsupportedOperation(f"{type(self.handle).__name__} object has no tell()")
+        return tell()
 
     def _seek(self, position: int) -> None:
         self.handle.seek(position)

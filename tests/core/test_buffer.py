@@ -5,6 +5,7 @@ from __future__ import annotations
 import ctypes
 import gc
 import pickle
+import threading
 import weakref
 
 import numpy as np
@@ -103,6 +104,9 @@ class TestSlicing:
         for index in (3, -4, 100):
             with pytest.raises(IndexError):
                 buf[index]
+        for key in (1.0, "1", None):
+            with pytest.raises(TypeError):
+                buf[key]
 
     def test_slice_outlives_everything_else(self):
         data = bytearray(b"keep me alive")
@@ -115,6 +119,40 @@ class TestSlicing:
     @given(st.binary(max_size=64), st.integers(-80, 80), st.integers(-80, 80))
     def test_getitem_matches_bytes(self, data, start, stop):
         assert pa.py_buffer(data)[start:stop].to_pybytes() == data[start:stop]
+
+
+def test_first_views_from_two_threads_free_the_block_once(monkeypatch):
+    # The first view of a pool buffer takes its block over; a second thread arriving while the
+    # first is half-way must not take it over again (the memory would go back to the pool twice).
+    import arrowio.buffer as buffer_module
+
+    blocks = []
+    second_arrived = threading.Event()
+
+    class SlowBlock(buffer_module._PoolBlock):
+        __slots__ = ()
+
+        def __init__(self, *args):
+            blocks.append(self)
+            if len(blocks) == 1:  # hold the first taker inside the window for a while
+                second_arrived.wait(0.5)
+            else:
+                second_arrived.set()
+            super().__init__(*args)
+
+    monkeypatch.setattr(buffer_module, "_PoolBlock", SlowBlock)
+    pool = pa.system_memory_pool()
+    before = pool.bytes_allocated()
+    buf = pa.allocate_buffer(64, pool)
+    threads = [threading.Thread(target=buf.to_pybytes) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(blocks) == 1
+    del buf, threads, blocks[:]
+    gc.collect()
+    assert pool.bytes_allocated() == before
 
 
 class TestComparison:

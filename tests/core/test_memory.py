@@ -136,6 +136,33 @@ class TestCounters:
             buf.resize(1 << 62)
         assert pool.bytes_allocated() == 64 and buf.size == 64
 
+    def test_a_resize_that_runs_out_of_memory_keeps_the_buffer(self, pool):
+        # A real shortage, in a child process with a capped address space: room for a 300 MiB
+        # block but not for two, so a realloc-then-realign scheme would fail half-way.
+        backend = pool.backend_name
+        script = f"""
+import resource, arrowio as pa
+pool = pa.{backend}_memory_pool()
+buf = pa.allocate_buffer(64, memory_pool=pool, resizable=True)
+memoryview(buf)[:] = bytes(range(64))
+with open("/proc/self/statm") as f:
+    in_use = int(f.read().split()[0]) * resource.getpagesize()
+resource.setrlimit(resource.RLIMIT_AS, (in_use + (450 << 20), resource.RLIM_INFINITY))
+try:
+    buf.resize(300 << 20)
+    buf.resize(900 << 20)
+except MemoryError:
+    pass
+else:
+    raise SystemExit("the address-space cap did not bite")
+assert memoryview(buf)[:64].tobytes() == bytes(range(64)) and buf.address % 64 == 0
+del buf
+assert pool.bytes_allocated() == 0
+print("ok")
+"""
+        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0 and done.stdout == "ok\n", done.stderr
+
     def test_release_unused_and_print_stats(self, pool, capfd):
         del pool  # the backend pools are what release memory
         for backend in pools_here():

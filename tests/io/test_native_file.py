@@ -200,6 +200,7 @@ CLOSED_CALLS = {
     "size": lambda f: f.size(),
     "write": lambda f: f.write(b"x"),
     "writelines": lambda f: f.writelines([b"x"]),
+    "writelines-empty": lambda f: f.writelines([]),
     "flush": lambda f: f.flush(),
     "truncate": lambda f: f.truncate(0),
     "readable": lambda f: f.readable(),

@@ -43,6 +43,10 @@ def test_mode_inferred_from_bytesio_and_ducks() -> None:
 
     reader = pa.PythonFile(Reader())
     assert (reader.mode, reader.seekable(), reader.read(2)) == ("rb", False, b"ab")
+    with pytest.raises(io.UnsupportedOperation, match="Reader object has no tell"):
+        reader.tell()  # the duck keeps no position
+    with pytest.raises(pa.ArrowInvalid, match=r"Invalid read \(size = -1\)"):
+        reader.read_buffer(-1)
     sink = Writer()
     writer = pa.PythonFile(sink)
     assert writer.mode == "wb" and writer.write(b"xyz") == 3 and sink.parts == [b"xyz"]
