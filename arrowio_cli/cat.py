@@ -104,13 +104,19 @@ def cat(
         from contextlib import nullcontext
 
         measuring = nullcontext()
-    with measuring as measured:
-        for name, error in expand_inputs(inputs or ("-",), storage_options):
-            record = job.run(name) if error is None else job.failed(name, error)
-            if record.error is not None:
-                failures += 1
-                click.echo(f"arrowio: error: {record.error}", err=True)
-        job.out.flush()
+    try:
+        with measuring as measured:
+            for name, error in expand_inputs(inputs or ("-",), storage_options):
+                record = job.run(name) if error is None else job.failed(name, error)
+                if record.error is not None:
+                    failures += 1
+                    click.echo(f"arrowio: error: {record.error}", err=True)
+            job.out.flush()
+    except TooMuchOutput:
+        job.out.flush()  # what was written up to the limit
+        if show_stats:  # the summary matters most when the guard stopped the run
+            _show_stats(job.records, measured.result)
+        raise
     if show_stats:
         _show_stats(job.records, measured.result)
     if failures:
@@ -158,8 +164,11 @@ class _Cat:
         start = time.perf_counter()
         try:
             self._copy(name, record)
-        except (OutputFailed, TooMuchOutput, BrokenPipeError):
-            raise  # about stdout or the whole run: no later input can do better
+        except TooMuchOutput as exc:
+            record.error = str(exc)  # the input the guard stopped at, in --stats
+            raise  # about the whole run: no later input can do better
+        except (OutputFailed, BrokenPipeError):
+            raise  # about stdout: no later input can do better
         except (OSError, ValueError, TypeError, NotImplementedError, MemoryError, ArrowException) as exc:
             record.error = describe_input(record.source, exc)
             # A decoder keeps the exception it raised; its traceback would tie our frames (and the
@@ -265,26 +274,29 @@ class _Cat:
         skip = self.offset
         left = self.length
         out = 0
-        while left is None or left > 0:
-            want = min(CHUNK, skip) if skip else CHUNK if left is None else min(CHUNK, left)
-            n = stream.readinto1(view[:want])  # what is there: a slow pipe streams through
-            if not n:
-                break
-            if skip:
-                skip -= n
-                continue
-            if self.max_output is not None and self.written + n > self.max_output:
-                keep = self.max_output - self.written
-                self._emit(view[:keep])
-                self.written += keep
-                record.bytes_out = out + keep
-                raise TooMuchOutput(self._too_much())
-            self._emit(view[:n])
-            self.written += n
-            out += n
-            if left is not None:
-                left -= n
-        record.bytes_out = record.bytes_in = out
+        try:
+            while left is None or left > 0:
+                want = min(CHUNK, skip) if skip else CHUNK if left is None else min(CHUNK, left)
+                n = stream.readinto1(view[:want])  # what is there: a slow pipe streams through
+                if not n:
+                    break
+                if skip:
+                    skip -= n
+                    continue
+                if self.max_output is not None and self.written + n > self.max_output:
+                    keep = self.max_output - self.written
+                    self._emit(view[:keep])
+                    self.written += keep
+                    out += keep
+                    raise TooMuchOutput(self._too_much())
+                self._emit(view[:n])
+                self.written += n
+                out += n
+                if left is not None:
+                    left -= n
+        finally:
+            record.bytes_out = out  # what was written, also when the input failed part-way
+        record.bytes_in = out
 
     # -- helpers -----------------------------------------------------------------------------
     def _buffer(self) -> memoryview:

@@ -216,11 +216,13 @@ class _Job:
         label = "<stdin>" if stdin else self.shown(name)
         if local and os.path.isdir(name):
             raise CliError(f"{name}: is a directory")
-        if target == "":
+        if self.test:
+            target = None  # nothing is written, so no output name is needed
+        elif target == "":
             target = self._derived_name(name)
         if not self.test:
             self._refuse_same_file(name, label, target)
-        if target is not None and not self.test:
+        if target is not None:
             refuse_existing(target, self.force, self.storage_options)
             if not self.keep and not is_url(target) and special_file(target) is not None:
                 raise CliError(f"{target}: not a regular file, so --rm would leave {label}'s content nowhere; nothing done")

@@ -24,6 +24,9 @@ from .errors import ArrowIOError
 
 __all__ = ["FileInfo", "file_info"]
 
+#: Deflate's largest expansion: 258 bytes per 2-bit code, about 1032:1 over a whole stream.
+_DEFLATE_MAX_RATIO = 1032
+
 
 @dataclass(frozen=True)
 class FileInfo:
@@ -97,7 +100,10 @@ def _zstd(src: _Source) -> tuple[int | None, str | None, int | None, str]:
                 raise ArrowIOError(f"zstd: truncated input: it ends inside a block header (at compressed offset {offset})")
             header = int.from_bytes(block, "little")
             size = header >> 3
+            block_at = offset
             offset += 3 + (1 if (header >> 1 & 3) == 1 else size)  # an RLE block stores one byte
+            if offset > src.size:
+                raise _past_end("zstd", block_at, src.size)
             if header & 1:
                 break
         offset += 4 * has_checksum
@@ -141,10 +147,13 @@ def _lz4(src: _Source) -> tuple[int | None, str | None, int | None, str]:
             if len(raw) < 4:
                 raise ArrowIOError(f"lz4: truncated input: it ends inside a block header (at compressed offset {offset})")
             size = struct.unpack("<I", raw)[0]
+            block_at = offset
             offset += 4
             if size == 0:  # end mark
                 break
             offset += (size & 0x7FFFFFFF) + 4 * block_checksum
+            if offset > src.size:
+                raise _past_end("lz4", block_at, src.size)
         offset += 4 * content_checksum
         frames += 1
         content_checked += content_checksum
@@ -173,7 +182,21 @@ def _gzip(src: _Source) -> tuple[int | None, str | None, int | None, str]:
         return total, "header", members, "crc32"
     if src.size < 18:
         raise ArrowIOError(f"gzip: truncated input: {src.size} bytes is shorter than a gzip header and trailer")
-    return struct.unpack("<I", src.read(src.size - 4, 4))[0], "trailer", None, "crc32"
+    isize = struct.unpack("<I", src.read(src.size - 4, 4))[0]
+    if isize > _DEFLATE_MAX_RATIO * src.size:
+        # Deflate cannot expand more than that, so these 4 bytes are not a real ISIZE (ISIZE wraps
+        # at 4 GiB, so the check is one way only): the file was cut, or it does not end with a member.
+        raise ArrowIOError(
+            f"gzip: truncated or corrupt input: the last 4 bytes (size field {isize}) cannot be the trailer "
+            f"of {src.size} compressed bytes (at compressed offset {src.size - 4})"
+        )
+    return isize, "trailer", None, "crc32"
+
+
+def _past_end(fmt: str, block_at: int, size: int) -> ArrowIOError:
+    return ArrowIOError(
+        f"{fmt}: truncated input: the block at compressed offset {block_at} runs past the end of the file ({size} bytes)"
+    )
 
 
 def _xz(src: _Source) -> tuple[int | None, str | None, int | None, str]:

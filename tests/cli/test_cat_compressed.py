@@ -134,6 +134,22 @@ def test_stats(run, make_compressed):
     assert "total" in rows and "pool" in rows and float(rows[str(gz)][6].rstrip("x")) > 1
 
 
+def test_stats_after_the_guard_stopped_the_run_and_after_a_failed_input(run, make_compressed, tmp_path):
+    gz = make_compressed("gzip", TEXT)
+    stopped = run(["cat", "--max-output", "1K", "--stats", gz, gz])
+    assert stopped.exit_code == 1 and stopped.stdout_bytes == TEXT[:1024]
+    rows = {line.split()[0]: line.split() for line in stopped.stderr.splitlines() if line.strip()}
+    assert rows[str(gz)][1] == "failed" and rows[str(gz)][3:5] == ["1.0", "KiB"]
+    assert stopped.stderr.rstrip().endswith("output exceeds --max-output 1.0 KiB (1024 bytes); stopped")
+    truncated = tmp_path / "truncated.gz"
+    truncated.write_bytes(gz.read_bytes()[: len(gz.read_bytes()) // 2])
+    failed = run(["cat", "--stats", truncated])
+    written = len(failed.stdout_bytes)
+    assert failed.exit_code == 1 and written > 0 and TEXT.startswith(failed.stdout_bytes)
+    row = next(line.split() for line in failed.stderr.splitlines() if line.startswith(str(truncated)))
+    assert row[1] == "failed" and row[3] != "0"  # the bytes written before the fault are counted
+
+
 # -- real processes ---------------------------------------------------------------------------------
 def shell(command: str, **kwargs) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(command, shell=True, capture_output=True, executable="/bin/bash", **kwargs)

@@ -163,6 +163,15 @@ def test_test_mode_writes_nothing(run, tmp_path):
     assert ok.exit_code == 0 and ok.stdout_bytes == b"" and ok.stderr.startswith(f"{good}: OK (xz, ")
     failed = run(["compress", "-t", good, bad])
     assert failed.exit_code == 1 and failed.stderr.startswith(f"arrowio: error: {bad}: xz")
+    # A name without a known extension needs no output name to be tested: content decides.
+    unnamed = tmp_path / "unnamed.bin"
+    unnamed.write_bytes(good.read_bytes())
+    plain = tmp_path / "plain.txt"
+    plain.write_bytes(TEXT)
+    before = sorted(os.listdir(tmp_path))
+    assert run(["compress", "-t", unnamed]).exit_code == 0
+    not_compressed = run(["compress", "-t", plain])
+    assert not_compressed.exit_code == 1 and "not in a known compressed format" in not_compressed.stderr
     assert sorted(os.listdir(tmp_path)) == before
 
 

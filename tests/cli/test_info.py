@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import re
 import shutil
 import subprocess
 
@@ -137,6 +138,18 @@ def test_zstd_frames_without_content_size_and_skippable_frames(run, tmp_path):
     assert got["members"] == 1 and got["decoded_size"] is None
     (scanned,) = info_of(run, path, scan=True)
     assert scanned["decoded_size"] == len(TEXT)
+
+
+@pytest.mark.parametrize("fmt", ["gzip", "zstd", "lz4"])
+def test_header_walk_of_a_cut_file_names_an_offset_inside_it(run, tmp_path, fmt):
+    good = compressed_by_tool(fmt, TEXT * 4)
+    for keep in (30, 100, len(good) // 2):
+        path = tmp_path / f"cut{keep}{extension(fmt)}"
+        path.write_bytes(good[:keep])
+        result = run(["info", path])
+        assert result.exit_code == 1 and "truncated" in result.stderr, (keep, result.stderr)
+        offsets = [int(n) for n in re.findall(r"offset (\d+)", result.stderr)]
+        assert offsets and all(n < keep for n in offsets), (keep, result.stderr)
 
 
 def _corruptions(fmt: str, good: bytes) -> dict[str, bytes]:
