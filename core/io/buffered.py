@@ -125,6 +125,7 @@ class BufferedOutputStream(NativeFile):
         self._used = 0
         self._detached = False
         super().__init__("wb", memory_pool=memory_pool)
+        raw._wrapped = True  # this stream closes raw, after its last bytes
 
     @property
     def raw(self) -> NativeFile:
@@ -141,6 +142,7 @@ class BufferedOutputStream(NativeFile):
         self._check_open()
         self._detached = True
         self.close()
+        self._raw._wrapped = False
         return self._raw
 
     def _tell(self) -> int:

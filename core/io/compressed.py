@@ -154,6 +154,7 @@ class CompressedOutputStream(NativeFile):
             raise
         self._written = 0
         super().__init__("wb", seekable=False, memory_pool=memory_pool)
+        raw._wrapped = True  # this stream closes raw, after the end of the compressed data
 
     @property
     def codec(self) -> Codec:

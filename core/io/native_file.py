@@ -83,8 +83,9 @@ class NativeFile(io.BufferedIOBase):
       called once, after a final ``_flush()`` of writable files), ``_truncate(size)``,
       ``_metadata() -> dict``, and override ``fileno()``/``isatty()``.
     * A subclass may override a public method for speed (BufferOutputStream.write does) as long
-      as it keeps the checks above. Dropping an open file closes it (flushing written data);
-      a subclass that must not close something on drop overrides ``__del__``.
+      as it keeps the checks above. Dropping an open file closes it (flushing written data),
+      unless a stream writing into it is ``_wrapped`` around it and will; a subclass that must not
+      close something on drop overrides ``__del__``.
     """
 
     # Class-level defaults: an instance whose __init__ never ran (a constructor that raised)
@@ -98,6 +99,7 @@ class NativeFile(io.BufferedIOBase):
     _ahead_pos = 0  # ...starting at this index
     _mode = "rb"
     _readable_flag = False
+    _wrapped = False  # a stream that writes into this file will close it (see __del__)
     _writable_flag = False
     _seekable_flag = False
 
@@ -179,6 +181,13 @@ class NativeFile(io.BufferedIOBase):
 
     def _close(self) -> None:
         """Release resources (primitive). Default: nothing to release."""
+
+    def __del__(self) -> None:
+        # In a reference cycle the collector may finalize this file before the buffering or
+        # compressing stream that writes into it; that stream's finalizer still has bytes to
+        # write here and closes this file after them, so a wrapped file leaves closing to it.
+        if not self._wrapped:
+            super().__del__()
 
     def __enter__(self) -> NativeFile:
         self._check_open()

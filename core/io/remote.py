@@ -134,8 +134,9 @@ class RemoteFile(NativeFile):
             self.close()
 
     def __del__(self) -> None:
-        # Only a successful close() publishes a write; a file dropped unclosed is abandoned.
-        if not self._closed:
+        # Only a successful close() publishes a write; a file dropped unclosed is abandoned
+        # (unless a stream writing into it is still to finish it: see NativeFile.__del__).
+        if not self._closed and not self._wrapped:
             self._abandon = True
         super().__del__()
 
