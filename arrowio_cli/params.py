@@ -51,8 +51,12 @@ def parse_size(text: str) -> int:
     match = _SIZE.fullmatch(text)
     if not match or match.group(2).lower() not in _UNITS:
         raise ValueError(f"invalid size {text!r} (expected a number with an optional unit: 64K, 1.5MiB, 2G)")
+    from fractions import Fraction  # here, not at start-up: only sizes given on the command line need it
+
     number, unit = match.groups()
-    value = float(number) * _UNITS[unit.lower()] if "." in number else int(number) * _UNITS[unit.lower()]
+    value = Fraction(number) * _UNITS[unit.lower()]  # exact: 1.5K is 1536, 0.1K is no whole number
+    if value.denominator != 1:
+        raise ValueError(f"invalid size {text!r}: {float(value):g} is not a whole number of bytes")
     return int(value)
 
 

@@ -417,7 +417,12 @@ class NativeFile(io.BufferedIOBase):
         return line
 
     def read_at(self, nbytes: int, offset: int) -> bytes:
-        """Read up to ``nbytes`` bytes at ``offset`` without moving the position; thread-safe."""
+        """Read up to ``nbytes`` bytes at ``offset`` without moving the position.
+
+        Safe from several threads at once. Files without positional reads of their own (a
+        PythonFile) seek there and back under a lock, which sequential reads in another thread
+        do not take: do not mix the two on such a file.
+        """
         self._check_random_access()
         self._check_range(nbytes, offset)
         return self._read_bytes_at(nbytes, offset)

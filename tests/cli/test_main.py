@@ -98,8 +98,8 @@ def test_sizes_accept_units(text, expected):
     assert parse_size(text) == expected
 
 
-@pytest.mark.parametrize("text", ["", "K", "-1", "1.2.3", "5X", "10 parsecs"])
-def test_bad_sizes(text):
+@pytest.mark.parametrize("text", ["", "K", "-1", "1.2.3", "5X", "10 parsecs", "1.5", "0.1K"])
+def test_bad_sizes(text):  # a fraction of a byte is refused, not rounded
     with pytest.raises(ValueError, match="invalid size"):
         parse_size(text)
 
