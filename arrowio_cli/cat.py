@@ -7,7 +7,8 @@ from typing import Any
 
 import click
 
-from .errors import CliError, describe_input
+from .errors import CliError, describe_input, exit_code_for
+from .exit_codes import ExitCode
 from .params import SIZE, compression_option, storage_option
 from .streams import fileno, format_of
 
@@ -95,7 +96,6 @@ def cat(
     keep_heap_for_streaming()
     codec = {"auto": "detect", "none": None}.get(compression, compression)
     job = _Cat(codec, offset, length, use_mmap, hexdump, max_output, storage_options)
-    failures = 0
     if show_stats:
         from arrowio import stats
 
@@ -109,7 +109,6 @@ def cat(
             for name, error in expand_inputs(inputs or ("-",), storage_options):
                 record = job.run(name) if error is None else job.failed(name, error)
                 if record.error is not None:
-                    failures += 1
                     click.echo(f"arrowio: error: {record.error}", err=True)
             job.out.flush()
     except TooMuchOutput:
@@ -119,8 +118,8 @@ def cat(
         raise
     if show_stats:
         _show_stats(job.records, measured.result)
-    if failures:
-        ctx.exit(1)
+    if job.worst:
+        ctx.exit(job.worst)
 
 
 class _Cat:
@@ -148,6 +147,7 @@ class _Cat:
         self.out = Stdout()
         self.records: list[Any] = []
         self.written = 0  # bytes written to stdout so far (what --max-output limits)
+        self.worst = ExitCode.OK  # of the inputs that failed: 69 where a needed backend is missing, else 1
         self._scratch: Any = None
         self._dump: Any = None
 
@@ -171,6 +171,7 @@ class _Cat:
             raise  # about stdout: no later input can do better
         except (OSError, ValueError, TypeError, NotImplementedError, MemoryError, ArrowException) as exc:
             record.error = describe_input(record.source, exc)
+            self.worst = max(self.worst, exit_code_for(exc))
             # A decoder keeps the exception it raised; its traceback would tie our frames (and the
             # buffer views in them) into a reference cycle. Only the message is needed.
             exc.__traceback__ = None
@@ -189,6 +190,7 @@ class _Cat:
 
         record = StreamStats(source=shown(name, self.storage_options))
         record.error = describe_input(record.source, exc)
+        self.worst = max(self.worst, exit_code_for(exc))
         self.records.append(record)
         return record
 

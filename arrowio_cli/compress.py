@@ -13,7 +13,8 @@ from typing import Any
 
 import click
 
-from .errors import CliError, OutputError, describe, describe_input
+from .errors import CliError, OutputError, describe, describe_input, exit_code_for
+from .exit_codes import ExitCode
 from .params import CODEC, storage_option
 from .streams import fileno, format_of
 
@@ -119,22 +120,22 @@ def compress(
     if not job.decoding and not test and not force and any(_target(n, to_stdout, output) is None for n in names):
         if job.out.isatty():
             raise CliError("refusing to write compressed data to a terminal (use -f to force, or redirect stdout)")
-    failures = 0
+    worst = ExitCode.OK  # of the inputs that failed: 69 where a needed backend is missing, else 1
     for name in names:
         try:
             job.one(name, _target(name, to_stdout, output))
         except job.fatal:
             raise
         except (OSError, ValueError, TypeError, NotImplementedError, MemoryError, CliError) as exc:
-            failures += 1
+            worst = max(worst, exit_code_for(exc))
             # Our own messages name what they are about (an output, perhaps); others get the input's name.
             label = "<stdin>" if name == "-" else job.shown(name)
             message = describe(exc) if isinstance(exc, CliError) else describe_input(label, exc)
             click.echo(f"arrowio: error: {message}", err=True)
             exc.__traceback__ = None  # see cat.py: a decoder keeps its exception; no cycle through our frames
     job.out.flush()
-    if failures:
-        ctx.exit(1)
+    if worst:
+        ctx.exit(worst)
 
 
 def _target(name: str, to_stdout: bool, output: str | None) -> str | None:

@@ -141,12 +141,13 @@ def gpu_copy(
         raise click.UsageError("--verify compares the round-tripped bytes: it needs --roundtrip")
     if file == "-" and repeat > 1:
         raise click.UsageError("--repeat needs a file: standard input can be read only once")
-    opener, size, compression_name = _open_input(file, compression, storage_options)
     from arrowio import cuda
 
+    # The device first: without one, nothing is opened (no wait on a pipe, no remote request).
     reason = cuda.unavailable_reason(device_number)
     if reason is not None:
         raise Unavailable(f"gpu-copy: no CUDA device ({reason})")
+    opener, size, compression_name = _open_input(file, compression, storage_options)
     context = cuda.Context(device_number)
     before = cuda.device_info(device_number)
     copy = cuda.copy_to_device(

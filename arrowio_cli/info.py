@@ -6,7 +6,8 @@ from typing import Any
 
 import click
 
-from .errors import describe_input
+from .errors import describe_input, exit_code_for
+from .exit_codes import ExitCode
 from .params import storage_option
 
 __all__ = ["info"]
@@ -60,7 +61,7 @@ def info(
     from .remote import expand_inputs, shown
 
     results = []
-    failures = 0
+    worst = ExitCode.OK  # of the files that failed: 69 where a needed backend is missing, else 1
     for name, error in expand_inputs(files, storage_options):
         label = shown(name, storage_options)
         try:
@@ -68,12 +69,12 @@ def info(
                 raise error  # a URL glob that matched nothing: reported in its place
             results.append(replace(file_info(name, scan=scan, storage_options=storage_options), path=label))
         except (OSError, ValueError, NotImplementedError) as exc:
-            failures += 1
+            worst = max(worst, exit_code_for(exc))
             click.echo(f"arrowio: error: {describe_input(label, exc)}", err=True)
             exc.__traceback__ = None
     _render(results, as_json)
-    if failures:
-        ctx.exit(1)
+    if worst:
+        ctx.exit(worst)
 
 
 def _render(results: list[Any], as_json: bool) -> None:

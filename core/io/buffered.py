@@ -145,6 +145,22 @@ class BufferedOutputStream(NativeFile):
         self._raw._wrapped = False
         return self._raw
 
+    @property
+    def _commits_on_close(self) -> bool:  # type: ignore[override]
+        return self._raw._commits_on_close
+
+    def abort(self) -> None:
+        """Close without writing what is buffered, aborting the stream below where it can (a
+        remote upload then publishes nothing) and closing it otherwise; harmless when closed."""
+        if self._closed:
+            return
+        self._used = 0
+        self._detached = True  # raw is aborted below, not closed by close()
+        try:
+            self.close()
+        finally:
+            getattr(self._raw, "abort", self._raw.close)()
+
     def _tell(self) -> int:
         return self._raw.tell() + self._used
 

@@ -166,6 +166,10 @@ class CompressedOutputStream(NativeFile):
         """The stream the compressed bytes go to."""
         return self._raw
 
+    @property
+    def _commits_on_close(self) -> bool:  # type: ignore[override]
+        return self._raw._commits_on_close
+
     def _write(self, view: memoryview) -> None:
         self._written += self._writer.write(view)
 

@@ -117,7 +117,8 @@ def output_stream(
     NativeFile → itself. Other objects (bytearray, text files such as StringIO, ...) raise TypeError.
 
     ``compression`` and ``buffer_size`` as for :func:`input_stream`. An output stream dropped
-    without being closed is flushed and closed by its finalizer, so the file is complete.
+    without being closed is flushed and closed by its finalizer, so the file is complete; over a
+    remote upload, which only close() publishes, it is aborted instead (no object appears).
     """
     compression = compression_hook.check_compression(compression)
     size = _buffer_size(buffer_size)

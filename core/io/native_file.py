@@ -100,6 +100,9 @@ class NativeFile(io.BufferedIOBase):
     _mode = "rb"
     _readable_flag = False
     _wrapped = False  # a stream that writes into this file will close it (see __del__)
+    #: True where close() is what publishes the writes (a remote upload): such a file, or a stream
+    #: writing into one, dropped unclosed is aborted by its finalizer, never published.
+    _commits_on_close = False
     _writable_flag = False
     _seekable_flag = False
 
@@ -186,8 +189,12 @@ class NativeFile(io.BufferedIOBase):
         # In a reference cycle the collector may finalize this file before the buffering or
         # compressing stream that writes into it; that stream's finalizer still has bytes to
         # write here and closes this file after them, so a wrapped file leaves closing to it.
-        if not self._wrapped:
-            super().__del__()
+        if self._wrapped:
+            return
+        if not self._closed and self._commits_on_close:
+            self.abort()  # type: ignore[attr-defined]  # dropped before close(): publish nothing
+            return
+        super().__del__()
 
     def __enter__(self) -> NativeFile:
         self._check_open()

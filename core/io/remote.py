@@ -133,12 +133,10 @@ class RemoteFile(NativeFile):
             self._abandon = True
             self.close()
 
-    def __del__(self) -> None:
-        # Only a successful close() publishes a write; a file dropped unclosed is abandoned
-        # (unless a stream writing into it is still to finish it: see NativeFile.__del__).
-        if not self._closed and not self._wrapped:
-            self._abandon = True
-        super().__del__()
+    @property
+    def _commits_on_close(self) -> bool:  # type: ignore[override]
+        # Only a successful close() publishes a write: dropped unclosed, it is aborted (NativeFile.__del__).
+        return self._writable_flag
 
     def _close(self) -> None:
         if self._readable_flag:
@@ -168,6 +166,8 @@ class RemoteFile(NativeFile):
         self._pos = position
 
     def _size(self) -> int:
+        if not self._readable_flag:
+            return super()._size()  # an upload has no size to ask for
         return self._file_size
 
     # -- sequential reads ------------------------------------------------------------------------

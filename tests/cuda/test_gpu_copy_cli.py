@@ -90,6 +90,24 @@ def test_no_device_from_standard_input(device_reason):
     assert (code, out, err) == (69, "", f"arrowio: error: gpu-copy: no CUDA device ({device_reason})\n")
 
 
+def test_no_device_is_said_before_the_input_is_touched(device_reason):
+    if device_reason is None:
+        pytest.skip("a CUDA device is usable here; this checks the machines without one")
+    # A pipe that never ends and a URL nobody serves: neither is opened without a device.
+    with subprocess.Popen(
+        [sys.executable, "-m", "arrowio_cli", "gpu-copy", "-"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    ) as process:
+        try:
+            code = process.wait(timeout=30)  # stdin stays open: reading it would wait for ever
+        finally:
+            process.kill()
+        err = process.stderr.read().decode()
+    assert code == 69 and err.startswith("arrowio: error: gpu-copy: no CUDA device (")
+    code, _, err = run_main(["gpu-copy", "-S", "endpoint_url=http://127.0.0.1:9", "s3://nowhere/data.bin"])
+    assert code == 69 and err.startswith("arrowio: error: gpu-copy: no CUDA device (")
+
+
 # -- option parsing --------------------------------------------------------------------------------
 def parse(args: list[str]) -> dict:
     return gpu_copy.make_context("gpu-copy", args).params

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import random
 import signal
@@ -225,6 +226,39 @@ def test_abort_and_dropping_unclosed_publish_nothing(s3):
     g.write(b"data")
     del g
     assert not s3.exists("aborted.bin") and not s3.exists("dropped.bin")
+
+
+@pytest.mark.parametrize(
+    ("name", "options"),
+    [
+        ("buffered.bin", {"buffer_size": 4096}),
+        ("compressed.txt.gz", {}),
+        ("both.txt.zst", {"buffer_size": 4096}),
+    ],
+)
+def test_streams_over_an_upload_dropped_unclosed_publish_nothing(s3, name, options):
+    s3.put(name, b"the old object")
+
+    def write_then_fail() -> None:
+        out = pa.output_stream(s3.url(name), storage_options=s3.options, **options)
+        out.write(b"row 1\n" * 1000)
+        raise RuntimeError("failed half-way")  # no with-block: the stream is only dropped
+
+    with pytest.raises(RuntimeError):
+        write_then_fail()
+    gc.collect()  # the traceback held the frame, and so the stream, in a cycle
+    assert s3.get(name) == b"the old object"
+    kept = pa.output_stream(s3.url(name), storage_options=s3.options, **options)
+    kept.write(b"row 1\n")
+    kept.close()  # only close() publishes
+    with pa.input_stream(s3.url(name), storage_options=s3.options) as written:
+        assert written.read() == b"row 1\n"
+
+
+def test_an_upload_has_no_size(s3):
+    with open_url(s3.url("sized.bin"), "wb", storage_options=s3.options) as f:
+        with pytest.raises(io.UnsupportedOperation):
+            f.size()
 
 
 def test_after_a_failed_part_close_publishes_nothing(s3):
