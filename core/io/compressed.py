@@ -10,6 +10,7 @@ data whatever the compression ratio.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from typing import Any
 
 from ..compression._registry import MAGIC_PEEK, Format, from_extension, lookup, resolve
@@ -27,12 +28,12 @@ def _path_of(source: Any) -> str | None:
     return os.fsdecode(source) if isinstance(source, (str, os.PathLike)) else None
 
 
-def _open(source: Any, direction: str) -> tuple[NativeFile, str | None]:
+def _open(source: Any, direction: str, storage_options: Mapping[str, Any] | None) -> tuple[NativeFile, str | None]:
     """The raw NativeFile for ``source`` and its path (None unless ``source`` is a path)."""
     from .factories import input_stream, output_stream
 
     opener = input_stream if direction == "r" else output_stream
-    return opener(source, compression=None), _path_of(source)
+    return opener(source, compression=None, storage_options=storage_options), _path_of(source)
 
 
 def _check_name(compression: Any) -> str:
@@ -42,9 +43,9 @@ def _check_name(compression: Any) -> str:
 
 
 class CompressedInputStream(NativeFile):
-    """Decompresses ``stream`` (a NativeFile, path or Python file) as ``compression``.
+    """Decompresses ``stream`` (a NativeFile, path, URL or Python file) as ``compression``.
 
-    ``compression`` is a format name (gzip, bz2, brotli, lz4, zstd, snappy (framing format),
+    ``storage_options`` go to the filesystem of a URL. ``compression`` is a format name (gzip, bz2, brotli, lz4, zstd, snappy (framing format),
     xz) or ``'detect'``, which goes by magic number, then by the extension of a path source.
     ``read(n)`` returns at most n bytes. Corrupt or truncated data raises ArrowIOError naming
     the format and the compressed offset, after the data decoded before the fault was read.
@@ -57,9 +58,10 @@ class CompressedInputStream(NativeFile):
         *,
         memory_pool: MemoryPool | None = None,
         threaded: bool = True,
+        storage_options: Mapping[str, Any] | None = None,
     ) -> None:
         name = _check_name(compression)
-        raw, path = _open(stream, "r")
+        raw, path = _open(stream, "r", storage_options)
         try:
             head = raw.peek(MAGIC_PEEK) if name.lower() == "detect" else None
             fmt: Format | None = resolve(name, path, head)
@@ -110,9 +112,9 @@ class CompressedInputStream(NativeFile):
 
 
 class CompressedOutputStream(NativeFile):
-    """Compresses what is written into ``stream`` (a NativeFile, path or Python file).
+    """Compresses what is written into ``stream`` (a NativeFile, path, URL or Python file).
 
-    ``compression`` is a format name, or ``'detect'`` to take it from the extension of a path.
+    ``storage_options`` go to the filesystem of a URL. ``compression`` is a format name, or ``'detect'`` to take it from the extension of a path.
     ``compression_level`` as for :class:`arrowio.Codec`; ``threads`` > 0 compresses zstd and
     gzip with that many workers (-1: one per core; gzip then works as pigz does), 0 in the
     writing thread alone. ``flush()`` makes everything written so far
@@ -130,6 +132,7 @@ class CompressedOutputStream(NativeFile):
         threads: int = 0,
         memory_pool: MemoryPool | None = None,
         threaded: bool = True,
+        storage_options: Mapping[str, Any] | None = None,
     ) -> None:
         name = _check_name(compression)
         # Everything that can refuse the arguments runs before the sink is opened: a bad codec,
@@ -143,7 +146,7 @@ class CompressedOutputStream(NativeFile):
             fmt = lookup(name)
         codec = Codec(fmt.name, compression_level)
         encoder = codec.encoder(threads)
-        raw, _ = _open(stream, "w")
+        raw, _ = _open(stream, "w", storage_options)
         try:
             self._codec = codec
             self._raw = raw

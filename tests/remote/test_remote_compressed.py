@@ -67,6 +67,15 @@ def test_compressed_streams_accept_urls_and_remote_files(s3, monkeypatch):
         assert src.read() == TEXT
 
 
+def test_compressed_streams_take_storage_options_for_urls(s3, monkeypatch):
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_ENDPOINT_URL"):
+        monkeypatch.delenv(name, raising=False)  # the credentials come from the options alone
+    with pa.CompressedOutputStream(s3.url("options.xz"), "detect", storage_options=s3.options) as out:
+        out.write(TEXT)
+    with pa.CompressedInputStream(s3.url("options.xz"), "detect", storage_options=s3.options) as src:
+        assert src.codec.name == "xz" and src.read() == TEXT
+
+
 def test_an_exception_while_compressing_leaves_no_object_and_keeps_the_old_one(s3):
     s3.put("kept.zst", b"old")
     for name in ("new.zst", "kept.zst"):
