@@ -45,8 +45,9 @@ def _check_name(compression: Any) -> str:
 class CompressedInputStream(NativeFile):
     """Decompresses ``stream`` (a NativeFile, path, URL or Python file) as ``compression``.
 
-    ``storage_options`` go to the filesystem of a URL. ``compression`` is a format name (gzip, bz2, brotli, lz4, zstd, snappy (framing format),
+    ``compression`` is a format name (gzip, bz2, brotli, lz4, zstd, snappy (framing format),
     xz) or ``'detect'``, which goes by magic number, then by the extension of a path source.
+    ``storage_options`` go to the filesystem of a URL.
     ``read(n)`` returns at most n bytes. Corrupt or truncated data raises ArrowIOError naming
     the format and the compressed offset, after the data decoded before the fault was read.
     """
@@ -114,7 +115,8 @@ class CompressedInputStream(NativeFile):
 class CompressedOutputStream(NativeFile):
     """Compresses what is written into ``stream`` (a NativeFile, path, URL or Python file).
 
-    ``storage_options`` go to the filesystem of a URL. ``compression`` is a format name, or ``'detect'`` to take it from the extension of a path.
+    ``compression`` is a format name, or ``'detect'`` to take it from the extension of a path.
+    ``storage_options`` go to the filesystem of a URL.
     ``compression_level`` as for :class:`arrowio.Codec`; ``threads`` > 0 compresses zstd and
     gzip with that many workers (-1: one per core; gzip then works as pigz does), 0 in the
     writing thread alone. ``flush()`` makes everything written so far
