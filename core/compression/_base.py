@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import ArrowIOError
-from ._input import FEED_FIRST, Cursor, next_feed
+from ._input import Cursor
 
 __all__ = ["Decoder", "MemberDecoder", "Encoder", "corrupt", "UNLIMITED"]
 
@@ -40,7 +40,16 @@ class Decoder:
 
     def __init__(self) -> None:
         self.needs_input = True
+        self._in = Cursor()  # the compressed input not yet consumed
         self._fed = 0  # compressed bytes received so far
+
+    def _push(self, data: bytes | memoryview) -> Cursor:
+        """Take ``data`` (maybe empty) into the input; returns the input cursor."""
+        cursor = self._in
+        if data:
+            self._fed += len(data)
+            cursor.push(data)
+        return cursor
 
     def decompress(self, data: bytes | memoryview, max_length: int = UNLIMITED) -> bytes:
         """Decode more: feed ``data`` (or b"" to drain) and return at most ``max_length`` bytes."""
@@ -111,17 +120,12 @@ class MemberDecoder(Decoder):
 
     def __init__(self) -> None:
         super().__init__()
-        self._in = Cursor()
         self._backend: Any = None
         self._members = 0
         self._member_start = 0
-        self._feed = FEED_FIRST
 
     def decompress(self, data: bytes | memoryview, max_length: int = UNLIMITED) -> bytes:
-        cursor = self._in
-        if data:
-            self._fed += len(data)
-            cursor.push(data)
+        cursor = self._push(data)
         while True:
             backend = self._backend
             if backend is None:
@@ -131,13 +135,12 @@ class MemberDecoder(Decoder):
                     return b""
                 self._backend = backend
                 self._member_start = cursor.pos
-                self._feed = FEED_FIRST
+                cursor.start_member()
             if backend.needs_input:
                 if not cursor:
                     self.needs_input = True
                     return b""
-                piece = cursor.take(self._feed)
-                self._feed = next_feed(self._feed)
+                piece = cursor.take_feed()
             else:
                 piece = b""
             try:

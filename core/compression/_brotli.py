@@ -7,7 +7,7 @@ from __future__ import annotations
 import brotli
 
 from ._base import UNLIMITED, Decoder, Encoder, Pending
-from ._input import FEED_FIRST, Cursor
+from ._input import FEED_FIRST
 
 __all__ = ["decoder", "encoder"]
 
@@ -18,7 +18,6 @@ class BrotliDecoder(Decoder):
 
     def __init__(self) -> None:
         super().__init__()
-        self._in = Cursor()
         self._obj = brotli.Decompressor()
         # The backend's limit stops the growth of its output buffer, so one call can overshoot
         # ``max_length`` by a buffer increment: the excess waits here.
@@ -26,10 +25,7 @@ class BrotliDecoder(Decoder):
         self._drained = True
 
     def decompress(self, data: bytes | memoryview, max_length: int = UNLIMITED) -> bytes:
-        cursor = self._in
-        if data:
-            self._fed += len(data)
-            cursor.push(data)
+        cursor = self._push(data)
         while True:
             if self._out:
                 out = self._out.get(max_length)

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 
 from ._base import UNLIMITED, Decoder, Encoder
 from ._deflate import Inflater, crc32, deflate_block, make_deflater
-from ._input import FEED_FIRST, Cursor, next_feed
 
 __all__ = ["GzipDecoder", "GzipEncoder", "decoder", "encoder"]
 
@@ -39,19 +38,14 @@ class GzipDecoder(Decoder):
 
     def __init__(self) -> None:
         super().__init__()
-        self._in = Cursor()
         self._state = _HEADER
         self._member_start = 0
         self._inflater: Inflater | None = None
-        self._feed = FEED_FIRST
         self._crc = 0
         self._size = 0
 
     def decompress(self, data: bytes | memoryview, max_length: int = UNLIMITED) -> bytes:
-        cursor = self._in
-        if data:
-            self._fed += len(data)
-            cursor.push(data)
+        cursor = self._push(data)
         while True:
             state = self._state
             if state == _BODY:
@@ -61,8 +55,7 @@ class GzipDecoder(Decoder):
                     if not cursor:
                         self.needs_input = True
                         return b""
-                    piece = cursor.take(self._feed)
-                    self._feed = next_feed(self._feed)
+                    piece = cursor.take_feed()
                 else:
                     piece = b""
                 try:
@@ -88,7 +81,7 @@ class GzipDecoder(Decoder):
                     return b""
                 cursor.skip(length)
                 self._inflater = Inflater()
-                self._feed = FEED_FIRST
+                cursor.start_member()
                 self._crc = self._size = 0
                 self._state = _BODY
             elif state == _TRAILER:

@@ -11,19 +11,15 @@ from __future__ import annotations
 
 import struct
 
-__all__ = ["Cursor", "FEED", "FEED_FIRST", "next_feed"]
+__all__ = ["Cursor", "FEED", "FEED_FIRST"]
 
 #: Largest slice handed to a backend at once. Large slices make a backend fast (ISA-L inflates
 #: a 1 MiB slice about 15% faster than four of 256 KiB), but at the end of a member the backend
 #: copies what it did not use (its ``unused_data``); so each member starts with FEED_FIRST and
-#: doubles up to FEED: small members (BGZF's 64 KiB) cost small copies, large ones run fast.
+#: doubles up to FEED (:meth:`Cursor.take_feed`): small members (BGZF's 64 KiB) cost small
+#: copies, large ones run fast.
 FEED = 1 << 20
 FEED_FIRST = 64 * 1024
-
-
-def next_feed(feed: int) -> int:
-    """The slice size after ``feed``: doubling up to :data:`FEED`."""
-    return feed * 2 if feed < FEED else FEED
 
 _EMPTY = memoryview(b"")
 
@@ -31,12 +27,13 @@ _EMPTY = memoryview(b"")
 class Cursor:
     """Unconsumed input: ``carry`` (bytes kept from earlier chunks) then the current chunk."""
 
-    __slots__ = ("_carry", "_view", "_off", "pos")
+    __slots__ = ("_carry", "_view", "_off", "_feed", "pos")
 
     def __init__(self) -> None:
         self._carry = bytearray()
         self._view = _EMPTY
         self._off = 0
+        self._feed = FEED_FIRST  # the next take_feed() slice size
         self.pos = 0  # compressed offset of the next unconsumed byte
 
     def push(self, data: bytes | bytearray | memoryview) -> None:
@@ -105,6 +102,17 @@ class Cursor:
             self._off += len(piece)
         self.pos += len(piece)
         return piece
+
+    def start_member(self) -> None:
+        """A new member starts: the next :meth:`take_feed` slices are small again."""
+        self._feed = FEED_FIRST
+
+    def take_feed(self) -> memoryview | bytes:
+        """The next slice for a backend: :meth:`take` of FEED_FIRST bytes, doubling each call up
+        to FEED, from the last :meth:`start_member` on."""
+        feed = self._feed
+        self._feed = feed * 2 if feed < FEED else FEED
+        return self.take(feed)
 
     def give_back(self, unused: bytes | memoryview) -> None:
         """Un-consume ``unused``, the tail of the last :meth:`take`."""

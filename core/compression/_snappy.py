@@ -37,16 +37,12 @@ class SnappyFramedDecoder(Decoder):
 
     def __init__(self) -> None:
         super().__init__()
-        self._in = Cursor()
         self._started = False
         self._chunk_start = 0
         self._out = Pending()
 
     def decompress(self, data: bytes | memoryview, max_length: int = UNLIMITED) -> bytes:
-        cursor = self._in
-        if data:
-            self._fed += len(data)
-            cursor.push(data)
+        cursor = self._push(data)
         while not self._out:
             header = cursor.peek(4)
             if len(header) < 4:

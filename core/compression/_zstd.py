@@ -17,7 +17,6 @@ from typing import Any
 import zstandard
 
 from ._base import UNLIMITED, Decoder, Encoder, Pending
-from ._input import Cursor
 
 __all__ = ["decoder", "encoder", "compress_oneshot"]
 
@@ -38,7 +37,6 @@ class ZstdDecoder(Decoder):
 
     def __init__(self, max_window_size: int = _MAX_WINDOW) -> None:
         super().__init__()
-        self._in = Cursor()
         self._dctx = zstandard.ZstdDecompressor(max_window_size=max_window_size)
         self._obj: Any = None  # decompressobj of the current frame
         self._state = _START
@@ -49,10 +47,7 @@ class ZstdDecoder(Decoder):
         self._out = Pending()
 
     def decompress(self, data: bytes | memoryview, max_length: int = UNLIMITED) -> bytes:
-        cursor = self._in
-        if data:
-            self._fed += len(data)
-            cursor.push(data)
+        cursor = self._push(data)
         while True:
             if self._out:
                 self.needs_input = False
