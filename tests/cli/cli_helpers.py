@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import pty
 import shutil
 import subprocess
 import sys
@@ -23,6 +25,26 @@ class Run:
     @property
     def stdout(self) -> str:
         return self.stdout_bytes.decode()
+
+
+def run_in_terminal(argv: Sequence[str], cwd: object = None) -> tuple[int, bytes]:
+    """Run ``argv`` with stdout and stderr on a pseudo-terminal: its exit code and all it showed."""
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: stdout and stderr are the terminal
+        if cwd is not None:
+            os.chdir(cwd)
+        os.execv(argv[0], list(argv))
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:  # EIO once the child has closed the terminal
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), b"".join(chunks)
 
 
 def run_in_process(args: Sequence[object], input: bytes | str | None = None, env: Mapping[str, str] | None = None) -> Run:

@@ -7,16 +7,14 @@ import errno
 import glob
 import gzip
 import os
-import pty
 import shutil
 import signal
 import stat
 import subprocess
-import sys
 import time
 
 import pytest
-from cli_helpers import FORMATS, arrowio_command, compressed_by_tool, decoded_by_tool, extension
+from cli_helpers import FORMATS, arrowio_command, compressed_by_tool, decoded_by_tool, extension, run_in_terminal
 
 import arrowio
 from arrowio_cli import atomic
@@ -274,21 +272,8 @@ def test_ctrl_c_or_sigterm_leaves_no_output(tmp_path, sig, code, message):
 
 def _in_a_terminal(args: list[str], cwd) -> tuple[int, str]:
     """Run arrowio with stdout (and stderr) on a pseudo-terminal; its exit code and what it showed."""
-    pid, fd = pty.fork()
-    if pid == 0:
-        os.chdir(cwd)
-        os.execv(sys.executable, arrowio_command(*args))
-    chunks = []
-    while True:
-        try:
-            chunk = os.read(fd, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    _, status = os.waitpid(pid, 0)
-    return os.waitstatus_to_exitcode(status), b"".join(chunks).decode(errors="replace")
+    code, shown = run_in_terminal(arrowio_command(*args), cwd)
+    return code, shown.decode(errors="replace")
 
 
 def test_refuses_compressed_data_on_a_terminal(text_file, tmp_path):

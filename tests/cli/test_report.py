@@ -8,6 +8,7 @@ import sys
 
 import click
 import pytest
+from cli_helpers import run_in_terminal
 
 from arrowio_cli import report
 
@@ -90,9 +91,6 @@ def test_rendering_in_a_pipe_never_imports_rich():
 
 def test_rich_table_and_progress_on_a_terminal():
     """In a pseudo-terminal the table is drawn by rich (box characters) and colour follows --no-color."""
-    import os
-    import pty
-
     code = (
         "import click\n"
         "from arrowio_cli import report\n"
@@ -101,20 +99,8 @@ def test_rich_table_and_progress_on_a_terminal():
         "    report.print_tables([t])\n"
         "    with report.Progress('p', 10, delay=0) as p: p.advance(5)\n"
     )
-    pid, fd = pty.fork()
-    if pid == 0:  # the child: stdout and stderr are the terminal
-        os.execv(sys.executable, [sys.executable, "-c", code])
-    chunks = []
-    while True:
-        try:
-            chunk = os.read(fd, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    _, status = os.waitpid(pid, 0)
-    text = b"".join(chunks).decode()
-    assert os.waitstatus_to_exitcode(status) == 0, text
+    status, shown = run_in_terminal([sys.executable, "-c", code])
+    text = shown.decode()
+    assert status == 0, text
     assert "Title" in text and "┃" in text  # rich's box drawing
     assert "\x1b[3" not in text  # --no-color: no foreground colours (bold may stay)
