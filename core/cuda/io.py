@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .. import _raw
 from ..errors import ArrowInvalid, ArrowIOError, ArrowTypeError
-from ..io.native_file import NativeFile
+from ..io._extent import FixedExtentFile
 from ..memory import MemoryPool
 from .buffer import CudaBuffer
 from .host import HostBuffer, new_host_buffer
@@ -17,7 +17,7 @@ from .host import HostBuffer, new_host_buffer
 __all__ = ["BufferReader", "BufferWriter"]
 
 
-class BufferReader(NativeFile):
+class BufferReader(FixedExtentFile):
     """Read a CudaBuffer as a seekable file; every read copies from the device into host memory.
 
     ``read_buffer`` returns host Buffers from ``memory_pool`` (the default pool when None);
@@ -41,17 +41,6 @@ class BufferReader(NativeFile):
     def _close(self) -> None:
         del self._buffer  # every method checks that the file is open before reaching it
 
-    def _tell(self) -> int:
-        return self._pos
-
-    def _seek(self, position: int) -> None:
-        if position > self._length:
-            raise ArrowIOError(f"Seek out of bounds: position {position} is past the end of the file (size {self._length})")
-        self._pos = position
-
-    def _size(self) -> int:
-        return self._length
-
     def _readinto_at(self, view: memoryview, offset: int) -> int:
         count = min(len(view), self._length - offset)
         if count <= 0:
@@ -67,7 +56,7 @@ class BufferReader(NativeFile):
     _fill = _readinto  # one copy fills as much as there is
 
 
-class BufferWriter(NativeFile):
+class BufferWriter(FixedExtentFile):
     """Write into a mutable CudaBuffer as a seekable file of fixed size (writing past its end raises ArrowIOError).
 
     With ``buffer_size > 0``, writes smaller than it are gathered in a pinned host buffer of that
@@ -117,17 +106,10 @@ class BufferWriter(NativeFile):
         del self._buffer  # every method checks that the file is open before reaching it
         self._staging = None
 
-    def _tell(self) -> int:
-        return self._pos
-
     def _seek(self, position: int) -> None:
-        if position > self._length:
-            raise ArrowIOError(f"Seek out of bounds: position {position} is past the end of the file (size {self._length})")
-        self._flush()
+        self._check_seek(position)
+        self._flush()  # staged bytes go to where they were written
         self._pos = position
-
-    def _size(self) -> int:
-        return self._length
 
     def _write(self, view: memoryview) -> None:
         count = len(view)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..buffer import Buffer, py_buffer
 from ..errors import ArrowInvalid, ArrowIOError, ArrowTypeError
-from .native_file import NativeFile
+from ._extent import FixedExtentFile
 
 if TYPE_CHECKING:
     from concurrent.futures import ThreadPoolExecutor
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 __all__ = ["FixedSizeBufferWriter"]
 
 
-class FixedSizeBufferWriter(NativeFile):
+class FixedSizeBufferWriter(FixedExtentFile):
     """Write into a mutable ``buffer`` (a Buffer or writable buffer-protocol object) in place.
 
     Seekable within the buffer; a write or seek past its end raises ArrowIOError. Writes of at
@@ -23,6 +23,8 @@ class FixedSizeBufferWriter(NativeFile):
     threads (numpy copies, which release the GIL), at :meth:`set_memcopy_blocksize`-aligned
     boundaries of the destination.
     """
+
+    _extent_name = "buffer"
 
     def __init__(self, buffer: Any) -> None:
         if isinstance(buffer, str):
@@ -67,17 +69,6 @@ class FixedSizeBufferWriter(NativeFile):
         self._threshold = threshold
 
     # -- the file ----------------------------------------------------------------------------------
-    def _tell(self) -> int:
-        return self._pos
-
-    def _seek(self, position: int) -> None:
-        if position > self._length:
-            raise ArrowIOError(f"Seek out of bounds: position {position} is past the end of the buffer (size {self._length})")
-        self._pos = position
-
-    def _size(self) -> int:
-        return self._length
-
     def _write(self, view: memoryview) -> None:
         pos = self._pos
         count = len(view)

@@ -11,12 +11,12 @@ from __future__ import annotations
 from ..buffer import Buffer
 from ..errors import ArrowIOError
 from ..memory import MemoryPool
-from .native_file import NativeFile
+from ._extent import FixedExtentFile
 
 __all__ = ["MemorySourceFile"]
 
 
-class MemorySourceFile(NativeFile):
+class MemorySourceFile(FixedExtentFile):
     """A seekable file over ``source``.
 
     ``target``, when given, is a writable flat byte view of the same memory, and makes the file
@@ -48,18 +48,6 @@ class MemorySourceFile(NativeFile):
     def _close(self) -> None:
         # Slices handed out keep `source` alive through their parent; we just let go of it.
         self._source = self._view = self._target = None  # type: ignore[assignment]
-
-    # -- position --------------------------------------------------------------------------------
-    def _tell(self) -> int:
-        return self._pos
-
-    def _seek(self, position: int) -> None:
-        if position > self._length:
-            raise ArrowIOError(f"Seek out of bounds: position {position} is past the end of the file (size {self._length})")
-        self._pos = position
-
-    def _size(self) -> int:
-        return self._length
 
     # -- sequential reads --------------------------------------------------------------------------
     def _readinto(self, view: memoryview) -> int:
