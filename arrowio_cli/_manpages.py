@@ -29,7 +29,8 @@ _EXIT_STATUS = [
     ("0", "Success."),
     ("1", "A runtime failure: bad data, an I/O error, a failed gate."),
     ("2", "A usage error: an unknown option, a bad value."),
-    ("69", "A needed facility is absent on this machine (EX_UNAVAILABLE): no GPU, a backend not installed."),
+    ("69", "A needed facility is absent on this machine (EX_UNAVAILABLE): no GPU, a backend not installed. "
+           "With several inputs the others still run, and the exit status is the worst of their failures."),
     ("130", "Interrupted (Ctrl-C)."),
 ]
 _ENVIRONMENT = [

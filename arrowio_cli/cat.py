@@ -49,7 +49,8 @@ class TooMuchOutput(CliError):
     "--stats",
     "show_stats",
     is_flag=True,
-    help="After the data, a summary on stderr: formats, bytes in/out, ratio, throughput, pool peak.",
+    help="After the data (also when --max-output stops it), a summary on stderr: formats, bytes in/out, "
+    "ratio, throughput, pool peak.",
 )
 @storage_option
 @click.pass_context

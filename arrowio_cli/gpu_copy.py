@@ -127,7 +127,8 @@ def gpu_copy(
     (s3://bucket/key, ...) is read by ranged requests with read-ahead, never mapped. Reports
     the device, its memory before and after, the host-to-device and device-to-host rates (from
     CUDA events), the end-to-end rate (reading included) and the peak device memory arrowio
-    allocated. Exits 69 where there is no usable CUDA device, 1 when --verify finds a difference.
+    allocated. Exits 69 where there is no usable CUDA device (checked before the input is opened),
+    1 when --verify finds a difference.
 
     \b
     Examples:
