@@ -78,7 +78,8 @@ def cat(
     A URL (s3://bucket/key, gs://..., https://..., any fsspec scheme) is read by ranged
     requests with read-ahead; credentials and endpoint come from -S options, fsspec's
     configuration or the AWS_* variables. A URL glob (quote it) is expanded in sorted order;
-    one that matches nothing is an error for that input. --mmap applies to local files only.
+    one that matches nothing is an error for that input; the query of an http(s) URL is not a
+    pattern. Credentials in a URL are shown as ***. --mmap applies to local files only.
 
     An input that fails is reported on stderr and the others still run; the exit status
     is then 1.
