@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from .errors import CliError, describe_input, exit_code_for
+from .errors import CliError, describe_input, exit_code_for, print_error
 from .exit_codes import ExitCode
 from .params import SIZE, compression_option, storage_option
 from .streams import fileno, format_of
@@ -112,7 +112,7 @@ def cat(
             for name, error in expand_inputs(inputs or ("-",), storage_options):
                 record = job.run(name) if error is None else job.failed(name, error)
                 if record.error is not None:
-                    click.echo(f"arrowio: error: {record.error}", err=True)
+                    print_error(record.error)
             job.out.flush()
     except TooMuchOutput:
         job.out.flush()  # what was written up to the limit
