@@ -129,12 +129,12 @@ class DecodingReader:
         while n < 0 or got < n:
             try:
                 more = self.read1(-1 if n < 0 else n - got)
-            except MemoryError as exc:
-                raise _gathering(exc, n, got) from None
-            except Exception:  # kept in self._error by _next_piece: raised again next time
-                if n < 0:
-                    raise
-                break
+            except Exception as exc:  # kept in self._error by _next_piece: raised again next time
+                if n >= 0:
+                    break
+                if isinstance(exc, MemoryError):
+                    raise _gathering(exc, n, got) from None
+                raise
             if not more:
                 break
             parts.append(more)
