@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from .errors import CliError, describe_input, exit_code_for
+from .errors import CliError, describe_input, exit_code_for, print_error
 from .exit_codes import ExitCode
 from .params import SIZE, compression_option, storage_option
 from .streams import fileno, format_of
@@ -33,7 +33,8 @@ class TooMuchOutput(CliError):
     "--mmap",
     "use_mmap",
     is_flag=True,
-    help="Read plain local files through a memory map (a URL is read by ranged requests, never mapped).",
+    help="Read plain local files through a memory map (a URL is read by ranged requests, never mapped); "
+    "a file that shrinks while it is read is an error for that input.",
 )
 @click.option(
     "-x", "--hexdump", is_flag=True, help="Write a canonical hex+ASCII dump (like hexdump -C) instead of the bytes."
@@ -77,7 +78,8 @@ def cat(
     A URL (s3://bucket/key, gs://..., https://..., any fsspec scheme) is read by ranged
     requests with read-ahead; credentials and endpoint come from -S options, fsspec's
     configuration or the AWS_* variables. A URL glob (quote it) is expanded in sorted order;
-    one that matches nothing is an error for that input. --mmap applies to local files only.
+    one that matches nothing is an error for that input; the query of an http(s) URL is not a
+    pattern. Credentials in a URL are shown as ***. --mmap applies to local files only.
 
     An input that fails is reported on stderr and the others still run; the exit status
     is then 1.
@@ -110,7 +112,7 @@ def cat(
             for name, error in expand_inputs(inputs or ("-",), storage_options):
                 record = job.run(name) if error is None else job.failed(name, error)
                 if record.error is not None:
-                    click.echo(f"arrowio: error: {record.error}", err=True)
+                    print_error(record.error)
             job.out.flush()
     except TooMuchOutput:
         job.out.flush()  # what was written up to the limit
@@ -252,18 +254,33 @@ class _Cat:
 
         if start == end:
             return end  # mmap(2) refuses empty files; nothing to map anyway
-        with arrowio.memory_map(name) as mapped:
-            return self._buffers_of(mapped, start, end)
+        from .sink import OutputFailed
 
-    def _buffers_of(self, stream: Any, start: int, end: int) -> int:
+        with arrowio.memory_map(name) as mapped:
+            check = _ShrinkCheck(mapped.fileno(), mapped.size())
+            try:
+                return self._buffers_of(mapped, start, end, check)
+            except OutputFailed:
+                # write(2) from mapped pages past a new end fails with EFAULT ("Bad address"):
+                # the input's fault, not stdout's, when the file shrank meanwhile.
+                check()
+                raise
+
+    def _buffers_of(self, stream: Any, start: int, end: int, check: Any = None) -> int:
         """Write ``start..end`` of ``stream`` by ``read_buffer`` (zero-copy slices of a map or of
-        fetched blocks); the position reached (short of ``end`` when the file shrank)."""
+        fetched blocks); the position reached (short of ``end`` when the file shrank).
+
+        ``check``, for a map, runs before each chunk is touched and raises once the file shrank."""
         stream.seek(start)
         position = start
         while position < end:
+            if check is not None:
+                check()
             chunk = stream.read_buffer(min(CHUNK, end - position))
             if not chunk.size:
                 break
+            # A hex dump copies the chunk as it starts (a vanished page read from Python is a
+            # SIGBUS no handler survives), so only the moment after the check touches the map.
             self._emit(memoryview(chunk))
             position += chunk.size
             del chunk  # let the block (or the mapped pages) go once written
@@ -320,6 +337,27 @@ class _Cat:
         from .report import format_bytes
 
         return f"output exceeds --max-output {format_bytes(self.max_output or 0)} ({self.max_output} bytes); stopped"
+
+
+class _ShrinkCheck:
+    """Raises when the mapped file is now shorter than its map, as ``mmap-read`` does: touching
+    the mapped pages past the new end would kill the process (SIGBUS) or fail a write (EFAULT)."""
+
+    def __init__(self, fd: int, mapped: int) -> None:
+        self.fd = fd
+        self.mapped = mapped
+
+    def __call__(self) -> None:
+        import os
+        import stat
+
+        from arrowio import ArrowIOError
+
+        status = os.fstat(self.fd)
+        if stat.S_ISREG(status.st_mode) and status.st_size < self.mapped:
+            raise ArrowIOError(
+                f"the file shrank from {self.mapped} to {status.st_size} bytes while it was read; stopped"
+            )
 
 
 def _bytes_in(stream: Any, source: Any) -> int | None:

@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from .errors import CliError, OutputError, describe, describe_input, exit_code_for
+from .errors import CliError, OutputError, describe, describe_input, exit_code_for, print_error
 from .exit_codes import ExitCode
 from .params import CODEC, storage_option
 from .streams import fileno, format_of
@@ -131,7 +131,7 @@ def compress(
             # Our own messages name what they are about (an output, perhaps); others get the input's name.
             label = "<stdin>" if name == "-" else job.shown(name)
             message = describe(exc) if isinstance(exc, CliError) else describe_input(label, exc)
-            click.echo(f"arrowio: error: {message}", err=True)
+            print_error(message)
             exc.__traceback__ = None  # see cat.py: a decoder keeps its exception; no cycle through our frames
     job.out.flush()
     if worst:
@@ -365,7 +365,10 @@ class _Job:
     def _report(self, label: str, target: str | None, size: int | None, produced: int, seconds: float, fmt: str | None) -> None:
         from .report import format_bytes, format_rate
 
-        where = "stdout" if target is None else self.shown(target)
+        from .names import printable
+
+        label = printable(label)
+        where = "stdout" if target is None else printable(self.shown(target))
         if self.test:
             click.echo(f"{label}: OK ({fmt}, {format_bytes(produced)} decoded, {format_rate(produced, seconds)})", err=True)
             return

@@ -8,11 +8,17 @@ from __future__ import annotations
 
 import errno
 
+import click
+
 from arrowio.errors import ArrowNotImplementedError
 
 from .exit_codes import ExitCode
+from .names import printable
 
-__all__ = ["CliError", "OutputError", "Terminated", "Unavailable", "describe", "describe_input", "exit_code_for"]
+__all__ = [
+    "CliError", "OutputError", "Terminated", "Unavailable", "describe", "describe_input", "exit_code_for",
+    "print_error",
+]  # fmt: skip
 
 
 class CliError(Exception):
@@ -63,6 +69,13 @@ def describe_input(name: str, exc: BaseException) -> str:
     """:func:`describe`, naming the input ``name`` first unless the message already does."""
     text = describe(exc)
     return text if text.startswith(f"{name}:") else f"{name}: {text}"
+
+
+def print_error(message: str) -> None:
+    """``arrowio: error: MESSAGE`` on stderr, with the names in it escaped (:func:`printable`).
+
+    Messages are kept raw until here, so that a name is escaped exactly once."""
+    click.echo(f"arrowio: error: {printable(message)}", err=True)
 
 
 def exit_code_for(exc: BaseException) -> ExitCode:

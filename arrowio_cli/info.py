@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from .errors import describe_input, exit_code_for
+from .errors import describe_input, exit_code_for, print_error
 from .exit_codes import ExitCode
 from .params import storage_option
 
@@ -70,7 +70,7 @@ def info(
             results.append(replace(file_info(name, scan=scan, storage_options=storage_options), path=label))
         except (OSError, ValueError, NotImplementedError) as exc:
             worst = max(worst, exit_code_for(exc))
-            click.echo(f"arrowio: error: {describe_input(label, exc)}", err=True)
+            print_error(describe_input(label, exc))
             exc.__traceback__ = None
     _render(results, as_json)
     if worst:
@@ -78,6 +78,7 @@ def info(
 
 
 def _render(results: list[Any], as_json: bool) -> None:
+    from .names import printable
     from .report import Table, format_bytes, print_json, print_tables
 
     if as_json:
@@ -102,4 +103,4 @@ def _render(results: list[Any], as_json: bool) -> None:
         notes.append("* gzip's trailer records the last member's size modulo 4 GiB; --scan counts exactly")
     print_tables([table])
     for note in notes:
-        click.echo(note)
+        click.echo(printable(note))

@@ -15,7 +15,7 @@ import click
 from arrowio import __version__
 from arrowio.settings import DEFAULT_POOL_ENV, JEMALLOC_TLS_TUNABLE
 
-from .errors import CliError, Terminated, describe, exit_code_for
+from .errors import CliError, Terminated, describe, exit_code_for, print_error
 from .exit_codes import ExitCode
 
 __all__ = ["cli", "main", "COMMANDS", "RESTARTED_FOR_JEMALLOC_ENV"]
@@ -88,7 +88,7 @@ def cli(ctx: click.Context, color: bool | None, traceback: bool) -> None:
 
 def _error(message: str) -> None:
     try:
-        click.echo(f"arrowio: error: {message}", err=True)
+        print_error(message)
     except (BrokenPipeError, OSError):  # stderr itself is gone: nothing left to tell
         pass
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from .errors import CliError, describe, describe_input, exit_code_for
+from .errors import CliError, describe, describe_input, exit_code_for, print_error
 from .exit_codes import ExitCode
 from .params import SIZE, redact_arguments
 
@@ -217,7 +217,7 @@ def _run_workload(ctx: click.Context, args: Sequence[str]) -> int:
     except Exception as exc:
         if root.meta.get("arrowio.traceback"):
             raise
-        click.echo(f"arrowio: error: {describe_input(name, exc)}", err=True)
+        print_error(describe_input(name, exc))
         return exit_code_for(exc)
     return ExitCode.OK
 

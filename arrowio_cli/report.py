@@ -17,6 +17,8 @@ from typing import IO, Any
 
 import click
 
+from .names import printable
+
 __all__ = [
     "Table",
     "Progress",
@@ -84,26 +86,44 @@ def _stdout() -> IO[Any]:
 
 
 def print_json(data: Mapping[str, Any]) -> None:
-    """One JSON object on one line of stdout, keys in the order given (the documented schema)."""
-    click.echo(json.dumps(data, separators=(", ", ": ")), file=_stdout())
+    """One JSON object on one line of stdout, keys in the order given (the documented schema).
+
+    Strings (names, paths, messages) are escaped as in the other output (:func:`printable`): JSON
+    could carry a control character safely, but not a name that is not UTF-8."""
+    click.echo(json.dumps(_printable_values(data), separators=(", ", ": ")), file=_stdout())
+
+
+def _printable_values(value: Any) -> Any:
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, Mapping):
+        return {key: _printable_values(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_printable_values(item) for item in value]
+    return value
 
 
 def warn(message: str) -> None:
     """A one-line warning on stderr, in the form of the error lines."""
-    click.echo(f"arrowio: warning: {message}", err=True)
+    click.echo(f"arrowio: warning: {printable(message)}", err=True)
 
 
 @dataclass
 class Table:
-    """A titled table of strings; ``align`` holds 'l' or 'r' per column (default: left)."""
+    """A titled table of strings; ``align`` holds 'l' or 'r' per column (default: left).
+
+    Cells and the title are escaped (:func:`printable`): they show names and paths."""
 
     title: str
     columns: Sequence[str]
     rows: list[Sequence[str]] = field(default_factory=list)
     align: str = ""
 
+    def __post_init__(self) -> None:
+        self.title = printable(self.title)
+
     def add(self, *cells: object) -> None:
-        self.rows.append([str(cell) for cell in cells])
+        self.rows.append([printable(str(cell)) for cell in cells])
 
 
 def print_tables(tables: Sequence[Table], *, err: bool = False) -> None:
@@ -142,17 +162,18 @@ def _console(stream: IO[Any]) -> Any:
 
 def _print_rich(tables: Sequence[Table], stream: IO[Any]) -> None:
     from rich.table import Table as RichTable
+    from rich.text import Text  # plain text: a name like "[red]x" is not markup
 
     console = _console(stream)
     for table in tables:
         rich_table = RichTable(
-            title=table.title or None, title_justify="left", title_style="bold", show_header=any(table.columns)
+            title=Text(table.title) if table.title else None, title_justify="left", title_style="bold", show_header=any(table.columns)
         )
         align = table.align.ljust(len(table.columns), "l")
         for name, a in zip(table.columns, align):
             rich_table.add_column(name, justify="right" if a == "r" else "left")
         for row in table.rows:
-            rich_table.add_row(*row)
+            rich_table.add_row(*map(Text, row))
         console.print(rich_table)
 
 

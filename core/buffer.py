@@ -339,11 +339,24 @@ def py_buffer(obj: object) -> Buffer:
     return Buffer._make(view, None, view.nbytes, not view.readonly, None, obj)
 
 
+#: Addresses are unsigned 64-bit, as PyArrow's uintptr_t: anything else cannot be memory.
+_ADDRESS_LIMIT = 1 << 64
+
+
+class _AddressOverflow(OverflowError, ValueError):
+    """An address outside [0, 2**64): PyArrow raises OverflowError (the conversion to uintptr_t
+    fails); it is also a ValueError, like the other refused arguments."""
+
+
 def foreign_buffer(address: int, size: int, base: object = None) -> Buffer:
     """A read-only Buffer over raw memory at ``address``; ``base`` is kept alive while it lives."""
     address, size = int(address), int(size)
     if size < 0:
         raise ValueError(f"buffer size must be non-negative, got {size}")
+    if not 0 <= address < _ADDRESS_LIMIT:
+        raise _AddressOverflow(f"address {address} is outside the 64-bit address space [0, 2**64)")
+    if address + size > _ADDRESS_LIMIT:
+        raise _AddressOverflow(f"address {address} + size {size} runs past the end of the 64-bit address space")
     if size and not address:
         raise ValueError("a foreign buffer of non-zero size needs a non-null address")
     view = _raw.owned_view(address, size, False, base)

@@ -6,6 +6,8 @@
   server is missing fails instead: CI installs all of them, so such a skip hides a broken setup.
   Tests marked ``gpu`` or ``hdfs`` may still skip: CI machines have neither; nor may those marked
   ``privileged``, which need powers (loop devices) that a CI container may not grant.
+- ``@pytest.mark.backend("mimalloc")``: the test needs that memory pool backend; without it, it
+  skips naming the package to install (``system_deps``: tools and backends, one place).
 """
 
 from __future__ import annotations
@@ -20,6 +22,19 @@ settings.register_profile("ci", max_examples=150, deadline=None, suppress_health
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 _MAY_SKIP_IN_CI = {"gpu", "hdfs", "privileged"}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "backend(name): needs memory pool backend NAME (jemalloc, mimalloc); skips naming its package"
+    )
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    from system_deps import need_backend
+
+    for marker in item.iter_markers("backend"):
+        need_backend(*marker.args)
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -19,10 +19,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import ArrowIOError
+from ..errors import ArrowIOError, ArrowMemoryError
 from ._input import Cursor
 
-__all__ = ["Decoder", "MemberDecoder", "Encoder", "corrupt", "UNLIMITED"]
+__all__ = ["Decoder", "MemberDecoder", "Encoder", "corrupt", "out_of_memory", "UNLIMITED"]
 
 #: ``max_length`` meaning "no limit" (one-shot use on data whose size is known to be fine).
 UNLIMITED = -1
@@ -31,6 +31,12 @@ UNLIMITED = -1
 def corrupt(fmt: str, offset: int, detail: str) -> ArrowIOError:
     """The error for bad input: names the format and the compressed offset."""
     return ArrowIOError(f"{fmt}: {detail} (at compressed offset {offset})")
+
+
+def out_of_memory(what: str, asked: str) -> ArrowMemoryError:
+    """The error in place of a bare MemoryError (Python's and the backends' say nothing at all):
+    ``what`` ran out of memory, and ``asked`` says how many bytes it asked for."""
+    return ArrowMemoryError(f"{what}: out of memory: {asked}")
 
 
 class Decoder:
@@ -58,6 +64,23 @@ class Decoder:
     def finish(self) -> None:
         """Declare the end of input; raises ArrowIOError if it ended inside a member or was empty."""
         raise NotImplementedError
+
+    def decode(self, data: bytes | memoryview, max_length: int) -> bytes:
+        """:meth:`decompress`, where running out of memory raises ArrowMemoryError saying how much
+        was asked for, instead of a MemoryError without a message."""
+        try:
+            return self.decompress(data, max_length)
+        except ArrowMemoryError:
+            raise
+        except MemoryError:
+            output = "its whole output" if max_length < 0 else f"up to {max_length} bytes of output"
+            raise out_of_memory(
+                f"{self.format} decoder at compressed offset {self._in.pos}", f"asked for {output}{self._needs()}"
+            ) from None
+
+    def _needs(self) -> str:
+        """What the decoder holds besides its output (a window), for the out-of-memory message."""
+        return ""
 
     def _error(self, offset: int, detail: str) -> ArrowIOError:
         return corrupt(self.format, offset, detail)

@@ -14,7 +14,7 @@ from typing import Any
 import lz4.block
 import lz4.frame
 
-from ._base import Decoder, Encoder, MemberDecoder, corrupt
+from ._base import Decoder, Encoder, MemberDecoder, corrupt, out_of_memory
 
 __all__ = ["decoder", "encoder", "compress_block", "decompress_block"]
 
@@ -185,5 +185,7 @@ def decompress_block(data: bytes | memoryview, size: int) -> bytes:
     """Decode a raw LZ4 block that decodes to at most ``size`` bytes; returns the true length."""
     try:
         return lz4.block.decompress(data, uncompressed_size=size)
+    except MemoryError:
+        raise out_of_memory("lz4_raw decompress", f"asked for decompressed_size={size} bytes") from None
     except lz4.block.LZ4BlockError as exc:
         raise corrupt("lz4_raw", 0, f"corrupt block, or one that decodes to more than {size} bytes ({exc})") from None

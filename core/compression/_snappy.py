@@ -14,7 +14,7 @@ import struct
 import google_crc32c
 import snappy
 
-from ._base import UNLIMITED, Decoder, Encoder, Pending, corrupt
+from ._base import UNLIMITED, Decoder, Encoder, Pending, corrupt, out_of_memory
 from ._input import Cursor
 
 __all__ = ["decoder", "encoder", "compress_block", "decompress_block"]
@@ -155,8 +155,33 @@ def compress_block(data: bytes | memoryview, level: int | None = None) -> bytes:
 
 
 def decompress_block(data: bytes | memoryview, size: int | None = None) -> bytes:
-    """Decode one raw snappy block."""
+    """Decode one raw snappy block, into memory allocated here: python-snappy's backend (Rust)
+    aborts the whole process when its own allocation fails, where Python raises MemoryError."""
+    import cramjam  # what python-snappy >= 0.7 is built on; its *_into call takes our buffer
+
+    length = _recorded_length(data)
     try:
-        return snappy.uncompress(bytes(data) if isinstance(data, memoryview) else data)
-    except Exception as exc:  # python-snappy/cramjam raise their own exception types
+        out = bytearray(length)
+    except MemoryError:
+        raise out_of_memory("snappy decompress", f"asked for the {length} bytes the block records") from None
+    try:
+        written = cramjam.snappy.decompress_raw_into(data, out)
+    except Exception as exc:  # cramjam.DecompressionError, or its ValueError for a bad length
         raise corrupt("snappy", 0, f"corrupt raw block ({exc})") from None
+    if written != length:
+        raise corrupt("snappy", 0, f"corrupt raw block (it records {length} bytes and decodes to {written})")
+    try:
+        return bytes(out)
+    except MemoryError:
+        raise out_of_memory("snappy decompress", f"asked for {length} bytes to copy its output") from None
+
+
+def _recorded_length(data: bytes | memoryview) -> int:
+    """The decoded length a raw snappy block starts with (a little-endian base-128 varint)."""
+    value = shift = 0
+    for byte in bytes(data[:5]):
+        value |= (byte & 0x7F) << shift
+        shift += 7
+        if byte < 0x80:
+            break
+    return value

@@ -22,7 +22,8 @@ import queue
 import threading
 from typing import Any, Callable
 
-from ._base import Decoder, Encoder
+from ..errors import ArrowMemoryError
+from ._base import Decoder, Encoder, out_of_memory
 
 __all__ = ["DecodingReader", "EncodingWriter", "RAW_CHUNK", "OUT_CHUNK", "QUEUE_DEPTH"]
 
@@ -128,15 +129,20 @@ class DecodingReader:
         while n < 0 or got < n:
             try:
                 more = self.read1(-1 if n < 0 else n - got)
-            except Exception:  # kept in self._error by _next_piece: raised again next time
-                if n < 0:
-                    raise
-                break
+            except Exception as exc:  # kept in self._error by _next_piece: raised again next time
+                if n >= 0:
+                    break
+                if isinstance(exc, MemoryError):
+                    raise _gathering(exc, n, got) from None
+                raise
             if not more:
                 break
             parts.append(more)
             got += len(more)
-        return b"".join(parts)
+        try:
+            return b"".join(parts)
+        except MemoryError:
+            raise _gathering(None, n, got) from None
 
     def readinto(self, target: Any) -> int:
         """Copy up to ``len(target)`` bytes of the current decoded piece; 0 only at the end.
@@ -178,10 +184,20 @@ class DecodingReader:
             waited += _STOP_WAIT
 
 
+def _gathering(exc: MemoryError | None, n: int, got: int) -> ArrowMemoryError:
+    """The out-of-memory error of a read that gathers pieces (``read()`` of a whole decompression
+    bomb, usually): the cause, and how much the read held or asked for."""
+    asked = "read() of everything" if n < 0 else f"read({n})"
+    if exc is None:
+        return out_of_memory("decoded stream", f"{asked} asked for {got} bytes to join its pieces")
+    held = f"{asked} held {got} decoded bytes; read in pieces"
+    return ArrowMemoryError(f"{exc}; {held}") if str(exc) else out_of_memory("decoded stream", held)
+
+
 def _decode(read_raw: Callable[[int], bytes], decoder: Decoder, prefix: bytes) -> Any:
     """Yield the decoded pieces (each at most OUT_CHUNK bytes) of the whole source."""
     if prefix:
-        out = decoder.decompress(prefix, OUT_CHUNK)
+        out = decoder.decode(prefix, OUT_CHUNK)
         if out:
             yield out
     while True:
@@ -190,9 +206,9 @@ def _decode(read_raw: Callable[[int], bytes], decoder: Decoder, prefix: bytes) -
             if not raw:
                 decoder.finish()
                 return
-            out = decoder.decompress(raw, OUT_CHUNK)
+            out = decoder.decode(raw, OUT_CHUNK)
         else:
-            out = decoder.decompress(b"", OUT_CHUNK)
+            out = decoder.decode(b"", OUT_CHUNK)
         if out:
             yield out
 

@@ -44,6 +44,7 @@ class ZstdDecoder(Decoder):
         self._skip = 0
         self._frames = 0
         self._frame_start = 0
+        self._window = 0  # of the current frame: memory libzstd allocates besides the output
         self._out = Pending()
 
     def decompress(self, data: bytes | memoryview, max_length: int = UNLIMITED) -> bytes:
@@ -122,6 +123,7 @@ class ZstdDecoder(Decoder):
                 length = 5 + (not single_segment) + _DID_SIZE[descriptor & 3] + fcs
                 if available < size + length:
                     break
+                self._window = _window_size(cursor.peek_at(size, length), single_segment, fcs)
                 self._checksum = bool(descriptor & 0x04)
                 size += length
                 self._state = _BLOCK
@@ -170,11 +172,28 @@ class ZstdDecoder(Decoder):
             self._obj = None
             self._frames += 1
 
+    def _needs(self) -> str:
+        if self._obj is None:
+            return ""
+        return f", with a {self._window}-byte window for the frame starting at offset {self._frame_start}"
+
     def finish(self) -> None:
         if self._fed == 0:
             raise self._empty()
         if self._state != _START or self._in or not self._frames:
             raise self._truncated(_WHERE.get(self._state, "frame header"), self._frame_start)
+
+
+def _window_size(header: bytes, single_segment: int, fcs: int) -> int:
+    """The window a frame needs (RFC 8878, 3.1.1.1.2): from the Window_Descriptor, or the frame
+    content size for a single-segment frame."""
+    if not single_segment:
+        descriptor = header[5]
+        base = 1 << (10 + (descriptor >> 3))
+        return base + (base >> 3) * (descriptor & 7)
+    start = len(header) - fcs
+    size = int.from_bytes(header[start:], "little")
+    return size + 256 if fcs == 2 else size
 
 
 def _could_be_magic(head: bytes) -> bool:

@@ -8,7 +8,7 @@ from typing import Any, Literal, overload
 from ..buffer import Buffer, _byte_view, allocate_buffer
 from ..errors import ArrowInvalid, ArrowIOError
 from ..memory import MemoryPool
-from ._base import Decoder, Encoder
+from ._base import Decoder, Encoder, out_of_memory
 from ._registry import Format, from_extension, lookup
 
 __all__ = ["Codec", "compress", "decompress"]
@@ -177,14 +177,18 @@ class Codec:
         decoder = self.decoder()
         if asbytes:
             pieces = list(_decode_all(decoder, data, decompressed_size))
-            return b"".join(pieces)
+            try:
+                return b"".join(pieces)
+            except MemoryError:
+                size = sum(map(len, pieces))
+                raise out_of_memory(f"{self.name} decompress", f"asked for {size} bytes to join its output") from None
         return _decode_into_pool(decoder, data, decompressed_size, memory_pool)
 
 
 def _decode_all(decoder: Decoder, data: memoryview, limit: int | None) -> Any:
     """Yield the decoded pieces of ``data``; raise once their total passes ``limit``."""
     total = 0
-    out = decoder.decompress(data, _CHUNK)
+    out = decoder.decode(data, _CHUNK)
     while True:
         if out:
             total += len(out)
@@ -192,7 +196,7 @@ def _decode_all(decoder: Decoder, data: memoryview, limit: int | None) -> Any:
             yield out
         if decoder.needs_input:
             break
-        out = decoder.decompress(b"", _CHUNK)
+        out = decoder.decode(b"", _CHUNK)
     decoder.finish()
 
 

@@ -31,8 +31,19 @@ _SECRET_NAME = r"(?i)secret|token|passw|key|credential|signature|auth|sas"
 _SECRET_ENV = r"(AWS|AZURE|GOOGLE|GCS|FSSPEC|HDFS|HADOOP|WEBHDFS)_\w*(SECRET|TOKEN|PASSW|KEY|SAS|CONNECTION)"
 # Shorter values would mangle ordinary words when replaced; no real credential is this short.
 _MIN_SECRET = 6
-_USERINFO = r"(://[^/@\s:]*):[^/@\s]*@"
-_SIGNED_QUERY = r"(?i)((?:X-Amz-(?:Signature|Credential|Security-Token)|Signature|sig|access_token|token)=)[^&\s'\"]+"
+# User-info (``user:password@`` or a bare ``TOKEN@``) before the host: hidden whole, since a token
+# often is the user name (``https://TOKEN@host``, ``https://TOKEN:x-oauth-basic@host``).
+_USERINFO = r"(://)[^/?#@\s]+@"
+# Query (or fragment) parameters whose value is a credential: the names of signed URLs
+# (X-Amz-Signature, X-Amz-Credential, X-Amz-Security-Token, Azure's sig), OAuth (access_token,
+# code, client_secret), API keys (api_key, apikey, key) and passwords. Only after ? & ; or #: a
+# path's ``key=value`` folder (Hive partitions) is a name, not a credential.
+_SECRET_PARAM = (
+    r"(?i)((?<=[?&;#])(?:[\w.%-]*(?:token|secret|passw|pwd|key|signature|credential|auth|jwt|session)[\w.%-]*"
+    r"|sig|code|pass|sas)=)[^&#\s'\"]+"
+)
+# AWS access key ids (long-term AKIA..., temporary ASIA...), wherever they appear.
+_AWS_KEY_ID = r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b"
 
 
 def is_url(source: object) -> bool:
@@ -71,20 +82,23 @@ def collect_secrets(url: str, *option_sets: Mapping[str, Any] | None) -> frozens
     for name, value in os.environ.items():
         if re.match(_SECRET_ENV, name.upper()) and len(value) >= _MIN_SECRET:
             found.add(value)
+    # The URL's own credentials, also where a message repeats them apart from the URL.
     userinfo = re.search(_USERINFO, url)
     if userinfo:
-        password = userinfo.group(0)[len(userinfo.group(1)) + 1 : -1]
-        if len(password) >= _MIN_SECRET:
-            found.add(password)
+        found.update(part for part in userinfo.group(0)[3:-1].split(":") if len(part) >= _MIN_SECRET)
+    found.update(m.group(0)[len(m.group(1)) :] for m in re.finditer(_SECRET_PARAM, url)
+                 if len(m.group(0)) - len(m.group(1)) >= _MIN_SECRET)
     return frozenset(found)
 
 
 def redact(text: str, secrets: frozenset[str] = frozenset()) -> str:
-    """``text`` with each secret, URL password and signed-URL parameter replaced by ``***``."""
+    """``text`` with each secret, URL user-info, credential parameter (``?password=``,
+    ``&X-Amz-Signature=``, ...) and AWS access key id replaced by ``***``."""
     for secret in sorted(secrets, key=len, reverse=True):
         text = text.replace(secret, "***")
-    text = re.sub(_USERINFO, r"\1:***@", text)
-    return re.sub(_SIGNED_QUERY, r"\1***", text)
+    text = re.sub(_USERINFO, r"\1***@", text)
+    text = re.sub(_SECRET_PARAM, r"\1***", text)
+    return re.sub(_AWS_KEY_ID, "***", text)
 
 
 class Location:

@@ -5,11 +5,12 @@ module does not import fsspec."""
 from __future__ import annotations
 
 import errno
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..errors import ArrowInvalid
-from ._remote_fs import INSTALL_HINT, collect_secrets, is_url, redact, resolve, translated
+from ._remote_fs import INSTALL_HINT, collect_secrets, is_url, redact, resolve, scheme_of, translated
 
 __all__ = [
     "INSTALL_HINT",
@@ -78,7 +79,7 @@ def expand_url_globs(urls: Iterable[str], storage_options: Mapping[str, Any] | N
     """
     expanded: list[str] = []
     for url in urls:
-        if not is_url(url) or not _GLOB_CHARS & set(url.split("://", 1)[1]):
+        if not is_url(url) or not _has_glob(url):
             expanded.append(url)
             continue
         location = resolve(url, storage_options)
@@ -91,6 +92,15 @@ def expand_url_globs(urls: Iterable[str], storage_options: Mapping[str, Any] | N
     return expanded
 
 
+def _has_glob(url: str) -> bool:
+    """Whether ``url`` has a glob character in its path. An http(s) URL's query and fragment are
+    not a pattern: its ``?`` starts the query (``?password=...``), a ``*`` there is a value."""
+    rest = url.split("://", 1)[1]
+    if scheme_of(url) in ("http", "https"):
+        rest = re.split(r"[?#]", rest, maxsplit=1)[0]
+    return bool(_GLOB_CHARS & set(rest))
+
+
 def _with_scheme(pattern: str, fs: Any, path: str) -> str:
     """``path`` (as fsspec's glob returns it, without a scheme) as a URL like ``pattern``."""
     prefix = pattern.split("://", 1)[0]
@@ -98,8 +108,9 @@ def _with_scheme(pattern: str, fs: Any, path: str) -> str:
 
 
 def redact_url(url: str, storage_options: Mapping[str, Any] | None = None) -> str:
-    """``url`` as it may be shown: a password in it, signed-URL parameters and any credential from
-    ``storage_options`` or the environment replaced by ``***``. Imports nothing; no network."""
+    """``url`` as it may be shown: its user-info, credential query parameters (passwords, keys,
+    tokens, signatures), AWS access key ids and any credential from ``storage_options`` or the
+    environment replaced by ``***``. Imports nothing; no network."""
     return redact(url, collect_secrets(url, storage_options))
 
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import os
 import pty
-import shutil
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-import pytest
 from click.testing import CliRunner
+from system_deps import need_tool
 
 from arrowio_cli.main import main
 
@@ -88,8 +87,7 @@ FORMATS = [*TOOLS, "snappy"]
 
 
 def need(tool: str) -> None:
-    if not shutil.which(tool):
-        pytest.skip(f"{tool} is not installed")
+    need_tool(tool)  # skips naming the package to install
 
 
 def compressed_by_tool(fmt: str, data: bytes) -> bytes:

@@ -3,6 +3,7 @@ the output guard, per-input failures, --stats, and the kernel copy in real proce
 
 from __future__ import annotations
 
+import os
 import subprocess
 
 import pytest
@@ -82,6 +83,32 @@ def test_mmap(run, files, tmp_path):
     (tmp_path / "empty").write_bytes(b"")
     result = run(["cat", "--mmap", "--offset", "7", a, tmp_path / "empty", b])
     assert result.exit_code == 0 and result.stdout_bytes == DATA[7:] + OTHER[7:]
+
+
+@pytest.mark.parametrize("hexdump", [False, True], ids=["bytes", "hexdump"])
+def test_mmap_of_a_file_that_shrinks_while_it_is_read_names_the_input(tmp_path, hexdump):
+    # Another process truncates the file while cat is blocked writing to the pipe. Before the
+    # check, the dump died of SIGBUS (exit 135) and the plain copy blamed stdout (EFAULT).
+    path = tmp_path / "shrinks.bin"
+    path.write_bytes(DATA * 128)  # 16 MiB: far more than the (widened, 1 MiB) pipe holds
+    others = tmp_path / "after.txt"
+    others.write_bytes(OTHER)
+    flags = ["-x"] if hexdump else []
+    with subprocess.Popen(
+        arrowio_command("cat", "--mmap", *flags, path, others), stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    ) as cat:
+        assert cat.stdout is not None
+        head = cat.stdout.read(1 << 16)  # cat is mapping and writing now
+        os.truncate(path, 4096)
+        rest, errors = cat.communicate(timeout=60)
+    assert cat.returncode == 1, errors
+    assert errors.decode() == (
+        f"arrowio: error: {path}: the file shrank from {len(DATA) * 128} to 4096 bytes while it was read; stopped\n"
+    )
+    out = head + rest
+    if not hexdump:
+        assert out.endswith(OTHER)  # the next input still ran
+        assert (DATA * 128).startswith(out[: -len(OTHER)])  # what was written before the stop is right
 
 
 def test_hexdump_matches_hexdump_c(run, files):

@@ -7,7 +7,6 @@ import errno
 import glob
 import gzip
 import os
-import shutil
 import signal
 import stat
 import subprocess
@@ -15,6 +14,7 @@ import time
 
 import pytest
 from cli_helpers import FORMATS, arrowio_command, compressed_by_tool, decoded_by_tool, extension, run_in_terminal
+from system_deps import need_tool
 
 import arrowio
 from arrowio_cli import atomic
@@ -232,8 +232,7 @@ def _small_tmpfs_command(unshare: list[str], folder: str, inner: list[str]) -> l
 
 
 def test_a_really_full_disk_leaves_nothing(text_file, tmp_path):
-    if not shutil.which("unshare"):
-        pytest.skip("unshare (util-linux) is not installed")
+    need_tool("unshare")
     # A mount namespace as root, else inside a user namespace (unprivileged users, most containers).
     ways = [["unshare", "-m"], ["unshare", "-Urm"]] if os.geteuid() == 0 else [["unshare", "-Urm"]]
     unshare = next((w for w in ways if subprocess.run(_small_tmpfs_command(w, str(tmp_path), ["true"]), capture_output=True).returncode == 0), None)
@@ -285,8 +284,7 @@ def test_refuses_compressed_data_on_a_terminal(text_file, tmp_path):
 
 def test_interop_with_the_real_tools_in_processes(text_file, tmp_path):
     for fmt, decode in (("zstd", ["zstd", "-dc"]), ("gzip", ["gzip", "-dc"])):
-        if not shutil.which(decode[0]):
-            pytest.skip(f"{decode[0]} is not installed")
+        need_tool(decode[0])
         packed = subprocess.run(arrowio_command("compress", "-c", "-C", fmt, text_file), capture_output=True)
         assert packed.returncode == 0 and packed.stderr == b""
         assert subprocess.run(decode, input=packed.stdout, capture_output=True).stdout == TEXT

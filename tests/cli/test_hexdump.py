@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 
-import pytest
 from hypothesis import given, strategies as st
+from system_deps import need_tool
 
 from arrowio_cli.hexdump import HexDump
 
@@ -24,8 +23,7 @@ def dump(data: bytes, pieces: list[int], offset: int = 0) -> bytes:
 
 
 def reference(data: bytes, offset: int, tmp_path) -> bytes:
-    if not shutil.which("hexdump"):
-        pytest.skip("hexdump is not installed (bsdextrautils)")
+    need_tool("hexdump")
     if not data:
         return b""  # hexdump -C -s N still prints the offset N for nothing; we print nothing, like xxd
     path = tmp_path / "data"

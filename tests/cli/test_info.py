@@ -6,11 +6,11 @@ import gzip
 import json
 import os
 import re
-import shutil
 import subprocess
 
 import pytest
 from cli_helpers import FORMATS, compressed_by_tool, extension, need
+from system_deps import need_tool
 
 import arrowio
 from arrowio.fileinfo import file_info
@@ -128,8 +128,7 @@ def test_the_library_function(tmp_path):
 
 
 def test_zstd_frames_without_content_size_and_skippable_frames(run, tmp_path):
-    if not shutil.which("zstd"):
-        pytest.skip("zstd is not installed")
+    need_tool("zstd")
     streamed = subprocess.run("zstd -q -c --no-content-size", input=TEXT, capture_output=True, shell=True).stdout
     skippable = b"\x50\x2a\x4d\x18" + (4).to_bytes(4, "little") + b"meta"
     path = tmp_path / "s.zst"

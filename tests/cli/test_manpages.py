@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 
 import click
 import pytest
 from click.testing import CliRunner
+from system_deps import need_tool
 
 from arrowio_cli import _manpages
 from arrowio_cli.main import COMMANDS, cli
@@ -74,8 +74,7 @@ def test_check_mode_and_removed_commands(tmp_path, capsys):
 
 
 def test_pages_render_without_warnings():
-    if not shutil.which("groff"):
-        pytest.skip("groff is not installed")
+    need_tool("groff")
     for name, text in _manpages.render_pages().items():
         result = subprocess.run(["groff", "-man", "-Tutf8", "-ww", "-z"], input=text, capture_output=True, text=True)
         assert result.returncode == 0 and result.stderr == "", (name, result.stderr)

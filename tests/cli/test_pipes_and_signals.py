@@ -6,7 +6,6 @@ from __future__ import annotations
 import fcntl
 import gzip
 import os
-import shutil
 import signal
 import subprocess
 import threading
@@ -14,6 +13,7 @@ import time
 
 import pytest
 from cli_helpers import arrowio_command
+from system_deps import need_tool
 
 
 NUMBERS = b"".join(b"%d\n" % i for i in range(400_000))  # ~2.7 MB: more than a widened pipe holds
@@ -133,8 +133,7 @@ def _partial_compress(args: list[object], sig: signal.Signals) -> tuple[int, byt
 
 @pytest.mark.parametrize(("fmt", "tester"), [("zstd", ["zstd", "-q", "-t"]), ("gzip", ["gzip", "-t"])])
 def test_ctrl_c_of_compress_to_stdout_leaves_an_unfinished_stream(fmt, tester):
-    if not shutil.which(tester[0]):
-        pytest.skip(f"{tester[0]} is not installed")
+    need_tool(tester[0])
     code, out, err = _partial_compress(["-c", "-C", fmt, "-"], signal.SIGINT)
     assert (code, err) == (130, b"arrowio: error: interrupted\n")
     assert out  # the part written before Ctrl-C: never a complete, valid archive of part of the input

@@ -99,7 +99,7 @@ def test_the_default_pool_comes_back_after_the_workload(run):
     assert arrowio.default_memory_pool() is before
 
 
-@pytest.mark.parametrize("backend", ["system", "mimalloc"])
+@pytest.mark.parametrize("backend", ["system", pytest.param("mimalloc", marks=pytest.mark.backend("mimalloc"))])
 def test_backend_choice(run, backend):
     report = json.loads(run(["pool-stats", "--json", "--backend", backend, "--", "alloc", "4096"]).stdout)
     assert report["backend"] == backend and report["max_memory"] == 4096
@@ -171,11 +171,8 @@ def test_options_after_the_workload_name_belong_to_the_workload(run):
     assert report["bytes_allocated"] == 64
 
 
+@pytest.mark.backend("jemalloc")
 def test_jemalloc_backend_in_a_real_process(sh):
-    import ctypes.util
-
-    if not ctypes.util.find_library("jemalloc"):
-        pytest.skip("libjemalloc2 is not installed")
     result = sh("pool-stats", "--json", "--backend", "jemalloc")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
@@ -203,11 +200,8 @@ def test_peak_rss_growth_sees_memory_outside_the_pool(run):
     assert "peak RSS growth" in run(["pool-stats", "--", "alloc", "64"]).stdout
 
 
+@pytest.mark.backend("jemalloc")
 def test_the_default_column_does_not_depend_on_the_backend_flag(sh):
-    import ctypes.util
-
-    if not ctypes.util.find_library("jemalloc"):
-        pytest.skip("libjemalloc2 is not installed")
     env = {"ARROWIO_DEFAULT_MEMORY_POOL": ""}
     plain = json.loads(sh("pool-stats", "--json", env=env).stdout)
     flagged = sh("pool-stats", "--json", "--backend", "jemalloc", env=env)

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import random
-import shutil
 import subprocess
 
-import pytest
+import system_deps
 
 #: Every streaming format and the one-shot-only ones.
 STREAMING = ("gzip", "bz2", "xz", "zstd", "lz4", "brotli", "snappy")
@@ -34,11 +33,8 @@ def make_data(kind: str, size: int, seed: int = 0) -> bytes:
 
 
 def need_tool(name: str) -> str:
-    """The path of a command-line tool, or skip (CI turns the skip into a failure)."""
-    path = shutil.which(name)
-    if path is None:
-        pytest.skip(f"{name} is not installed")
-    return path
+    """The path of a command-line tool, or skip naming its package (CI turns the skip into a failure)."""
+    return system_deps.need_tool(name)
 
 
 def run_tool(args: list[str], data: bytes = b"") -> bytes:

@@ -297,6 +297,18 @@ class TestForeignBuffer:
         with pytest.raises(ValueError):
             pa.foreign_buffer(1024, -1)
 
+    @pytest.mark.parametrize(
+        ("address", "size"), [(-1, 0), (-1, 10), (2**70, 0), (2**64, 0), (2**64 - 1, 2), (2**63, 2**63 + 1)]
+    )
+    def test_addresses_outside_the_64_bit_space_refused(self, address, size):
+        # PyArrow raises OverflowError converting to uintptr_t; ours is also a ValueError.
+        with pytest.raises(OverflowError, match="64-bit address space") as raised:
+            pa.foreign_buffer(address, size)
+        assert isinstance(raised.value, ValueError)
+
+    def test_the_last_address_is_accepted_when_nothing_runs_past_it(self):
+        assert pa.foreign_buffer(2**64 - 1, 0).address == 2**64 - 1
+
 
 class TestAllocateBuffer:
     def test_pool_owned_mutable_aligned(self):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes.util
 import gc
 import json
 import os
@@ -12,15 +11,13 @@ import sys
 import threading
 
 import pytest
+from system_deps import backend_unavailable
 
 import arrowio as pa
 from arrowio.memory import JEMALLOC_TLS_TUNABLE
 
-HAVE_JEMALLOC = ctypes.util.find_library("jemalloc") is not None
-HAVE_MIMALLOC = ctypes.util.find_library("mimalloc") is not None
-
-needs_jemalloc = pytest.mark.skipif(not HAVE_JEMALLOC, reason="libjemalloc2 is not installed")
-needs_mimalloc = pytest.mark.skipif(not HAVE_MIMALLOC, reason="libmimalloc2.0 is not installed")
+needs_jemalloc = pytest.mark.backend("jemalloc")
+needs_mimalloc = pytest.mark.backend("mimalloc")
 
 
 def run_python(code: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -44,10 +41,13 @@ def pool(request: pytest.FixtureRequest) -> pa.MemoryPool:
     return pa.proxy_memory_pool(backend)
 
 
+@needs_mimalloc
 def test_mimalloc_loads_when_installed():
-    if HAVE_MIMALLOC:
-        assert "mimalloc" in pa.supported_memory_backends()
-        assert pa.mimalloc_memory_pool().backend_name == "mimalloc"
+    assert "mimalloc" in pa.supported_memory_backends()
+    assert pa.mimalloc_memory_pool().backend_name == "mimalloc"
+
+
+def test_system_always_loads():
     assert pa.system_memory_pool().backend_name == "system"
     assert "system" in pa.supported_memory_backends()
 
@@ -296,7 +296,7 @@ class TestJemalloc:
             "aligned": True,
             "peak": 1 << 20,
             "now": 0,
-            "supported": ["jemalloc", "mimalloc", "system"] if HAVE_MIMALLOC else ["jemalloc", "system"],
+            "supported": ["jemalloc", "mimalloc", "system"] if backend_unavailable("mimalloc") is None else ["jemalloc", "system"],
         }
 
 

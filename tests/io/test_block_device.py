@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 
 import pytest
+from system_deps import need_tool
 
 import arrowio as pa
 
@@ -18,8 +18,7 @@ def loop_device(tmp_path):
     image = tmp_path / "disk.img"
     data = os.urandom(4 << 20)
     image.write_bytes(data)
-    if shutil.which("losetup") is None:
-        pytest.skip("losetup is not installed")
+    need_tool("losetup")
     made = subprocess.run(["losetup", "--find", "--show", str(image)], capture_output=True, text=True)
     if made.returncode != 0:
         pytest.skip(f"cannot attach a loop device here: {made.stderr.strip()}")
