@@ -236,18 +236,23 @@ class _Job:
         with reader, Progress(label, size, enabled=not self.quiet) as progress:
             if self.decoding and format_of(reader) is None and not (self.force and target is None):
                 raise CliError(f"{label}: not in a known compressed format (no magic number, no known extension)")
+            stored = None  # bytes a local output file took, for --rm's check
             if self.test:
                 produced = self._copy(reader, None, progress, "")
             elif target is None:
                 produced = self._write(reader, self.out.file(), progress, "<stdout>")
             elif is_url(target):
-                produced = self._upload(reader, target, progress)
+                produced = self._upload(reader, target, progress)  # its commit checks the stored size
             else:
                 with atomic_output(target, force=self.force, like=name if local else None) as file:
                     produced = self._write(reader, file, progress, target)
+                stored = file.bytes_written
         seconds = time.perf_counter() - start
         if not self.keep and target is not None and not stdin:
-            # Only now: the output is committed (renamed into place, or the object published).
+            # Only now: the output is committed (fsynced and renamed into place, or the object
+            # published); and only if it holds every byte that was produced for it.
+            if stored is not None:
+                self._check_stored(target, stored, label)
             if local:
                 os.unlink(name)
             else:
@@ -274,6 +279,17 @@ class _Job:
                 sink.abort()  # nothing is published; an older object stays as it was
                 raise
         return produced
+
+    @staticmethod
+    def _check_stored(target: str, stored: int, label: str) -> None:
+        """Before --rm removes an input: its committed output file must hold exactly the
+        ``stored`` bytes written into it. Anything else (a file changed under us) keeps the input."""
+        try:
+            size = os.stat(target).st_size
+        except OSError as exc:
+            raise OutputError(f"{target}: cannot check its size ({describe(exc)}); {label} kept") from None
+        if size != stored:
+            raise OutputError(f"{target}: holds {size} bytes, {stored} were written; {label} kept (not removed)")
 
     def _write(self, reader: Any, sink: Any, progress: Any, output: str) -> int:
         """Copy ``reader`` into ``sink``, compressing unless decoding; ``output`` names the sink
