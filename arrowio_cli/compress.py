@@ -43,7 +43,7 @@ CHUNK = 4 << 20
 @click.option("-c", "--stdout", "to_stdout", is_flag=True, help="Write to stdout; keep the inputs.")
 @click.option("-o", "--output", metavar="PATH|URL", help="Write to PATH or URL (one input only).")
 @click.option(
-    "-k", "--keep/--rm", default=True, help="Keep the inputs (the default), or remove each once its output is safely written."
+    "-k", "--keep/--rm", default=True, help="Keep the inputs (the default), or remove each once its output is complete and synced."
 )
 @click.option("-f", "--force", is_flag=True, help="Overwrite existing outputs; allow compressed data on a terminal.")
 @click.option(
@@ -79,9 +79,12 @@ def compress(
     """Compress FILEs (or stdin) into FILE.zst (or the codec's extension), or decompress.
 
     Outputs are written atomically: into a temporary file in the same folder, fsynced, then
-    renamed, with the input's permissions and times. Ctrl-C, SIGTERM, a full disk or bad data
-    leave no output behind; with -c they leave an unfinished stream that no decoder accepts.
-    Existing outputs are kept unless -f; inputs are kept unless --rm. An output that is the
+    renamed, with the input's permissions and times. Every write is checked (short writes are
+    continued); Ctrl-C, SIGTERM, a full disk, a file-size limit or bad data leave no output
+    behind (only a SIGKILL can leave a hidden .NAME.*.arrowio-tmp); with -c they leave an
+    unfinished stream that no decoder accepts. Existing outputs are kept unless -f; inputs are
+    kept unless --rm, which removes an input only once its output is complete, fsynced, in
+    place and holds exactly the bytes written for it. An output that is the
     input itself is refused; a device or FIFO (-o /dev/null) is written into, never replaced.
     Decompressing strips the format's extension; a name without one needs -o or -c.
     stdin goes to stdout unless -o names a file. A failing input is reported and the others
