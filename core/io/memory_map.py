@@ -200,4 +200,3 @@ def _allocate(fd: int, size: int) -> None:
             os.ftruncate(fd, old)  # a partial allocation may have grown it
             raise
         os.ftruncate(fd, size)  # no allocation on this file system: a sparse file, as before
-

@@ -27,20 +27,24 @@ def test_writes_through_a_pipe_are_whole(tmp_path) -> None:
     fifo = tmp_path / "fifo"
     os.mkfifo(fifo)
     reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    # A second writer held open until the end: the reader must not see EOF before the output
+    # is opened, nor between its writes.
+    holder = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+    os.set_blocking(reader, True)
     data = os.urandom(1 << 20)  # 16 times a default pipe
     received = bytearray()
+
+    def drain() -> None:
+        while chunk := os.read(reader, 1 << 16):
+            received.extend(chunk)
+
+    thread = threading.Thread(target=drain)
+    thread.start()
     try:
-        os.set_blocking(reader, True)
-
-        def drain() -> None:
-            while chunk := os.read(reader, 1 << 16):
-                received.extend(chunk)
-
-        thread = threading.Thread(target=drain)
-        thread.start()
         with atomic_output(str(fifo)) as out:
             assert out.write(data) == len(data)
-        thread.join(timeout=30)
     finally:
+        os.close(holder)
+        thread.join(timeout=30)
         os.close(reader)
     assert bytes(received) == data and out.bytes_written == len(data)
