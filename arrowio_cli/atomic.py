@@ -2,8 +2,11 @@
 
 :func:`atomic_output` writes into a temporary file in the destination's folder (so the final
 rename never crosses a file system), fsyncs it, copies permissions and times from the input,
-and renames it into place. Any exception on the way, Ctrl-C, SIGTERM and a full disk included,
-removes the temporary file and leaves the destination as it was.
+and renames it into place. Every write is whole or an error: a short write (a file-size limit,
+a disk filling up) is continued until the kernel refuses with an error, and before the fsync
+the file's size must equal the bytes written into it. Any exception on the way, Ctrl-C,
+SIGTERM and a full disk included, removes the temporary file and leaves the destination as it
+was. Only a SIGKILL (or a crash) between creating and renaming leaves the temporary file behind.
 
 An existing destination that is not a regular file (``/dev/null``, a FIFO, a device) is
 written into directly, never replaced by a rename: it holds no content a rename could keep.
@@ -14,6 +17,7 @@ from __future__ import annotations
 import errno
 import io
 import os
+import select
 import shutil
 import signal
 import stat
@@ -91,7 +95,8 @@ def atomic_output(path: str, *, force: bool = False, like: str | None = None) ->
     """Yield a binary file whose content becomes ``path`` when the block ends without an exception.
 
     Closing the yielded file (as a stream wrapping it does) is harmless: it stays open until
-    the block ends.
+    the block ends. Its ``write`` writes everything or raises; ``bytes_written`` counts what it
+    took, and after the block ``path`` holds exactly that many bytes (checked before the fsync).
 
     ``force`` allows replacing an existing ``path``; without it an existing file is an error, also
     when it appears while we write. ``like`` names a file whose permission bits and times the
@@ -114,6 +119,7 @@ def atomic_output(path: str, *, force: bool = False, like: str | None = None) ->
             file = _TempFile(fd, "wb")
             try:
                 yield file
+                _named(path, _check_size, fd, file.bytes_written)
                 _named(path, os.fsync, fd)
             finally:
                 file.release()
@@ -156,7 +162,29 @@ def _named(path: str, step: Any, *args: Any) -> Any:
 
 class _TempFile(io.FileIO):
     """The temporary output. Streams that wrap it close it when they close; it must stay open
-    until it is fsynced, so ``close`` only flushes and :meth:`release` really closes it."""
+    until it is fsynced, so ``close`` only flushes and :meth:`release` really closes it.
+
+    ``write`` writes all it is given or raises: ``io.FileIO.write`` returns the kernel's count,
+    which under a file-size limit or on a filling disk is short (the error comes only on the
+    next write), and a caller that ignores the count loses the rest silently.
+    """
+
+    bytes_written = 0
+
+    def write(self, data: Any) -> int:
+        view = memoryview(data).cast("B")
+        size = len(view)
+        done = 0
+        while done < size:
+            count = super().write(view[done:])
+            if count is None:  # a non-blocking device or FIFO is full: wait until it takes more
+                select.select([], [self.fileno()], [])
+                continue
+            if count == 0:  # no error, no progress: never report such a write as done
+                raise OSError(errno.EIO, "the output took no bytes (short write)")
+            done += count
+            self.bytes_written += count
+        return size
 
     def close(self) -> None:
         if not self.closed:
@@ -164,6 +192,13 @@ class _TempFile(io.FileIO):
 
     def release(self) -> None:
         super().close()
+
+
+def _check_size(fd: int, expected: int) -> None:
+    """The temporary file must hold exactly the bytes written into it before it is published."""
+    size = os.fstat(fd).st_size
+    if size != expected:
+        raise OSError(errno.EIO, f"holds {size} bytes after {expected} were written")
 
 
 def _publish(temp: str, path: str, force: bool) -> None:

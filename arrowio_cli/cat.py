@@ -82,7 +82,8 @@ def cat(
     pattern. Credentials in a URL are shown as ***. --mmap applies to local files only.
 
     An input that fails is reported on stderr and the others still run; the exit status
-    is then 1.
+    is then 1. A failed write to stdout (a full disk, a file-size limit) stops the run at
+    once with exit 1: short writes are continued, errors never pass for success.
 
     \b
     Examples:

@@ -43,7 +43,7 @@ CHUNK = 4 << 20
 @click.option("-c", "--stdout", "to_stdout", is_flag=True, help="Write to stdout; keep the inputs.")
 @click.option("-o", "--output", metavar="PATH|URL", help="Write to PATH or URL (one input only).")
 @click.option(
-    "-k", "--keep/--rm", default=True, help="Keep the inputs (the default), or remove each once its output is safely written."
+    "-k", "--keep/--rm", default=True, help="Keep the inputs (the default), or remove each once its output is complete and synced."
 )
 @click.option("-f", "--force", is_flag=True, help="Overwrite existing outputs; allow compressed data on a terminal.")
 @click.option(
@@ -79,9 +79,12 @@ def compress(
     """Compress FILEs (or stdin) into FILE.zst (or the codec's extension), or decompress.
 
     Outputs are written atomically: into a temporary file in the same folder, fsynced, then
-    renamed, with the input's permissions and times. Ctrl-C, SIGTERM, a full disk or bad data
-    leave no output behind; with -c they leave an unfinished stream that no decoder accepts.
-    Existing outputs are kept unless -f; inputs are kept unless --rm. An output that is the
+    renamed, with the input's permissions and times. Every write is checked (short writes are
+    continued); Ctrl-C, SIGTERM, a full disk, a file-size limit or bad data leave no output
+    behind (only a SIGKILL can leave a hidden .NAME.*.arrowio-tmp); with -c they leave an
+    unfinished stream that no decoder accepts. Existing outputs are kept unless -f; inputs are
+    kept unless --rm, which removes an input only once its output is complete, fsynced, in
+    place and holds exactly the bytes written for it. An output that is the
     input itself is refused; a device or FIFO (-o /dev/null) is written into, never replaced.
     Decompressing strips the format's extension; a name without one needs -o or -c.
     stdin goes to stdout unless -o names a file. A failing input is reported and the others
@@ -236,18 +239,23 @@ class _Job:
         with reader, Progress(label, size, enabled=not self.quiet) as progress:
             if self.decoding and format_of(reader) is None and not (self.force and target is None):
                 raise CliError(f"{label}: not in a known compressed format (no magic number, no known extension)")
+            stored = None  # bytes a local output file took, for --rm's check
             if self.test:
                 produced = self._copy(reader, None, progress, "")
             elif target is None:
                 produced = self._write(reader, self.out.file(), progress, "<stdout>")
             elif is_url(target):
-                produced = self._upload(reader, target, progress)
+                produced = self._upload(reader, target, progress)  # its commit checks the stored size
             else:
                 with atomic_output(target, force=self.force, like=name if local else None) as file:
                     produced = self._write(reader, file, progress, target)
+                stored = file.bytes_written
         seconds = time.perf_counter() - start
         if not self.keep and target is not None and not stdin:
-            # Only now: the output is committed (renamed into place, or the object published).
+            # Only now: the output is committed (fsynced and renamed into place, or the object
+            # published); and only if it holds every byte that was produced for it.
+            if stored is not None:
+                self._check_stored(target, stored, label)
             if local:
                 os.unlink(name)
             else:
@@ -274,6 +282,17 @@ class _Job:
                 sink.abort()  # nothing is published; an older object stays as it was
                 raise
         return produced
+
+    @staticmethod
+    def _check_stored(target: str, stored: int, label: str) -> None:
+        """Before --rm removes an input: its committed output file must hold exactly the
+        ``stored`` bytes written into it. Anything else (a file changed under us) keeps the input."""
+        try:
+            size = os.stat(target).st_size
+        except OSError as exc:
+            raise OutputError(f"{target}: cannot check its size ({describe(exc)}); {label} kept") from None
+        if size != stored:
+            raise OutputError(f"{target}: holds {size} bytes, {stored} were written; {label} kept (not removed)")
 
     def _write(self, reader: Any, sink: Any, progress: Any, output: str) -> int:
         """Copy ``reader`` into ``sink``, compressing unless decoding; ``output`` names the sink

@@ -100,6 +100,9 @@ class Stdout:
                 raise _failed(exc) from None
             except ValueError:  # the stream was closed under us
                 raise _closed_stdout() from None
+            else:
+                if written == 0:  # no error, no progress, not "would block": never call it written
+                    raise _failed(OSError(errno.EIO, "the output took no bytes"))
             view = view[written or 0 :]  # a raw non-blocking stream answers None for EAGAIN
             if view:
                 self._wait()

@@ -8,7 +8,9 @@ rules expire. Every other filesystem (local, HDFS through pyarrow, SFTP, ...) wr
 temporary file beside the target and renames it over the target on commit.
 
 Parts are handed to fsspec on a background thread, one at a time, so that producing the next
-part overlaps with uploading the last one; memory stays at two parts.
+part overlaps with uploading the last one; memory stays at two parts. Every part must be taken
+whole (a file that reports a short count fails the write), and after the commit the store must
+report the object's size as the bytes written, where it reports a size at all.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ class Upload:
         self._sending: Future[Any] | None = None
         self._temporary: str | None = None
         self._failed = False  # a part failed to go up: the file can only be discarded now
+        self._sent = 0  # bytes fsspec took, all parts together
         fs, path = location.fs, location.path
         with translated(location.shown, location.secrets):
             if _transactional(fs):
@@ -65,9 +68,16 @@ class Upload:
         self._finish_sending()
         part, self._part = self._part, bytearray()
         if wait:
-            self._guarded(self._file.write, part)
+            self._guarded(self._write_part, part)
         else:
-            self._sending = _thread_pool().submit(self._file.write, part)
+            self._sending = _thread_pool().submit(self._write_part, part)
+
+    def _write_part(self, part: bytearray) -> None:
+        taken = self._file.write(part)
+        # fsspec files answer the count (None from a few that take everything or raise).
+        if taken is not None and taken != len(part):
+            raise ArrowIOError(f"{self._location.shown}: short write ({taken} of {len(part)} bytes taken)")
+        self._sent += len(part)
 
     def _finish_sending(self) -> None:
         sending, self._sending = self._sending, None
@@ -96,6 +106,19 @@ class Upload:
         except BaseException:
             self.discard()
             raise
+        self._check_stored()
+
+    def _check_stored(self) -> None:
+        """The published object must hold every byte written (a store that silently kept less
+        must not let a caller delete the only other copy)."""
+        location = self._location
+        with translated(location.shown, location.secrets):
+            try:
+                size = location.fs.size(location.path)
+            except NotImplementedError:  # a filesystem that cannot tell sizes: nothing to compare
+                return
+        if size is not None and size != self._sent:
+            raise ArrowIOError(f"{location.shown}: the store holds {size} bytes after {self._sent} were written")
 
     def _rename(self) -> None:
         fs, path = self._location.fs, self._location.path

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import operator
+from typing import Any
 
 from ..buffer import Buffer
 from ..errors import ArrowInvalid
@@ -112,6 +113,10 @@ class BufferedOutputStream(NativeFile):
     Not seekable. Writes of at least ``buffer_size`` bytes go straight through once the buffer
     is empty. :meth:`flush` writes the buffer and flushes ``raw``; :meth:`detach` does the same,
     then returns ``raw`` and closes this stream but not ``raw``; :meth:`close` closes both.
+
+    A write to ``raw`` that fails (a full disk) leaves this stream failed: later writes, flushes
+    and the close raise the same error (the close still releases ``raw``, aborting it where it
+    can), so bytes lost to the failure can never end in a close that reports success.
     """
 
     def __init__(self, raw: NativeFile, buffer_size: int, memory_pool: MemoryPool | None = None) -> None:
@@ -124,6 +129,7 @@ class BufferedOutputStream(NativeFile):
         self._mv = memoryview(self._buf)
         self._used = 0
         self._detached = False
+        self._failure: BaseException | None = None  # the error that lost bytes, raised again
         super().__init__("wb", memory_pool=memory_pool)
         raw._wrapped = True  # this stream closes raw, after its last bytes
 
@@ -156,6 +162,7 @@ class BufferedOutputStream(NativeFile):
             return
         self._used = 0
         self._detached = True  # raw is aborted below, not closed by close()
+        self._aborting = True  # nothing is flushed, and an earlier failure is not raised again
         try:
             self.close()
         finally:
@@ -167,27 +174,45 @@ class BufferedOutputStream(NativeFile):
     def _write(self, view: memoryview) -> None:
         count = len(view)
         used = self._used
-        if used + count <= self._size_limit:
+        if used + count <= self._size_limit and self._failure is None:
             self._mv[used : used + count] = view
             self._used = used + count
             return
         self._drain()
         if count >= self._size_limit:
-            self._raw.write(view)
+            self._down(self._raw.write, view)
         else:
             self._mv[:count] = view
             self._used = count
 
     def _drain(self) -> None:
+        if self._failure is not None:
+            raise self._failure
         if self._used:
             used, self._used = self._used, 0
-            self._raw.write(self._mv[:used])
+            self._down(self._raw.write, self._mv[:used])
+
+    def _down(self, call: Any, *args: Any) -> None:
+        """Call into ``raw``; a failure there fails this stream for good (see the class)."""
+        try:
+            call(*args)
+        except BaseException as exc:
+            self._failure = exc
+            raise
+
+    _aborting = False
 
     def _flush(self) -> None:
+        if self._aborting:
+            return
         self._drain()
-        self._raw.flush()
+        self._down(self._raw.flush)
 
     def _close(self) -> None:
         self._mv.release()
-        if not self._detached:
+        if self._detached:
+            return
+        if self._failure is not None:  # a remote upload must not publish what is left
+            getattr(self._raw, "abort", self._raw.close)()
+        else:
             self._raw.close()

@@ -123,6 +123,9 @@ class CompressedOutputStream(NativeFile):
     decodable (a sync flush, for formats that have one); ``close()`` ends the compressed
     stream and closes ``stream``; ``abort()`` gives it up without ending it. The arguments are
     checked before a path is opened, so a refused one leaves an existing file as it was.
+    A write to ``stream`` that fails (a full disk) fails this stream for good: later writes,
+    flushes and the close raise the same error, and the close aborts ``stream`` as
+    :meth:`abort` does, so compressed data with a hole never closes as complete.
     """
 
     def __init__(
@@ -176,15 +179,26 @@ class CompressedOutputStream(NativeFile):
         return self._raw._commits_on_close
 
     def _write(self, view: memoryview) -> None:
-        self._written += self._writer.write(view)
+        self._written += self._guarded(self._writer.write, view)
 
     def _flush(self) -> None:
         if not self._writer_done:
-            self._writer.flush()
-        self._raw.flush()
+            self._guarded(self._writer.flush)
+        self._guarded(self._raw.flush)
+
+    def _guarded(self, call: Any, *args: Any) -> Any:
+        """Call the encoder or ``raw``; after a failure of either, only that failure is raised."""
+        if self._failure is not None:
+            raise self._failure
+        try:
+            return call(*args)
+        except BaseException as exc:
+            self._failure = exc
+            raise
 
     _writer_done = False
     _finish_failed = False
+    _failure: BaseException | None = None  # the error that lost compressed bytes
 
     def close(self) -> None:
         """End the compressed stream, then close the raw stream (also when ending failed).
@@ -197,6 +211,10 @@ class CompressedOutputStream(NativeFile):
         if closing_on_error.get():
             self.abort()
             return
+        failure = self._failure
+        if failure is not None:
+            self.abort()
+            raise failure
         try:
             self._writer.finish()
         except BaseException:

@@ -7,6 +7,7 @@ mapping) stays mapped until the last such Buffer is gone, even after the file is
 from __future__ import annotations
 
 import ctypes
+import errno
 import mmap
 import operator
 import os
@@ -64,7 +65,9 @@ class MemoryMappedFile(MemorySourceFile):
 
     Writes never grow the file (use :meth:`resize`); a write past the end raises ArrowIOError,
     and so does seeking past the end. Writes land in the file's page cache at once, so a second
-    map or a plain read of the same file sees them.
+    map or a plain read of the same file sees them. Growing a file (:meth:`resize`,
+    :func:`create_memory_map`) allocates its blocks first, so a full disk or a file-size limit
+    is an OSError there (ENOSPC, EFBIG), never a SIGBUS at a later write into the map.
     """
 
     def __init__(self, path: str | bytes | os.PathLike, mode: str = "r", memory_pool: MemoryPool | None = None) -> None:
@@ -128,6 +131,7 @@ class MemoryMappedFile(MemorySourceFile):
         new_size = operator.index(new_size)
         if new_size < 0:
             raise ArrowInvalid(f"Invalid size for resize: {new_size}")
+        _allocate(self._fd, new_size)  # before anything changes: a failure leaves the map as it was
         self._drop_ahead()
         source = self._source
         self._source = self._view = self._target = None  # type: ignore[assignment]
@@ -167,8 +171,32 @@ def create_memory_map(path: str | bytes | os.PathLike, size: int) -> MemoryMappe
         raise ArrowInvalid(f"Invalid size for a memory map: {size}")
     fd, _ = open_descriptor(path, "wb", regular_only="memory-mapped")
     try:
-        os.ftruncate(fd, size)
-    finally:
+        _allocate(fd, size)
+    except OSError as exc:
         os.close(fd)
+        os.unlink(path)  # emptied by the open already: a file that cannot hold the map is no output
+        raise OSError(exc.errno, exc.strerror, os.fsdecode(path)) from None
+    except BaseException:
+        os.close(fd)
+        raise
+    os.close(fd)
     return MemoryMappedFile(path, "r+")
 
+
+def _allocate(fd: int, size: int) -> None:
+    """Give the file ``fd`` a size of at least ``size`` bytes, with its blocks allocated.
+
+    A write into a shared map of a hole the file system then cannot fill (a full disk, a tmpfs
+    at its size limit) is a SIGBUS that kills the process; allocating up front turns that into
+    an OSError here. On failure the file keeps its former size.
+    """
+    old = os.fstat(fd).st_size
+    if size <= old:
+        return
+    try:
+        os.posix_fallocate(fd, old, size - old)
+    except OSError as exc:
+        if exc.errno not in (errno.EOPNOTSUPP, errno.EINVAL):
+            os.ftruncate(fd, old)  # a partial allocation may have grown it
+            raise
+        os.ftruncate(fd, size)  # no allocation on this file system: a sparse file, as before

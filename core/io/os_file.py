@@ -188,8 +188,13 @@ class OSFile(NativeFile):
         fd = self._fd
         done = os.write(fd, view)
         size = len(view)
-        while done < size:  # writes of more than 2 GiB, or to pipes, may be partial
-            done += os.write(fd, view[done:])
+        # Writes of more than 2 GiB, to pipes, under a file-size limit or onto a filling disk may
+        # be partial; the next call then writes on or raises the error (EFBIG, ENOSPC).
+        while done < size:
+            count = os.write(fd, view[done:])
+            if not count:  # no error and no progress: never let the caller think it was written
+                raise OSError(errno.EIO, f"write took no bytes ({size - done} left)", self._path)
+            done += count
 
     def _truncate(self, size: int) -> None:
         os.ftruncate(self._fd, size)

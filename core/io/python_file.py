@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import io
+import select
 from typing import Any
 
 from ..buffer import Buffer, py_buffer
@@ -10,6 +12,15 @@ from ..errors import ArrowInvalid
 from .native_file import NativeFile, UnsupportedOperation
 
 __all__ = ["PythonFile"]
+
+
+def _wait_writable(handle: Any) -> None:
+    """Until ``handle``'s descriptor takes more (a handle without one is retried at once)."""
+    try:
+        fd = handle.fileno()
+    except (AttributeError, OSError, ValueError):
+        return
+    select.select([], [fd], [])
 
 _MODES = {
     "r": "rb", "rb": "rb",
@@ -169,14 +180,25 @@ class PythonFile(NativeFile):
     # -- writes ----------------------------------------------------------------------------------
     def _write(self, view: memoryview) -> None:
         # Views of our memory own it, so a handle may even keep what it is given.
-        written = self.handle.write(view)
+        handle = self.handle
+        raw = isinstance(handle, io.RawIOBase)
         size = len(view)
-        # Raw files may write part of it; None means "all" for duck types (and would-block raws).
-        while written is not None and written < size:
-            more = self.handle.write(view[written:])
-            if more is None:
-                break
-            written += more
+        written = 0
+        while written < size:
+            try:
+                count = handle.write(view[written:] if written else view)
+            except BlockingIOError as exc:  # a buffered writer over a non-blocking descriptor is full
+                written += exc.characters_written
+                _wait_writable(handle)
+                continue
+            if count is None:
+                if not raw:  # a duck type that returns nothing took it all (or raised)
+                    return
+                _wait_writable(handle)  # a raw non-blocking file would block: it took nothing yet
+                continue
+            if count <= 0:  # no error and no progress: never let the caller think it was written
+                raise OSError(errno.EIO, f"{type(handle).__name__}.write took no bytes ({size - written} left)")
+            written += count
 
     def _truncate(self, size: int) -> None:
         self.handle.truncate(size)
