@@ -76,7 +76,7 @@ def cli(ctx: click.Context, color: bool | None, traceback: bool) -> None:
     \b
     Examples:
       arrowio cat logs.gz | grep ERROR       decode by magic bytes, stream to stdout
-      arrowio compress -C zstd -l 3 big.csv  write big.csv.zst atomically
+      arrowio compress -19 big.csv      write big.csv.zst atomically
       arrowio pool-stats --max-peak 64M -- cat big.gz   fail CI on a memory regression
       arrowio cat 's3://bucket/logs/*.zst'   URLs and URL globs (fsspec; -S KEY=VALUE)
     """

@@ -121,8 +121,8 @@ def main() -> None:
         ("cat corpus.gz vs zcat", f"'{ARROWIO}' cat {q['gz']} > /dev/null", f"zcat {q['gz']} > /dev/null", None, args.rounds),
         ("cat plain.bin | cat", f"'{ARROWIO}' cat {q['plain']} | cat > /dev/null", f"cat {q['plain']} | cat > /dev/null", 1.2, args.rounds),
         (
-            "compress -C zstd -l 3 -c",
-            f"'{ARROWIO}' compress -C zstd -l 3 -c {q['corpus']} > /dev/null",
+            "compress -C zstd -3 -c",
+            f"'{ARROWIO}' compress -C zstd -3 -c {q['corpus']} > /dev/null",
             f"zstd -q -3 -c {q['corpus']} > /dev/null",
             1.15,
             args.rounds,

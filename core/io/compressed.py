@@ -13,6 +13,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+from ..compression._base import StreamHeader
 from ..compression._registry import MAGIC_PEEK, Format, from_extension, lookup, resolve
 from ..compression._stream import DecodingReader, EncodingWriter
 from ..compression.codec import Codec
@@ -112,6 +113,21 @@ class CompressedInputStream(NativeFile):
         return f"<arrowio.CompressedInputStream codec={self._codec.name} closed={self.closed}>"
 
 
+class _CountingWrite:
+    """``write`` that counts the bytes it passed on (after each write: only what was taken)."""
+
+    __slots__ = ("_write", "count")
+
+    def __init__(self, write: Any) -> None:
+        self._write = write
+        self.count = 0
+
+    def __call__(self, data: Any) -> Any:
+        result = self._write(data)
+        self.count += len(data)
+        return result
+
+
 class CompressedOutputStream(NativeFile):
     """Compresses what is written into ``stream`` (a NativeFile, path, URL or Python file).
 
@@ -119,7 +135,10 @@ class CompressedOutputStream(NativeFile):
     ``storage_options`` go to the filesystem of a URL.
     ``compression_level`` as for :class:`arrowio.Codec`; ``threads`` > 0 compresses zstd and
     gzip with that many workers (-1: one per core; gzip then works as pigz does), 0 in the
-    writing thread alone. ``flush()`` makes everything written so far
+    writing thread alone. ``header`` (an :class:`arrowio.compression.StreamHeader`) is what
+    the stream records about its content where the format has room: zstd the content size,
+    gzip the original name and mtime. ``compressed_size`` counts the bytes handed to
+    ``stream`` so far. ``flush()`` makes everything written so far
     decodable (a sync flush, for formats that have one); ``close()`` ends the compressed
     stream and closes ``stream``; ``abort()`` gives it up without ending it. The arguments are
     checked before a path is opened, so a refused one leaves an existing file as it was.
@@ -135,6 +154,7 @@ class CompressedOutputStream(NativeFile):
         memory_pool: MemoryPool | None = None,
         threaded: bool = True,
         storage_options: Mapping[str, Any] | None = None,
+        header: StreamHeader | None = None,
     ) -> None:
         name = _check_name(compression)
         # Everything that can refuse the arguments runs before the sink is opened: a bad codec,
@@ -147,12 +167,14 @@ class CompressedOutputStream(NativeFile):
         else:
             fmt = lookup(name)
         codec = Codec(fmt.name, compression_level)
-        encoder = codec.encoder(threads)
+        encoder = codec.encoder(threads, header)
         raw, _ = _open(stream, "w", storage_options)
         try:
             self._codec = codec
             self._raw = raw
-            self._writer = EncodingWriter(raw.write, encoder, threaded=threaded)
+            # Not a bound method: the writer must not keep this stream alive (its finalizer ends it).
+            self._counter = _CountingWrite(raw.write)
+            self._writer = EncodingWriter(self._counter, encoder, threaded=threaded)
         except BaseException:
             if raw is not stream:
                 getattr(raw, "abort", raw.close)()  # a remote write must not publish an empty object
@@ -170,6 +192,11 @@ class CompressedOutputStream(NativeFile):
     def raw(self) -> NativeFile:
         """The stream the compressed bytes go to."""
         return self._raw
+
+    @property
+    def compressed_size(self) -> int:
+        """Compressed bytes written to the raw stream so far (all of them once closed)."""
+        return self._counter.count
 
     @property
     def _commits_on_close(self) -> bool:  # type: ignore[override]
