@@ -73,6 +73,9 @@ def cat(
     gzip stream on a pipe are both decoded; a plain file passes through unchanged, copied
     by the kernel (sendfile) when stdout is a pipe or a file. --offset and --length pick a
     byte range of the decoded content; plain files are read only in that range.
+    Streams of different formats one after the other (cat a.gz b.zst | arrowio cat) are
+    decoded in sequence, each by its magic number, as zstd -d does; plain data after
+    compressed data is an error (snappy, which has no end marker, can only come last).
 
     A URL (s3://bucket/key, gs://..., https://..., any fsspec scheme) is read by ranged
     requests with read-ahead; credentials and endpoint come from -S options, fsspec's

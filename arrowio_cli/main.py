@@ -157,9 +157,9 @@ def main(argv: list[str] | None = None) -> None:
         _error("terminated")
         code = ExitCode.TERMINATED
     except (_ReaderGone, BrokenPipeError):
-        # The reader stopped early (`| head`): that ends us quietly, like cat.
+        # The reader stopped early (`| head`): that ends us quietly, like cat, and by SIGPIPE.
         _silence_stdout()
-        code = ExitCode.OK
+        code = ExitCode.BROKEN_PIPE
     except Exception as exc:
         if show_traceback:
             raise
@@ -175,4 +175,18 @@ def main(argv: list[str] | None = None) -> None:
             sys.stdout.flush()
     except BrokenPipeError:
         _silence_stdout()
+        code = ExitCode.BROKEN_PIPE
+    if code == ExitCode.BROKEN_PIPE and argv is None:
+        _die_of_sigpipe()
     sys.exit(code)
+
+
+def _die_of_sigpipe() -> None:
+    """End the process as ``cat``, ``zcat`` and ``zstd`` end when their reader leaves: killed by
+    SIGPIPE (status 141 under ``set -o pipefail``), so a pipeline can tell truncated output from
+    complete output. Only for a real run (``main()`` without arguments): everything is cleaned
+    up by now, and an embedding caller (``main(args)``, tests) gets ``SystemExit(141)`` instead."""
+    import signal
+
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # Python ignores it; the default kills
+    os.kill(os.getpid(), signal.SIGPIPE)

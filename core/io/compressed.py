@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..compression._base import StreamHeader
+from ..compression._sequence import SequenceDecoder
 from ..compression._registry import MAGIC_PEEK, Format, from_extension, lookup, resolve
 from ..compression._stream import DecodingReader, EncodingWriter
 from ..compression.codec import Codec
@@ -48,7 +49,9 @@ class CompressedInputStream(NativeFile):
 
     ``compression`` is a format name (gzip, bz2, brotli, lz4, zstd, snappy (framing format),
     xz) or ``'detect'``, which goes by magic number, then by the extension of a path source.
-    ``storage_options`` go to the filesystem of a URL.
+    ``storage_options`` go to the filesystem of a URL. ``sequence`` (default: when detecting)
+    decodes streams of other formats that follow the first one, each by its magic number, as
+    ``zstd -d`` reads ``cat a.gz b.zst``; data with no known magic after a stream stays an error.
     ``read(n)`` returns at most n bytes. Corrupt or truncated data raises ArrowIOError naming
     the format and the compressed offset, after the data decoded before the fault was read.
     """
@@ -61,6 +64,7 @@ class CompressedInputStream(NativeFile):
         memory_pool: MemoryPool | None = None,
         threaded: bool = True,
         storage_options: Mapping[str, Any] | None = None,
+        sequence: bool | None = None,
     ) -> None:
         name = _check_name(compression)
         raw, path = _open(stream, "r", storage_options)
@@ -71,7 +75,10 @@ class CompressedInputStream(NativeFile):
                 raise ArrowInvalid(f"cannot detect a compression format for {path or type(stream).__name__}")
             self._codec = Codec(fmt.name)
             self._raw = raw
-            self._reader = DecodingReader(raw.read1, self._codec.decoder(), threaded=threaded)
+            decoder = self._codec.decoder()
+            if name.lower() == "detect" if sequence is None else sequence:
+                decoder = SequenceDecoder(decoder, lambda fmt: Codec(fmt.name).decoder())
+            self._reader = DecodingReader(raw.read1, decoder, threaded=threaded)
         except BaseException:
             if raw is not stream:
                 raw.close()
