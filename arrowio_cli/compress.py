@@ -307,6 +307,11 @@ class _Job:
         stdin = name == "-"
         local = not stdin and not is_url(name)
         label = "<stdin>" if stdin else self.shown(name)
+        if local:
+            try:  # a missing input says so before anything is derived from its name
+                os.stat(name)
+            except OSError as exc:
+                raise CliError(describe(exc)) from None
         if local and os.path.isdir(name):
             raise CliError(f"{name}: is a directory")
         if self.test:

@@ -21,6 +21,7 @@ __all__ = [
     "Table",
     "Progress",
     "color_enabled",
+    "MIB",
     "format_bytes",
     "format_rate",
     "format_seconds",
@@ -47,7 +48,9 @@ def color_enabled(stream: IO[Any]) -> bool:
 
 
 def format_bytes(n: float) -> str:
-    """``1536`` -> ``1.5 KiB``: powers of 1024, as the size options read them."""
+    """``1536`` -> ``1.5 KiB``: powers of 1024, as the size options read them. The one size
+    formatter of every report (rates too: :func:`format_rate`), so a size and a rate side by
+    side are in the same unit."""
     if abs(n) < 1024:
         return f"{int(n)} B"
     for unit in ("KiB", "MiB", "GiB", "TiB"):
@@ -57,16 +60,15 @@ def format_bytes(n: float) -> str:
     return f"{n / 1024:.1f} PiB"
 
 
-def format_rate(nbytes: int, seconds: float) -> str:
-    """Throughput in decimal units (``GB/s``), as storage and network speeds are quoted."""
+def format_rate(nbytes: float, seconds: float) -> str:
+    """Throughput in the units of the sizes: ``MiB/s`` (powers of 1024), never decimal MB/s."""
     if seconds <= 0:
         return "-"
-    rate = nbytes / seconds
-    for unit in ("B/s", "kB/s", "MB/s"):
-        if rate < 1000:
-            return f"{rate:.1f} {unit}"
-        rate /= 1000
-    return f"{rate:.2f} GB/s"
+    return f"{format_bytes(nbytes / seconds)}/s"
+
+
+#: Bytes in a MiB: the unit of the rates in --json field names (``..._mib_s``).
+MIB = 1 << 20
 
 
 def format_seconds(seconds: float) -> str:
@@ -106,10 +108,16 @@ class Table:
         self.rows.append([str(cell) for cell in cells])
 
 
+def _color_forced() -> bool:
+    ctx = click.get_current_context(silent=True)
+    return ctx is not None and ctx.color is True
+
+
 def print_tables(tables: Sequence[Table], *, err: bool = False) -> None:
-    """Draw ``tables`` on stdout (or stderr): rich boxes on a terminal, aligned plain text otherwise."""
+    """Draw ``tables`` on stdout (or stderr): rich boxes on a terminal (or wherever ``--color``
+    forces colour), aligned plain text otherwise."""
     stream = sys.stderr if err else _stdout()
-    if is_terminal(stream):
+    if is_terminal(stream) or _color_forced():
         _print_rich(tables, stream)
         return
     blocks = [_plain(table) for table in tables]
@@ -137,6 +145,8 @@ def _console(stream: IO[Any]) -> Any:
     from rich.console import Console  # lazily: 40 ms of start-up the data path must not pay
 
     color = color_enabled(stream)
+    if color and not is_terminal(stream):  # --color into a pipe: as ls --color=always, not guessed from TERM
+        return Console(file=stream, force_terminal=True, color_system="standard", highlight=False)
     return Console(file=stream, no_color=not color, color_system="auto" if color else None, highlight=False)
 
 
