@@ -24,6 +24,7 @@ __all__ = ["cli", "main", "COMMANDS", "RESTARTED_FOR_JEMALLOC_ENV"]
 #: Subcommand name -> "module:attribute" of its click command.
 COMMANDS: dict[str, str] = {
     "cat": "arrowio_cli.cat:cat",
+    "completion": "arrowio_cli.completion:completion",
     "compress": "arrowio_cli.compress:compress",
     "gpu-copy": "arrowio_cli.gpu_copy:gpu_copy",
     "info": "arrowio_cli.info:info",
