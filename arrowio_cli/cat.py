@@ -52,6 +52,13 @@ class TooMuchOutput(CliError):
     help="After the data (also when --max-output stops it), a summary on stderr: formats, bytes in/out, "
     "ratio, throughput, pool peak.",
 )
+@click.option(
+    "--progress",
+    is_flag=True,
+    help="Show the progress line (bytes written, rate) also when stderr is not a terminal. By default it "
+    "appears on a terminal once the run has taken a second.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="No progress line.")
 @storage_option
 @click.pass_context
 def cat(
@@ -64,6 +71,8 @@ def cat(
     hexdump: bool,
     max_output: int | None,
     show_stats: bool,
+    progress: bool,
+    quiet: bool,
     storage_options: dict[str, Any],
 ) -> None:
     """Write each input's decoded content to stdout, in order.
@@ -108,8 +117,14 @@ def cat(
         from contextlib import nullcontext
 
         measuring = nullcontext()
+    if progress and quiet:
+        raise click.UsageError("--progress and -q/--quiet contradict each other: choose one")
+    from .report import Progress
+
+    # The count polled is job.written: bytes that reached stdout, never a read-ahead.
+    shown = Progress("cat", None, enabled=not quiet, force=progress, done=lambda: job.written)
     try:
-        with measuring as measured:
+        with measuring as measured, shown:
             for name, error in expand_inputs(inputs or ("-",), storage_options):
                 record = job.run(name) if error is None else job.failed(name, error)
                 if record.error is not None:

@@ -90,7 +90,13 @@ class _CompressCommand(click.Command):
 )
 @click.option("-t", "--test", is_flag=True, help="Decode and verify the inputs; write nothing.")
 @click.option("-v", "--verbose", is_flag=True, help="Report sizes, ratio and speed per file on stderr.")
-@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no warnings.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress line and no warnings.")
+@click.option(
+    "--progress",
+    is_flag=True,
+    help="Show the progress line (bytes read and written, ratio, rate, ETA) also when stderr is not a "
+    "terminal. By default it appears on a terminal once a file has taken a second.",
+)
 @storage_option
 @click.pass_context
 def compress(
@@ -113,6 +119,7 @@ def compress(
     test: bool,
     verbose: bool,
     quiet: bool,
+    progress: bool,
     storage_options: dict[str, Any],
 ) -> None:
     """Compress FILEs (or stdin) into FILE.zst (or the codec's extension), or decompress.
@@ -161,7 +168,9 @@ def compress(
     keep_heap_for_streaming()
     level = _level(codec or "zstd", level, fast, best, ultra, decompress or test)
     job = _Job(codec, level, decompress or test, force, threads, test, verbose, quiet, keep, storage_options)
-    job.suffix, job.save_name = suffix, save_name
+    if progress and quiet:
+        raise click.UsageError("--progress and -q/--quiet contradict each other: choose one")
+    job.suffix, job.save_name, job.progress = suffix, save_name, progress
     names = inputs or ("-",)
     if not job.decoding and not test and not force and any(_target(n, to_stdout, output) is None for n in names):
         if job.out.isatty():
@@ -282,6 +291,7 @@ class _Job:
         self.save_name = True  # gzip's -N/-n
         self.header: Any = None  # what the next output's header records (StreamHeader)
         self.compressed_bytes = 0  # of the last output written
+        self.progress = False  # --progress: also when stderr is not a terminal
 
     def view(self) -> memoryview:
         if self._buffer is None:
@@ -331,7 +341,9 @@ class _Job:
         )
         size = _input_size(reader)
         self.header = None if self.decoding else self._header_for(name if local else None, size)
-        with reader, Progress(label, size, enabled=not self.quiet) as progress:
+        with reader, Progress(label, size, enabled=not self.quiet, force=self.progress) as progress:
+            if self.decoding:  # the bar runs over the compressed input, as far as the decoder took it
+                progress.poll(done=lambda: _consumed(reader, progress.done), written=lambda: progress.done)
             if self.decoding and format_of(reader) is None and not (self.force and target is None):
                 raise CliError(f"{label}: not in a known compressed format (no magic number, no known extension)")
             if self.test:
@@ -386,6 +398,8 @@ class _Job:
         stream = arrowio.CompressedOutputStream(
             sink, self.codec, compression_level=self.level, threads=workers, header=self.header
         )
+        # Work done is what the encoder compressed, not what was read into its queue.
+        progress.poll(done=lambda: stream.encoded_size, written=lambda: stream.compressed_size)
         try:
             written = self._copy(reader, stream, progress, output)
             with _naming(output):
@@ -494,6 +508,14 @@ def _input_size(reader: Any) -> int | None:
         return int(raw.size()) if raw.seekable() else None
     except (OSError, ValueError):
         return None
+
+
+def _consumed(reader: Any, fallback: int) -> int:
+    """Compressed bytes read from below a decoding ``reader`` (its bounded read-ahead included)."""
+    try:
+        return int(reader.raw.tell())
+    except (AttributeError, OSError, ValueError):
+        return fallback
 
 
 def _abort(stream: Any) -> None:

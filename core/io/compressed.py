@@ -145,7 +145,7 @@ class CompressedOutputStream(NativeFile):
     writing thread alone. ``header`` (an :class:`arrowio.compression.StreamHeader`) is what
     the stream records about its content where the format has room: zstd the content size,
     gzip the original name and mtime. ``compressed_size`` counts the bytes handed to
-    ``stream`` so far. ``flush()`` makes everything written so far
+    ``stream`` so far, ``encoded_size`` the bytes compressed so far. ``flush()`` makes everything written so far
     decodable (a sync flush, for formats that have one); ``close()`` ends the compressed
     stream and closes ``stream``; ``abort()`` gives it up without ending it. The arguments are
     checked before a path is opened, so a refused one leaves an existing file as it was.
@@ -204,6 +204,12 @@ class CompressedOutputStream(NativeFile):
     def compressed_size(self) -> int:
         """Compressed bytes written to the raw stream so far (all of them once closed)."""
         return self._counter.count
+
+    @property
+    def encoded_size(self) -> int:
+        """Bytes written to this stream that the encoder has compressed so far; with a
+        background thread, those still queued for it are not counted (a progress measure)."""
+        return self._writer.encoded
 
     @property
     def _commits_on_close(self) -> bool:  # type: ignore[override]
