@@ -68,7 +68,6 @@ class _CompressCommand(click.Command):
     "--name/--no-name",
     "save_name",
     default=True,
-    show_default=True,
     help="gzip: record the input's name and modification time in the header, as gzip does by default "
     "(stdin records neither).",
 )
