@@ -107,7 +107,9 @@ class CompressionName(click.ParamType):
         try:
             fmt = lookup(text)
         except ValueError:
-            self.fail(f"{value!r} ({self._expected()})", param, ctx)
+            # zstd's -C and xz's -C CHECK mean --check: say that -C is the format here.
+            hint = "" if self.auto_none else "; zstd's and xz's -C/--check have no counterpart: -C names the format"
+            self.fail(f"{value!r} ({self._expected()}{hint})", param, ctx)
         if not fmt.streaming:
             self.fail(f"{value!r} is a raw block format, which no file or stream can carry ({self._expected()})", param, ctx)
         return fmt.name

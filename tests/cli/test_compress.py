@@ -189,6 +189,7 @@ def test_verbose_reports_ratio_and_speed(run, text_file):
         (["-t", "-c", "a"], "-t/--test writes nothing"),
         (["--rm", "-c", "a"], "--rm removes an input only after"),
         (["-C", "zip", "a"], "'zip' (expected a codec name: gzip, "),
+        (["-C", "crc32", "a"], "xz's -C/--check have no counterpart: -C names the format"),
         (["-C", "lz4_raw", "a"], "'lz4_raw' is a raw block format"),
         (["-d", "-C", "lz4_raw", "a"], "'lz4_raw' is a raw block format"),
         (["-C", "gzip", "--level", "99", "a"], "-N/--level"),
