@@ -129,7 +129,7 @@ def main() -> None:
         ),
         (
             "compress to a file (atomic)",
-            f"'{ARROWIO}' compress -q -f -C zstd -l 3 -o '{DATA}/out-a.zst' {q['corpus']}",
+            f"'{ARROWIO}' compress -q -f -C zstd -3 -o '{DATA}/out-a.zst' {q['corpus']}",
             f"zstd -q -f -3 -o '{DATA}/out-z.zst' {q['corpus']}",
             None,
             args.rounds,
