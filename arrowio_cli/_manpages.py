@@ -32,6 +32,9 @@ _EXIT_STATUS = [
     ("69", "A needed facility is absent on this machine (EX_UNAVAILABLE): no GPU, a backend not installed. "
            "With several inputs the others still run, and the exit status is the worst of their failures."),
     ("130", "Interrupted (Ctrl-C)."),
+    ("141", "Killed by SIGPIPE: the reader of stdout left early (| head), as cat, zcat and zstd end; "
+            "under set -o pipefail this tells truncated output from complete output. Quiet on stderr."),
+    ("143", "Terminated (SIGTERM) while an output was being written; nothing partial is left."),
 ]
 _ENVIRONMENT = [
     ("NO_COLOR", "When set and --color is not given, reports are not coloured."),

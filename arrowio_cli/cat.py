@@ -53,6 +53,13 @@ class TooMuchOutput(CliError):
     help="After the data (also when --max-output stops it), a summary on stderr: formats, bytes in/out, "
     "ratio, throughput, pool peak.",
 )
+@click.option(
+    "--progress",
+    is_flag=True,
+    help="Show the progress line (bytes written, rate) also when stderr is not a terminal. By default it "
+    "appears on a terminal once the run has taken a second.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="No progress line.")
 @storage_option
 @click.pass_context
 def cat(
@@ -65,6 +72,8 @@ def cat(
     hexdump: bool,
     max_output: int | None,
     show_stats: bool,
+    progress: bool,
+    quiet: bool,
     storage_options: dict[str, Any],
 ) -> None:
     """Write each input's decoded content to stdout, in order.
@@ -74,6 +83,9 @@ def cat(
     gzip stream on a pipe are both decoded; a plain file passes through unchanged, copied
     by the kernel (sendfile) when stdout is a pipe or a file. --offset and --length pick a
     byte range of the decoded content; plain files are read only in that range.
+    Streams of different formats one after the other (cat a.gz b.zst | arrowio cat) are
+    decoded in sequence, each by its magic number, as zstd -d does; plain data after
+    compressed data is an error (snappy, which has no end marker, can only come last).
 
     A URL (s3://bucket/key, gs://..., https://..., any fsspec scheme) is read by ranged
     requests with read-ahead; credentials and endpoint come from -S options, fsspec's
@@ -108,8 +120,14 @@ def cat(
         from contextlib import nullcontext
 
         measuring = nullcontext()
+    if progress and quiet:
+        raise click.UsageError("--progress and -q/--quiet contradict each other: choose one")
+    from .report import Progress
+
+    # The count polled is job.written: bytes that reached stdout, never a read-ahead.
+    shown = Progress("cat", None, enabled=not quiet, force=progress, done=lambda: job.written)
     try:
-        with measuring as measured:
+        with measuring as measured, shown:
             for name, error in expand_inputs(inputs or ("-",), storage_options):
                 record = job.run(name) if error is None else job.failed(name, error)
                 if record.error is not None:

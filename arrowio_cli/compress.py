@@ -15,7 +15,7 @@ import click
 
 from .errors import CliError, OutputError, describe, describe_input, exit_code_for, print_error
 from .exit_codes import ExitCode
-from .params import CODEC, storage_option
+from .params import CODEC, level_flags, storage_option
 from .streams import fileno, format_of
 
 __all__ = ["compress"]
@@ -24,7 +24,16 @@ __all__ = ["compress"]
 CHUNK = 4 << 20
 
 
-@click.command("compress")
+class _CompressCommand(click.Command):
+    """Reads gzip's and zstd's level flags (``-9``, ``-19c``, bare ``--fast``), which click has no
+    option type for, by rewriting them before click parses the arguments."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        valued = {name for p in self.params if isinstance(p, click.Option) and not p.is_flag for name in p.opts}
+        return super().parse_args(ctx, level_flags(args, valued.__contains__))
+
+
+@click.command("compress", cls=_CompressCommand)
 @click.argument("inputs", nargs=-1, metavar="[FILE|URL|-]...")
 @click.option(
     "-C",
@@ -34,10 +43,33 @@ CHUNK = 4 << 20
     help="Format: zstd (default), gzip, bz2, xz, lz4, brotli, snappy; with -d: detected.",
 )
 @click.option(
-    "-l",
     "--level",
     type=int,
-    help="Compression level (default: the format's own tool's: gzip 6, zstd 3, xz 6, bz2 9, lz4 1, brotli 11).",
+    metavar="N",
+    help="Compression level, also written -N as in gzip and zstd (-1 ... -19; zstd: --ultra -20 ... -22). "
+    "Default: the format's own tool's: gzip 6, zstd 3, xz 6, bz2 9, lz4 1, brotli 11.",
+)
+@click.option(
+    "--fast",
+    type=click.IntRange(min=1),
+    metavar="[=N]",
+    help="The format's fastest level; zstd: its negative level -N (--fast is --fast=1), as in zstd.",
+)
+@click.option("--best", is_flag=True, help="The format's best level without --ultra (zstd 19, gzip/bz2/xz 9, lz4 12, brotli 11).")
+@click.option("--ultra", is_flag=True, help="Allow zstd's levels 20 to 22 (they need much more memory), as zstd does.")
+@click.option("-l", "--list", "list_", is_flag=True, help="List the compressed FILEs as zstd -l and gzip -l do (arrowio info's table).")
+@click.option(
+    "--suffix",
+    metavar="SUF",
+    help="The output's suffix instead of the format's (.zst, .gz); with -d, the suffix to strip (gzip -S).",
+)
+@click.option(
+    "-N/-n",
+    "--name/--no-name",
+    "save_name",
+    default=True,
+    help="gzip: record the input's name and modification time in the header, as gzip does by default "
+    "(stdin records neither).",
 )
 @click.option("-d", "--decompress", is_flag=True, help="Decompress instead.")
 @click.option("-c", "--stdout", "to_stdout", is_flag=True, help="Write to stdout; keep the inputs.")
@@ -57,7 +89,13 @@ CHUNK = 4 << 20
 )
 @click.option("-t", "--test", is_flag=True, help="Decode and verify the inputs; write nothing.")
 @click.option("-v", "--verbose", is_flag=True, help="Report sizes, ratio and speed per file on stderr.")
-@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no warnings.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress line and no warnings.")
+@click.option(
+    "--progress",
+    is_flag=True,
+    help="Show the progress line (bytes read and written, ratio, rate, ETA) also when stderr is not a "
+    "terminal. By default it appears on a terminal once a file has taken a second.",
+)
 @storage_option
 @click.pass_context
 def compress(
@@ -65,6 +103,12 @@ def compress(
     inputs: tuple[str, ...],
     codec: str | None,
     level: int | None,
+    fast: int | None,
+    best: bool,
+    ultra: bool,
+    list_: bool,
+    suffix: str | None,
+    save_name: bool,
     decompress: bool,
     to_stdout: bool,
     output: str | None,
@@ -74,6 +118,7 @@ def compress(
     test: bool,
     verbose: bool,
     quiet: bool,
+    progress: bool,
     storage_options: dict[str, Any],
 ) -> None:
     """Compress FILEs (or stdin) into FILE.zst (or the codec's extension), or decompress.
@@ -99,7 +144,9 @@ def compress(
     \b
     Examples:
       arrowio compress big.csv                 # big.csv.zst
-      arrowio compress -C gzip -l 9 --rm *.log
+      arrowio compress -C gzip -9 --rm *.log
+      arrowio compress -19 big.csv             # zstd -19; --ultra -22, --fast=5
+      arrowio compress -l *.zst                # list, as zstd -l does
       arrowio compress -d big.csv.zst -o copy.csv
       tar c dir | arrowio compress -T 0 > dir.tar.zst
       arrowio compress -t *.gz                 # verify only
@@ -107,6 +154,9 @@ def compress(
       arrowio compress --rm s3://bucket/logs/day1.log   # s3://bucket/logs/day1.log.zst
       arrowio compress -d -c s3://bucket/big.csv.zst | head
     """
+    if list_:
+        _list(ctx, inputs, storage_options, decompress or to_stdout or output is not None or test or not keep)
+        return
     if output is not None and len(inputs) > 1:
         raise click.UsageError("-o/--output names one output: give one input")
     if output is not None and to_stdout:
@@ -118,7 +168,11 @@ def compress(
     from .malloc_tuning import keep_heap_for_streaming
 
     keep_heap_for_streaming()
+    level = _level(codec or "zstd", level, fast, best, ultra, decompress or test)
     job = _Job(codec, level, decompress or test, force, threads, test, verbose, quiet, keep, storage_options)
+    if progress and quiet:
+        raise click.UsageError("--progress and -q/--quiet contradict each other: choose one")
+    job.suffix, job.save_name, job.progress = suffix, save_name, progress
     names = inputs or ("-",)
     if not job.decoding and not test and not force and any(_target(n, to_stdout, output) is None for n in names):
         if job.out.isatty():
@@ -139,6 +193,50 @@ def compress(
     job.out.flush()
     if worst:
         ctx.exit(worst)
+
+
+def _list(ctx: click.Context, inputs: tuple[str, ...], storage_options: dict[str, Any], other_work: bool) -> None:
+    """``-l``: what ``zstd -l``/``gzip -l`` print, by ``arrowio info``."""
+    if other_work:
+        raise click.UsageError("-l/--list only lists: -d, -c, -o, -t and --rm do not apply (the level is -N or --level N)")
+    if not inputs:
+        raise click.UsageError("-l/--list needs FILEs to list")
+    from .info import info
+
+    ctx.invoke(info, files=inputs, scan=False, as_json=False, storage_options=storage_options)
+
+
+def _level(codec: str, level: int | None, fast: int | None, best: bool, ultra: bool, decoding: bool) -> int | None:
+    """The level the options ask for (None: the format's tool's default), checked as zstd and
+    gzip check them: one way of saying it, and zstd's 20 to 22 only with --ultra."""
+    given = [name for name, value in (("-N/--level", level), ("--fast", fast), ("--best", best or None)) if value is not None]
+    if len(given) > 1:
+        raise click.UsageError(f"{' and '.join(given)} both set the level: choose one")
+    if decoding:
+        if given or ultra:
+            raise click.UsageError(f"{given[0] if given else '--ultra'} applies to compression only")
+        return None
+    import arrowio
+    from arrowio.compression import FORMATS
+
+    fmt = FORMATS[arrowio.Codec(codec).name]
+    if fmt.levels is None:
+        if given:
+            raise click.UsageError(f"{fmt.name} has no compression levels: drop {given[0]}")
+        return None
+    if fast is not None:
+        if fmt.name == "zstd":
+            return -fast
+        if fast > 1:
+            raise click.UsageError(f"--fast=N is zstd's negative level -N; {fmt.name}'s fastest is --fast or -{fmt.minimum_level}")
+        return fmt.minimum_level
+    if best:
+        return 19 if fmt.name == "zstd" else fmt.maximum_level
+    if fmt.name == "zstd" and level is not None and level > 19 and not ultra:
+        raise click.UsageError(f"zstd level {level} needs --ultra (as in zstd: --ultra -{level})")
+    if ultra and fmt.name != "zstd":
+        raise click.UsageError("--ultra applies to zstd only")
+    return level
 
 
 def _target(name: str, to_stdout: bool, output: str | None) -> str | None:
@@ -178,8 +276,6 @@ class _Job:
         self.out = Stdout()
         if decoding:
             self.codec = "detect" if codec is None else codec
-            if level is not None:
-                raise click.UsageError("-l/--level applies to compression only")
             self.level = None
         else:
             name = codec or "zstd"
@@ -190,9 +286,14 @@ class _Job:
             try:
                 self.level = arrowio.Codec(name, level).compression_level
             except ValueError as exc:
-                raise click.BadParameter(describe(exc), param_hint="-l/--level") from None
+                raise click.BadParameter(describe(exc), param_hint="-N/--level") from None
             self.codec = name
         self._buffer: Any = None
+        self.suffix: str | None = None  # --suffix
+        self.save_name = True  # gzip's -N/-n
+        self.header: Any = None  # what the next output's header records (StreamHeader)
+        self.compressed_bytes = 0  # of the last output written
+        self.progress = False  # --progress: also when stderr is not a terminal
 
     def view(self) -> memoryview:
         if self._buffer is None:
@@ -218,6 +319,11 @@ class _Job:
         stdin = name == "-"
         local = not stdin and not is_url(name)
         label = "<stdin>" if stdin else self.shown(name)
+        if local:
+            try:  # a missing input says so before anything is derived from its name
+                os.stat(name)
+            except OSError as exc:
+                raise CliError(describe(exc)) from None
         if local and os.path.isdir(name):
             raise CliError(f"{name}: is a directory")
         if self.test:
@@ -236,7 +342,10 @@ class _Job:
             source, compression=self.codec if self.decoding else None, storage_options=self.storage_options
         )
         size = _input_size(reader)
-        with reader, Progress(label, size, enabled=not self.quiet) as progress:
+        self.header = None if self.decoding else self._header_for(name if local else None, size)
+        with reader, Progress(label, size, enabled=not self.quiet, force=self.progress) as progress:
+            if self.decoding:  # the bar runs over the compressed input, as far as the decoder took it
+                progress.poll(done=lambda: _consumed(reader, progress.done), written=lambda: progress.done)
             if self.decoding and format_of(reader) is None and not (self.force and target is None):
                 raise CliError(f"{label}: not in a known compressed format (no magic number, no known extension)")
             stored = None  # bytes a local output file took, for --rm's check
@@ -304,11 +413,16 @@ class _Job:
             return self._copy(reader, sink, progress, output)
         # zstd's workers: 0 compresses in this thread, -1 one worker per core.
         workers = 0 if self.threads == 1 else self.threads
-        stream = arrowio.CompressedOutputStream(sink, self.codec, compression_level=self.level, threads=workers)
+        stream = arrowio.CompressedOutputStream(
+            sink, self.codec, compression_level=self.level, threads=workers, header=self.header
+        )
+        # Work done is what the encoder compressed, not what was read into its queue.
+        progress.poll(done=lambda: stream.encoded_size, written=lambda: stream.compressed_size)
         try:
             written = self._copy(reader, stream, progress, output)
             with _naming(output):
                 stream.close()
+            self.compressed_bytes = stream.compressed_size  # what -v reports, wherever it went
         except BaseException:
             _abort(stream)  # also aborts a remote sink: nothing is published
             raise
@@ -353,11 +467,27 @@ class _Job:
             where = "stdout" if target is None else target
             raise CliError(f"{label}: input and output ({where}) are the same file; nothing done")
 
+    def _header_for(self, path: str | None, size: int | None) -> Any:
+        """What the output's header records, as ``zstd FILE`` and ``gzip FILE`` do: the content
+        size, and (unless -n) the base name and mtime; for stdin and URLs none of them."""
+        from arrowio.compression import StreamHeader
+
+        if path is None:
+            return None
+        status = os.stat(path)
+        if not self.save_name:
+            return StreamHeader(content_size=size)
+        return StreamHeader(content_size=size, name=os.path.basename(path), mtime=int(status.st_mtime))
+
     def _derived_name(self, name: str) -> str:
         import arrowio
 
         if not self.decoding:
-            return name + arrowio.compression.FORMATS[self.codec].extensions[0]
+            return name + (self.suffix or arrowio.compression.FORMATS[self.codec].extensions[0])
+        if self.suffix is not None:
+            if len(name) > len(self.suffix) and name.endswith(self.suffix):
+                return name[: -len(self.suffix)]
+            raise CliError(f"{name}: does not end in {self.suffix}: use -o or -c to name the output")
         try:
             fmt = arrowio.Codec.detect(name).name
         except ValueError:
@@ -367,19 +497,6 @@ class _Job:
             if lowered.endswith(extension):
                 return name[: -len(extension)] + (".tar" if extension == ".tgz" else "")
         raise AssertionError("Codec.detect matched an extension")
-
-    def _size_of(self, path: str | None) -> int:
-        """The size of the written output ``path`` (asked of the store for a URL)."""
-        from .remote import is_url
-
-        if not path:
-            return 0
-        if not is_url(path):
-            return os.path.getsize(path)
-        import arrowio
-
-        with arrowio.input_stream(path, compression=None, storage_options=self.storage_options) as written:
-            return written.size()
 
     def _report(self, label: str, target: str | None, size: int | None, produced: int, seconds: float, fmt: str | None) -> None:
         from .report import format_bytes, format_rate
@@ -391,10 +508,11 @@ class _Job:
         if self.test:
             click.echo(f"{label}: OK ({fmt}, {format_bytes(produced)} decoded, {format_rate(produced, seconds)})", err=True)
             return
-        if size is None:
+        if self.decoding and size is None:  # a pipe: how much came in is not known
             click.echo(f"{label}: {format_bytes(produced)} in {seconds:.2f} s -> {where}", err=True)
             return
-        compressed, plain = (size, produced) if self.decoding else (self._size_of(target), size)
+        # Counted as written, not stat-ed: stdout and devices (-o /dev/null) have no useful size.
+        compressed, plain = (size, produced) if self.decoding else (self.compressed_bytes, produced)
         ratio = f"{plain / compressed:.2f}x" if compressed else "-"
         percent = f"{100 * compressed / plain:.2f}%" if plain else "-"
         click.echo(
@@ -411,6 +529,14 @@ def _input_size(reader: Any) -> int | None:
         return int(raw.size()) if raw.seekable() else None
     except (OSError, ValueError):
         return None
+
+
+def _consumed(reader: Any, fallback: int) -> int:
+    """Compressed bytes read from below a decoding ``reader`` (its bounded read-ahead included)."""
+    try:
+        return int(reader.raw.tell())
+    except (AttributeError, OSError, ValueError):
+        return fallback
 
 
 def _abort(stream: Any) -> None:

@@ -2,15 +2,15 @@
 
 The work is :func:`arrowio.cuda.copy_to_device`; this module parses, opens the input, renders.
 
-``--json`` prints one object with these keys (stable; rates in GB/s = 10^9 bytes per second,
-null where not measured):
+``--json`` prints one object with these keys (stable; rates in MiB/s = 2^20 bytes per second,
+as every report of arrowio gives them, null where not measured):
 
     input, compression, bytes,
     device: {number, name, pci_bus_id, driver_version, cuda_driver_version, cuda_runtime_version,
              memory_total, memory_free_before, memory_free_after, memory_used_before,
              memory_used_after, memory_source},
     options: {pinned, chunk_size, streams, repeat, roundtrip, verify},
-    h2d_gbps, d2h_gbps, end_to_end_gbps,
+    h2d_mib_s, d2h_mib_s, end_to_end_mib_s,
     upload_seconds, h2d_seconds, download_seconds, d2h_seconds,
     peak_device_memory,
     checksum: {algorithm, input, roundtrip} or null,
@@ -25,13 +25,15 @@ are read while the data is still on the device.
 from __future__ import annotations
 
 import json
+import os
+import stat
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from .errors import CliError, Unavailable
+from .errors import CliError, Unavailable, describe
 from .params import SIZE, PathOrURL, compression_option, storage_option
 
 if TYPE_CHECKING:
@@ -45,9 +47,9 @@ REPORT_KEYS = (
     "bytes",
     "device",
     "options",
-    "h2d_gbps",
-    "d2h_gbps",
-    "end_to_end_gbps",
+    "h2d_mib_s",
+    "d2h_mib_s",
+    "end_to_end_mib_s",
     "upload_seconds",
     "h2d_seconds",
     "download_seconds",
@@ -83,7 +85,7 @@ def _positive(ctx: click.Context, param: click.Parameter, value: int) -> int:
 
 @click.command("gpu-copy")
 @click.argument(
-    "file", default="-", type=PathOrURL(exists=True, dir_okay=False, allow_dash=True), metavar="[FILE|URL|-]"
+    "file", default="-", type=PathOrURL(allow_dash=True), metavar="[FILE|URL|-]"
 )
 @click.option("--device", "device_number", type=click.IntRange(min=0), default=0, show_default=True, help="CUDA device number.")
 @click.option(
@@ -144,7 +146,8 @@ def gpu_copy(
         raise click.UsageError("--repeat needs a file: standard input can be read only once")
     from arrowio import cuda
 
-    # The device first: without one, nothing is opened (no wait on a pipe, no remote request).
+    _check_local_input(file)  # a missing input is the user's error (exit 1), whatever the machine has
+    # The device next: without one, nothing is opened (no wait on a pipe, no remote request).
     reason = cuda.unavailable_reason(device_number)
     if reason is not None:
         raise Unavailable(f"gpu-copy: no CUDA device ({reason})")
@@ -189,6 +192,23 @@ def gpu_copy(
         _render(report)
     if stats.verified is False:
         raise CliError("gpu-copy: the round-tripped bytes differ from the input (checksums above)")
+
+
+def _check_local_input(file: str) -> None:
+    """A missing, unreadable or folder input is ``arrowio: error: ...`` with exit 1, as in every
+    subcommand; checked by its status, without opening it (a FIFO would wait for a writer)."""
+    from .remote import is_url
+
+    if file == "-" or is_url(file):
+        return
+    try:
+        status = os.stat(file)
+    except OSError as exc:
+        raise CliError(describe(exc)) from None
+    if stat.S_ISDIR(status.st_mode):
+        raise CliError(f"{file}: is a directory")
+    if not os.access(file, os.R_OK):
+        raise CliError(f"{file}: Permission denied")
 
 
 def _open_input(
@@ -269,9 +289,9 @@ def build_report(
             "memory_source": before.source,
         },
         "options": {key: options[key] for key in OPTION_KEYS},
-        "h2d_gbps": stats.h2d_gbps,
-        "d2h_gbps": stats.d2h_gbps,
-        "end_to_end_gbps": stats.end_to_end_gbps,
+        "h2d_mib_s": _mib_s(stats.h2d_gbps),
+        "d2h_mib_s": _mib_s(stats.d2h_gbps),
+        "end_to_end_mib_s": _mib_s(stats.end_to_end_gbps),
         "upload_seconds": total("upload_seconds"),
         "h2d_seconds": total("h2d_seconds"),
         "download_seconds": total("download_seconds"),
@@ -284,18 +304,24 @@ def build_report(
 
 
 def _size(nbytes: int | None) -> str:
+    from .report import format_bytes
+
     if nbytes is None:
         return "-"
-    value = float(nbytes)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if value < 1024 or unit == "TiB":
-            return f"{nbytes} B" if unit == "B" else f"{value:.2f} {unit} ({nbytes} B)"
-        value /= 1024
-    raise AssertionError("unreachable")
+    return f"{nbytes} B" if nbytes < 1024 else f"{format_bytes(nbytes)} ({nbytes} B)"
 
 
-def _rate(gbps: float | None) -> str:
-    return "-" if gbps is None else f"{gbps:.2f} GB/s"
+def _mib_s(gbps: float | None) -> float | None:
+    """The library's GB/s (10^9 bytes per second) in the CLI's unit, MiB/s."""
+    from .report import MIB
+
+    return None if gbps is None else gbps * 1e9 / MIB
+
+
+def _rate(mib_s: float | None) -> str:
+    from .report import MIB, format_rate
+
+    return "-" if mib_s is None else format_rate(mib_s * MIB, 1.0)
 
 
 def _render(report: dict[str, Any]) -> None:
@@ -324,9 +350,9 @@ def _render(report: dict[str, Any]) -> None:
             f"{'pinned' if options['pinned'] else 'pageable'}, {_size(options['chunk_size'])} chunks, "
             f"{options['streams']} stream(s), {options['repeat']} run(s)",
         ),
-        ("host to device", _rate(report["h2d_gbps"])),
-        ("device to host", _rate(report["d2h_gbps"])),
-        ("end to end", _rate(report["end_to_end_gbps"])),
+        ("host to device", _rate(report["h2d_mib_s"])),
+        ("device to host", _rate(report["d2h_mib_s"])),
+        ("end to end", _rate(report["end_to_end_mib_s"])),
         ("peak device memory", _size(report["peak_device_memory"])),
     ]
     checksum = report["checksum"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
@@ -23,7 +25,7 @@ JSON keys (--json): schema, files: [{path, format, format_by_magic,
   decoded_size_from ("header", "trailer", "scan", "plain" or null), members,
   checksum, ratio}]; a file that fails is reported on stderr and left out""",
 )
-@click.argument("files", nargs=-1, required=True, metavar="FILE|URL...")
+@click.argument("files", nargs=-1, required=True, metavar="FILE|URL|-...")
 @click.option(
     "--scan",
     is_flag=True,
@@ -46,7 +48,8 @@ def info(
 
     URLs (s3://bucket/key, ...) are read by ranged requests, headers and trailers only
     unless --scan; a URL glob (quote it) is expanded in sorted order. A FIFO, a device or a
-    folder is refused (info reads files by position).
+    folder is refused (info reads files by position); - reads stdin (a pipe is copied into a
+    temporary file first; brotli, which has no magic number, is not recognised there).
 
     \b
     Examples:
@@ -63,11 +66,12 @@ def info(
     results = []
     worst = ExitCode.OK  # of the files that failed: 69 where a needed backend is missing, else 1
     for name, error in expand_inputs(files, storage_options):
-        label = shown(name, storage_options)
+        label = "<stdin>" if name == "-" else shown(name, storage_options)
         try:
             if error is not None:
                 raise error  # a URL glob that matched nothing: reported in its place
-            results.append(replace(file_info(name, scan=scan, storage_options=storage_options), path=label))
+            with _readable(name) as path:
+                results.append(replace(file_info(path, scan=scan, storage_options=storage_options), path=label))
         except (OSError, ValueError, NotImplementedError) as exc:
             worst = max(worst, exit_code_for(exc))
             print_error(describe_input(label, exc))
@@ -75,6 +79,33 @@ def info(
     _render(results, as_json)
     if worst:
         ctx.exit(worst)
+
+
+@contextmanager
+def _readable(name: str) -> Iterator[str]:
+    """A path ``file_info`` can read by position: ``name`` itself, or for ``-`` stdin (a
+    regular file as it is; a pipe copied into a temporary file first, in bounded pieces)."""
+    if name != "-":
+        yield name
+        return
+    import os
+    import shutil
+    import stat
+    import sys
+    import tempfile
+
+    from .sink import stdin_file
+    from .streams import fileno
+
+    stdin = stdin_file()  # a closed stdin is the one-line error
+    fd = fileno(sys.stdin)
+    if fd is not None and stat.S_ISREG(os.fstat(fd).st_mode):
+        yield f"/dev/fd/{fd}"
+        return
+    with tempfile.NamedTemporaryFile(prefix="arrowio-info-") as spool:
+        shutil.copyfileobj(stdin, spool, 1 << 20)
+        spool.flush()
+        yield spool.name
 
 
 def _render(results: list[Any], as_json: bool) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 from importlib import import_module
 
 import click
@@ -23,6 +24,7 @@ __all__ = ["cli", "main", "COMMANDS", "RESTARTED_FOR_JEMALLOC_ENV"]
 #: Subcommand name -> "module:attribute" of its click command.
 COMMANDS: dict[str, str] = {
     "cat": "arrowio_cli.cat:cat",
+    "completion": "arrowio_cli.completion:completion",
     "compress": "arrowio_cli.compress:compress",
     "gpu-copy": "arrowio_cli.gpu_copy:gpu_copy",
     "info": "arrowio_cli.info:info",
@@ -58,16 +60,32 @@ class LazyGroup(click.Group):
         if target is None:
             return super().get_command(ctx, name)
         module, attribute = target.split(":")
-        return getattr(import_module(module), attribute)
+        command: click.Command = getattr(import_module(module), attribute)
+        if not any(param.name == "color" for param in command.params):
+            command.params.append(_color_option_after())
+        return command
+
+
+_COLOR_HELP = "Colour the reports (default: when the stream is a terminal and NO_COLOR is unset); --color forces it also into a pipe."
+
+
+def _set_color(ctx: click.Context, param: click.Parameter, value: bool | None) -> None:
+    """``--color/--no-color`` given after the subcommand: it wins over the group's and NO_COLOR."""
+    if value is not None:
+        ctx.color = value
+        ctx.find_root().color = value
+
+
+def _color_option_after() -> click.Option:
+    """The group's ``--color/--no-color``, also accepted after the subcommand (``arrowio info --color f``)."""
+    return click.Option(
+        ["--color/--no-color"], default=None, expose_value=False, is_eager=True, callback=_set_color, help=_COLOR_HELP
+    )
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "-V", "--version", prog_name="arrowio", message="%(prog)s %(version)s")
-@click.option(
-    "--color/--no-color",
-    default=None,
-    help="Colour the reports on stderr (default: when stderr is a terminal and NO_COLOR is unset).",
-)
+@click.option("--color/--no-color", default=None, help=_COLOR_HELP + " Also accepted after the subcommand.")
 @click.option("--traceback", is_flag=True, hidden=True, help="Show the Python traceback of an error.")
 @click.pass_context
 def cli(ctx: click.Context, color: bool | None, traceback: bool) -> None:
@@ -76,7 +94,7 @@ def cli(ctx: click.Context, color: bool | None, traceback: bool) -> None:
     \b
     Examples:
       arrowio cat logs.gz | grep ERROR       decode by magic bytes, stream to stdout
-      arrowio compress -C zstd -l 3 big.csv  write big.csv.zst atomically
+      arrowio compress -19 big.csv      write big.csv.zst atomically
       arrowio pool-stats --max-peak 64M -- cat big.gz   fail CI on a memory regression
       arrowio cat 's3://bucket/logs/*.zst'   URLs and URL globs (fsspec; -S KEY=VALUE)
     """
@@ -90,6 +108,15 @@ def _error(message: str) -> None:
     try:
         print_error(message)
     except (BrokenPipeError, OSError):  # stderr itself is gone: nothing left to tell
+        pass
+
+
+def _show_warning(message: Warning | str, category: type[Warning], *args: object, **kwargs: object) -> None:
+    """A library warning (a bad ARROWIO_DEFAULT_MEMORY_POOL, say) as one line, in the form of the
+    error lines, instead of Python's two with a source line."""
+    try:
+        click.echo(f"arrowio: warning: {' '.join(str(message).split())}", err=True)
+    except (BrokenPipeError, OSError):
         pass
 
 
@@ -143,7 +170,9 @@ def main(argv: list[str] | None = None) -> None:
     _reexec_for_jemalloc(args)
     show_traceback = "--traceback" in args
     try:
-        code = cli.main(args=args, prog_name="arrowio", standalone_mode=False)
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            code = cli.main(args=args, prog_name="arrowio", standalone_mode=False)
         code = int(code) if isinstance(code, int) else ExitCode.OK
     except click.exceptions.Exit as exc:  # --help, --version
         code = exc.exit_code
@@ -157,9 +186,9 @@ def main(argv: list[str] | None = None) -> None:
         _error("terminated")
         code = ExitCode.TERMINATED
     except (_ReaderGone, BrokenPipeError):
-        # The reader stopped early (`| head`): that ends us quietly, like cat.
+        # The reader stopped early (`| head`): that ends us quietly, like cat, and by SIGPIPE.
         _silence_stdout()
-        code = ExitCode.OK
+        code = ExitCode.BROKEN_PIPE
     except Exception as exc:
         if show_traceback:
             raise
@@ -175,4 +204,18 @@ def main(argv: list[str] | None = None) -> None:
             sys.stdout.flush()
     except BrokenPipeError:
         _silence_stdout()
+        code = ExitCode.BROKEN_PIPE
+    if code == ExitCode.BROKEN_PIPE and argv is None:
+        _die_of_sigpipe()
     sys.exit(code)
+
+
+def _die_of_sigpipe() -> None:
+    """End the process as ``cat``, ``zcat`` and ``zstd`` end when their reader leaves: killed by
+    SIGPIPE (status 141 under ``set -o pipefail``), so a pipeline can tell truncated output from
+    complete output. Only for a real run (``main()`` without arguments): everything is cleaned
+    up by now, and an embedding caller (``main(args)``, tests) gets ``SystemExit(141)`` instead."""
+    import signal
+
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # Python ignores it; the default kills
+    os.kill(os.getpid(), signal.SIGPIPE)

@@ -16,6 +16,7 @@ __all__ = [
     "PathOrURL",
     "SizeType",
     "compression_option",
+    "level_flags",
     "parse_size",
     "redact_arguments",
     "storage_option",
@@ -106,7 +107,9 @@ class CompressionName(click.ParamType):
         try:
             fmt = lookup(text)
         except ValueError:
-            self.fail(f"{value!r} ({self._expected()})", param, ctx)
+            # zstd's -C and xz's -C CHECK mean --check: say that -C is the format here.
+            hint = "" if self.auto_none else "; zstd's and xz's -C/--check have no counterpart: -C names the format"
+            self.fail(f"{value!r} ({self._expected()}{hint})", param, ctx)
         if not fmt.streaming:
             self.fail(f"{value!r} is a raw block format, which no file or stream can carry ({self._expected()})", param, ctx)
         return fmt.name
@@ -137,11 +140,65 @@ class PathOrURL(click.Path):
         return super().convert(value, param, ctx)
 
 
+def level_flags(args: Sequence[str], takes_value: Callable[[str], bool]) -> list[str]:
+    """``args`` with gzip's and zstd's level flags spelled as click reads them: ``-19`` becomes
+    ``--level=19`` (also inside a cluster: ``-9c``, ``-dc1``) and a bare ``--fast`` ``--fast=1``.
+
+    ``takes_value(option)`` tells which options (``-o``, ``--output``) take the next argument,
+    which is then left alone (``-o -1`` names a file ``-1``); nothing after ``--`` changes.
+    """
+    out: list[str] = []
+    pending_value = False
+    for i, arg in enumerate(args):
+        if pending_value:
+            out.append(arg)
+            pending_value = False
+        elif arg == "--":
+            return out + list(args[i:])
+        elif arg == "--fast":
+            out.append("--fast=1")
+        elif arg.startswith("--"):
+            out.append(arg)
+            pending_value = "=" not in arg and takes_value(arg)
+        elif arg.startswith("-") and len(arg) > 1:
+            tokens, pending_value = _short_cluster(arg, takes_value)
+            out += tokens
+        else:
+            out.append(arg)
+    return out
+
+
+def _short_cluster(arg: str, takes_value: Callable[[str], bool]) -> tuple[list[str], bool]:
+    """One ``-xyz`` argument split into its level (``--level=N``) and its other short options;
+    whether the next argument is the value of its last option."""
+    tokens: list[str] = []
+    letters = ""
+    i = 1
+    while i < len(arg):
+        if arg[i].isdigit():
+            digits = re.match(r"\d+", arg[i:]).group(0)  # type: ignore[union-attr]
+            tokens.append(f"--level={digits}")
+            i += len(digits)
+            continue
+        letters += arg[i]
+        if takes_value(f"-{arg[i]}"):  # the rest of the argument is its value, or the next one is
+            value = arg[i + 1 :]
+            tokens.append(f"-{letters}{value}")
+            return tokens, not value
+        i += 1
+    if letters:
+        tokens.append(f"-{letters}")
+    return tokens, False
+
+
 def _storage_options(ctx: click.Context, param: click.Parameter, items: tuple[str, ...]) -> dict[str, Any]:
     if not items:
         return {}
     from arrowio.io.urls import parse_storage_options
 
+    if any("=" not in item for item in items) and any(p.name == "suffix" for p in ctx.command.params):
+        # gzip's -S .suf: the value is not repeated, as a storage option's may be a secret.
+        raise click.BadParameter("a storage option must look like KEY=VALUE (for gzip's -S .suf, use --suffix .suf)")
     try:
         return parse_storage_options(items)
     except ValueError as exc:  # the library's message never repeats a value: it may be a secret

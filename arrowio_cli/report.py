@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 import os
 import sys
-import time
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -23,6 +23,7 @@ __all__ = [
     "Table",
     "Progress",
     "color_enabled",
+    "MIB",
     "format_bytes",
     "format_rate",
     "format_seconds",
@@ -49,7 +50,9 @@ def color_enabled(stream: IO[Any]) -> bool:
 
 
 def format_bytes(n: float) -> str:
-    """``1536`` -> ``1.5 KiB``: powers of 1024, as the size options read them."""
+    """``1536`` -> ``1.5 KiB``: powers of 1024, as the size options read them. The one size
+    formatter of every report (rates too: :func:`format_rate`), so a size and a rate side by
+    side are in the same unit."""
     if abs(n) < 1024:
         return f"{int(n)} B"
     for unit in ("KiB", "MiB", "GiB", "TiB"):
@@ -59,16 +62,15 @@ def format_bytes(n: float) -> str:
     return f"{n / 1024:.1f} PiB"
 
 
-def format_rate(nbytes: int, seconds: float) -> str:
-    """Throughput in decimal units (``GB/s``), as storage and network speeds are quoted."""
+def format_rate(nbytes: float, seconds: float) -> str:
+    """Throughput in the units of the sizes: ``MiB/s`` (powers of 1024), never decimal MB/s."""
     if seconds <= 0:
         return "-"
-    rate = nbytes / seconds
-    for unit in ("B/s", "kB/s", "MB/s"):
-        if rate < 1000:
-            return f"{rate:.1f} {unit}"
-        rate /= 1000
-    return f"{rate:.2f} GB/s"
+    return f"{format_bytes(nbytes / seconds)}/s"
+
+
+#: Bytes in a MiB: the unit of the rates in --json field names (``..._mib_s``).
+MIB = 1 << 20
 
 
 def format_seconds(seconds: float) -> str:
@@ -126,10 +128,16 @@ class Table:
         self.rows.append([printable(str(cell)) for cell in cells])
 
 
+def _color_forced() -> bool:
+    ctx = click.get_current_context(silent=True)
+    return ctx is not None and ctx.color is True
+
+
 def print_tables(tables: Sequence[Table], *, err: bool = False) -> None:
-    """Draw ``tables`` on stdout (or stderr): rich boxes on a terminal, aligned plain text otherwise."""
+    """Draw ``tables`` on stdout (or stderr): rich boxes on a terminal (or wherever ``--color``
+    forces colour), aligned plain text otherwise."""
     stream = sys.stderr if err else _stdout()
-    if is_terminal(stream):
+    if is_terminal(stream) or _color_forced():
         _print_rich(tables, stream)
         return
     blocks = [_plain(table) for table in tables]
@@ -157,6 +165,8 @@ def _console(stream: IO[Any]) -> Any:
     from rich.console import Console  # lazily: 40 ms of start-up the data path must not pay
 
     color = color_enabled(stream)
+    if color and not is_terminal(stream):  # --color into a pipe: as ls --color=always, not guessed from TERM
+        return Console(file=stream, force_terminal=True, color_system="standard", highlight=False)
     return Console(file=stream, no_color=not color, color_system="auto" if color else None, highlight=False)
 
 
@@ -178,48 +188,121 @@ def _print_rich(tables: Sequence[Table], stream: IO[Any]) -> None:
 
 
 class Progress:
-    """A progress bar on stderr, shown only on a terminal and only once the work has run ``delay`` s.
+    """A progress line on stderr, as zstd and pv draw it: bytes done (of the total when known),
+    bytes written and the ratio, rate and ETA, redrawn four times a second.
 
-    Short jobs never import rich; ``advance`` is cheap until the bar appears.
+    Shown only on a terminal (or when ``force``), and only once the work has run ``delay``
+    seconds: a timer starts it, so a slow first piece (zstd -19) does not hide it. The counts
+    are polled at each redraw: ``done()`` (default: the sum of :meth:`advance`) is the work
+    finished, not what was read ahead into a buffer; ``written()`` the bytes written out, when
+    known. Short jobs never import rich.
     """
 
-    def __init__(self, description: str, total: int | None, *, enabled: bool = True, delay: float = 1.0) -> None:
+    def __init__(
+        self,
+        description: str,
+        total: int | None,
+        *,
+        enabled: bool = True,
+        force: bool = False,
+        delay: float = 1.0,
+        done: Callable[[], int] | None = None,
+        written: Callable[[], int | None] | None = None,
+    ) -> None:
         self.description = description
         self.total = total
         self.done = 0
-        self._enabled = enabled and is_terminal(sys.stderr)
+        self._poll_done = done
+        self._poll_written = written
+        self._enabled = force or (enabled and is_terminal(sys.stderr))
+        self._force = force
         self._delay = delay
-        self._start = time.monotonic()
+        self._lock = threading.Lock()
+        self._timer: threading.Timer | None = None
         self._bar: Any = None
-        self._task: Any = None
+        self._closed = False
+        self._color = False
 
     def __enter__(self) -> Progress:
-        self._start = time.monotonic()
+        if self._enabled:
+            self._color = color_enabled(sys.stderr) or self._force
+            self._timer = threading.Timer(self._delay, self._show)
+            self._timer.daemon = True
+            self._timer.start()
         return self
 
     def advance(self, n: int) -> None:
         self.done += n
-        if self._bar is None:
-            if not self._enabled or time.monotonic() - self._start < self._delay:
-                return
-            self._show()
-        self._bar.update(self._task, completed=self.done)
+
+    def poll(self, done: Callable[[], int] | None = None, written: Callable[[], int | None] | None = None) -> None:
+        """Read the counts from these from now on (the work's own counters, once it has them)."""
+        if done is not None:
+            self._poll_done = done
+        if written is not None:
+            self._poll_written = written
+
+    def work_done(self) -> int:
+        return self._poll_done() if self._poll_done is not None else self.done
+
+    def bytes_written(self) -> int | None:
+        return self._poll_written() if self._poll_written is not None else None
 
     def _show(self) -> None:
-        from rich.progress import BarColumn, DownloadColumn, Progress as RichProgress, TransferSpeedColumn
-
-        self._bar = RichProgress(
-            "[progress.description]{task.description}",
-            BarColumn(),
-            DownloadColumn(binary_units=True),
-            TransferSpeedColumn(),
-            console=_console(sys.stderr),
-            transient=True,
-        )
-        self._bar.start()
-        self._task = self._bar.add_task(self.description, total=self.total)
+        with self._lock:
+            if self._closed:
+                return
+            self._bar = _rich_progress(self)
+            self._bar.start()
 
     def __exit__(self, *exc: object) -> None:
-        if self._bar is not None:
-            self._bar.stop()
-            self._bar = None
+        with self._lock:
+            self._closed = True
+            if self._timer is not None:
+                self._timer.cancel()
+            if self._bar is not None:
+                self._bar.stop()
+                self._bar = None
+
+
+def _rich_progress(owner: Progress) -> Any:
+    """A rich Progress over ``owner``'s polled counts (rich is imported here, when shown)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, ProgressColumn, TimeRemainingColumn
+    from rich.progress import Progress as RichProgress
+    from rich.text import Text
+
+    class Counts(ProgressColumn):
+        """``12.0 MiB / 51.6 MiB -> 3.1 MiB (25.8%)  40.2 MiB/s``: sizes and rate in one unit."""
+
+        def render(self, task: Any) -> Text:
+            done = format_bytes(task.completed)
+            if task.total is not None:
+                done += f" / {format_bytes(task.total)}"
+            written = task.fields.get("written")
+            if written is not None:
+                ratio = f" ({100 * written / task.completed:.1f}%)" if task.completed else ""
+                done += f" -> {format_bytes(written)}{ratio}"
+            rate = "-" if not task.speed else f"{format_bytes(task.speed)}/s"
+            return Text(f"{done}  {rate}")
+
+    class Polling(RichProgress):  # type: ignore[misc]
+        def get_renderables(self) -> Any:  # each redraw reads the counts afresh
+            for task in self.tasks:
+                self.update(task.id, completed=owner.work_done(), written=owner.bytes_written())
+            yield from super().get_renderables()
+
+    console = Console(
+        file=sys.stderr,
+        force_terminal=True if owner._force else None,
+        no_color=not owner._color,
+        color_system=("standard" if owner._force else "auto") if owner._color else None,
+        highlight=False,
+    )
+    columns: list[Any] = ["[progress.description]{task.description}"]
+    if owner.total is not None:
+        columns += [BarColumn(), Counts(), TimeRemainingColumn()]
+    else:
+        columns += [Counts()]
+    bar = Polling(*columns, console=console, transient=True, refresh_per_second=4, speed_estimate_period=5)
+    bar.add_task(owner.description, total=owner.total, written=None)
+    return bar

@@ -121,15 +121,15 @@ def main() -> None:
         ("cat corpus.gz vs zcat", f"'{ARROWIO}' cat {q['gz']} > /dev/null", f"zcat {q['gz']} > /dev/null", None, args.rounds),
         ("cat plain.bin | cat", f"'{ARROWIO}' cat {q['plain']} | cat > /dev/null", f"cat {q['plain']} | cat > /dev/null", 1.2, args.rounds),
         (
-            "compress -C zstd -l 3 -c",
-            f"'{ARROWIO}' compress -C zstd -l 3 -c {q['corpus']} > /dev/null",
+            "compress -C zstd -3 -c",
+            f"'{ARROWIO}' compress -C zstd -3 -c {q['corpus']} > /dev/null",
             f"zstd -q -3 -c {q['corpus']} > /dev/null",
             1.15,
             args.rounds,
         ),
         (
             "compress to a file (atomic)",
-            f"'{ARROWIO}' compress -q -f -C zstd -l 3 -o '{DATA}/out-a.zst' {q['corpus']}",
+            f"'{ARROWIO}' compress -q -f -C zstd -3 -o '{DATA}/out-a.zst' {q['corpus']}",
             f"zstd -q -f -3 -o '{DATA}/out-z.zst' {q['corpus']}",
             None,
             args.rounds,

@@ -109,7 +109,7 @@ def gpu_copy_rate(path: Path) -> float:
     result = subprocess.run(
         [sys.executable, "-m", "arrowio_cli", "gpu-copy", "--json", str(path)], capture_output=True, text=True, check=True
     )
-    return json.loads(result.stdout)["end_to_end_gbps"]
+    return json.loads(result.stdout)["end_to_end_mib_s"] * (1 << 20) / 1e9  # the CLI reports MiB/s
 
 
 def main() -> None:

@@ -4,7 +4,8 @@ encoder per format (one module each), and PyArrow's ``Codec`` with one-shot ``co
 
 from __future__ import annotations
 
+from ._base import StreamHeader
 from ._registry import FORMATS, Format
 from .codec import Codec, compress, decompress
 
-__all__ = ["Codec", "compress", "decompress", "Format", "FORMATS"]
+__all__ = ["Codec", "compress", "decompress", "Format", "FORMATS", "StreamHeader"]

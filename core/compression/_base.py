@@ -17,12 +17,13 @@ everything given so far decodable, where the format can) and ``finish()`` (end t
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from ..errors import ArrowIOError, ArrowMemoryError
 from ._input import Cursor
 
-__all__ = ["Decoder", "MemberDecoder", "Encoder", "corrupt", "out_of_memory", "UNLIMITED"]
+__all__ = ["Decoder", "MemberDecoder", "Encoder", "StreamHeader", "corrupt", "out_of_memory", "UNLIMITED"]
 
 #: ``max_length`` meaning "no limit" (one-shot use on data whose size is known to be fine).
 UNLIMITED = -1
@@ -96,6 +97,20 @@ class Decoder:
         return corrupt(self.format, 0, f"empty input, not in {self.format} format")
 
     _unit = "member"
+
+
+@dataclass(frozen=True)
+class StreamHeader:
+    """What a compressed stream's header may record about its content, as the formats' own tools
+    write it: zstd frames the content size (so ``zstd -l`` knows the decoded size), gzip the
+    original file name (base name) and modification time (``gzip`` without ``-n``). A format
+    records the fields it has room for (modules that do list them in ``RECORDS``); the others
+    are ignored. A pledged ``content_size`` that the data does not match is an error at the end.
+    """
+
+    content_size: int | None = None
+    name: str | None = None
+    mtime: int | None = None  # seconds since the epoch; None or 0: not recorded
 
 
 class Encoder:

@@ -15,10 +15,13 @@ import zlib
 from collections import deque
 from typing import TYPE_CHECKING
 
-from ._base import UNLIMITED, Decoder, Encoder
+from ._base import UNLIMITED, Decoder, Encoder, StreamHeader
 from ._deflate import Inflater, crc32, deflate_block, make_deflater
 
-__all__ = ["GzipDecoder", "GzipEncoder", "decoder", "encoder"]
+__all__ = ["GzipDecoder", "GzipEncoder", "decoder", "encoder", "RECORDS"]
+
+#: What a member header records of a :class:`StreamHeader` (see Codec.encoder).
+RECORDS = ("name", "mtime")
 
 _FHCRC, _FEXTRA, _FNAME, _FCOMMENT = 0x02, 0x04, 0x08, 0x10
 _RESERVED = 0xE0
@@ -163,18 +166,17 @@ class GzipDecoder(Decoder):
 
 
 class GzipEncoder(Encoder):
-    """A single-member gzip stream at zlib ``level`` (1..9)."""
+    """A single-member gzip stream at zlib ``level`` (1..9); ``header`` gives the FNAME and
+    MTIME fields (none and 0 without it, as ``gzip -n`` writes)."""
 
     format = "gzip"
 
-    def __init__(self, level: int) -> None:
+    def __init__(self, level: int, header: StreamHeader | None = None) -> None:
         self._deflater, self._sync, self._finish = make_deflater(level)
         self._crc32 = crc32()
         self._crc = 0
         self._size = 0
-        # MTIME 0 (not known for a stream), XFL 2/4 for slowest/fastest as gzip writes, OS 3 (Unix).
-        xfl = 2 if level >= 9 else 4 if level <= 1 else 0
-        self._header = b"\x1f\x8b\x08\x00\x00\x00\x00\x00" + bytes((xfl, 3))
+        self._header = _member_header(level, header)
 
     def _take_header(self) -> bytes:
         header, self._header = self._header, b""
@@ -194,6 +196,17 @@ class GzipEncoder(Encoder):
         return self._take_header() + tail + struct.pack("<II", self._crc, self._size & 0xFFFFFFFF)
 
 
+def _member_header(level: int, header: StreamHeader | None) -> bytes:
+    """RFC 1952's member header: XFL 2/4 for slowest/fastest as gzip writes, OS 3 (Unix), and
+    the name (Latin-1, NUL-terminated, as gzip stores it) and mtime when known."""
+    xfl = 2 if level >= 9 else 4 if level <= 1 else 0
+    name = b""
+    if header is not None and header.name:  # without NULs, which would end the field early
+        name = header.name.encode("latin-1", "replace").replace(b"\0", b"") + b"\0"
+    mtime = 0 if header is None or not header.mtime or not 0 < header.mtime < 1 << 32 else int(header.mtime)
+    return struct.pack("<BBBBIBB", 0x1F, 0x8B, 8, _FNAME if name else 0, mtime, xfl, 3) + name
+
+
 class ParallelGzipEncoder(GzipEncoder):
     """The same single-member stream, compressed by ``threads`` workers as pigz does: the input
     is cut into 128 KiB blocks, each compressed on its own with the 32 KiB before it as
@@ -203,8 +216,8 @@ class ParallelGzipEncoder(GzipEncoder):
     _BLOCK = 128 * 1024  # pigz's default block size
     _WINDOW = 32 * 1024  # deflate's window: all a block can refer back to
 
-    def __init__(self, level: int, threads: int) -> None:
-        super().__init__(level)
+    def __init__(self, level: int, threads: int, header: StreamHeader | None = None) -> None:
+        super().__init__(level, header)
         from concurrent.futures import ThreadPoolExecutor
 
         self._level = level
@@ -256,8 +269,8 @@ def decoder() -> GzipDecoder:
     return GzipDecoder()
 
 
-def encoder(level: int, threads: int = 0) -> GzipEncoder:
+def encoder(level: int, threads: int = 0, header: StreamHeader | None = None) -> GzipEncoder:
     """Single-threaded unless ``threads`` is > 0 (that many workers) or -1 (one per core)."""
     if threads < 0:
         threads = os.cpu_count() or 1
-    return ParallelGzipEncoder(level, threads) if threads > 0 else GzipEncoder(level)
+    return ParallelGzipEncoder(level, threads, header) if threads > 0 else GzipEncoder(level, header)

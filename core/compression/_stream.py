@@ -30,6 +30,9 @@ __all__ = ["DecodingReader", "EncodingWriter", "RAW_CHUNK", "OUT_CHUNK", "QUEUE_
 RAW_CHUNK = 1 << 20  # raw bytes per read of the source: large reads keep syscalls and calls rare
 OUT_CHUNK = 1 << 20  # decoded bytes per decoder call
 QUEUE_DEPTH = 4  # pieces in flight between the thread and the consumer
+#: Large writes reach the encoder in pieces of this size, so that its progress (``encoded``) is
+#: seen several times a second even at zstd -19's 1 MB/s; per-piece overhead stays under 1%.
+ENCODE_PIECE = 256 << 10
 _EOF = object()
 _FLUSH = object()
 _FINISH = object()
@@ -247,11 +250,12 @@ class EncodingWriter:
         self._failure: list[BaseException] = []
         self._thread: threading.Thread | None = None
         self._finished = False
+        self._encoded = [0]  # input bytes the encoder has compressed (shared with the thread)
         if threaded:
             self._queue = queue.Queue(QUEUE_DEPTH)
             self._thread = threading.Thread(
                 target=_consume,
-                args=(self._queue, encoder, write_raw, self._done, self._failure),
+                args=(self._queue, encoder, write_raw, self._done, self._failure, self._encoded),
                 name="arrowio-encode",
                 daemon=True,
             )
@@ -261,9 +265,14 @@ class EncodingWriter:
         if self._failure:
             raise self._failure[0]
 
+    @property
+    def encoded(self) -> int:
+        """Bytes written that the encoder has compressed so far (not those still queued)."""
+        return self._encoded[0]
+
     def _hand_over(self, item: Any) -> None:
         if self._queue is None:
-            _encode(item, self._encoder, self._write_raw)
+            self._encoded[0] += _encode(item, self._encoder, self._write_raw)
             return
         self._check()
         self._queue.put(item)
@@ -280,8 +289,11 @@ class EncodingWriter:
             if len(buffer) >= RAW_CHUNK:
                 self._buffer = bytearray()
                 self._hand_over(bytes(buffer))
-        else:  # large writes go as they are (copied only if the caller could change them)
-            self._hand_over(data if isinstance(data, bytes) else view.tobytes())
+        else:  # large writes go in ENCODE_PIECE pieces (copied only if the caller could change them)
+            source = memoryview(data) if isinstance(data, bytes) else view
+            for start in range(0, size, ENCODE_PIECE):
+                piece = source[start : start + ENCODE_PIECE]
+                self._hand_over(piece if isinstance(data, bytes) else piece.tobytes())
         return size
 
     def flush(self) -> None:
@@ -303,7 +315,7 @@ class EncodingWriter:
             data, self._buffer = bytes(self._buffer), bytearray()
             self._hand_over(data)
         if self._queue is None:
-            _encode(marker, self._encoder, self._write_raw)
+            self._encoded[0] += _encode(marker, self._encoder, self._write_raw)
             return
         self._done.clear()
         self._hand_over(marker)
@@ -324,7 +336,8 @@ class EncodingWriter:
             thread.join()
 
 
-def _encode(item: Any, encoder: Encoder, write_raw: Callable[[bytes], Any]) -> None:
+def _encode(item: Any, encoder: Encoder, write_raw: Callable[[bytes], Any]) -> int:
+    """Encode one queued item; returns the input bytes it compressed (0 for a flush or finish)."""
     if item is _FLUSH:
         out = encoder.flush()
     elif item is _FINISH:
@@ -333,6 +346,7 @@ def _encode(item: Any, encoder: Encoder, write_raw: Callable[[bytes], Any]) -> N
         out = encoder.compress(item)
     if out:
         write_raw(out)
+    return 0 if item is _FLUSH or item is _FINISH else len(item)
 
 
 def _consume(
@@ -341,6 +355,7 @@ def _consume(
     write_raw: Callable[[bytes], Any],
     done: threading.Event,
     failure: list[BaseException],
+    encoded: list[int],
 ) -> None:
     while True:
         item = queue_.get()
@@ -348,7 +363,7 @@ def _consume(
             return
         if not failure:
             try:
-                _encode(item, encoder, write_raw)
+                encoded[0] += _encode(item, encoder, write_raw)
             except BaseException as exc:  # raised in the writer's thread at its next call
                 failure.append(exc)
         if item is _FLUSH or item is _FINISH:

@@ -16,9 +16,12 @@ from typing import Any
 
 import zstandard
 
-from ._base import UNLIMITED, Decoder, Encoder, Pending
+from ._base import UNLIMITED, Decoder, Encoder, Pending, StreamHeader
 
-__all__ = ["decoder", "encoder", "compress_oneshot"]
+__all__ = ["decoder", "encoder", "compress_oneshot", "RECORDS"]
+
+#: What a frame header records of a :class:`StreamHeader` (see Codec.encoder).
+RECORDS = ("content_size",)
 
 _MAGIC = 0xFD2FB528
 _SKIPPABLE_MIN, _SKIPPABLE_MAX = 0x184D2A50, 0x184D2A5F
@@ -206,13 +209,15 @@ def _could_be_magic(head: bytes) -> bool:
 
 class ZstdEncoder(Encoder):
     """A zstd stream with content checksum, as the ``zstd`` tool writes; ``threads`` > 0 runs
-    that many compression workers inside libzstd (-1: one per core)."""
+    that many compression workers inside libzstd (-1: one per core). A known ``content_size`` is
+    pledged and recorded in the frame header, as ``zstd FILE`` does; libzstd fails the frame
+    if the data turns out to be another size."""
 
     format = "zstd"
 
-    def __init__(self, level: int, threads: int = 0) -> None:
+    def __init__(self, level: int, threads: int = 0, content_size: int | None = None) -> None:
         cctx = zstandard.ZstdCompressor(level=level, threads=threads, write_checksum=True)
-        self._obj = cctx.compressobj()
+        self._obj = cctx.compressobj() if content_size is None else cctx.compressobj(size=content_size)
 
     def compress(self, data: bytes | memoryview) -> bytes:
         return self._obj.compress(data)
@@ -228,8 +233,8 @@ def decoder() -> Decoder:
     return ZstdDecoder()
 
 
-def encoder(level: int, threads: int = 0) -> Encoder:
-    return ZstdEncoder(level, threads)
+def encoder(level: int, threads: int = 0, header: StreamHeader | None = None) -> Encoder:
+    return ZstdEncoder(level, threads, None if header is None else header.content_size)
 
 
 def compress_oneshot(data: bytes | memoryview, level: int) -> bytes:

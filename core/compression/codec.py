@@ -8,7 +8,7 @@ from typing import Any, Literal, overload
 from ..buffer import Buffer, _byte_view, allocate_buffer
 from ..errors import ArrowInvalid, ArrowIOError
 from ..memory import MemoryPool
-from ._base import Decoder, Encoder, out_of_memory
+from ._base import Decoder, Encoder, StreamHeader, out_of_memory
 from ._registry import Format, from_extension, lookup
 
 __all__ = ["Codec", "compress", "decompress"]
@@ -106,10 +106,14 @@ class Codec:
         self._check_streaming()
         return self._module.decoder()
 
-    def encoder(self, threads: int = 0) -> Encoder:
+    def encoder(self, threads: int = 0, header: StreamHeader | None = None) -> Encoder:
         """A new incremental encoder at this codec's level; ``threads`` > 0 (or -1, one per
-        core) compresses zstd and gzip with that many workers, other formats ignore it."""
+        core) compresses zstd and gzip with that many workers, other formats ignore it.
+        ``header``: what the stream records about its content where the format has room
+        (zstd: the content size; gzip: name and mtime); other formats ignore it."""
         self._check_streaming()
+        if header is not None and getattr(self._module, "RECORDS", ()):
+            return self._module.encoder(self._level, threads, header)
         return self._module.encoder(self._level, threads)
 
     def _check_streaming(self) -> None:

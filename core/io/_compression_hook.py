@@ -45,12 +45,13 @@ def check_compression(value: object) -> str | None:
 def wrap_input(stream: NativeFile, compression: str, path: str | None) -> NativeFile:
     from .compressed import CompressedInputStream
 
-    if compression == "detect":
+    detecting = compression == "detect"
+    if detecting:
         fmt = resolve("detect", path, stream.peek(MAGIC_PEEK))
         if fmt is None:
             return stream
         compression = fmt.name
-    return CompressedInputStream(stream, compression)
+    return CompressedInputStream(stream, compression, sequence=detecting)  # detected: other formats may follow
 
 
 def wrap_output(stream: NativeFile, compression: str, path: str | None) -> NativeFile:

@@ -13,6 +13,8 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+from ..compression._base import StreamHeader
+from ..compression._sequence import SequenceDecoder
 from ..compression._registry import MAGIC_PEEK, Format, from_extension, lookup, resolve
 from ..compression._stream import DecodingReader, EncodingWriter
 from ..compression.codec import Codec
@@ -47,7 +49,9 @@ class CompressedInputStream(NativeFile):
 
     ``compression`` is a format name (gzip, bz2, brotli, lz4, zstd, snappy (framing format),
     xz) or ``'detect'``, which goes by magic number, then by the extension of a path source.
-    ``storage_options`` go to the filesystem of a URL.
+    ``storage_options`` go to the filesystem of a URL. ``sequence`` (default: when detecting)
+    decodes streams of other formats that follow the first one, each by its magic number, as
+    ``zstd -d`` reads ``cat a.gz b.zst``; data with no known magic after a stream stays an error.
     ``read(n)`` returns at most n bytes. Corrupt or truncated data raises ArrowIOError naming
     the format and the compressed offset, after the data decoded before the fault was read.
     """
@@ -60,6 +64,7 @@ class CompressedInputStream(NativeFile):
         memory_pool: MemoryPool | None = None,
         threaded: bool = True,
         storage_options: Mapping[str, Any] | None = None,
+        sequence: bool | None = None,
     ) -> None:
         name = _check_name(compression)
         raw, path = _open(stream, "r", storage_options)
@@ -70,7 +75,10 @@ class CompressedInputStream(NativeFile):
                 raise ArrowInvalid(f"cannot detect a compression format for {path or type(stream).__name__}")
             self._codec = Codec(fmt.name)
             self._raw = raw
-            self._reader = DecodingReader(raw.read1, self._codec.decoder(), threaded=threaded)
+            decoder = self._codec.decoder()
+            if name.lower() == "detect" if sequence is None else sequence:
+                decoder = SequenceDecoder(decoder, lambda fmt: Codec(fmt.name).decoder())
+            self._reader = DecodingReader(raw.read1, decoder, threaded=threaded)
         except BaseException:
             if raw is not stream:
                 raw.close()
@@ -112,6 +120,21 @@ class CompressedInputStream(NativeFile):
         return f"<arrowio.CompressedInputStream codec={self._codec.name} closed={self.closed}>"
 
 
+class _CountingWrite:
+    """``write`` that counts the bytes it passed on (after each write: only what was taken)."""
+
+    __slots__ = ("_write", "count")
+
+    def __init__(self, write: Any) -> None:
+        self._write = write
+        self.count = 0
+
+    def __call__(self, data: Any) -> Any:
+        result = self._write(data)
+        self.count += len(data)
+        return result
+
+
 class CompressedOutputStream(NativeFile):
     """Compresses what is written into ``stream`` (a NativeFile, path, URL or Python file).
 
@@ -119,7 +142,10 @@ class CompressedOutputStream(NativeFile):
     ``storage_options`` go to the filesystem of a URL.
     ``compression_level`` as for :class:`arrowio.Codec`; ``threads`` > 0 compresses zstd and
     gzip with that many workers (-1: one per core; gzip then works as pigz does), 0 in the
-    writing thread alone. ``flush()`` makes everything written so far
+    writing thread alone. ``header`` (an :class:`arrowio.compression.StreamHeader`) is what
+    the stream records about its content where the format has room: zstd the content size,
+    gzip the original name and mtime. ``compressed_size`` counts the bytes handed to
+    ``stream`` so far, ``encoded_size`` the bytes compressed so far. ``flush()`` makes everything written so far
     decodable (a sync flush, for formats that have one); ``close()`` ends the compressed
     stream and closes ``stream``; ``abort()`` gives it up without ending it. The arguments are
     checked before a path is opened, so a refused one leaves an existing file as it was.
@@ -138,6 +164,7 @@ class CompressedOutputStream(NativeFile):
         memory_pool: MemoryPool | None = None,
         threaded: bool = True,
         storage_options: Mapping[str, Any] | None = None,
+        header: StreamHeader | None = None,
     ) -> None:
         name = _check_name(compression)
         # Everything that can refuse the arguments runs before the sink is opened: a bad codec,
@@ -150,12 +177,14 @@ class CompressedOutputStream(NativeFile):
         else:
             fmt = lookup(name)
         codec = Codec(fmt.name, compression_level)
-        encoder = codec.encoder(threads)
+        encoder = codec.encoder(threads, header)
         raw, _ = _open(stream, "w", storage_options)
         try:
             self._codec = codec
             self._raw = raw
-            self._writer = EncodingWriter(raw.write, encoder, threaded=threaded)
+            # Not a bound method: the writer must not keep this stream alive (its finalizer ends it).
+            self._counter = _CountingWrite(raw.write)
+            self._writer = EncodingWriter(self._counter, encoder, threaded=threaded)
         except BaseException:
             if raw is not stream:
                 getattr(raw, "abort", raw.close)()  # a remote write must not publish an empty object
@@ -173,6 +202,17 @@ class CompressedOutputStream(NativeFile):
     def raw(self) -> NativeFile:
         """The stream the compressed bytes go to."""
         return self._raw
+
+    @property
+    def compressed_size(self) -> int:
+        """Compressed bytes written to the raw stream so far (all of them once closed)."""
+        return self._counter.count
+
+    @property
+    def encoded_size(self) -> int:
+        """Bytes written to this stream that the encoder has compressed so far; with a
+        background thread, those still queued for it are not counted (a progress measure)."""
+        return self._writer.encoded
 
     @property
     def _commits_on_close(self) -> bool:  # type: ignore[override]

@@ -59,7 +59,7 @@ def test_zstd_is_the_default_and_levels_and_threads(run, text_file, tmp_path):
     assert run(["compress", text_file]).exit_code == 0
     default = text_file.with_name("text.csv.zst").read_bytes()
     assert default.startswith(b"\x28\xb5\x2f\xfd")
-    strong = run(["compress", "-l", "19", "-T", "0", "-o", tmp_path / "strong.zst", text_file])
+    strong = run(["compress", "-19", "-T", "0", "-o", tmp_path / "strong.zst", text_file])
     assert strong.exit_code == 0 and len((tmp_path / "strong.zst").read_bytes()) < len(default)
     assert decoded_by_tool("zstd", (tmp_path / "strong.zst").read_bytes()) == TEXT
 
@@ -68,7 +68,7 @@ def test_zstd_is_the_default_and_levels_and_threads(run, text_file, tmp_path):
 def test_default_level_is_the_tools_not_the_librarys(run, text_file, fmt, level):
     # gzip -6 and zstd -3, as people expect from those tools; the library follows PyArrow (9, 1).
     made = run(["compress", "-c", "-C", fmt, text_file]).stdout_bytes
-    explicit = run(["compress", "-c", "-C", fmt, "-l", str(level), text_file]).stdout_bytes
+    explicit = run(["compress", "-c", "-C", fmt, "--level", str(level), text_file]).stdout_bytes
     assert made == explicit
 
 
@@ -189,10 +189,21 @@ def test_verbose_reports_ratio_and_speed(run, text_file):
         (["-t", "-c", "a"], "-t/--test writes nothing"),
         (["--rm", "-c", "a"], "--rm removes an input only after"),
         (["-C", "zip", "a"], "'zip' (expected a codec name: gzip, "),
+        (["-C", "crc32", "a"], "xz's -C/--check have no counterpart: -C names the format"),
         (["-C", "lz4_raw", "a"], "'lz4_raw' is a raw block format"),
         (["-d", "-C", "lz4_raw", "a"], "'lz4_raw' is a raw block format"),
-        (["-C", "gzip", "-l", "99", "a"], "-l/--level"),
-        (["-d", "-l", "3", "a"], "-l/--level applies to compression only"),
+        (["-C", "gzip", "--level", "99", "a"], "-N/--level"),
+        (["-C", "gzip", "-99", "a"], "-N/--level"),
+        (["-d", "--level", "3", "a"], "-N/--level applies to compression only"),
+        (["-d", "-3", "a"], "-N/--level applies to compression only"),
+        (["-22", "a"], "zstd level 22 needs --ultra"),
+        (["-C", "gzip", "--ultra", "-9", "a"], "--ultra applies to zstd only"),
+        (["-C", "gzip", "--fast=3", "a"], "--fast=N is zstd's negative level -N; gzip's fastest is --fast or -1"),
+        (["-9", "--best", "a"], "-N/--level and --best both set the level"),
+        (["-C", "snappy", "-1", "a"], "snappy has no compression levels"),
+        (["-l", "-d", "a"], "-l/--list only lists"),
+        (["-l"], "-l/--list needs FILEs"),
+        (["-S", ".suf", "a"], "for gzip's -S .suf, use --suffix .suf"),
         (["-T", "-1", "a"], "-T"),
     ],
 )

@@ -60,7 +60,7 @@ def test_a_non_blocking_stdout_gets_every_byte(numbers, noise, monkeypatch, comm
     else:
         monkeypatch.delenv("PYTHONUNBUFFERED", raising=False)
     args = {"cat gz": ["cat", packed], "cat plain": ["cat", "--mmap", plain], "cat -x": ["cat", "-x", plain],
-            "compress -dc": ["compress", "-dc", packed], "compress -c": ["compress", "-c", "-C", "gzip", "-l", "1", noise]}  # fmt: skip
+            "compress -dc": ["compress", "-dc", packed], "compress -c": ["compress", "-c", "-C", "gzip", "-1", noise]}  # fmt: skip
     code, out, err = _through_a_non_blocking_pipe(args[command])
     assert (code, err) == (0, b"")
     if command == "compress -c":

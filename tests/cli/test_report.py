@@ -23,7 +23,7 @@ def test_format_bytes(n, text):
 
 @pytest.mark.parametrize(
     ("nbytes", "seconds", "text"),
-    [(500, 1, "500.0 B/s"), (1500, 1, "1.5 kB/s"), (2_500_000, 1, "2.5 MB/s"), (3_210_000_000, 1, "3.21 GB/s"), (1, 0, "-")],
+    [(500, 1, "500 B/s"), (1536, 1, "1.5 KiB/s"), (5 << 20, 2, "2.5 MiB/s"), (3 << 30, 1, "3.0 GiB/s"), (1, 0, "-")],
 )
 def test_format_rate(nbytes, seconds, text):
     assert report.format_rate(nbytes, seconds) == text

@@ -170,11 +170,12 @@ def test_usage_errors_exit_2_before_looking_for_a_device(args, message, data_fil
     assert message in err and "Usage: arrowio gpu-copy" in err
 
 
-def test_usage_errors_about_the_input(tmp_path):
+def test_errors_about_the_input(tmp_path):
+    """A missing input is a runtime error (exit 1), as in every subcommand, with or without a GPU."""
     code, _, err = run_main(["gpu-copy", str(tmp_path / "missing.bin")])
-    assert code == 2 and "does not exist" in err
+    assert (code, err) == (1, f"arrowio: error: {tmp_path / 'missing.bin'}: No such file or directory\n")
     code, _, err = run_main(["gpu-copy", str(tmp_path)])
-    assert code == 2 and "is a directory" in err
+    assert (code, err) == (1, f"arrowio: error: {tmp_path}: is a directory\n")
     code, _, err = run_main(["gpu-copy", "--repeat", "2", "-"])
     assert code == 2 and "--repeat needs a file: standard input can be read only once" in err
 
@@ -263,9 +264,9 @@ def test_report_schema_has_the_documented_keys_in_order():
 def test_report_values():
     report = _report()
     assert report["bytes"] == 1 << 30
-    assert report["h2d_gbps"] == pytest.approx(2 * (1 << 30) / 0.08 / 1e9)
-    assert report["d2h_gbps"] == pytest.approx(2 * (1 << 30) / 0.10 / 1e9)
-    assert report["end_to_end_gbps"] == pytest.approx(2 * (1 << 30) / 1.0 / 1e9)
+    assert report["h2d_mib_s"] == pytest.approx(2 * 1024 / 0.08)  # MiB/s, the unit of every report
+    assert report["d2h_mib_s"] == pytest.approx(2 * 1024 / 0.10)
+    assert report["end_to_end_mib_s"] == pytest.approx(2 * 1024 / 1.0)
     assert (report["upload_seconds"], report["download_seconds"]) == (1.0, 1.2)
     assert report["device"]["memory_free_before"] - report["device"]["memory_free_after"] == 1 << 30
     assert report["checksum"] == {"algorithm": "xxh3_64", "input": "0123456789abcdef", "roundtrip": "0123456789abcdef"}
@@ -279,7 +280,7 @@ def test_report_of_an_upload_only():
     options = {**OPTIONS, "roundtrip": False, "verify": False, "repeat": 1}
     report = build_report("-", "gzip", _device(1), _device(1), stats, peak_device_memory=10, options=options)
     assert tuple(report) == REPORT_KEYS
-    assert (report["d2h_gbps"], report["download_seconds"], report["checksum"], report["verified"]) == (None, None, None, None)
+    assert (report["d2h_mib_s"], report["download_seconds"], report["checksum"], report["verified"]) == (None, None, None, None)
 
 
 def test_table_shows_the_report(capsys):
@@ -287,7 +288,7 @@ def test_table_shows_the_report(capsys):
         ctx.color = False
         _render(_report())
     out = capsys.readouterr().out
-    for text in ("NVIDIA H100 80GB HBM3", "580.159.04", "host to device", "26.84 GB/s", "device to host", "21.47 GB/s",
-                 "end to end", "2.15 GB/s", "peak device memory", "1.00 GiB", "verified", "yes", "0123456789abcdef"):
+    for text in ("NVIDIA H100 80GB HBM3", "580.159.04", "host to device", "25.0 GiB/s", "device to host", "20.0 GiB/s",
+                 "end to end", "2.0 GiB/s", "peak device memory", "1.0 GiB (1073741824 B)", "verified", "yes", "0123456789abcdef"):
         assert text in out, text
     assert "\x1b[" not in out  # --no-color

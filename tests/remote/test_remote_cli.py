@@ -192,7 +192,7 @@ def test_ctrl_c_during_an_upload_publishes_nothing(s3):
     env = {**os.environ, "AWS_ACCESS_KEY_ID": s3.store.key, "AWS_SECRET_ACCESS_KEY": s3.store.secret,
            "AWS_ENDPOINT_URL": s3.store.endpoint_url}
     process = subprocess.Popen(
-        [sys.executable, "-m", "arrowio_cli", "compress", "-l", "1", "-o", s3.url("interrupted.zst")],
+        [sys.executable, "-m", "arrowio_cli", "compress", "-1", "-o", s3.url("interrupted.zst")],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
     )
     try:

@@ -1,0 +1,102 @@
+"""Concatenated streams of different formats (``cat a.gz b.zst``), decoded one after the other.
+
+The zstd tool decodes ``cat a.gz b.zst | zstd -dc`` whole: each stream by its own format. A
+:class:`SequenceDecoder` does the same around the per-format decoders, which stay strict: when
+the current one reports trailing garbage after a complete stream, and those bytes start with
+another format's magic number, a decoder for that format takes over from them. Bytes with no
+known magic (plain data after compressed data, or a brotli stream, which has none) remain the
+error the current decoder reported. Offsets in errors count from the start of the whole input.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from ..errors import ArrowIOError
+from ._base import UNLIMITED, Decoder
+from ._registry import FORMATS, MAGIC_PEEK, Format, from_magic
+
+__all__ = ["SequenceDecoder"]
+
+#: The wording every decoder uses for bytes after its last complete stream (and only for them).
+_TRAILING = "trailing garbage after"
+#: The compressed offsets in the decoders' messages ("(at compressed offset N)", "the member
+#: starting at offset N").
+_OFFSET = re.compile(r"(?<=offset )\d+")
+
+
+def _could_start_magic(head: bytes) -> bool:
+    return any(magic.startswith(head) for f in FORMATS.values() if f.streaming for magic in f.magics)
+
+
+class SequenceDecoder(Decoder):
+    """``first`` decodes until its stream ends; then each following stream is decoded by
+    ``make(format)``'s decoder for the format its magic number names.
+
+    The per-format base bookkeeping (``_in``, ``_fed``) belongs to the current decoder, so
+    :meth:`Decoder.__init__` is not run here.
+    """
+
+    def __init__(self, first: Decoder, make: Callable[[Format], Decoder]) -> None:
+        self._current = first
+        self._make = make
+        self._held = b""  # the start of a next stream, too short yet to tell its magic
+        self._held_error: ArrowIOError | None = None
+        self._base = 0  # offset of the current stream in the whole input
+
+    @property  # type: ignore[override]
+    def format(self) -> str:  # the format being decoded now
+        return self._current.format
+
+    @property  # type: ignore[override]
+    def needs_input(self) -> bool:
+        return bool(self._held) or self._current.needs_input
+
+    def decompress(self, data: bytes | memoryview, max_length: int = UNLIMITED) -> bytes:
+        if self._held:
+            data, self._held = self._held + bytes(data), b""
+            return self._start_next(data, max_length)
+        try:
+            return self._current.decompress(data, max_length)
+        except ArrowIOError as exc:
+            error = self._shifted(exc)
+            if _TRAILING not in str(exc):
+                raise error from None
+            self._held_error = error
+            rest = self._current._in.peek_all()  # what the finished decoder did not consume
+            self._base += self._current._in.pos
+            return self._start_next(rest, max_length)
+
+    def _shifted(self, exc: ArrowIOError) -> ArrowIOError:
+        """``exc`` with its offset counted from the start of the whole input."""
+        if not self._base:
+            return exc
+        return ArrowIOError(_OFFSET.sub(lambda m: str(int(m.group(0)) + self._base), str(exc)))
+
+    def _start_next(self, rest: bytes, max_length: int) -> bytes:
+        error = self._held_error
+        assert error is not None
+        fmt = from_magic(rest[:MAGIC_PEEK])
+        if fmt is None:
+            if len(rest) < MAGIC_PEEK and _could_start_magic(rest):
+                self._held = rest  # wait for the rest of the magic number
+                return b""
+            raise error
+        if fmt.name == self._current.format:
+            raise error  # the decoder itself reads its own format's next streams
+        self._current = self._make(fmt)
+        self._held_error = None
+        try:
+            return self._current.decompress(rest, max_length)
+        except ArrowIOError as exc:
+            raise self._shifted(exc) from None
+
+    def finish(self) -> None:
+        if self._held:
+            assert self._held_error is not None
+            raise self._held_error
+        try:
+            self._current.finish()
+        except ArrowIOError as exc:
+            raise self._shifted(exc) from None
