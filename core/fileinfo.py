@@ -303,9 +303,15 @@ def _scan(file: Any, fmt: str) -> tuple[int, int | None]:
     by decoding the whole file once through the library's strict decoder for ``fmt``."""
     from .compression._stream import DecodingReader
 
+    from .compression._registry import MAGIC_PEEK
+
     decoder = _decoder(fmt)
     file.seek(0)
-    reader = DecodingReader(file.read, decoder, threaded=False)
+    # The decoder is fed exactly as a reader's is: detection peeks at the head, then raw read1
+    # calls (the peeked bytes first). An error names the compressed offset the decoder had
+    # reached, which depends on those pieces; so cat and info --scan refuse with the same words.
+    file.peek(MAGIC_PEEK)
+    reader = DecodingReader(file.read1, decoder, threaded=False)
     total = 0
     while piece := reader.read1(-1):
         total += len(piece)
