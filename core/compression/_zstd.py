@@ -44,6 +44,11 @@ class ZstdDecoder(Decoder):
         self._skip = 0
         self._frames = 0
         self._frame_start = 0
+        # The frame content size its header records (None: not recorded) and the bytes decoded
+        # of the frame so far: libzstd checks them only when the last block and the checksum
+        # arrive in one call, so a frame cut into pieces by the reads was let through.
+        self._content_size: int | None = None
+        self._decoded = 0
         self._out = Pending()
 
     def decompress(self, data: bytes | memoryview, max_length: int = UNLIMITED) -> bytes:
@@ -123,6 +128,8 @@ class ZstdDecoder(Decoder):
                 if available < size + length:
                     break
                 self._checksum = bool(descriptor & 0x04)
+                self._content_size = _content_size(cursor.peek_at(size + length - fcs, fcs)) if fcs else None
+                self._decoded = 0
                 size += length
                 self._state = _BLOCK
             elif state == _BLOCK:
@@ -159,14 +166,22 @@ class ZstdDecoder(Decoder):
             piece = cursor.take(size)
             size -= len(piece)
             try:
-                self._out.put(obj.decompress(piece))
+                out = obj.decompress(piece)
             except zstandard.ZstdError as exc:
                 raise self._error(
                     cursor.pos, f"corrupt data in the frame starting at offset {self._frame_start} ({exc})"
                 ) from None
+            self._decoded += len(out)
+            self._out.put(out)
         if self._state == _START:
             if not obj.eof:
                 raise self._error(cursor.pos, f"the frame starting at offset {self._frame_start} did not end")
+            if self._content_size is not None and self._decoded != self._content_size:
+                raise self._error(
+                    cursor.pos,
+                    f"the frame starting at offset {self._frame_start} decodes to {self._decoded} bytes, "
+                    f"its header records {self._content_size}",
+                )
             self._obj = None
             self._frames += 1
 
@@ -175,6 +190,12 @@ class ZstdDecoder(Decoder):
             raise self._empty()
         if self._state != _START or self._in or not self._frames:
             raise self._truncated(_WHERE.get(self._state, "frame header"), self._frame_start)
+
+
+def _content_size(field: bytes) -> int:
+    """The Frame_Content_Size field's value (RFC 8878 3.1.1.1.4: the 2-byte form is offset by 256)."""
+    value = int.from_bytes(field, "little")
+    return value + 256 if len(field) == 2 else value
 
 
 def _could_be_magic(head: bytes) -> bool:
