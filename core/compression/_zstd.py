@@ -142,6 +142,11 @@ class ZstdDecoder(Decoder):
                 kind = header >> 1 & 3
                 if kind == 3:
                     raise self._error(cursor.pos + size, "reserved block type")
+                if kind == 2 and header >> 3 == 0:
+                    # RFC 8878 3.1.1.3: a compressed block holds at least a literals section
+                    # header. libzstd refuses an empty one only when it gets the whole frame at
+                    # once, so the answer would depend on how the reads cut the input.
+                    raise self._error(cursor.pos + size, "compressed block of size 0")
                 length = 3 + (1 if kind == 1 else header >> 3)
                 if available < size + length:
                     break

@@ -71,6 +71,9 @@ FOUND = [
     # content size only when the last block and the checksum come in one call.
     ("zstd", "28b52ffd248001000099e9d851"),
     ("zstd", "28b52ffd240101000099e9d851"),
+    # zstd: a compressed block of size 0 was refused by libzstd only when the whole frame came
+    # in one call (the content checksum is that of empty data, so nothing else catches it).
+    ("zstd", "28b52ffd240005000099e9d851"),
     # info --scan named another compressed offset than cat: it fed the decoder other pieces.
     ("zstd", "28b52ffd24008be17cc401000099e9d851"),
     ("lz4", "04224d183440a700000000055dcc02"),
@@ -89,6 +92,16 @@ def test_zstd_content_size_is_checked_however_the_input_is_cut(piece):
     data = bytes.fromhex("28b52ffd248001000099e9d851")  # records 128 bytes, holds an empty raw block
     decoder = arrowio.Codec("zstd").decoder()
     with pytest.raises(arrowio.ArrowIOError, match="zstd: .*(records 128|Data corruption)"):
+        for start in range(0, len(data), piece):
+            decoder.decompress(data[start : start + piece])
+        decoder.finish()
+
+
+@pytest.mark.parametrize("piece", [1, 9, 13])
+def test_zstd_refuses_an_empty_compressed_block_however_the_input_is_cut(piece):
+    data = bytes.fromhex("28b52ffd240005000099e9d851")  # last block: compressed, size 0
+    decoder = arrowio.Codec("zstd").decoder()
+    with pytest.raises(arrowio.ArrowIOError, match="zstd: compressed block of size 0"):
         for start in range(0, len(data), piece):
             decoder.decompress(data[start : start + piece])
         decoder.finish()
