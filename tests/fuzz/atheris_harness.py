@@ -23,7 +23,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent / "cli")]
 
-from fuzz_corpus import KINDS, mutate, seeds  # noqa: E402
+from fuzz_corpus import KINDS, apply, random_mutations, seeds  # noqa: E402
 
 
 def _one_input(data: bytes) -> None:
@@ -64,7 +64,7 @@ def run_plain(runs: int, seed: int) -> int:
     rng = random.Random(seed)
     for n in range(runs):
         kind = rng.choice(KINDS)
-        data = mutate(rng.choice(seeds(kind)), rng, rng.randint(1, 4))
+        data = apply(rng.choice(seeds(kind)), random_mutations(rng))
         try:
             check(kind, data)
         except AssertionError as exc:

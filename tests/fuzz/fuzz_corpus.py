@@ -60,66 +60,78 @@ def seeds(kind: str) -> tuple[bytes, ...]:
     return (*single, single[1] + single[2])
 
 
-# -- mutations: (data, rng) -> data -----------------------------------------------------------------
-def flip_bit(data: bytes, rng: random.Random) -> bytes:
+# -- mutations: (data, at, blob) -> data, deterministic, so that hypothesis can shrink them --------
+# ``at`` is any non-negative number (taken modulo the length), ``blob`` some bytes to use.
+def flip_bit(data: bytes, at: int, blob: bytes) -> bytes:
     if not data:
         return data
-    at = rng.randrange(len(data))
-    return data[:at] + bytes([data[at] ^ (1 << rng.randrange(8))]) + data[at + 1 :]
+    bit = at % (8 * len(data))
+    return data[: bit // 8] + bytes([data[bit // 8] ^ (1 << bit % 8)]) + data[bit // 8 + 1 :]
 
 
-def set_byte(data: bytes, rng: random.Random) -> bytes:
-    """An interesting value (0, 0xff, a small length, a sign bit) at a random place."""
+#: Values that lengths, flags and sizes get wrong: zero, one, the sign bits, all ones.
+INTERESTING = (0, 1, 0x7F, 0x80, 0xFF)
+
+
+def set_byte(data: bytes, at: int, blob: bytes) -> bytes:
+    """An interesting value (or the blob's first byte) at ``at``."""
     if not data:
         return data
-    at = rng.randrange(len(data))
-    return data[:at] + bytes([rng.choice((0, 1, 0x7F, 0x80, 0xFF, rng.randrange(256)))]) + data[at + 1 :]
+    at %= len(data)
+    value = blob[0] if blob else INTERESTING[at % len(INTERESTING)]
+    return data[:at] + bytes([value]) + data[at + 1 :]
 
 
-def truncate(data: bytes, rng: random.Random) -> bytes:
-    return data[: rng.randrange(len(data) + 1)]
+def truncate(data: bytes, at: int, blob: bytes) -> bytes:
+    return data[: at % (len(data) + 1)]
 
 
-def insert(data: bytes, rng: random.Random) -> bytes:
-    at = rng.randrange(len(data) + 1)
-    return data[:at] + rng.randbytes(rng.randint(1, 8)) + data[at:]
+def insert(data: bytes, at: int, blob: bytes) -> bytes:
+    at %= len(data) + 1
+    return data[:at] + (blob or b"\0") + data[at:]
 
 
-def delete(data: bytes, rng: random.Random) -> bytes:
+def delete(data: bytes, at: int, blob: bytes) -> bytes:
     if not data:
         return data
-    at = rng.randrange(len(data))
-    return data[:at] + data[at + rng.randint(1, 8) :]
+    at %= len(data)
+    return data[:at] + data[at + 1 + len(blob) :]
 
 
-def duplicate(data: bytes, rng: random.Random) -> bytes:
+def duplicate(data: bytes, at: int, blob: bytes) -> bytes:
     """A range repeated in place (a member or block header twice, a length read again)."""
     if not data:
         return data
-    at = rng.randrange(len(data))
-    piece = data[at : at + rng.randint(1, 16)]
+    at %= len(data)
+    piece = data[at : at + 1 + 2 * len(blob)]
     return data[:at] + piece + data[at:]
 
 
-def splice(data: bytes, rng: random.Random) -> bytes:
-    """This file's head joined to the tail of a seed of another format."""
-    other = rng.choice(seeds(rng.choice(KINDS)))
-    return data[: rng.randrange(len(data) + 1)] + other[rng.randrange(len(other) + 1) :]
+def splice(data: bytes, at: int, blob: bytes) -> bytes:
+    """This file's head joined to the tail of a seed of another format (the blob picks which)."""
+    pick = int.from_bytes(blob or b"\0", "little")
+    pool = seeds(KINDS[pick % len(KINDS)])
+    other = pool[pick // len(KINDS) % len(pool)]
+    cut = at % (len(data) + 1)
+    return data[:cut] + other[(at // (len(data) + 1)) % (len(other) + 1) :]
 
 
-MUTATIONS: tuple[Callable[[bytes, random.Random], bytes], ...] = (
-    flip_bit,
-    set_byte,
-    truncate,
-    insert,
-    delete,
-    duplicate,
-    splice,
-)
+MUTATIONS: dict[str, Callable[[bytes, int, bytes], bytes]] = {
+    f.__name__: f for f in (flip_bit, set_byte, truncate, insert, delete, duplicate, splice)
+}
+
+Mutation = tuple[str, int, bytes]
 
 
-def mutate(data: bytes, rng: random.Random, steps: int) -> bytes:
-    """``steps`` random mutations of ``data``."""
-    for _ in range(steps):
-        data = rng.choice(MUTATIONS)(data, rng)
+def apply(data: bytes, mutations: list[Mutation]) -> bytes:
+    for name, at, blob in mutations:
+        data = MUTATIONS[name](data, at, blob)
     return data
+
+
+def random_mutations(rng: random.Random) -> list[Mutation]:
+    """One to four random mutations (the plain fuzzing loop's way of drawing them)."""
+    return [
+        (rng.choice(list(MUTATIONS)), rng.randrange(1 << 16), rng.randbytes(rng.randint(0, 8)))
+        for _ in range(rng.randint(1, 4))
+    ]

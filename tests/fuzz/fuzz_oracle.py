@@ -1,7 +1,8 @@
 """The fuzzing invariant: every read path gives the reference tool's bytes, or an arrowio error.
 
 :func:`check` reads one input through every path arrowio has (``input_stream`` by path with odd
-read sizes, by buffer with detection from the bytes, an unthreaded stream, ``decompress``,
+read sizes, by buffer with detection from the bytes, an unthreaded stream, the incremental
+decoder fed odd-sized pieces of input, ``decompress``,
 ``Codec.decompress`` into the pool, ``arrowio cat``, ``arrowio info`` with and without
 ``--scan``) and asserts, raising AssertionError with the input in hex:
 
@@ -18,6 +19,7 @@ read sizes, by buffer with detection from the bytes, an unthreaded stream, ``dec
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import signal
 import subprocess
@@ -41,6 +43,8 @@ REFERENCE = {
 }
 #: Read sizes cycled through by the odd-size path: single bytes, primes, one under a page.
 ODD_SIZES = (1, 3, 7, 64, 1000, 4093)
+#: Input piece sizes cycled through by the incremental path.
+PIECE_SIZES = (1, 3, 7, 2, 5)
 HANG_GUARD_S = 10
 
 
@@ -131,13 +135,31 @@ def library_paths(fmt: str, data: bytes, path: Path) -> dict[str, Callable[[], b
         with arrowio.CompressedInputStream(arrowio.BufferReader(data), fmt, threaded=False) as stream:
             return _read_odd(stream)
 
+    def odd_pieces() -> bytes:
+        """The incremental decoder fed odd-sized pieces of input (headers cut anywhere)."""
+        decoder, out, start = arrowio.Codec(fmt).decoder(), [], 0
+        for size in itertools.cycle(PIECE_SIZES):
+            if start >= len(data):
+                break
+            out.append(decoder.decompress(data[start : start + size], 4093))
+            start += size
+            while not decoder.needs_input:
+                out.append(decoder.decompress(b"", 4093))
+        decoder.finish()
+        return b"".join(out)
+
     def one_shot() -> bytes:
         return arrowio.decompress(data, codec=fmt, asbytes=True)
 
     def codec_into_pool() -> bytes:
         return arrowio.Codec(fmt).decompress(data).to_pybytes()
 
-    paths = {"input_stream(path)": by_path, "input_stream(buffer)": by_buffer, "unthreaded": unthreaded}
+    paths = {
+        "input_stream(path)": by_path,
+        "input_stream(buffer)": by_buffer,
+        "unthreaded": unthreaded,
+        "decoder in pieces": odd_pieces,
+    }
     if fmt != "snappy":  # the one-shot snappy codec is the raw block format, as in PyArrow
         paths |= {"decompress": one_shot, "Codec.decompress": codec_into_pool}
     return paths

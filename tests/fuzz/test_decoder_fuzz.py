@@ -9,14 +9,14 @@ mutants per format. ``pytest -m fuzz`` runs the campaign: fresh random mutants (
 from __future__ import annotations
 
 import os
-import random
 
-import arrowio
 import pytest
-from fuzz_corpus import KINDS, WRITERS, mutate, seeds, tools_missing
+from fuzz_corpus import KINDS, MUTATIONS, apply, flip_bit, seeds, tools_missing
 from fuzz_oracle import check
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+import arrowio
 
 pytestmark = pytest.mark.skipif(bool(tools_missing()), reason=f"seed tools missing: {tools_missing()}")
 
@@ -24,21 +24,24 @@ CAMPAIGN_EXAMPLES = int(os.environ.get("ARROWIO_FUZZ_EXAMPLES", "1500"))
 _QUIET = [HealthCheck.too_slow, HealthCheck.data_too_large]
 
 
-def _mutant_of(kind: str, seed_index: int, rng_seed: int, steps: int) -> bytes:
-    pool = seeds(kind)
-    return mutate(pool[seed_index % len(pool)], random.Random(rng_seed), steps)
-
-
-_MUTANTS = dict(
-    seed_index=st.integers(0, 9), rng_seed=st.integers(0, 2**32 - 1), steps=st.integers(1, 4)
+#: One to four mutations: which, where (any number: taken modulo the length), and some bytes.
+MUTANTS = st.lists(
+    st.tuples(st.sampled_from(sorted(MUTATIONS)), st.integers(0, 1 << 16), st.binary(max_size=8)),
+    min_size=1,
+    max_size=4,
 )
+
+
+def _seed(kind: str, index: int) -> bytes:
+    pool = seeds(kind)
+    return pool[index % len(pool)]
 
 
 @pytest.mark.parametrize("kind", KINDS)
 @settings(max_examples=25, derandomize=True, deadline=None, suppress_health_check=_QUIET, database=None)
-@given(**_MUTANTS)
-def test_mutants(kind, seed_index, rng_seed, steps):
-    check(kind, _mutant_of(kind, seed_index, rng_seed, steps))
+@given(seed=st.integers(0, 9), mutations=MUTANTS)
+def test_mutants(kind, seed, mutations):
+    check(kind, apply(_seed(kind, seed), mutations))
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -51,9 +54,9 @@ def test_every_truncation_of_a_tiny_file(kind):
 @pytest.mark.fuzz
 @pytest.mark.parametrize("kind", KINDS)
 @settings(max_examples=CAMPAIGN_EXAMPLES, deadline=None, suppress_health_check=_QUIET)
-@given(**_MUTANTS)
-def test_campaign_mutants(kind, seed_index, rng_seed, steps):
-    check(kind, _mutant_of(kind, seed_index, rng_seed, steps))
+@given(seed=st.integers(0, 9), mutations=MUTANTS)
+def test_campaign_mutants(kind, seed, mutations):
+    check(kind, apply(_seed(kind, seed), mutations))
 
 
 @pytest.mark.fuzz
@@ -61,7 +64,7 @@ def test_campaign_mutants(kind, seed_index, rng_seed, steps):
 def test_campaign_every_bit_flip(kind):
     for good in seeds(kind)[:3]:
         for bit in range(8 * len(good)):
-            check(kind, good[: bit // 8] + bytes([good[bit // 8] ^ (1 << bit % 8)]) + good[bit // 8 + 1 :])
+            check(kind, flip_bit(good, bit, b""))
 
 
 #: Inputs the fuzzer found that broke the invariant, kept as regression cases (kind, hex, what broke).
