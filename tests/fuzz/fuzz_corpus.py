@@ -2,8 +2,8 @@
 
 Seeds are made once per process by the real command-line tools (gzip, bgzip, zstd, lz4, brotli,
 bzip2, xz) and by python-snappy for the snappy framing format (it has no common CLI), from a few
-tiny payloads: the empty one, a short text, a repetitive text (back-references), random bytes
-(stored blocks), and two members/frames concatenated. Mutations are plain functions of bytes,
+payloads: the empty one, a short text, a repetitive text (back-references), random bytes
+(stored blocks), a table of 180 KB (several blocks), and two members/frames concatenated. Mutations are plain functions of bytes,
 shared by the hypothesis tests and the atheris harness.
 """
 
@@ -35,6 +35,9 @@ PAYLOADS: tuple[bytes, ...] = (
     b"hello, fuzz\n",
     b"abcabcabcabcabcabcabcabcabcabcabcabcabcabc-abcabcabc\n" * 4,
     _rng.randbytes(80),
+    # Larger than a BGZF block (64 KiB) and a zstd block (128 KiB): several blocks, still under
+    # 64 KiB once compressed.
+    b"".join(b"row %06d,%d,%s\n" % (i, _rng.randrange(100), _rng.choice((b"ok", b"no"))) for i in range(8000)),
 )
 
 
