@@ -146,7 +146,9 @@ def _lz4(src: _Source) -> tuple[int | None, str | None, int | None, str]:
         position = 6
         if has_size:
             if len(head) < position + 8:
-                raise ArrowIOError(f"lz4: truncated input: it ends inside a frame header (at compressed offset {offset})")
+                raise ArrowIOError(
+                    f"lz4: truncated input: it ends inside a frame header (at compressed offset {offset})"
+                )
             total += struct.unpack_from("<Q", head, position)[0]
             position += 8
         else:
@@ -226,7 +228,9 @@ def _xz(src: _Source) -> tuple[int | None, str | None, int | None, str]:
         index_size = (struct.unpack_from("<I", footer, 4)[0] + 1) * 4
         checks.add(footer[9] & 0x0F)
         if index_size > end - 12 - 12:  # the stream header must fit before the index too
-            raise ArrowIOError(f"xz: the stream footer records an index larger than the file (at compressed offset {end - 12})")
+            raise ArrowIOError(
+                f"xz: the stream footer records an index larger than the file (at compressed offset {end - 12})"
+            )
         index = src.read(end - 12 - index_size, index_size)
         records, position = _varint(index, 1)
         blocks = 0
@@ -237,7 +241,9 @@ def _xz(src: _Source) -> tuple[int | None, str | None, int | None, str]:
             total += uncompressed
         end -= 12 + index_size + blocks + 12
         if end < 0:
-            raise ArrowIOError(f"xz: the index records more blocks than the file holds (at compressed offset {end + blocks + 12})")
+            raise ArrowIOError(
+                f"xz: the index records more blocks than the file holds (at compressed offset {end + blocks + 12})"
+            )
         streams += 1
     names = {0: "none", 1: "crc32", 4: "crc64", 10: "sha256"}
     return total, "header", streams, ", ".join(sorted(names.get(c, f"check id {c}") for c in checks)) or "none"
@@ -301,9 +307,8 @@ def _decoder(fmt: str) -> Any:
 def _scan(file: Any, fmt: str) -> tuple[int, int | None]:
     """The decoded size, and the member count where the decoder keeps one (gzip, bz2, xz, lz4),
     by decoding the whole file once through the library's strict decoder for ``fmt``."""
-    from .compression._stream import DecodingReader
-
     from .compression._registry import MAGIC_PEEK
+    from .compression._stream import DecodingReader
 
     decoder = _decoder(fmt)
     file.seek(0)

@@ -102,7 +102,8 @@ def test_a_name_without_its_formats_magic_is_refused_as_cat_refuses_it(run, tmp_
     cat = run(["cat", plain_named_gz])
     result = run(["info", *(["--scan"] if scan else []), plain_named_gz])
     assert cat.exit_code == result.exit_code == 1 and result.stdout == ""
-    assert result.stderr == cat.stderr == f"arrowio: error: {plain_named_gz}: not in gzip format (no gzip magic number at offset 0)\n"
+    refusal = f"arrowio: error: {plain_named_gz}: not in gzip format (no gzip magic number at offset 0)\n"
+    assert result.stderr == cat.stderr == refusal
 
 
 def test_a_skippable_frame_first_in_an_lz4_file_is_described_as_lz4(run, tmp_path):

@@ -3,8 +3,8 @@
 Seeds are made once per process by the real command-line tools (gzip, bgzip, zstd, lz4, brotli,
 bzip2, xz) and by python-snappy for the snappy framing format (it has no common CLI), from a few
 payloads: the empty one, a short text, a repetitive text (back-references), random bytes
-(stored blocks), a table of 180 KB (several blocks), and two members/frames concatenated. Mutations are plain functions of bytes,
-shared by the hypothesis tests and the atheris harness.
+(stored blocks), a table of 135 KB (several blocks), and two members/frames concatenated.
+Mutations are plain functions of bytes, shared by the hypothesis tests and the atheris harness.
 """
 
 from __future__ import annotations
