@@ -23,7 +23,9 @@ SCHEMA = "arrowio.info/1"
 JSON keys (--json): schema, files: [{path, format, format_by_magic,
   format_by_extension, extension_agrees, compressed_size, decoded_size,
   decoded_size_from ("header", "trailer", "scan", "plain" or null), members,
-  checksum, ratio}]; a file that fails is reported on stderr and left out""",
+  checksum, ratio, error}]; every file named has its entry, in order: one
+  that fails has its message in error (null otherwise) and null facts, and
+  is also reported on stderr""",
 )
 @click.argument("files", nargs=-1, required=True, metavar="FILE|URL|-...")
 @click.option(
@@ -31,7 +33,7 @@ JSON keys (--json): schema, files: [{path, format, format_by_magic,
     is_flag=True,
     help="Decode each file once, by the decoder arrowio cat reads it with: the exact decoded size, the member "
     "count (also of gzip and bz2), and every checksum the format carries verified (brotli carries none). "
-    "A file --scan accepts is one cat reads.",
+    "--scan accepts exactly the files cat reads, and refuses the others with cat's message.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (keys below).")
 @storage_option
@@ -41,8 +43,10 @@ def info(
 ) -> None:
     """Describe compressed files: format, sizes, ratio, members, checksums.
 
-    The format comes from the magic bytes (and from the extension for brotli, which has
-    none); a name whose extension says otherwise is flagged. Without --scan only headers
+    The format is the one arrowio cat decodes the file as: by magic bytes, else by the
+    extension (brotli has no magic); a name whose extension says otherwise is flagged, and
+    a name with a format's extension but not its magic (plain text named x.gz) is refused
+    as cat refuses it. Without --scan only headers
     and trailers are read: the decoded size is what the container records (gzip's ISIZE,
     zstd and lz4 frame content sizes, BGZF blocks, the xz index), else unknown (-).
 
@@ -59,11 +63,12 @@ def info(
     """
     from dataclasses import replace
 
+    from arrowio.errors import ArrowException
     from arrowio.fileinfo import file_info
 
     from .remote import expand_inputs, shown
 
-    results = []
+    results: list[Any] = []  # a FileInfo, or the (label, message) of a file that failed
     worst = ExitCode.OK  # of the files that failed: 69 where a needed backend is missing, else 1
     for name, error in expand_inputs(files, storage_options):
         label = "<stdin>" if name == "-" else shown(name, storage_options)
@@ -72,10 +77,12 @@ def info(
                 raise error  # a URL glob that matched nothing: reported in its place
             with _readable(name) as path:
                 results.append(replace(file_info(path, scan=scan, storage_options=storage_options), path=label))
-        except (OSError, ValueError, NotImplementedError) as exc:
+        except (OSError, ValueError, NotImplementedError, MemoryError, ArrowException) as exc:
             worst = max(worst, exit_code_for(exc))
-            print_error(describe_input(label, exc))
-            exc.__traceback__ = None
+            message = describe_input(label, exc)
+            print_error(message)
+            results.append((label, message))
+            exc.__traceback__ = None  # only the message is kept; the frames may hold buffer views
     _render(results, as_json)
     if worst:
         ctx.exit(worst)
@@ -113,8 +120,9 @@ def _render(results: list[Any], as_json: bool) -> None:
     from .report import Table, format_bytes, print_json, print_tables
 
     if as_json:
-        print_json({"schema": SCHEMA, "files": [r.to_dict() for r in results]})
+        print_json({"schema": SCHEMA, "files": [_entry(r) for r in results]})
         return
+    results = [r for r in results if not isinstance(r, tuple)]  # failures are on stderr already
     if not results:
         return
     table = Table("", ["file", "format", "compressed", "decoded", "ratio", "members", "checksum"], align="llrrrrl")
@@ -135,3 +143,13 @@ def _render(results: list[Any], as_json: bool) -> None:
     print_tables([table])
     for note in notes:
         click.echo(printable(note))
+
+
+def _entry(result: Any) -> dict[str, Any]:
+    """The JSON entry of a FileInfo, or of a ``(path, message)`` failure: the same keys, facts null."""
+    from arrowio.fileinfo import FileInfo
+
+    if isinstance(result, tuple):
+        path, message = result
+        return {**dict.fromkeys(FileInfo.keys()), "path": path, "error": message}
+    return {**result.to_dict(), "error": None}

@@ -4,7 +4,10 @@ Like ``gzip -l``/``zstd -l``/``xz -l`` for every format. Without ``scan`` only h
 trailers are read (zstd and lz4 frames and BGZF blocks are walked header to header, xz's index
 is read from the end); with ``scan`` the content is decoded once by the library's strict
 decoder, the one every reader (``arrowio cat``) uses: so a file is accepted exactly when it can
-be read, every checksum the format carries is verified, and the decoded size is exact.
+be read, every checksum the format carries is verified, and the decoded size is exact. The
+format is detected by the readers' rule too (magic bytes, then extension), so a file named for a
+format whose magic it lacks is refused in both modes, as readers refuse it. Malformed headers are
+an ArrowIOError naming the format and an offset, never a crash of the walk.
 
 Only regular files (and block devices) are described: they are read by position. A FIFO or a
 character device is refused by its status, without opening it (an open of a FIFO would wait for
@@ -17,7 +20,7 @@ import os
 import stat
 import struct
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from .errors import ArrowIOError
@@ -59,6 +62,11 @@ class FileInfo:
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "ratio": self.ratio}
+
+    @classmethod
+    def keys(cls) -> list[str]:
+        """The keys of :meth:`to_dict`, in order."""
+        return [field.name for field in fields(cls)] + ["ratio"]
 
 
 class _Source:
@@ -137,6 +145,10 @@ def _lz4(src: _Source) -> tuple[int | None, str | None, int | None, str]:
         block_checksum, has_size, content_checksum, has_dict = flags >> 4 & 1, flags >> 3 & 1, flags >> 2 & 1, flags & 1
         position = 6
         if has_size:
+            if len(head) < position + 8:
+                raise ArrowIOError(
+                    f"lz4: truncated input: it ends inside a frame header (at compressed offset {offset})"
+                )
             total += struct.unpack_from("<Q", head, position)[0]
             position += 8
         else:
@@ -175,6 +187,10 @@ def _gzip(src: _Source) -> tuple[int | None, str | None, int | None, str]:
         if len(head) < 18 or head[:4] != b"\x1f\x8b\x08\x04" or head[12:14] != b"BC" or head[14:16] != b"\x02\x00":
             break
         block_size = struct.unpack_from("<H", head, 16)[0] + 1
+        if block_size < 26 or offset + block_size > src.size:
+            # Not a whole BGZF block (a cut file, or a corrupt BSIZE): the walk stops here and
+            # the file is judged as any gzip file, by its last 4 bytes.
+            break
         total += struct.unpack("<I", src.read(offset + block_size - 4, 4))[0]
         offset += block_size
         members += 1
@@ -206,11 +222,15 @@ def _xz(src: _Source) -> tuple[int | None, str | None, int | None, str]:
             end -= 4
         if end == 0:
             break
-        footer = src.read(end - 12, 12)
+        footer = src.read(end - 12, 12) if end >= 12 else b""
         if len(footer) < 12 or footer[10:] != b"YZ":
             raise ArrowIOError(f"xz: no stream footer where one must end (at compressed offset {max(end - 12, 0)})")
         index_size = (struct.unpack_from("<I", footer, 4)[0] + 1) * 4
         checks.add(footer[9] & 0x0F)
+        if index_size > end - 12 - 12:  # the stream header must fit before the index too
+            raise ArrowIOError(
+                f"xz: the stream footer records an index larger than the file (at compressed offset {end - 12})"
+            )
         index = src.read(end - 12 - index_size, index_size)
         records, position = _varint(index, 1)
         blocks = 0
@@ -220,6 +240,10 @@ def _xz(src: _Source) -> tuple[int | None, str | None, int | None, str]:
             blocks += (unpadded + 3) & ~3
             total += uncompressed
         end -= 12 + index_size + blocks + 12
+        if end < 0:
+            raise ArrowIOError(
+                f"xz: the index records more blocks than the file holds (at compressed offset {end + blocks + 12})"
+            )
         streams += 1
     names = {0: "none", 1: "crc32", 4: "crc64", 10: "sha256"}
     return total, "header", streams, ", ".join(sorted(names.get(c, f"check id {c}") for c in checks)) or "none"
@@ -252,9 +276,9 @@ _WALKERS: dict[str, Callable[[_Source], tuple[int | None, str | None, int | None
 }
 _CHECKSUMS = {"bz2": "crc32", "brotli": "none", "snappy": "crc32c (chunks)"}
 
-#: Compressed bytes read at a time while scanning, and decoded bytes produced at most per step
-#: (a decompression bomb is counted, never held).
-_SCAN_CHUNK = 1 << 20
+#: The compression argument of the readers' detection (magic bytes, then extension), as
+#: ``arrowio cat`` passes it to :func:`arrowio.input_stream`.
+_READERS_DETECTION = "detect"
 
 
 def _decoder(fmt: str) -> Any:
@@ -283,11 +307,16 @@ def _decoder(fmt: str) -> Any:
 def _scan(file: Any, fmt: str) -> tuple[int, int | None]:
     """The decoded size, and the member count where the decoder keeps one (gzip, bz2, xz, lz4),
     by decoding the whole file once through the library's strict decoder for ``fmt``."""
+    from .compression._registry import MAGIC_PEEK
     from .compression._stream import DecodingReader
 
     decoder = _decoder(fmt)
     file.seek(0)
-    reader = DecodingReader(file.read, decoder, threaded=False)
+    # The decoder is fed exactly as a reader's is: detection peeks at the head, then raw read1
+    # calls (the peeked bytes first). An error names the compressed offset the decoder had
+    # reached, which depends on those pieces; so cat and info --scan refuse with the same words.
+    file.peek(MAGIC_PEEK)
+    reader = DecodingReader(file.read1, decoder, threaded=False)
     total = 0
     while piece := reader.read1(-1):
         total += len(piece)
@@ -316,7 +345,7 @@ def file_info(path: str, *, scan: bool = False, storage_options: Mapping[str, An
 
     With ``scan`` the file is decoded once by the strict decoder readers use: bad data raises
     the ArrowIOError a reader would get, and the sizes are exact."""
-    from .compression._registry import MAGIC_PEEK, from_extension, from_magic
+    from .compression._registry import MAGIC_PEEK, from_extension, from_magic, resolve
     from .io import input_stream
 
     _refuse_unreadable(path)
@@ -328,8 +357,10 @@ def file_info(path: str, *, scan: bool = False, storage_options: Mapping[str, An
         by_magic, by_extension = from_magic(head), from_extension(path)
         magic_name = by_magic.name if by_magic else None
         extension_name = by_extension.name if by_extension else None
-        # The detection order of the library: magic, then (for formats without magic) the extension.
-        fmt = magic_name or (extension_name if by_extension is not None and not by_extension.magics else None)
+        # The very rule readers (arrowio cat) detect by, so that info describes what they read and
+        # refuses what they refuse, with their words (a plain file named .gz is "not in gzip format").
+        resolved = resolve(_READERS_DETECTION, path, head)
+        fmt = resolved.name if resolved is not None else None
         agrees = None if by_extension is None else extension_name == fmt
         decoded: int | None
         if fmt is None:

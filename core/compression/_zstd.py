@@ -48,6 +48,11 @@ class ZstdDecoder(Decoder):
         self._frames = 0
         self._frame_start = 0
         self._window = 0  # of the current frame: memory libzstd allocates besides the output
+        # The frame content size its header records (None: not recorded) and the bytes decoded
+        # of the frame so far: libzstd checks them only when the last block and the checksum
+        # arrive in one call, so a frame cut into pieces by the reads was let through.
+        self._content_size: int | None = None
+        self._decoded = 0
         self._out = Pending()
 
     def decompress(self, data: bytes | memoryview, max_length: int = UNLIMITED) -> bytes:
@@ -128,6 +133,8 @@ class ZstdDecoder(Decoder):
                     break
                 self._window = _window_size(cursor.peek_at(size, length), single_segment, fcs)
                 self._checksum = bool(descriptor & 0x04)
+                self._content_size = _content_size(cursor.peek_at(size + length - fcs, fcs)) if fcs else None
+                self._decoded = 0
                 size += length
                 self._state = _BLOCK
             elif state == _BLOCK:
@@ -140,6 +147,11 @@ class ZstdDecoder(Decoder):
                 kind = header >> 1 & 3
                 if kind == 3:
                     raise self._error(cursor.pos + size, "reserved block type")
+                if kind == 2 and header >> 3 == 0:
+                    # RFC 8878 3.1.1.3: a compressed block holds at least a literals section
+                    # header. libzstd refuses an empty one only when it gets the whole frame at
+                    # once, so the answer would depend on how the reads cut the input.
+                    raise self._error(cursor.pos + size, "compressed block of size 0")
                 length = 3 + (1 if kind == 1 else header >> 3)
                 if available < size + length:
                     break
@@ -164,14 +176,22 @@ class ZstdDecoder(Decoder):
             piece = cursor.take(size)
             size -= len(piece)
             try:
-                self._out.put(obj.decompress(piece))
+                out = obj.decompress(piece)
             except zstandard.ZstdError as exc:
                 raise self._error(
                     cursor.pos, f"corrupt data in the frame starting at offset {self._frame_start} ({exc})"
                 ) from None
+            self._decoded += len(out)
+            self._out.put(out)
         if self._state == _START:
             if not obj.eof:
                 raise self._error(cursor.pos, f"the frame starting at offset {self._frame_start} did not end")
+            if self._content_size is not None and self._decoded != self._content_size:
+                raise self._error(
+                    cursor.pos,
+                    f"the frame starting at offset {self._frame_start} decodes to {self._decoded} bytes, "
+                    f"its header records {self._content_size}",
+                )
             self._obj = None
             self._frames += 1
 
@@ -197,6 +217,10 @@ def _window_size(header: bytes, single_segment: int, fcs: int) -> int:
     start = len(header) - fcs
     size = int.from_bytes(header[start:], "little")
     return size + 256 if fcs == 2 else size
+def _content_size(field: bytes) -> int:
+    """The Frame_Content_Size field's value (RFC 8878 3.1.1.1.4: the 2-byte form is offset by 256)."""
+    value = int.from_bytes(field, "little")
+    return value + 256 if len(field) == 2 else value
 
 
 def _could_be_magic(head: bytes) -> bool:

@@ -113,7 +113,8 @@ def test_info_expands_url_globs(sh, where):
     assert done.returncode == 1
     files = json.loads(done.stdout)["files"]
     assert [(f["path"], f["format"], f["decoded_size"]) for f in files] == [
-        (f"{url}/a.gz", "gzip", 1000), (f"{url}/b.zst", "zstd", 500)]
+        (f"{url}/a.gz", "gzip", 1000), (f"{url}/b.zst", "zstd", 500), (f"{url}/*.xz", None, None)]
+    assert files[2]["error"] == f"{url}/*.xz: No object matches the pattern"
     assert done.stderr.decode() == f"arrowio: error: {url}/*.xz: No object matches the pattern\n"
 
 
