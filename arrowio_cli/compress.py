@@ -174,7 +174,7 @@ class _Job:
         self.threads = threads if threads else -1
         self.out = Stdout()
         if decoding:
-            self.codec = "detect" if codec is None else codec
+            self.codec = "auto" if codec is None else codec
             if level is not None:
                 raise click.UsageError("-l/--level applies to compression only")
             self.level = None
