@@ -17,10 +17,10 @@ import arrowio as pa
 from arrowio.memory import JEMALLOC_TLS_TUNABLE
 
 HAVE_JEMALLOC = ctypes.util.find_library("jemalloc") is not None
-HAVE_MIMALLOC = ctypes.util.find_library("mimalloc") is not None
+HAVE_MIMALLOC = "mimalloc" in pa.supported_memory_backends()  # the cmeel-mimalloc wheel or the system library
 
 needs_jemalloc = pytest.mark.skipif(not HAVE_JEMALLOC, reason="libjemalloc2 is not installed")
-needs_mimalloc = pytest.mark.skipif(not HAVE_MIMALLOC, reason="libmimalloc2.0 is not installed")
+needs_mimalloc = pytest.mark.skipif(not HAVE_MIMALLOC, reason="mimalloc loads neither from cmeel-mimalloc nor from libmimalloc2.0")
 
 
 def run_python(code: str, **env: str) -> subprocess.CompletedProcess[str]:
