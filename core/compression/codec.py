@@ -110,6 +110,10 @@ class Codec:
         """A new incremental encoder at this codec's level; ``threads`` > 0 (or -1, one per
         core) compresses zstd and gzip with that many workers, other formats ignore it."""
         self._check_streaming()
+        if threads < 0:  # one per core, as arrowio.cpu_count() counts them (set_cpu_count lowers it)
+            from ..threads import cpu_count
+
+            threads = cpu_count()
         return self._module.encoder(self._level, threads)
 
     def _check_streaming(self) -> None:
