@@ -11,7 +11,6 @@ section); a test that meets one says so by that name instead of comparing.
 
 from __future__ import annotations
 
-import builtins
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any

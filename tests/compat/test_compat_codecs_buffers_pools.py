@@ -154,3 +154,15 @@ def test_pool_counters_after_the_same_allocations(sizes, resizes):
         del kept, growing
         counters.append(pool.bytes_allocated())
     assert counters[0:2] == counters[2:4], f"arrowio {counters[0:2]}, PyArrow {counters[2:4]}"
+
+
+def test_the_logging_pool_deliberately_writes_to_stderr(capfd):
+    assert "logging-pool-to-stderr" in DELIBERATE
+    pools = []
+    for lib in (arrowio, pyarrow):
+        pools.append(lib.logging_memory_pool(lib.system_memory_pool()))  # outlives the buffer:
+        buf = lib.allocate_buffer(100, memory_pool=pools[-1])  # PyArrow crashes otherwise
+        del buf
+    out, err = capfd.readouterr()
+    assert "Allocate: size = 128" in err and "Free: size = 128" in err  # arrowio's, on stderr
+    assert "Allocate: size = 128" in out and "Free: size = 128" in out  # PyArrow's, on stdout

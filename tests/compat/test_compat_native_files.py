@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import gzip
 import io
-import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
