@@ -31,6 +31,8 @@ OPEN = {
     "level out of range": "arrowio refuses a level outside the format's range; PyArrow clamps (brotli, "
     "lz4, zstd) or fails later with OSError (gzip)",
     "snappy size too small": "arrowio raises OSError, PyArrow ValueError ('Output buffer size ... must be')",
+    "device_type": "Buffer.device_type is the str 'cpu' (CudaBuffer: 'cuda'); PyArrow's is "
+    "DeviceAllocationType.CPU, which Buffer.device.device_type now gives",
 }
 
 
@@ -126,6 +128,8 @@ def test_buffer_operations_agree(content, a, b):
     ours, theirs = _buffer_ops(arrowio, content, a, b), _buffer_ops(pyarrow, content, a, b)
     for (name, mine), (_, reference) in zip(ours, theirs):
         compare(f"Buffer {name} of {content!r} with {a}, {b}", mine, reference)
+    buf, reference = arrowio.py_buffer(content), pyarrow.py_buffer(content)
+    compare_or_open("Buffer.device_type", "device_type", lambda: buf.device_type, lambda: reference.device_type)
 
 
 def test_resize_with_a_live_view_is_deliberately_refused():
