@@ -110,7 +110,7 @@ def cat(
     from .remote import expand_inputs
 
     keep_heap_for_streaming()
-    codec = {"auto": "detect", "none": None}.get(compression, compression)
+    codec = {"none": None}.get(compression, compression)
     job = _Cat(codec, offset, length, use_mmap, hexdump, max_output, storage_options)
     if show_stats:
         from arrowio import stats

@@ -275,7 +275,7 @@ class _Job:
         self.threads = threads if threads else -1
         self.out = Stdout()
         if decoding:
-            self.codec = "detect" if codec is None else codec
+            self.codec = "auto" if codec is None else codec
             self.level = None
         else:
             name = codec or "zstd"

@@ -227,7 +227,7 @@ def _open_input(
     from .remote import is_url
 
     choice = compression.strip().lower()
-    wanted = {"auto": "detect", "none": None}.get(choice, choice)
+    wanted = {"none": None}.get(choice, choice)
 
     def reopen() -> Any:
         return arrowio.input_stream(file, compression=wanted, storage_options=storage_options)

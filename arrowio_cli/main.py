@@ -14,7 +14,7 @@ from importlib import import_module
 import click
 
 from arrowio import __version__
-from arrowio.settings import DEFAULT_POOL_ENV, JEMALLOC_TLS_TUNABLE
+from arrowio.settings import JEMALLOC_TLS_TUNABLE, requested_default_pool
 
 from .errors import CliError, Terminated, describe, exit_code_for, print_error
 from .exit_codes import ExitCode
@@ -137,7 +137,8 @@ RESTARTED_FOR_JEMALLOC_ENV = "ARROWIO_RESTARTED_FOR_JEMALLOC"
 
 
 def _wants_jemalloc(args: list[str]) -> bool:
-    if os.environ.get(DEFAULT_POOL_ENV, "").strip().lower() == "jemalloc" or "--backend=jemalloc" in args:
+    request = requested_default_pool()  # ARROWIO_DEFAULT_MEMORY_POOL, else ARROW_DEFAULT_MEMORY_POOL
+    if (request is not None and request[1] == "jemalloc") or "--backend=jemalloc" in args:
         return True
     return any(a == "--backend" and b == "jemalloc" for a, b in zip(args, args[1:]))
 

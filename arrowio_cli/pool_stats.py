@@ -233,13 +233,13 @@ def _plain_default() -> str:
     """
     import arrowio
     from arrowio.errors import ArrowNotImplementedError
-    from arrowio.settings import DEFAULT_POOL_ENV
+    from arrowio.settings import requested_default_pool
 
     from .main import RESTARTED_FOR_JEMALLOC_ENV
 
     name = arrowio.default_memory_pool().backend_name
     restarted_by_the_flag = os.environ.get(RESTARTED_FOR_JEMALLOC_ENV) == "1" and (
-        os.environ.get(DEFAULT_POOL_ENV, "").strip().lower() != "jemalloc"
+        (requested_default_pool() or ("", ""))[1] != "jemalloc"
     )
     if name != "jemalloc" or not restarted_by_the_flag:
         return name

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from ._lazy import lazy_exports
 
 from .errors import (
+    ArrowCancelled,
     ArrowCapacityError,
     ArrowException,
     ArrowIndexError,
@@ -20,6 +21,7 @@ from .errors import (
     ArrowKeyError,
     ArrowMemoryError,
     ArrowNotImplementedError,
+    ArrowSerializationError,
     ArrowTypeError,
 )
 
@@ -32,6 +34,14 @@ _LAZY: dict[str, str] = {
     "allocate_buffer": ".buffer",
     "foreign_buffer": ".buffer",
     "py_buffer": ".buffer",
+    "Device": ".device",
+    "DeviceAllocationType": ".device",
+    "MemoryManager": ".device",
+    "cpu_count": ".threads",
+    "set_cpu_count": ".threads",
+    "io_thread_count": ".threads",
+    "set_io_thread_count": ".threads",
+    "have_libhdfs": ".io.libhdfs",
     "LoggingMemoryPool": ".memory",
     "MemoryPool": ".memory",
     "MemoryPoolStats": ".memory",
@@ -75,6 +85,9 @@ _LAZY: dict[str, str] = {
 
 if TYPE_CHECKING:  # what static tools see; at run time __getattr__ imports these on first use
     from .buffer import Buffer, ResizableBuffer, allocate_buffer, foreign_buffer, py_buffer
+    from .device import Device, DeviceAllocationType, MemoryManager
+    from .threads import cpu_count, io_thread_count, set_cpu_count, set_io_thread_count
+    from .io.libhdfs import have_libhdfs
     from .memory import LoggingMemoryPool, MemoryPool, MemoryPoolStats, ProxyMemoryPool, default_memory_pool, jemalloc_memory_pool, jemalloc_set_decay_ms, log_memory_allocations, logging_memory_pool, mimalloc_memory_pool, proxy_memory_pool, set_memory_pool, supported_memory_backends, system_memory_pool, total_allocated_bytes
     from .io import BufferOutputStream, BufferReader, BufferedInputStream, BufferedOutputStream, FixedSizeBufferWriter, MemoryMappedFile, MockOutputStream, NativeFile, OSFile, PythonFile, TransformInputStream, create_memory_map, input_stream, memory_map, output_stream, transcoding_input_stream
     from .io.hdfs import HdfsFile
@@ -93,6 +106,14 @@ __all__ = [
     "allocate_buffer",
     "foreign_buffer",
     "py_buffer",
+    "Device",
+    "DeviceAllocationType",
+    "MemoryManager",
+    # threads
+    "cpu_count",
+    "set_cpu_count",
+    "io_thread_count",
+    "set_io_thread_count",
     # memory pools
     "LoggingMemoryPool",
     "MemoryPool",
@@ -124,12 +145,14 @@ __all__ = [
     "RemoteFile",
     "TransformInputStream",
     "create_memory_map",
+    "have_libhdfs",
     "input_stream",
     "memory_map",
     "open_url",
     "output_stream",
     "transcoding_input_stream",
     # errors
+    "ArrowCancelled",
     "ArrowCapacityError",
     "ArrowException",
     "ArrowIndexError",
@@ -138,6 +161,7 @@ __all__ = [
     "ArrowKeyError",
     "ArrowMemoryError",
     "ArrowNotImplementedError",
+    "ArrowSerializationError",
     "ArrowTypeError",
     # compression
     "Codec",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -128,7 +129,7 @@ class JemallocBackend(_AlignedApiBackend):
     _ARENAS_ALL = 4096  # MALLCTL_ARENAS_ALL
 
     def __init__(self) -> None:
-        lib = _load_library("jemalloc", "libjemalloc.so.2", "libjemalloc2")
+        lib = _load_library("jemalloc", "libjemalloc.so.2", "`apt-get install libjemalloc2`")
         self._mallocx = _fn(lib, "mallocx", _ptr, _size_t, ctypes.c_int)
         self._rallocx = _fn(lib, "rallocx", _ptr, _ptr, _size_t, ctypes.c_int)
         self._dallocx = _fn(lib, "dallocx", None, _ptr, ctypes.c_int)
@@ -172,7 +173,7 @@ class MimallocBackend(_AlignedApiBackend):
         # only, no RSS); mi_reserve_os_memory() called later does not get the same reuse. The
         # variable is set just for the load and restored, so child processes do not inherit it.
         with _environment(MIMALLOC_RESERVE_OS_MEMORY=_MIMALLOC_ARENA):
-            lib = _load_library("mimalloc", "libmimalloc.so.2", "libmimalloc2.0")
+            lib = _load_mimalloc()
         self._malloc_aligned = _fn(lib, "mi_malloc_aligned", _ptr, _size_t, _size_t)
         self._realloc_aligned = _fn(lib, "mi_realloc_aligned", _ptr, _ptr, _size_t, _size_t)
         self._free = _fn(lib, "mi_free", None, _ptr)
@@ -217,7 +218,7 @@ def _environment(**values: str) -> Iterator[None]:
             os.environ.pop(key, None)
 
 
-def _load_library(name: str, soname: str, package: str) -> ctypes.CDLL:
+def _load_library(name: str, soname: str, install: str) -> ctypes.CDLL:
     try:
         return ctypes.CDLL(soname)
     except OSError as exc:
@@ -229,8 +230,38 @@ def _load_library(name: str, soname: str, package: str) -> ctypes.CDLL:
             f"GLIBC_TUNABLES={JEMALLOC_TLS_TUNABLE} or with LD_PRELOAD={soname}"
         )
     raise ArrowNotImplementedError(
-        f"{name} backend unavailable: {soname} not found ({reason}); install it with `apt-get install {package}`"
+        f"{name} backend unavailable: {soname} not found ({reason}); install it with {install}"
     )
+
+
+def _wheel_mimalloc() -> str | None:
+    """Path of the libmimalloc that the cmeel-mimalloc wheel (a dependency) installed, or None.
+
+    cmeel wheels put C libraries under ``<site-packages>/cmeel.prefix/lib``; the versioned
+    name (``libmimalloc.so.3``) is the one the wheel's own files link against.
+    """
+    from importlib.metadata import PackageNotFoundError, distribution
+
+    try:
+        files = distribution("cmeel-mimalloc").files or []
+    except PackageNotFoundError:
+        return None
+    for file in files:
+        if re.fullmatch(r"libmimalloc\.so\.\d+", file.name):
+            return str(file.locate())
+    return None
+
+
+def _load_mimalloc() -> ctypes.CDLL:
+    """mimalloc from the cmeel-mimalloc wheel first (any machine with a plain pip install has
+    it), else the system's libmimalloc.so.2 (Debian: libmimalloc2.0)."""
+    path = _wheel_mimalloc()
+    if path is not None:
+        try:
+            return ctypes.CDLL(path)
+        except OSError:
+            pass  # a broken wheel install: the system library may still serve
+    return _load_library("mimalloc", "libmimalloc.so.2", "`pip install cmeel-mimalloc` or `apt-get install libmimalloc2.0`")
 
 
 _BACKEND_TYPES = {"system": SystemBackend, "jemalloc": JemallocBackend, "mimalloc": MimallocBackend}

@@ -14,6 +14,7 @@ from typing import Any
 
 from . import _raw
 from . import memory as _memory
+from .device import Device, MemoryManager, cpu_device, cpu_memory_manager
 from .errors import ArrowInvalid
 from .memory import MemoryPool, default_memory_pool, round_capacity
 
@@ -105,7 +106,9 @@ class Buffer:
     def address(self) -> int:
         """Address of the first byte, as an int."""
         if self._address is None:
-            self._address = _raw.address_of(self._view) if self._size else 0
+            # Never null, also when empty, as in PyArrow: C consumers read a null data pointer
+            # as "no buffer". Only foreign_buffer(0, 0) says 0, because it was told so.
+            self._address = _raw.address_of(self._view) or _memory._zero_size_area()
         return self._address
 
     @property
@@ -122,6 +125,16 @@ class Buffer:
     def device_type(self) -> str:
         """Where the memory lives: 'cpu'."""
         return "cpu"
+
+    @property
+    def device(self) -> Device:
+        """The device the memory lives on: the CPU device."""
+        return cpu_device()
+
+    @property
+    def memory_manager(self) -> MemoryManager:
+        """The memory manager of :attr:`device`."""
+        return cpu_memory_manager()
 
     @property
     def parent(self) -> Buffer | None:

@@ -16,6 +16,9 @@ __all__ = [
     "ArrowTypeError",
     "ArrowKeyError",
     "ArrowIndexError",
+    "ArrowCancelled",
+    "ArrowSerializationError",
+    "ArrowInvalidPosition",
 ]
 
 
@@ -53,3 +56,17 @@ class ArrowKeyError(KeyError, ArrowException):
 
 class ArrowIndexError(IndexError, ArrowException):
     """An index or range lies outside its container."""
+
+
+class ArrowCancelled(ArrowException):
+    """An operation was cancelled (Arrow's StatusCode::Cancelled)."""
+
+
+class ArrowSerializationError(ArrowException):
+    """Data could not be serialized or deserialized (Arrow's StatusCode::SerializationError)."""
+
+
+class ArrowInvalidPosition(ArrowInvalid, ArrowIOError):
+    """A seek before the start of a file: both a ValueError and an OSError, because PyArrow
+    raises one or the other depending on the file class (OSError for BufferReader, ValueError
+    for OSFile, memory maps and Python files), and ported code may catch either."""

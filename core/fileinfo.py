@@ -276,8 +276,8 @@ _WALKERS: dict[str, Callable[[_Source], tuple[int | None, str | None, int | None
 }
 _CHECKSUMS = {"bz2": "crc32", "brotli": "none", "snappy": "crc32c (chunks)"}
 
-#: The compression argument of the readers' detection (magic bytes, then extension), as
-#: ``arrowio cat`` passes it to :func:`arrowio.input_stream`.
+#: The registry's name for the readers' detection (magic bytes, then extension): what
+#: ``arrowio cat`` gets by passing ``compression='auto'`` to :func:`arrowio.input_stream`.
 _READERS_DETECTION = "detect"
 
 

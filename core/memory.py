@@ -12,14 +12,13 @@ back first.
 
 from __future__ import annotations
 
-import os
 import sys
 import threading
 import warnings
 from dataclasses import asdict, dataclass
 
 from ._allocators import ALIGNMENT, BACKEND_NAMES, Backend, JemallocBackend, load_backend
-from .settings import DEFAULT_POOL_ENV, JEMALLOC_TLS_TUNABLE
+from .settings import DEFAULT_POOL_ENV, JEMALLOC_TLS_TUNABLE, requested_default_pool
 from .errors import ArrowNotImplementedError
 
 __all__ = [
@@ -400,11 +399,12 @@ def supported_memory_backends() -> list[str]:
 
 
 def _initial_default() -> MemoryPool:
-    wanted = os.environ.get(DEFAULT_POOL_ENV, "").strip().lower()
-    if wanted:
+    request = requested_default_pool()
+    if request is not None:
+        variable, wanted = request
         if wanted not in BACKEND_NAMES:
             warnings.warn(
-                f"{DEFAULT_POOL_ENV}={wanted!r} is not a memory pool backend "
+                f"{variable}={wanted!r} is not a memory pool backend "
                 f"(valid: {', '.join(BACKEND_NAMES)}); using the default",
                 RuntimeWarning,
                 stacklevel=3,
@@ -413,7 +413,7 @@ def _initial_default() -> MemoryPool:
             try:
                 return _backend_pool(wanted)
             except ArrowNotImplementedError as exc:
-                warnings.warn(f"{DEFAULT_POOL_ENV}={wanted}: {exc}; using the default", RuntimeWarning, stacklevel=3)
+                warnings.warn(f"{variable}={wanted}: {exc}; using the default", RuntimeWarning, stacklevel=3)
     # Arrow's order of preference: jemalloc, mimalloc, system.
     for name in BACKEND_NAMES:
         try:
@@ -424,7 +424,13 @@ def _initial_default() -> MemoryPool:
 
 
 def default_memory_pool() -> MemoryPool:
-    """The pool used when none is given (``ARROWIO_DEFAULT_MEMORY_POOL`` picks its backend)."""
+    """The pool used when none is given.
+
+    ``ARROWIO_DEFAULT_MEMORY_POOL`` or, as in PyArrow, ``ARROW_DEFAULT_MEMORY_POOL`` (the
+    first wins when both are set) picks its backend: system, jemalloc or mimalloc. Otherwise
+    the first that loads of jemalloc, mimalloc (from the cmeel-mimalloc wheel, a dependency),
+    system. An unknown name warns once, naming the valid ones, and falls back.
+    """
     global _default_pool
     pool = _default_pool
     if pool is None:

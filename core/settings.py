@@ -2,9 +2,25 @@
 
 from __future__ import annotations
 
-__all__ = ["DEFAULT_POOL_ENV", "JEMALLOC_TLS_TUNABLE"]
+import os
 
-#: Picks the default memory pool's backend, like Arrow's ARROW_DEFAULT_MEMORY_POOL.
+__all__ = ["DEFAULT_POOL_ENV", "ARROW_DEFAULT_POOL_ENV", "JEMALLOC_TLS_TUNABLE", "requested_default_pool"]
+
+#: Picks the default memory pool's backend; wins over ARROW_DEFAULT_MEMORY_POOL.
 DEFAULT_POOL_ENV = "ARROWIO_DEFAULT_MEMORY_POOL"
+#: Arrow's own variable, honoured too, so a PyArrow set-up carries over unchanged.
+ARROW_DEFAULT_POOL_ENV = "ARROW_DEFAULT_MEMORY_POOL"
 #: What a process needs in GLIBC_TUNABLES for Debian's initial-exec-TLS libjemalloc to dlopen.
 JEMALLOC_TLS_TUNABLE = "glibc.rtld.optional_static_tls=16384"
+
+
+def requested_default_pool() -> tuple[str, str] | None:
+    """The variable that picks the default pool and its value (stripped, lower case), or None.
+
+    ``ARROWIO_DEFAULT_MEMORY_POOL`` wins when both are set (to something other than blanks).
+    """
+    for name in (DEFAULT_POOL_ENV, ARROW_DEFAULT_POOL_ENV):
+        value = os.environ.get(name, "").strip().lower()
+        if value:
+            return name, value
+    return None

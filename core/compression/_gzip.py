@@ -66,7 +66,7 @@ class GzipDecoder(Decoder):
                 except inflater.error as exc:
                     raise self._error(
                         cursor.pos,
-                        f"corrupt deflate data in the member starting at offset {self._member_start} ({exc})",
+                        f"zlib inflate failed: corrupt deflate data in the member starting at offset {self._member_start} ({exc})",
                     ) from None
                 self._size += len(out)
                 if inflater.eof:

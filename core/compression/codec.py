@@ -112,6 +112,10 @@ class Codec:
         ``header``: what the stream records about its content where the format has room
         (zstd: the content size; gzip: name and mtime); other formats ignore it."""
         self._check_streaming()
+        if threads < 0:  # one per core, as arrowio.cpu_count() counts them (set_cpu_count lowers it)
+            from ..threads import cpu_count
+
+            threads = cpu_count()
         if header is not None and getattr(self._module, "RECORDS", ()):
             return self._module.encoder(self._level, threads, header)
         return self._module.encoder(self._level, threads)

@@ -23,9 +23,6 @@ if TYPE_CHECKING:  # asyncio and concurrent.futures are imported on first use: `
 
 __all__ = ["Fetcher", "make_fetcher"]
 
-#: Threads shared by every synchronous remote file of the process (each file bounds its own
-#: requests in flight, so this only caps the total).
-_POOL_THREADS = 16
 #: Attempts to resume a response body that broke mid-stream before giving up.
 _BODY_RETRIES = 3
 
@@ -46,9 +43,17 @@ def _thread_pool() -> ThreadPoolExecutor:
     global _pool
     from concurrent.futures import ThreadPoolExecutor
 
+    from ..threads import io_thread_count
+
+    # Threads shared by every synchronous remote file of the process, as many as
+    # io_thread_count() says (each file bounds its own requests in flight, so this only caps
+    # the total); a new count replaces the pool, whose running requests still finish.
+    threads = io_thread_count()
     with _pool_lock:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(_POOL_THREADS, thread_name_prefix="arrowio-remote")
+        if _pool is None or _pool._max_workers != threads:
+            if _pool is not None:
+                _pool.shutdown(wait=False)
+            _pool = ThreadPoolExecutor(threads, thread_name_prefix="arrowio-remote")
         return _pool
 
 

@@ -26,15 +26,19 @@ def byte_view(data: Any) -> memoryview:
     return py_buffer(data)._memview()
 
 
+#: PyArrow's type and words for a read-only readinto() target.
+_READ_ONLY = "readinto() argument must be a writable buffer"
+
+
 def writable_view(data: Any) -> memoryview:
     """A flat unsigned-byte writable view of ``data``, for readinto."""
     if isinstance(data, Buffer):
         if not data.is_mutable:
-            raise TypeError("readinto() needs a writable buffer")
+            raise TypeError(_READ_ONLY)
         return memoryview(data)
     view = memoryview(data)
     if view.readonly:
-        raise TypeError("readinto() argument must be read-write bytes-like object")
+        raise TypeError(_READ_ONLY)
     if view.ndim == 1 and view.format == "B":
         return view
     return view.cast("B")

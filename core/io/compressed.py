@@ -15,10 +15,10 @@ from typing import Any
 
 from ..compression._base import StreamHeader
 from ..compression._sequence import SequenceDecoder
-from ..compression._registry import MAGIC_PEEK, Format, from_extension, lookup, resolve
+from ..compression._registry import FORMATS, MAGIC_PEEK, Format, from_extension, lookup, resolve
 from ..compression._stream import DecodingReader, EncodingWriter
 from ..compression.codec import Codec
-from ..errors import ArrowInvalid
+from ..errors import ArrowInvalid, ArrowNotImplementedError
 from ..memory import MemoryPool
 from .native_file import NativeFile, closing_on_error
 
@@ -39,16 +39,24 @@ def _open(source: Any, direction: str, storage_options: Mapping[str, Any] | None
 
 
 def _check_name(compression: Any) -> str:
+    """``compression`` as a name; ``'auto'`` is taken as ``'detect'`` (both mean detection here).
+
+    Not a str (None included) is a TypeError, as PyArrow raises it.
+    """
     if not isinstance(compression, str):
-        raise ArrowInvalid(f"compression must be a codec name or 'detect', got {compression!r}")
-    return compression
+        raise TypeError(f"compression must be a codec name or 'detect', got {compression!r}")
+    fmt = FORMATS.get(compression.lower())
+    if fmt is not None and not fmt.streaming:  # NotImplementedError, as PyArrow raises it
+        raise ArrowNotImplementedError(f"{fmt.name} is a raw block format: streaming (de)compression is unsupported")
+    return "detect" if compression.lower() == "auto" else compression
 
 
 class CompressedInputStream(NativeFile):
     """Decompresses ``stream`` (a NativeFile, path, URL or Python file) as ``compression``.
 
     ``compression`` is a format name (gzip, bz2, brotli, lz4, zstd, snappy (framing format),
-    xz) or ``'detect'``, which goes by magic number, then by the extension of a path source.
+    xz) or ``'detect'`` (also spelled ``'auto'``), which goes by magic number, then by the
+    extension of a path source (PyArrow has no detection here and refuses the name).
     ``storage_options`` go to the filesystem of a URL. ``sequence`` (default: when detecting)
     decodes streams of other formats that follow the first one, each by its magic number, as
     ``zstd -d`` reads ``cat a.gz b.zst``; data with no known magic after a stream stays an error.

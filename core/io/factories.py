@@ -36,6 +36,18 @@ def _python_file(source: Any, direction: str) -> PythonFile:
     return PythonFile(source, mode=direction)
 
 
+def _check_source(source: Any, function: str, methods: tuple[str, ...]) -> None:
+    """TypeError for a source of no kind ``function`` takes: checked first, as PyArrow does,
+    so a bad source is named even when the compression is bad too."""
+    if isinstance(source, (NativeFile, str, os.PathLike, Buffer, memoryview, io.IOBase)):
+        return
+    if any(hasattr(source, method) for method in methods):
+        return
+    verb = "read from" if function == "input_stream" else "write to"
+    raise TypeError(f"{function}() cannot {verb} {type(source).__name__!r}: expected a path, "
+                    "Buffer, memoryview, binary file or NativeFile")
+
+
 def _open_path(source: str | os.PathLike[str], direction: str, storage_options: Mapping[str, Any] | None) -> NativeFile:
     """An OSFile for a local path; for a URL with a scheme, a RemoteFile through fsspec."""
     if is_url(source):
@@ -73,9 +85,20 @@ def input_stream(
     raises TypeError "readable file expected"); a NativeFile → itself. Other objects (bytearray,
     text files such as StringIO, ...) raise TypeError.
 
-    ``compression``: ``'detect'`` (from the path's extension), None, or a codec name.
+    ``compression``:
+
+    * ``'detect'`` (the default) is PyArrow's rule to the letter: only a path is decompressed,
+      and only by its extension, exactly ``.gz``, ``.bz2``, ``.lz4`` or ``.zst``
+      (case-sensitive); a Buffer, memoryview, Python file or NativeFile, and a path with any
+      other extension (``.xz``, ``.br``, ``.sz``, ``.GZ``, none), is read raw.
+    * ``'auto'`` is arrowio's wider detection: every format, by its magic number at the start
+      of the content, then by the path's extension, on every kind of source (pipes and Python
+      files included: the peek consumes nothing). The command line uses it.
+    * None reads raw; a codec name decodes as that format whatever the source.
+
     ``buffer_size``: > 0 reads through a BufferedInputStream of that size; None or 0 do not.
     """
+    _check_source(source, "input_stream", ("read", "read_buffer"))
     compression = compression_hook.check_compression(compression)
     size = _buffer_size(buffer_size)
     path: str | None = None
@@ -89,11 +112,8 @@ def input_stream(
         stream, owned = _open_path(source, "r", storage_options), True
     elif isinstance(source, (Buffer, memoryview)):
         stream = BufferReader(source)
-    elif isinstance(source, io.IOBase) or hasattr(source, "read") or hasattr(source, "read_buffer"):
-        stream = _python_file(source, "r")
     else:
-        raise TypeError(f"input_stream() cannot read from {type(source).__name__!r}: expected a path, "
-                        "Buffer, memoryview, binary file or NativeFile")
+        stream = _python_file(source, "r")
     if size:
         stream = _wrap(stream, source, owned, lambda raw: BufferedInputStream(raw, size))
     if compression is not None:
@@ -116,10 +136,13 @@ def output_stream(
     → PythonFile (a file not open for writing raises TypeError "writable file expected"); a
     NativeFile → itself. Other objects (bytearray, text files such as StringIO, ...) raise TypeError.
 
-    ``compression`` and ``buffer_size`` as for :func:`input_stream`. An output stream dropped
+    ``compression`` and ``buffer_size`` as for :func:`input_stream`: ``'detect'`` compresses
+    only a path ending in ``.gz``, ``.bz2``, ``.lz4`` or ``.zst``; ``'auto'`` any path whose
+    extension names a format (``.xz``, ``.br``, ``.sz``, ``.zstd``...). An output stream dropped
     without being closed is flushed and closed by its finalizer, so the file is complete; over a
     remote upload, which only close() publishes, it is aborted instead (no object appears).
     """
+    _check_source(source, "output_stream", ("write",))
     compression = compression_hook.check_compression(compression)
     size = _buffer_size(buffer_size)
     path: str | None = None
@@ -133,11 +156,8 @@ def output_stream(
         stream, owned = _open_path(source, "w", storage_options), True
     elif isinstance(source, (Buffer, memoryview)):
         stream = FixedSizeBufferWriter(source)
-    elif isinstance(source, io.IOBase) or hasattr(source, "write"):
-        stream = _python_file(source, "w")
     else:
-        raise TypeError(f"output_stream() cannot write to {type(source).__name__!r}: expected a path, "
-                        "Buffer, memoryview, binary file or NativeFile")
+        stream = _python_file(source, "w")
     if size:
         stream = _wrap(stream, source, owned, lambda raw: BufferedOutputStream(raw, size))
     if compression is not None:

@@ -100,7 +100,12 @@ class FixedSizeBufferWriter(FixedExtentFile):
         if self._executor is None:
             from concurrent.futures import ThreadPoolExecutor
 
-            self._executor = ThreadPoolExecutor(self._threads - 1, thread_name_prefix="arrowio-memcopy")
+            from ..threads import cpu_count
+
+            # At most cpu_count() threads copy at once, the caller's included, as Arrow's
+            # parallel memcopy runs on its CPU pool.
+            workers = max(min(self._threads, cpu_count()) - 1, 1)
+            self._executor = ThreadPoolExecutor(workers, thread_name_prefix="arrowio-memcopy")
         futures = [self._executor.submit(np.copyto, dst[a:b], src[a:b]) for a, b in bounds[1:]]
         if bounds:
             a, b = bounds[0]

@@ -68,18 +68,30 @@ class MemoryMappedFile(MemorySourceFile):
     map or a plain read of the same file sees them. Growing a file (:meth:`resize`,
     :func:`create_memory_map`) allocates its blocks first, so a full disk or a file-size limit
     is an OSError there (ENOSPC, EFBIG), never a SIGBUS at a later write into the map.
+
+    ``MemoryMappedFile()`` without a path is an unopened file, as in PyArrow: it reads as
+    closed and every operation raises ValueError "I/O operation on closed file".
     """
 
-    def __init__(self, path: str | bytes | os.PathLike, mode: str = "r", memory_pool: MemoryPool | None = None) -> None:
+    def __init__(
+        self, path: str | bytes | os.PathLike | None = None, mode: str = "r", memory_pool: MemoryPool | None = None
+    ) -> None:
         canonical = _MODES.get(mode) if isinstance(mode, str) else None
         if canonical is None:
             raise ArrowInvalid(f"Invalid file mode: {mode!r} (expected one of 'r', 'r+', 'w')")
-        self._path = os.fspath(path)
         self._mappings: weakref.WeakSet[_Mapping] = weakref.WeakSet()  # every mapping still in use
-        # A writable shared mapping needs a descriptor opened for reading and writing.
-        self._fd, info = open_descriptor(
-            self._path, "rb" if canonical == "rb" else "rb+", regular_only="memory-mapped"
-        )
+        if path is None:
+            self._path = None
+            self._fd = -1
+            super().__init__(self._mapped(0, writable=False)[0], canonical, memory_pool=memory_pool)
+            self.close()
+            return
+        self._path = os.fspath(path)
+        # A writable shared mapping needs a descriptor opened for reading and writing; mode 'w'
+        # creates a missing file (0o666 less the umask), as OSFile(path, 'w') does, but keeps
+        # what an existing one holds.
+        descriptor_mode = {"rb": "rb", "rb+": "rb+", "wb": "wb+"}[canonical]
+        self._fd, info = open_descriptor(self._path, descriptor_mode, regular_only="memory-mapped")
         try:
             source, target = self._mapped(info.st_size, writable=canonical != "rb")
         except BaseException:
@@ -88,13 +100,13 @@ class MemoryMappedFile(MemorySourceFile):
         super().__init__(source, canonical, target=target, memory_pool=memory_pool)
 
     @classmethod
-    def create(cls, path: str | bytes | os.PathLike, size: int) -> MemoryMappedFile:
+    def create(cls, path: str | bytes | os.PathLike, size: int | float) -> MemoryMappedFile:
         """Create (or truncate) ``path`` with ``size`` zero bytes and map it read-write."""
         return create_memory_map(path, size)
 
     @property
-    def path(self) -> str | bytes:
-        """The path of the mapped file."""
+    def path(self) -> str | bytes | None:
+        """The path of the mapped file (None for an unopened one)."""
         return self._path
 
     def _mapped(self, size: int, writable: bool) -> tuple[Buffer, memoryview | None]:
@@ -117,7 +129,8 @@ class MemoryMappedFile(MemorySourceFile):
     def _close(self) -> None:
         super()._close()
         fd, self._fd = self._fd, -1
-        os.close(fd)
+        if fd >= 0:  # -1: an unopened MemoryMappedFile()
+            os.close(fd)
 
     def resize(self, new_size: int) -> None:
         """Change the file's size to ``new_size`` bytes (new bytes are zero) and map it again.
@@ -157,18 +170,34 @@ def _writable_view(source: Buffer) -> memoryview:
 
 
 def memory_map(path: str | bytes | os.PathLike, mode: str = "r") -> MemoryMappedFile:
-    """Map the existing file ``path`` in mode ``'r'``, ``'r+'`` or ``'w'``.
+    """Map the file ``path`` in mode ``'r'``, ``'r+'`` or ``'w'``.
 
-    A missing file raises FileNotFoundError, a directory IsADirectoryError; an empty file maps
-    as a file of size 0.
+    In modes ``'r'`` and ``'r+'`` a missing file raises FileNotFoundError; mode ``'w'`` creates
+    it (empty, 0o666 less the umask) and keeps an existing file's contents. A directory raises
+    IsADirectoryError; an empty file maps as a file of size 0.
     """
     return MemoryMappedFile(path, mode)
 
 
-def create_memory_map(path: str | bytes | os.PathLike, size: int) -> MemoryMappedFile:
-    """Create (or truncate) ``path`` with ``size`` zero bytes and map it in mode ``'r+'``."""
+def _map_size(size: object) -> int:
+    """``size`` as an int: ints, and floats with an integral value (``2048.0``), as PyArrow
+    takes them; a fractional or negative size is refused rather than rounded."""
+    if isinstance(size, float):
+        if not size.is_integer():
+            raise ArrowInvalid(f"Invalid size for a memory map: {size} (not a whole number of bytes)")
+        size = int(size)
+    size = operator.index(size)  # TypeError for strings and other non-numbers
     if size < 0:
         raise ArrowInvalid(f"Invalid size for a memory map: {size}")
+    return size
+
+
+def create_memory_map(path: str | bytes | os.PathLike, size: int | float) -> MemoryMappedFile:
+    """Create (or truncate) ``path`` with ``size`` zero bytes and map it in mode ``'r+'``.
+
+    ``size`` is an int or a float with an integral value.
+    """
+    size = _map_size(size)
     fd, _ = open_descriptor(path, "wb", regular_only="memory-mapped")
     try:
         _allocate(fd, size)

@@ -16,7 +16,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from ..buffer import Buffer, allocate_buffer, py_buffer
-from ..errors import ArrowInvalid, ArrowIOError
+from ..errors import ArrowInvalid, ArrowInvalidPosition, ArrowIOError
 from ..memory import MemoryPool
 from ._views import byte_view, fitted, writable_view
 
@@ -257,7 +257,7 @@ class NativeFile(io.BufferedIOBase):
         else:
             raise ArrowInvalid(f"Invalid value of whence: {whence}")
         if position < 0:
-            raise ArrowInvalid(f"Invalid position: {position} (seek before the start of the file)")
+            raise ArrowInvalidPosition(f"Invalid position: {position} (seek before the start of the file)")
         self._drop_ahead()
         self._seek(position)
         return position

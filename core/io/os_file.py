@@ -22,6 +22,7 @@ _FLAGS = {
     "wb": os.O_WRONLY | os.O_CREAT | os.O_TRUNC,
     "ab": os.O_WRONLY | os.O_CREAT | os.O_APPEND,
     "rb+": os.O_RDWR,
+    "wb+": os.O_RDWR | os.O_CREAT,  # memory_map(path, 'w'): created when missing, never truncated
 }
 #: ioctl request for a block device's size in bytes (linux/fs.h: _IOR(0x12, 114, size_t)).
 _BLKGETSIZE64 = 0x80081272
@@ -33,7 +34,7 @@ _CLAMP_ABOVE = 1 << 20
 def open_descriptor(
     path: str | bytes | os.PathLike, mode: str, create_mode: int = 0o666, *, regular_only: str | None = None
 ) -> tuple[int, os.stat_result]:
-    """Open ``path`` for an arrowio mode ('rb', 'wb', 'ab', 'rb+'); refuse directories.
+    """Open ``path`` for an arrowio mode ('rb', 'wb', 'ab', 'rb+', 'wb+'); refuse directories.
 
     New files get ``create_mode & ~umask``. Returns the descriptor and its stat result.
     ``regular_only`` (what needs it, e.g. "memory-mapped") refuses anything but a regular file,
@@ -55,6 +56,15 @@ def open_descriptor(
     return fd, info
 
 
+def _adopt_descriptor(fd: int) -> os.stat_result:
+    """The stat result of ``fd``, an open descriptor handed over by the caller; refuse
+    directories. On a refusal ``fd`` is left open: it is still the caller's."""
+    info = os.fstat(fd)  # EBADF for a descriptor that is not open
+    if stat.S_ISDIR(info.st_mode):
+        raise IsADirectoryError(errno.EISDIR, f"Expected file descriptor {fd} of a file, but it is a directory")
+    return info
+
+
 class OSFile(NativeFile):
     """A local file opened by path with mode ``'r'``/``'rb'``, ``'w'``/``'wb'`` or ``'a'``/``'ab'``.
 
@@ -62,14 +72,24 @@ class OSFile(NativeFile):
     so several threads may read one OSFile at once. Write and append modes are streams.
     Seeks and reads use 64-bit offsets. A missing file raises FileNotFoundError, a directory
     IsADirectoryError.
+
+    ``path`` may also be an open file descriptor (an int), as in PyArrow: the OSFile takes it
+    over as it is (nothing is truncated or moved, except that append mode starts counting at
+    the end) and closes it when closed.
     """
 
-    def __init__(self, path: str | bytes | os.PathLike, mode: str = "r", memory_pool: MemoryPool | None = None) -> None:
+    def __init__(
+        self, path: int | str | bytes | os.PathLike, mode: str = "r", memory_pool: MemoryPool | None = None
+    ) -> None:
         canonical = _MODES.get(mode) if isinstance(mode, str) else None
         if canonical is None:
             raise ArrowInvalid(f"Invalid file mode: {mode!r} (expected one of {', '.join(_MODES)})")
-        self._path = os.fspath(path)
-        self._fd, info = open_descriptor(self._path, canonical)
+        if isinstance(path, int) and not isinstance(path, bool):
+            self._path: int | str | bytes = path
+            self._fd, info = path, _adopt_descriptor(path)
+        else:
+            self._path = os.fspath(path)
+            self._fd, info = open_descriptor(self._path, canonical)
         self._regular = stat.S_ISREG(info.st_mode)
         self._block_device = stat.S_ISBLK(info.st_mode)
         if canonical == "ab" and self._regular:
@@ -78,8 +98,8 @@ class OSFile(NativeFile):
         super().__init__(canonical, seekable=seekable, memory_pool=memory_pool)
 
     @property
-    def path(self) -> str | bytes:
-        """The path the file was opened with."""
+    def path(self) -> int | str | bytes:
+        """The path the file was opened with (the descriptor, for one given as such)."""
         return self._path
 
     def fileno(self) -> int:

@@ -66,7 +66,8 @@ class PythonFile(NativeFile):
     ``mode`` (``'r'``, ``'w'``, ``'a'``, ``'r+'``, with or without ``b``) defaults to the handle's
     own: its ``mode`` attribute, else ``readable()``/``writable()``, else which of the methods it
     has. Text handles raise TypeError. Closing the PythonFile closes the handle; dropping it
-    only flushes.
+    only flushes. A write-only PythonFile (``'w'``, ``'a'``) is an output stream, not seekable
+    (as in PyArrow); one that reads keeps ``seek`` when the handle can seek.
     """
 
     def __init__(self, handle: Any, mode: str | None = None) -> None:
@@ -79,8 +80,9 @@ class PythonFile(NativeFile):
             if canonical is None:
                 raise ArrowInvalid(f"Invalid file mode: {mode!r}")
         self.handle = handle
+        # Write-only is an output stream, as in PyArrow: not seekable whatever the handle says.
         try:
-            seekable = bool(handle.seekable())
+            seekable = canonical in ("rb", "rb+") and bool(handle.seekable())
         except (AttributeError, ValueError, OSError):
             seekable = False
         self._readinto_fn = getattr(handle, "readinto", None)

@@ -50,19 +50,8 @@ PIECE_SIZES = (1, 3, 7, 2, 5)
 HANG_GUARD_S = 10
 
 
-def _wide_detection() -> str:
-    """The ``compression`` value that detects by magic bytes, then extension (cat's rule).
-
-    The library is moving that rule from 'detect' to 'auto' (and 'detect' to PyArrow's
-    extension-only rule): 'auto' wherever the library takes it."""
-    try:
-        arrowio.input_stream(arrowio.py_buffer(b""), compression="auto").close()
-    except ValueError:
-        return "detect"
-    return "auto"
-
-
-AUTO = _wide_detection()
+#: The ``compression`` value that detects by magic bytes, then extension (cat's rule).
+AUTO = "auto"
 
 Outcome = tuple[str, Any]  # ("ok", bytes) or ("error", exception)
 

@@ -121,6 +121,6 @@ def test_sequential_read_hands_out_data_then_the_error():
 def test_output_stream_checks_compression_before_truncating(tmp_path, compression):
     precious = tmp_path / "precious.bin"
     precious.write_bytes(b"keep me")
-    with pytest.raises(ValueError):
+    with pytest.raises((ValueError, NotImplementedError)):  # lz4_raw: NotImplementedError, as PyArrow
         pa.output_stream(str(precious), compression=compression)
     assert precious.read_bytes() == b"keep me"
