@@ -132,9 +132,9 @@ JSON keys (--json), with a workload:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (keys below) and nothing else.")
 @click.option(
     "--workload-output",
-    type=click.Path(dir_okay=False, writable=True),
+    type=click.Path(dir_okay=False, writable=True, allow_dash=True),
     metavar="PATH",
-    help="Where the workload's stdout goes (default: discarded).",
+    help="Where the workload's stdout goes; - for stderr (default: discarded).",
 )
 @click.argument("workload", nargs=-1, type=click.UNPROCESSED, metavar="[-- WORKLOAD ARGS...]")
 @click.pass_context
@@ -332,7 +332,16 @@ def _gates(
 
 @contextmanager
 def _workload_stdout(path: str | None) -> Iterator[None]:
-    """Point sys.stdout (and so click's binary stdout and its file descriptor) at ``path`` or /dev/null."""
+    """Point sys.stdout (and so click's binary stdout) at ``path``, stderr for ``-``, or /dev/null."""
+    if path == "-":
+        saved = sys.stdout
+        sys.stdout = sys.stderr  # the report keeps stdout; a CI log still shows the workload's output
+        try:
+            yield
+        finally:
+            sys.stdout.flush()
+            sys.stdout = saved
+        return
     target = open(path or os.devnull, "wb")
     saved = sys.stdout
     sys.stdout = io.TextIOWrapper(target, write_through=True)

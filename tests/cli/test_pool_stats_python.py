@@ -258,3 +258,9 @@ def test_debug_pool_for_the_workload(sh, script, mode, code, tmp_path):
     assert caught == (mode != "none")
     if code == 0:
         assert json.loads(done.stdout)["debug_pool"] == mode and out.read_text() == "still running\n"
+
+
+def test_workload_output_dash_is_stderr(run, script):
+    result = run(["pool-stats", "--workload-output", "-", "--", "python", script("print('from the program')")])
+    assert result.exit_code == 0
+    assert result.stderr == "from the program\n" and "from the program" not in result.stdout
