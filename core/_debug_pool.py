@@ -30,11 +30,20 @@ ENV_NAMES = ("ARROWIO_DEBUG_MEMORY_POOL", "ARROW_DEBUG_MEMORY_POOL")
 GUARD_SIZE = ALIGNMENT
 _MAGIC = 0xA110CA7ED0C0FFEE
 _FILL = bytes(range(0xC0, 0xC0 + GUARD_SIZE - 8))
+#: A ctypes view of a guard in place: reading .raw costs a third of ctypes.string_at.
+_GuardView = ctypes.c_char * GUARD_SIZE
+_guards: dict[int, bytes] = {}  # per size, made once: most programs use few sizes
+_MAX_CACHED_GUARDS = 4096
 
 
 def _guard(size: int) -> bytes:
     """The guard for an allocation of ``size`` bytes: its size mixed with a constant, then a fill."""
-    return ((size ^ _MAGIC) & 0xFFFFFFFFFFFFFFFF).to_bytes(8, "little") + _FILL
+    guard = _guards.get(size)
+    if guard is None:
+        guard = ((size ^ _MAGIC) & 0xFFFFFFFFFFFFFFFF).to_bytes(8, "little") + _FILL
+        if len(_guards) < _MAX_CACHED_GUARDS:
+            _guards[size] = guard
+    return guard
 
 
 def mode_from_environment() -> str:
@@ -72,7 +81,7 @@ class GuardedBackend(Backend):
 
     def allocate(self, size: int) -> int:
         address = self.inner.allocate(size + GUARD_SIZE)
-        ctypes.memmove(address + size, _guard(size), GUARD_SIZE)
+        _GuardView.from_address(address + size).raw = _guard(size)
         if tracemalloc.is_tracing():
             self._remember(address)
         return address
@@ -80,7 +89,7 @@ class GuardedBackend(Backend):
     def reallocate(self, address: int, old_size: int, new_size: int) -> int:
         self.check(address, old_size, "reallocation")
         moved = self.inner.reallocate(address, old_size + GUARD_SIZE, new_size + GUARD_SIZE)
-        ctypes.memmove(moved + new_size, _guard(new_size), GUARD_SIZE)
+        _GuardView.from_address(moved + new_size).raw = _guard(new_size)
         if self._traces:
             with self._traces_lock:
                 self._traces.pop(address, None)
@@ -103,7 +112,7 @@ class GuardedBackend(Backend):
 
     def check(self, address: int, size: int, context: str) -> None:
         """Report (and abort, trap or warn) when the guard after ``address`` is not intact."""
-        found = ctypes.string_at(address + size, GUARD_SIZE)
+        found = _GuardView.from_address(address + size).raw
         if found != _guard(size):
             self._overwritten(address, size, found, context)
 
