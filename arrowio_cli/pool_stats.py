@@ -184,7 +184,7 @@ def pool_stats(
       arrowio pool-stats --backend mimalloc --workload-output out.bin -- cat big.zst
       arrowio pool-stats --json -- cat -S anon=true s3://bucket/big.zst
     """
-    from arrowio import diagnostics, stats
+    from arrowio import diagnostics
 
     if not workload:
         if max_peak is not None or max_rss is not None or fail_on_leak:
@@ -200,31 +200,11 @@ def pool_stats(
         pool = diagnostics.debug_memory_pool(debug_pool, backend)
     else:
         pool = _pool(backend) if backend else None
-    pyarrow_start = diagnostics.pyarrow_pool_counters()
     with _workload_stdout(workload_output):
-        start = stats.process_memory()
-        with stats.measure(pool) as measuring:
-            sampler = diagnostics.MemorySampler(measuring.pool)
-            sampler.start()
-            # The program's globals stay alive until it is measured, as they do until exit in python.
-            namespace: dict[str, Any] = {}
-            try:
-                if python:
-                    code, namespace = run_python(workload[1:])
-                else:
-                    code = _run_workload(ctx, list(workload))
-            finally:
-                samples = sampler.stop()
-    result = measuring.result
-    assert result is not None
-    pyarrow_end = diagnostics.pyarrow_pool_counters()
-    namespace.clear()
-    pyarrow = _pyarrow_report(pyarrow_start, pyarrow_end)
-    growth = max(0, result.peak_rss_bytes - start.rss_bytes)
+        code, result, growth, pyarrow, samples = _measure(ctx, workload, pool, python)
     failures = _gates(result, pyarrow, gated, max_peak, max_rss, fail_on_leak)
-    report: dict[str, Any] = {"schema": SCHEMA, "workload": redact_arguments(workload), "exit_code": int(code)}
-    measured = result.to_dict()
-    for key, value in measured.items():
+    report: dict[str, Any] = {"schema": SCHEMA, "workload": redact_arguments(workload), "exit_code": code}
+    for key, value in result.to_dict().items():
         report[key] = value
         if key == "backend":
             report["default_backend"] = _plain_default()
@@ -239,14 +219,45 @@ def pool_stats(
     if timeline:
         from .timeline import write_timeline
 
-        write_timeline(timeline, samples, _limits(max_peak, max_rss, gated), f"arrowio pool-stats: {' '.join(report['workload'])}")
+        title = f"arrowio pool-stats: {' '.join(report['workload'])}"
+        write_timeline(timeline, samples, _limits(max_peak, max_rss, gated), title)
     _render_workload(report, samples, as_json)
     if output_format == "github":
         _annotate(failures, report, as_json)
     if code != ExitCode.OK:
-        raise CliError(f"the workload failed with exit code {int(code)}", code if python else _exit_code(code))
+        # A Python program's own status passes through as it is (sys.exit(7) gives 7).
+        status = code if python else _exit_code(code)
+        raise CliError(f"the workload failed with exit code {code}", status)  # type: ignore[arg-type]
     if failures:
         raise CliError("; ".join(failures), ExitCode.GATE_FAILED)
+
+
+def _measure(
+    ctx: click.Context, workload: Sequence[str], pool: Any, python: bool
+) -> tuple[int, Any, int, dict[str, Any] | None, list[Any]]:
+    """Run the workload measured and sampled: its code, the measurement, the peak RSS growth, PyArrow's
+    pool figures and the memory samples."""
+    from arrowio import diagnostics, stats
+
+    pyarrow_start = diagnostics.pyarrow_pool_counters()
+    start = stats.process_memory()
+    # The program's globals stay alive until it is measured, as they do until exit in python.
+    namespace: dict[str, Any] = {}
+    with stats.measure(pool) as measuring:
+        sampler = diagnostics.MemorySampler(measuring.pool)
+        sampler.start()
+        try:
+            if python:
+                code, namespace = run_python(workload[1:])
+            else:
+                code = int(_run_workload(ctx, list(workload)))
+        finally:
+            samples = sampler.stop()
+    result = measuring.result
+    assert result is not None
+    pyarrow = _pyarrow_report(pyarrow_start, diagnostics.pyarrow_pool_counters())
+    namespace.clear()
+    return code, result, max(0, result.peak_rss_bytes - start.rss_bytes), pyarrow, samples
 
 
 def _exit_code(code: int) -> ExitCode:

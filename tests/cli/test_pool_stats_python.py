@@ -264,3 +264,11 @@ def test_workload_output_dash_is_stderr(run, script):
     result = run(["pool-stats", "--workload-output", "-", "--", "python", script("print('from the program')")])
     assert result.exit_code == 0
     assert result.stderr == "from the program\n" and "from the program" not in result.stdout
+
+
+def test_the_cli_spells_the_debug_modes_as_the_library_does():
+    from arrowio.diagnostics import DEBUG_POOL_MODES
+
+    from arrowio_cli.pool_stats import DEBUG_MODES
+
+    assert DEBUG_MODES == DEBUG_POOL_MODES
