@@ -44,14 +44,16 @@ def write_timeline(path: str, samples: Sequence[Any], limits: Mapping[str, int],
     seconds = [s.seconds for s in samples]
     figure = Figure(figsize=(10, 4.5), layout="constrained")
     axes = figure.add_subplot()
-    axes.step(seconds, [s.pool_bytes / mib for s in samples], where="post", label="pool bytes allocated")
-    axes.step(seconds, [s.pool_peak / mib for s in samples], where="post", linestyle=":", label="pool peak")
-    axes.plot(seconds, [s.rss_bytes / mib for s in samples], label="process RSS")
+    axes.step(seconds, [s.pool_bytes / mib for s in samples], where="post", color="C0", label="pool bytes allocated")
+    axes.step(seconds, [s.pool_peak / mib for s in samples], where="post", color="C1", linestyle=":",
+              label="pool peak")  # fmt: skip
+    axes.plot(seconds, [s.rss_bytes / mib for s in samples], color="C2", label="process RSS")
     if any(s.pyarrow_bytes is not None for s in samples):
         pyarrow = [(s.pyarrow_bytes or 0) / mib for s in samples]
-        axes.step(seconds, pyarrow, where="post", label="PyArrow pool bytes allocated")
+        axes.step(seconds, pyarrow, where="post", color="C3", label="PyArrow pool bytes allocated")
     for label, limit in limits.items():
-        axes.axhline(limit / mib, color="red", linestyle="--", linewidth=1, label=f"{label} {limit / mib:.1f} MiB")
+        color = "C2" if label.startswith("--max-rss") else "C1"  # the colour of the series the gate reads
+        axes.axhline(limit / mib, color=color, linestyle="--", linewidth=1, label=f"{label} {limit / mib:.1f} MiB")
     axes.set_xlabel("seconds")
     axes.set_ylabel("MiB")
     axes.set_title(title, fontsize="medium")
