@@ -20,14 +20,19 @@ import io
 import json
 import re
 from collections.abc import Generator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .diagnostics import DEBUG_POOL_MODES, TracingMemoryPool, current_rss, debug_memory_pool
-from .memory import MemoryPool, default_memory_pool, proxy_memory_pool, set_memory_pool
+# Only pytest and the standard library at the top: pytest imports this module in every run of a
+# project that installs arrowio, and a run that does not ask for the plugin must not pay for pools.
+if TYPE_CHECKING:
+    from .memory import MemoryPool
 
-__all__ = ["parse_size", "format_size"]
+__all__ = ["parse_size", "format_size", "DEBUG_POOL_MODES"]
+
+#: arrowio.diagnostics.DEBUG_POOL_MODES, spelled out so that adding the option imports nothing.
+DEBUG_POOL_MODES = ("abort", "trap", "warn", "none")
 
 _KEY = "arrowio_pool"
 SCHEMA = "arrowio.pytest-pool/1"
@@ -81,6 +86,8 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     mode = config.getoption("arrowio_debug_pool")
     if mode and mode != "none":
+        from .diagnostics import debug_memory_pool
+
         config.pluginmanager.register(_DebugPool(debug_memory_pool(mode)), "arrowio-debug-pool")
     enabled = config.getoption("arrowio_pool")
     if enabled if enabled is not None else config.getini("arrowio_pool"):
@@ -96,16 +103,23 @@ class _DebugPool:
     """Makes the debug pool the default pool for the session."""
 
     def __init__(self, pool: MemoryPool) -> None:
+        from .memory import default_memory_pool, set_memory_pool
+
         self.pool = pool
         self.previous = default_memory_pool()
         set_memory_pool(pool)
 
     def pytest_unconfigure(self) -> None:
+        from .memory import set_memory_pool
+
         set_memory_pool(self.previous)
 
 
 class _PoolPlugin:
     def __init__(self, config: pytest.Config, max_peak: int | None) -> None:
+        from . import diagnostics, memory
+
+        self._diagnostics, self._memory = diagnostics, memory  # imported once the plugin is asked for
         self.config = config
         self.max_peak = max_peak
         self.trace = config.getoption("arrowio_pool_trace")
@@ -116,17 +130,18 @@ class _PoolPlugin:
     def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None) -> bool:
         from _pytest.runner import runtestprotocol  # the default protocol, run with the test's own pool
 
+        memory, diagnostics = self._memory, self._diagnostics
         limit = self._limit(item)
-        session_pool = default_memory_pool()
+        session_pool = memory.default_memory_pool()
         self._session_pool = session_pool
-        pool: MemoryPool = TracingMemoryPool(session_pool) if self.trace else proxy_memory_pool(session_pool)
+        pool = diagnostics.TracingMemoryPool(session_pool) if self.trace else memory.ProxyMemoryPool(session_pool)
         item.ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
-        rss = current_rss()
-        set_memory_pool(pool)
+        rss = diagnostics.current_rss()
+        memory.set_memory_pool(pool)
         try:
             reports = runtestprotocol(item, nextitem=nextitem, log=False)
         finally:
-            set_memory_pool(session_pool)
+            memory.set_memory_pool(session_pool)
             self._session_pool = None
         if pool.bytes_allocated():
             gc.collect()  # what only a cycle holds is not a leak (collected only then: a collection costs ms)
@@ -137,7 +152,7 @@ class _PoolPlugin:
             "max_memory": stats.max_memory,
             "total_bytes_allocated": stats.total_bytes_allocated,
             "num_allocations": stats.num_allocations,
-            "rss_growth_bytes": current_rss() - rss,
+            "rss_growth_bytes": diagnostics.current_rss() - rss,
             "limit_peak": limit,
             "allow_leak": item.get_closest_marker("arrowio_allow_leak") is not None,
             "failures": self._failures(pool, stats.bytes_allocated, stats.max_memory, limit, item),
@@ -156,12 +171,12 @@ class _PoolPlugin:
         if session_pool is None or fixturedef.scope == "function":
             yield
             return
-        test_pool = default_memory_pool()
-        set_memory_pool(session_pool)
+        test_pool = self._memory.default_memory_pool()
+        self._memory.set_memory_pool(session_pool)
         try:
             yield
         finally:
-            set_memory_pool(test_pool)
+            self._memory.set_memory_pool(test_pool)
 
     def _limit(self, item: pytest.Item) -> int | None:
         marker = item.get_closest_marker("arrowio_limit_peak")
@@ -179,7 +194,7 @@ class _PoolPlugin:
         if left and item.get_closest_marker("arrowio_allow_leak") is None:
             lines = [f"arrowio pool: {format_size(left)} ({left} bytes) still allocated after the test and its "
                      "fixtures finished"]  # fmt: skip
-            if isinstance(pool, TracingMemoryPool):
+            if isinstance(pool, self._diagnostics.TracingMemoryPool):
                 lines.append(f"largest live allocations (of {len(pool.live_allocations())}):")
                 for allocation in pool.live_allocations(_LARGEST):
                     lines.append(f"  {format_size(allocation.size)} ({allocation.size} bytes) allocated at")

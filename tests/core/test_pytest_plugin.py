@@ -7,6 +7,10 @@ import textwrap
 
 import pytest
 
+# Imported here, before any in-process pytester run: pytester drops the modules a run imported when it
+# ends, and a second run would get fresh pool modules while the plugin kept the first ones.
+import arrowio.buffer  # noqa: F401
+import arrowio.diagnostics  # noqa: F401
 from arrowio.pytest_plugin import format_size, parse_size
 
 pytest_plugins = ["pytester"]
@@ -186,3 +190,20 @@ def test_parse_size_refuses(text):
 
 def test_format_size():
     assert [format_size(n) for n in (0, 1023, 1024, 3 << 20)] == ["0 B", "1023 B", "1.0 KiB", "3.0 MiB"]
+
+
+def test_loading_the_plugin_imports_no_pool():
+    # pytest loads the plugin in every run of a project that installs arrowio, asked for or not.
+    import subprocess
+    import sys
+
+    code = "import sys, arrowio.pytest_plugin; print(sorted(m for m in sys.modules if m.startswith('arrowio.')))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "['arrowio._lazy', 'arrowio.errors', 'arrowio.pytest_plugin']"
+
+
+def test_the_plugin_spells_the_debug_modes_as_the_library_does():
+    from arrowio.diagnostics import DEBUG_POOL_MODES
+    from arrowio.pytest_plugin import DEBUG_POOL_MODES as plugin_modes
+
+    assert plugin_modes == DEBUG_POOL_MODES
