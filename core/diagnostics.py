@@ -55,11 +55,7 @@ class LiveAllocation:
     """One allocation still alive: its size (a capacity) and, where traced, the stack that made it."""
 
     size: int
-    traceback: tuple[str, ...]
-
-    def where(self) -> str:
-        """The innermost frame as ``file:line in function``, or ``"?"``."""
-        return self.traceback[-1] if self.traceback else "?"
+    traceback: tuple[str, ...]  # "file:line in function", outermost first
 
 
 class TracingMemoryPool(ProxyMemoryPool):

@@ -131,7 +131,10 @@ class _PoolPlugin:
         from _pytest.runner import runtestprotocol  # the default protocol, run with the test's own pool
 
         memory, diagnostics = self._memory, self._diagnostics
-        limit = self._limit(item)
+        try:
+            limit, bad_marker = self._limit(item), None
+        except ValueError as exc:  # the test fails with the reason; the session goes on
+            limit, bad_marker = None, f"{item.nodeid}: {exc}"
         session_pool = memory.default_memory_pool()
         self._session_pool = session_pool
         pool = diagnostics.TracingMemoryPool(session_pool) if self.trace else memory.ProxyMemoryPool(session_pool)
@@ -157,6 +160,8 @@ class _PoolPlugin:
             "allow_leak": item.get_closest_marker("arrowio_allow_leak") is not None,
             "failures": self._failures(pool, stats.bytes_allocated, stats.max_memory, limit, item),
         }
+        if bad_marker:
+            figures["failures"].append(bad_marker)
         _fail(reports, figures["failures"])
         reports[-1].user_properties.append((_KEY, figures))
         for report in reports:
@@ -183,11 +188,11 @@ class _PoolPlugin:
         if marker is None:
             return self.max_peak
         if len(marker.args) != 1:
-            raise pytest.UsageError(f"{item.nodeid}: arrowio_limit_peak takes one size, like \"64 MiB\"")
+            raise ValueError('arrowio_limit_peak takes one size, like "64 MiB"')
         try:
             return parse_size(marker.args[0])
         except ValueError as exc:
-            raise pytest.UsageError(f"{item.nodeid}: arrowio_limit_peak: {exc}") from None
+            raise ValueError(f"arrowio_limit_peak: {exc}") from None
 
     def _failures(self, pool: MemoryPool, left: int, peak: int, limit: int | None, item: pytest.Item) -> list[str]:
         failures = []

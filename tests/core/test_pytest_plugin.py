@@ -207,3 +207,19 @@ def test_the_plugin_spells_the_debug_modes_as_the_library_does():
     from arrowio.pytest_plugin import DEBUG_POOL_MODES as plugin_modes
 
     assert plugin_modes == DEBUG_POOL_MODES
+
+
+def test_a_bad_limit_marker_fails_its_test_only(pytester):
+    pytester.makepyfile(test_bad=textwrap.dedent("""
+        import pytest
+
+        @pytest.mark.arrowio_limit_peak("lots")
+        def test_bad_marker():
+            pass
+
+        def test_fine():
+            pass
+    """))
+    result = pytester.runpytest("-p", "no:cacheprovider", "--arrowio-pool")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*test_bad.py::test_bad_marker: arrowio_limit_peak: invalid size 'lots'*"])
