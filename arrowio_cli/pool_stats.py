@@ -189,6 +189,10 @@ def pool_stats(
     if not workload:
         if max_peak is not None or max_rss is not None or fail_on_leak:
             raise click.UsageError("--max-peak, --max-rss and --fail-on-leak need a workload after --")
+        given = [name for name, value in (("--pool", gated != "arrowio"), ("--debug-pool", debug_pool),
+                                          ("--timeline", timeline), ("--format", output_format != "text")) if value]
+        if given:
+            raise click.UsageError(f"{', '.join(given)} need{'s' if len(given) == 1 else ''} a workload after --")
         _show_pools(as_json, backend)
         return
     if timeline and not timeline.lower().endswith(TIMELINE_SUFFIXES):

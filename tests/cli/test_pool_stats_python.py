@@ -272,3 +272,17 @@ def test_the_cli_spells_the_debug_modes_as_the_library_does():
     from arrowio_cli.pool_stats import DEBUG_MODES
 
     assert DEBUG_MODES == DEBUG_POOL_MODES
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--timeline", "m.svg"], "--timeline needs a workload after --"),
+        (["--pool", "pyarrow"], "--pool needs a workload after --"),
+        (["--debug-pool", "warn", "--format", "github"], "--debug-pool, --format need a workload after --"),
+        (["--debug-pool", "loud", "--", "python", "-c", "1"], "'loud' is not one of 'abort', 'trap', 'warn', 'none'"),
+    ],
+)
+def test_workload_options_without_a_workload_are_usage_errors(run, args, message):
+    result = run(["pool-stats", *args])
+    assert result.exit_code == 2 and message in result.stderr and result.stdout_bytes == b""
