@@ -27,8 +27,10 @@ DEFAULT_DIR = Path(__file__).resolve().parent.parent / "man"
 
 _EXIT_STATUS = [
     ("0", "Success."),
-    ("1", "A runtime failure: bad data, an I/O error, a failed gate."),
+    ("1", "A runtime failure: bad data, an I/O error."),
     ("2", "A usage error: an unknown option, a bad value."),
+    ("10", "A pool-stats gate failed (--max-peak, --max-rss, --fail-on-leak) and the workload succeeded; "
+           "a workload that fails gives its own exit status instead."),
     ("69", "A needed facility is absent on this machine (EX_UNAVAILABLE): no GPU, a backend not installed. "
            "With several inputs the others still run, and the exit status is the worst of their failures."),
     ("130", "Interrupted (Ctrl-C)."),
@@ -39,6 +41,9 @@ _EXIT_STATUS = [
 _ENVIRONMENT = [
     ("NO_COLOR", "When set and --color is not given, reports are not coloured."),
     ("ARROWIO_DEFAULT_MEMORY_POOL", "The default memory pool's backend: system, jemalloc or mimalloc."),
+    ("ARROWIO_DEBUG_MEMORY_POOL, ARROW_DEBUG_MEMORY_POOL",
+     "abort, trap, warn or none: guard bytes after every pool allocation, checked when it is freed or resized; "
+     "an overwritten guard is reported on stderr, then raises SIGABRT (abort), SIGTRAP (trap) or nothing (warn)."),
     ("AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_ENDPOINT_URL, AWS_PROFILE",
      "Credentials and endpoint of s3:// URLs when no -S option gives them (read by s3fs, as are ~/.aws and "
      "fsspec's FSSPEC_S3_* variables). No credential is ever printed."),

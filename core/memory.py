@@ -18,6 +18,7 @@ import warnings
 from dataclasses import asdict, dataclass
 
 from ._allocators import ALIGNMENT, BACKEND_NAMES, Backend, JemallocBackend, load_backend
+from ._debug_pool import GuardedBackend, guarded
 from .settings import DEFAULT_POOL_ENV, JEMALLOC_TLS_TUNABLE, requested_default_pool
 from .errors import ArrowNotImplementedError
 
@@ -189,6 +190,8 @@ class _BackendMemoryPool(MemoryPool):
         self._backend = backend
         self._cache: dict[int, list[int]] = {}
         self._cached_bytes = 0
+        # The debug pool checks a block's guard bytes when it is freed, also into the cache.
+        self._check_guard = backend.check if isinstance(backend, GuardedBackend) else None
 
     @property
     def backend_name(self) -> str:
@@ -225,6 +228,8 @@ class _BackendMemoryPool(MemoryPool):
         return self._backend.reallocate(address, old_capacity, new_capacity)
 
     def _free(self, address: int, capacity: int) -> None:
+        if self._check_guard is not None and capacity:
+            self._check_guard(address, capacity, "deallocation")
         lock = self._lock
         lock.acquire()
         try:
@@ -363,7 +368,7 @@ def _backend_pool(name: str) -> _BackendMemoryPool:
                 if name in _load_failures:  # a library that failed to load will not load later
                     raise ArrowNotImplementedError(_load_failures[name])
                 try:
-                    backend = load_backend(name)
+                    backend = guarded(load_backend(name))  # ARROWIO_DEBUG_MEMORY_POOL
                 except ArrowNotImplementedError as exc:
                     _load_failures[name] = str(exc)
                     raise
@@ -487,5 +492,6 @@ def jemalloc_set_decay_ms(decay_ms: int) -> None:
     except ArrowNotImplementedError as exc:
         warnings.warn(f"jemalloc_set_decay_ms has no effect: {exc}", RuntimeWarning, stacklevel=2)
         return
+    backend = backend.inner if isinstance(backend, GuardedBackend) else backend
     assert isinstance(backend, JemallocBackend)
     backend.set_decay_ms(int(decay_ms))

@@ -14,7 +14,9 @@ WORKLOAD_KEYS = [
     "schema", "workload", "exit_code", "backend", "default_backend", "seconds", "bytes_allocated", "max_memory",
     "total_bytes_allocated", "num_allocations", "rss_bytes", "peak_rss_bytes", "peak_rss_scope",
     "peak_rss_growth_bytes", "minor_faults", "major_faults", "max_peak", "max_rss", "fail_on_leak", "failures",
+    "workload_kind", "pool", "debug_pool", "pyarrow", "gate_exit_code", "timeline", "samples",
 ]  # fmt: skip
+GATE_FAILED = 10
 _kept: list[object] = []
 
 
@@ -107,7 +109,7 @@ def test_backend_choice(run, backend):
 
 def test_max_peak_gate(run):
     result = run(["pool-stats", "--json", "--max-peak", "1K", "--", "alloc", "1048576"])
-    assert result.exit_code == 1
+    assert result.exit_code == GATE_FAILED
     assert result.stderr == (
         "arrowio: error: pool peak 1.0 MiB (1048576 bytes) exceeds --max-peak 1.0 KiB (1024 bytes)\n"
     )
@@ -119,13 +121,13 @@ def test_max_peak_gate(run):
 def test_fail_on_leak_gate(run):
     assert run(["pool-stats", "--fail-on-leak", "--", "alloc", "128"]).exit_code == 0
     result = run(["pool-stats", "--fail-on-leak", "--", "alloc", "128", "--leak"])
-    assert result.exit_code == 1
+    assert result.exit_code == GATE_FAILED
     assert result.stderr == "arrowio: error: 128 B (128 bytes) of pool memory still allocated after the workload\n"
 
 
 def test_both_gates_give_one_line(run):
     result = run(["pool-stats", "--max-peak", "64", "--fail-on-leak", "--", "alloc", "128", "--leak"])
-    assert result.exit_code == 1 and result.stderr.count("\n") == 1 and "; " in result.stderr
+    assert result.exit_code == GATE_FAILED and result.stderr.count("\n") == 1 and "; " in result.stderr
 
 
 def test_leak_is_reported_without_the_gate(run):
@@ -182,7 +184,7 @@ def test_jemalloc_backend_in_a_real_process(sh):
 def test_max_rss_gates_the_whole_memory_of_the_workload(run):
     # The pool sees only arrowio's Buffers; RSS sees everything, the interpreter included.
     result = run(["pool-stats", "--json", "--max-rss", "1M", "--", "alloc", "64"])
-    assert result.exit_code == 1
+    assert result.exit_code == GATE_FAILED
     report = json.loads(result.stdout)
     assert report["max_rss"] == 1 << 20 and report["peak_rss_bytes"] > 1 << 20
     assert result.stderr.startswith("arrowio: error: peak RSS ") and "exceeds --max-rss 1.0 MiB (1048576 bytes)" in result.stderr
