@@ -223,14 +223,42 @@ def test_dropped_output_stream_is_finished(tmp_path):
     assert Codec("zstd").decompress(path.read_bytes(), asbytes=True) == DATA[:12345]
 
 
+def _decode_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "arrowio-decode" and t.is_alive()]
+
+
 def test_close_stops_the_reader_thread_early():
     before = threading.active_count()
     zeros = Codec("zstd").compress(bytes(64 << 20), asbytes=True)
     for _ in range(5):
         stream = CompressedInputStream(pa.BufferReader(zeros), "zstd")
-        assert stream.read(10) == bytes(10)
+        assert stream.read(3 << 20) == bytes(3 << 20)  # past the pieces decoded without the thread
+        assert len(_decode_threads()) == 1
         stream.close()
     assert threading.active_count() == before
+
+
+@pytest.mark.parametrize("name", STREAMING)
+def test_a_small_source_is_decoded_without_a_thread(name):
+    small = framed(name, DATA[:10_240])
+    started = []
+    stream = CompressedInputStream(pa.BufferReader(small), name)
+    while chunk := stream.read1(1 << 20):
+        started.append(bool(_decode_threads()))
+        assert chunk
+    stream.close()
+    assert started and not any(started)
+
+
+def test_a_long_source_is_decoded_in_a_thread():
+    stream = CompressedInputStream(pa.BufferReader(framed("gzip")), "gzip")
+    seen = False
+    got = bytearray()
+    while chunk := stream.read1(1 << 20):
+        got += chunk
+        seen = seen or bool(_decode_threads())
+    stream.close()
+    assert bytes(got) == DATA and seen
 
 
 # -- detection -------------------------------------------------------------------------------------
