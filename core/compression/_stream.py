@@ -274,8 +274,10 @@ class EncodingWriter:
             if len(buffer) >= RAW_CHUNK:
                 self._buffer = bytearray()
                 self._hand_over(bytes(buffer))
-        else:  # large writes go as they are (copied only if the caller could change them)
-            self._hand_over(data if isinstance(data, bytes) else view.tobytes())
+        elif self._queue is None or isinstance(data, bytes):  # encoded now, or immutable: as it is
+            self._hand_over(view)
+        else:  # the caller may change its buffer before the thread takes it: a copy
+            self._hand_over(view.tobytes())
         return size
 
     def flush(self) -> None:

@@ -17,6 +17,8 @@ from hypothesis import strategies as st
 
 import arrowio as pa
 from arrowio import ArrowIOError, Codec, CompressedInputStream, CompressedOutputStream
+from arrowio.compression._base import Encoder
+from arrowio.compression._stream import EncodingWriter
 
 DATA = make_data("mixed", 3_000_000, seed=11)
 EXT = {"gzip": ".gz", "bz2": ".bz2", "xz": ".xz", "zstd": ".zst", "lz4": ".lz4", "brotli": ".br", "snappy": ".sz"}
@@ -259,6 +261,38 @@ def test_a_long_source_is_decoded_in_a_thread():
         seen = seen or bool(_decode_threads())
     stream.close()
     assert bytes(got) == DATA and seen
+
+
+class _SeenEncoder(Encoder):
+    """A real zstd encoder that keeps what it was handed, to see whether the writer copied it."""
+
+    def __init__(self) -> None:
+        self._inner = Codec("zstd").encoder()
+        self.handed: list[object] = []
+
+    def compress(self, data):
+        self.handed.append(data)
+        return self._inner.compress(data)
+
+    def flush(self):
+        return self._inner.flush()
+
+    def finish(self):
+        return self._inner.finish()
+
+
+@pytest.mark.parametrize("threaded", [False, True])
+def test_large_writes_are_copied_only_for_the_thread(threaded):
+    encoder, out = _SeenEncoder(), bytearray()
+    writer = EncodingWriter(out.extend, encoder, threaded=threaded)
+    piece = bytearray(DATA[: 2 << 20])
+    writer.write(piece)
+    writer.finish()
+    assert Codec("zstd").decompress(bytes(out), asbytes=True) == bytes(piece)
+    (handed,) = encoder.handed
+    # Inline, the encoder works on the caller's memory; a thread gets a copy the caller cannot change.
+    assert isinstance(handed, memoryview) == (not threaded)
+    assert (isinstance(handed, memoryview) and handed.obj is piece) == (not threaded)
 
 
 # -- detection -------------------------------------------------------------------------------------
