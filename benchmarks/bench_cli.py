@@ -1,15 +1,22 @@
-"""The arrowio command line against the tools people would use instead: start-up, cat, compress.
+"""The arrowio command line as a whole process against the tools people would run instead.
 
-Each row runs the arrowio command and its anchor alternately, several rounds, on the same
-files; the table shows the best wall time of each, their ratio (arrowio / anchor, lower is
-better) against the issue's goal, and each side's peak RSS (the largest process of the
-pipeline, by /usr/bin/time; "-" where it is not installed).
+Every row is a shell command line timed from fork to exit (interpreter start-up, imports, the
+work, the exit), arrowio and its anchor run alternately, ``--rounds`` times each after a warm-up
+run of both, on the same files. Data rows run twice, once with stdout on /dev/null and once into
+a pipe (``| cat > /dev/null``), because the two cost differently. The table shows for each
+side the median wall time, the median CPU time (user + system of the whole pipeline: on a
+busy machine wall time also counts the wait for a core) and the peak RSS (the largest process
+of the pipeline, by /usr/bin/time; "-" where it is not installed); the ratios (arrowio /
+anchor, lower is better) and the issue's goals come last.
 
-    python benchmarks/bench_cli.py [--corpus-mib 256] [--plain-mib 512] [--rounds 5] [--startup-runs 20] [--only TEXT]
+    python benchmarks/bench_cli.py [--rounds 7] [--startup-runs 20] [--big-gib 1] [--only TEXT] [--arrowio CMD]
 
-Inputs are made once under benchmarks/data/ (git-ignored): a text-like corpus, its gzip -6, a
-tiny gzip, and a plain random file. The data rows include arrowio's start-up (~0.1 s), so the
-inputs are large enough for the data to dominate.
+``--arrowio`` times another arrowio command (an older checkout's, say) in arrowio's place.
+
+Inputs are made once under benchmarks/data/ (git-ignored): the 256 MiB mixed corpus of
+bench_compression.py with its ``zstd -3`` and ``gzip -6`` forms, a ``zstd -3`` file of
+``--big-gib`` GiB (the corpus repeated), 1,000 small logs (10 KiB each) as .gz and as .zst,
+a tiny .gz, and a plain random file.
 """
 
 from __future__ import annotations
@@ -17,135 +24,190 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
+
+from bench_compression import build_corpus
 
 DATA = Path(__file__).resolve().parent / "data"
 ARROWIO = str(Path(sys.executable).with_name("arrowio"))
 PYTHON = sys.executable
-
-
-def make_inputs(corpus_size: int, plain_size: int) -> dict[str, Path]:
-    """A compressible text-like corpus (words of a Zipf-ish vocabulary), its .gz, tiny.gz, plain.bin."""
-    DATA.mkdir(exist_ok=True)
-    corpus = DATA / f"corpus-{corpus_size >> 20}M.txt"
-    if not corpus.exists() or corpus.stat().st_size != corpus_size:
-        rng = random.Random(0)
-        vocabulary = ["".join(rng.choice("etaoinshrdlucmfwypvbgkqjxz") for _ in range(rng.randint(2, 10))) for _ in range(5000)]
-        weights = [1 / (rank + 1) for rank in range(len(vocabulary))]
-        with open(corpus, "wb") as out:
-            written = 0
-            while written < corpus_size:
-                lines = [" ".join(rng.choices(vocabulary, weights, k=12)) for _ in range(10000)]
-                block = ("\n".join(lines) + "\n").encode()[: corpus_size - written]
-                out.write(block)
-                written += len(block)
-    gz = corpus.with_suffix(".txt.gz")
-    if not gz.exists() or gz.stat().st_mtime < corpus.stat().st_mtime:
-        with open(gz, "wb") as out:
-            subprocess.run(["gzip", "-6", "-c", corpus], stdout=out, check=True)
-    tiny = DATA / "tiny.gz"
-    if not tiny.exists():
-        with open(tiny, "wb") as out:
-            subprocess.run(["gzip", "-c"], input=b"tiny\n", stdout=out, check=True)
-    plain = DATA / f"plain-{plain_size >> 20}M.bin"
-    if not plain.exists() or plain.stat().st_size != plain_size:
-        with open(plain, "wb") as out:
-            for _ in range(plain_size >> 24):
-                out.write(os.urandom(1 << 24))
-            out.write(os.urandom(plain_size & ((1 << 24) - 1)))
-    return {"corpus": corpus, "gz": gz, "tiny": tiny, "plain": plain}
-
-
+LOGS = 1000
+LOG_SIZE = 10 << 10
 TIME = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None
 
 
-def timed(command: str) -> tuple[float, int | None]:
-    """Wall seconds and peak RSS (bytes; None without /usr/bin/time) of one shell command.
+def _made(path: Path, command: str) -> Path:
+    """``path``, made by the shell ``command`` (which writes it to stdout) unless it exists."""
+    if not path.exists():
+        part = path.with_name(path.name + ".part")
+        with open(part, "wb") as out:
+            subprocess.run(["/bin/sh", "-c", command], stdout=out, check=True)
+        part.rename(path)
+    return path
+
+
+def _logs(folder: Path, suffix: str, compress: list[str]) -> list[Path]:
+    """LOGS text logs of LOG_SIZE bytes, compressed one file each by ``compress``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = [folder / f"{i:04d}.log{suffix}" for i in range(LOGS)]
+    if all(p.exists() for p in paths):
+        return paths
+    rng = random.Random(1)
+    words = ["".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(2, 9))) for _ in range(2000)]
+    for i, path in enumerate(paths):
+        lines, size = [], 0
+        while size < LOG_SIZE:
+            lines.append(f"2026-12-07T15:{i % 60:02d}:{len(lines) % 60:02d} INFO {' '.join(rng.choices(words, k=10))}\n")
+            size += len(lines[-1])
+        text = "".join(lines).encode()[:LOG_SIZE]
+        path.write_bytes(subprocess.run(compress, input=text, stdout=subprocess.PIPE, check=True).stdout)
+    return paths
+
+
+def make_inputs(big_gib: int, plain_mib: int) -> dict[str, Path]:
+    corpus = build_corpus()
+    big = DATA / f"big-{big_gib}G.zst"
+    repeats = (big_gib << 30) // corpus.stat().st_size
+    inputs = {
+        "corpus": corpus,
+        "zst": _made(DATA / "corpus.bin.zst", f"zstd -q -3 -c '{corpus}'"),
+        "gz": _made(DATA / "corpus.bin.gz", f"gzip -6 -c '{corpus}'"),
+        "big": _made(big, f"for i in $(seq {repeats}); do cat '{corpus}'; done | zstd -q -3 -c"),
+        "tiny": _made(DATA / "tiny.gz", "printf 'tiny\\n' | gzip -c"),
+        "plain": _made(DATA / f"plain-{plain_mib}M.bin", f"head -c {plain_mib << 20} /dev/urandom"),
+    }
+    _logs(DATA / "logs-gz", ".gz", ["gzip", "-6", "-c"])
+    _logs(DATA / "logs-zst", ".zst", ["zstd", "-q", "-3", "-c"])
+    return inputs
+
+
+@dataclass
+class Run:
+    wall: float
+    cpu: float  # user + system of every process of the pipeline
+    rss: int | None
+
+
+def timed(command: str) -> Run:
+    """One shell command line, from fork to exit.
 
     RSS comes from /usr/bin/time, a small process between us and the command: a child of this
-    (large) Python process would inherit its peak RSS at exec and report that instead.
+    (large) Python process would inherit its peak RSS at exec and report that instead. CPU time
+    is what this process's waited-for descendants used, before and after.
     """
     rss_file = DATA / ".rss"
     argv = [TIME, "-f", "%M", "-o", str(rss_file), "/bin/sh", "-c", command] if TIME else ["/bin/sh", "-c", command]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     code = subprocess.run(argv).returncode
-    seconds = time.perf_counter() - start
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if code != 0:
         raise SystemExit(f"failed ({code}): {command}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     rss = int(rss_file.read_text().split()[-1]) * 1024 if TIME else None
-    return seconds, rss
+    return Run(wall, cpu, rss)
 
 
-def compare(ours: str, anchor: str, rounds: int) -> tuple[float, float, int | None, int | None]:
-    best_ours = best_anchor = float("inf")
-    rss_ours = rss_anchor = None
-    timed(ours), timed(anchor)  # warm the page cache and the interpreter's files
+@dataclass
+class Row:
+    label: str
+    sink: str
+    ours: str
+    anchor: str
+    goal: float | None
+
+
+def measure(row: Row, rounds: int) -> tuple[list[Run], list[Run]]:
+    """Alternating runs of both sides after one warm-up each (page cache, interpreter files)."""
+    timed(row.ours), timed(row.anchor)
+    ours, theirs = [], []
     for _ in range(rounds):
-        seconds, rss = timed(ours)
-        best_ours, rss_ours = min(best_ours, seconds), rss
-        seconds, rss = timed(anchor)
-        best_anchor, rss_anchor = min(best_anchor, seconds), rss
-    return best_ours, best_anchor, rss_ours, rss_anchor
+        ours.append(timed(row.ours))
+        theirs.append(timed(row.anchor))
+    return ours, theirs
+
+
+SINKS = {"/dev/null": "> /dev/null", "pipe": "| cat > /dev/null"}
+
+
+def rows(q: dict[str, str], big_gib: int, arrowio: str) -> list[Row]:
+    a = f"'{arrowio}'"
+    logs_gz, logs_zst = f"'{DATA}/logs-gz/'*.gz", f"'{DATA}/logs-zst/'*.zst"
+    data = [
+        ("cat corpus.zst | zstd -dc", f"{a} cat {q['zst']}", f"zstd -dc {q['zst']}", 1.05),
+        ("cat corpus.gz | igzip -dc", f"{a} cat {q['gz']}", f"igzip -dc {q['gz']}", 1.05),
+        ("cat corpus.gz | zcat", f"{a} cat {q['gz']}", f"zcat {q['gz']}", None),
+        (f"cat {big_gib} GiB .zst | zstd -dc", f"{a} cat {q['big']}", f"zstd -dc {q['big']}", 1.05),
+        (f"cat {LOGS} small .gz | zcat", f"{a} cat {logs_gz}", f"zcat {logs_gz}", 1.0),
+        (f"cat {LOGS} small .gz | igzip -dc", f"{a} cat {logs_gz}", f"igzip -dc {logs_gz}", None),
+        (f"cat {LOGS} small .zst | zstd -dc", f"{a} cat {logs_zst}", f"zstd -qdc {logs_zst}", 1.0),
+        ("cat plain.bin | cat", f"{a} cat {q['plain']}", f"cat {q['plain']}", 1.2),
+        ("compress zstd -3 | zstd -3", f"{a} compress -C zstd -3 -c {q['corpus']}", f"zstd -q -3 -c {q['corpus']}", 1.05),
+        ("compress zstd -3 -T0 | zstd -T0", f"{a} compress -C zstd -3 -T 0 -c {q['corpus']}",
+         f"zstd -q -3 -T0 -c {q['corpus']}", 1.05),
+        ("compress gzip -6 -T0 | pigz -6", f"{a} compress -C gzip -6 -T 0 -c {q['corpus']}",
+         f"pigz -6 -c {q['corpus']}", 1.0),
+    ]
+    made = [
+        Row("start-up: --version | import click", "/dev/null", f"{a} --version > /dev/null",
+            f"'{PYTHON}' -c 'import click'", 1.5),
+        Row("start-up: cat tiny.gz | import click", "/dev/null", f"{a} cat {q['tiny']} > /dev/null",
+            f"'{PYTHON}' -c 'import click'", 1.3),
+    ]
+    for label, ours, anchor, goal in data:
+        for sink, redirect in SINKS.items():
+            made.append(Row(label, sink, f"{ours} {redirect}", f"{anchor} {redirect}", goal))
+    return made
 
 
 def _mib(rss: int | None) -> str:
-    return "-" if rss is None else f"{rss / 2**20:.1f} M"
+    return "-" if rss is None else f"{rss / 2**20:.0f} M"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus-mib", type=int, default=256, help="size of the text corpus (decoded)")
-    parser.add_argument("--plain-mib", type=int, default=512, help="size of the plain random file")
-    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds for the data rows; the best is kept")
+    parser.add_argument("--rounds", type=int, default=7, help="alternating rounds for the data rows; medians are shown")
     parser.add_argument("--startup-runs", type=int, default=20, help="alternating rounds for the start-up rows")
+    parser.add_argument("--big-gib", type=int, default=1, help="size of the large .zst input (decoded), GiB")
+    parser.add_argument("--plain-mib", type=int, default=512, help="size of the plain random file")
     parser.add_argument("--only", metavar="TEXT", help="run only the rows whose label contains TEXT")
+    parser.add_argument("--arrowio", default=ARROWIO, metavar="CMD", help="the arrowio command to time")
     args = parser.parse_args()
-    for tool in ("gzip", "igzip", "zcat", "zstd"):
+    for tool in ("gzip", "igzip", "zcat", "zstd", "pigz"):
         if not shutil.which(tool):
             raise SystemExit(f"{tool} is not installed; see the README for the packages")
     # Start-up is measured as installed: with the bytecode already compiled, whatever the caller's
     # PYTHONDONTWRITEBYTECODE says.
     root = Path(__file__).resolve().parent.parent
     subprocess.run([PYTHON, "-m", "compileall", "-q", str(root / "core"), str(root / "arrowio_cli")], check=True)
-    inputs = make_inputs(args.corpus_mib << 20, args.plain_mib << 20)
+    inputs = make_inputs(args.big_gib, args.plain_mib)
     q = {k: f"'{v}'" for k, v in inputs.items()}
-    click_import = f"'{PYTHON}' -c 'import click'"
-    rows = [
-        ("start-up: arrowio --version", f"'{ARROWIO}' --version > /dev/null", click_import, 1.5, args.startup_runs),
-        ("start-up: arrowio cat tiny.gz", f"'{ARROWIO}' cat {q['tiny']} > /dev/null", click_import, 1.5, args.startup_runs),
-        ("cat corpus.gz vs igzip -dc", f"'{ARROWIO}' cat {q['gz']} > /dev/null", f"igzip -dc {q['gz']} > /dev/null", 1.15, args.rounds),
-        ("cat corpus.gz vs zcat", f"'{ARROWIO}' cat {q['gz']} > /dev/null", f"zcat {q['gz']} > /dev/null", None, args.rounds),
-        ("cat plain.bin | cat", f"'{ARROWIO}' cat {q['plain']} | cat > /dev/null", f"cat {q['plain']} | cat > /dev/null", 1.2, args.rounds),
-        (
-            "compress -C zstd -3 -c",
-            f"'{ARROWIO}' compress -C zstd -3 -c {q['corpus']} > /dev/null",
-            f"zstd -q -3 -c {q['corpus']} > /dev/null",
-            1.15,
-            args.rounds,
-        ),
-        (
-            "compress to a file (atomic)",
-            f"'{ARROWIO}' compress -q -f -C zstd -3 -o '{DATA}/out-a.zst' {q['corpus']}",
-            f"zstd -q -f -3 -o '{DATA}/out-z.zst' {q['corpus']}",
-            None,
-            args.rounds,
-        ),
-    ]
-    print(f"inputs: {args.corpus_mib} MiB corpus (gzip -6: {inputs['gz'].stat().st_size >> 20} MiB), "
-          f"{args.plain_mib} MiB random plain file; python {sys.version.split()[0]}; {os.cpu_count()} CPUs")
-    print(f"{'case':<30} {'arrowio s':>10} {'anchor s':>10} {'ratio':>6}  {'goal':<12} {'RSS arrowio':>11} {'RSS anchor':>11}")
-    for label, ours, anchor, goal, rounds in rows:
-        if args.only and args.only not in label:
+    print(f"inputs: {inputs['corpus'].stat().st_size >> 20} MiB mixed corpus (zstd -3: {inputs['zst'].stat().st_size >> 20} MiB, "
+          f"gzip -6: {inputs['gz'].stat().st_size >> 20} MiB), {args.big_gib} GiB .zst, {LOGS} logs of {LOG_SIZE >> 10} KiB; "
+          f"python {sys.version.split()[0]}; {os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.1f}")
+    print("medians; wall s and CPU s (user+sys) of arrowio, then of the anchor; ratio = arrowio / anchor")
+    print(f"{'case':<36} {'sink':<9} {'wall':>7} {'cpu':>7} {'rss':>6} | {'wall':>7} {'cpu':>7} {'rss':>6} | "
+          f"{'wall x':>6} {'cpu x':>6}  goal")
+    for row in rows(q, args.big_gib, args.arrowio):
+        if args.only and args.only not in row.label:
             continue
-        t_ours, t_anchor, rss_ours, rss_anchor = compare(ours, anchor, rounds)
-        ratio = t_ours / t_anchor
-        verdict = "report" if goal is None else f"<= {goal} {'ok' if ratio <= goal else 'MISSED'}"
-        print(f"{label:<30} {t_ours:>10.4f} {t_anchor:>10.4f} {ratio:>6.2f}  {verdict:<12} "
-              f"{_mib(rss_ours):>11} {_mib(rss_anchor):>11}", flush=True)
+        rounds = args.startup_runs if row.label.startswith("start-up") else args.rounds
+        ours, theirs = measure(row, rounds)
+        wall_o, wall_t = statistics.median(r.wall for r in ours), statistics.median(r.wall for r in theirs)
+        cpu_o, cpu_t = statistics.median(r.cpu for r in ours), statistics.median(r.cpu for r in theirs)
+        ratio = wall_o / wall_t
+        verdict = "report" if row.goal is None else f"<= {row.goal} {'ok' if ratio <= row.goal else 'MISSED'}"
+        print(f"{row.label:<36} {row.sink:<9} {wall_o:>7.3f} {cpu_o:>7.3f} {_mib(ours[-1].rss):>6} | "
+              f"{wall_t:>7.3f} {cpu_t:>7.3f} {_mib(theirs[-1].rss):>6} | {ratio:>6.2f} {cpu_o / cpu_t:>6.2f}  {verdict}",
+              flush=True)
 
 
 if __name__ == "__main__":

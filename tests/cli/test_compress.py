@@ -64,6 +64,25 @@ def test_zstd_is_the_default_and_levels_and_threads(run, text_file, tmp_path):
     assert decoded_by_tool("zstd", (tmp_path / "strong.zst").read_bytes()) == TEXT
 
 
+def test_compresses_in_the_calling_thread(run, text_file, monkeypatch):
+    # The codecs' own workers give -T its parallelism; a writer thread of ours would only add a
+    # copy and a hand-over per piece.
+    import threading
+
+    started = []
+    real_start = threading.Thread.start
+
+    def recording_start(thread):
+        started.append(thread.name)
+        return real_start(thread)
+
+    monkeypatch.setattr(threading.Thread, "start", recording_start)
+    for fmt, threads in (("zstd", "1"), ("zstd", "0"), ("gzip", "1")):
+        result = run(["compress", "-C", fmt, "-T", threads, "-c", text_file])
+        assert result.exit_code == 0 and decoded_by_tool(fmt, result.stdout_bytes) == TEXT
+    assert "arrowio-encode" not in started
+
+
 @pytest.mark.parametrize(("fmt", "level"), [("gzip", 6), ("zstd", 3), ("xz", 6), ("bz2", 9), ("lz4", 1)])
 def test_default_level_is_the_tools_not_the_librarys(run, text_file, fmt, level):
     # gzip -6 and zstd -3, as people expect from those tools; the library follows PyArrow (9, 1).

@@ -17,6 +17,8 @@ from hypothesis import strategies as st
 
 import arrowio as pa
 from arrowio import ArrowIOError, Codec, CompressedInputStream, CompressedOutputStream
+from arrowio.compression._base import Encoder
+from arrowio.compression._stream import ENCODE_PIECE, EncodingWriter
 
 DATA = make_data("mixed", 3_000_000, seed=11)
 EXT = {"gzip": ".gz", "bz2": ".bz2", "xz": ".xz", "zstd": ".zst", "lz4": ".lz4", "brotli": ".br", "snappy": ".sz"}
@@ -223,14 +225,75 @@ def test_dropped_output_stream_is_finished(tmp_path):
     assert Codec("zstd").decompress(path.read_bytes(), asbytes=True) == DATA[:12345]
 
 
+def _decode_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "arrowio-decode" and t.is_alive()]
+
+
 def test_close_stops_the_reader_thread_early():
     before = threading.active_count()
     zeros = Codec("zstd").compress(bytes(64 << 20), asbytes=True)
     for _ in range(5):
         stream = CompressedInputStream(pa.BufferReader(zeros), "zstd")
-        assert stream.read(10) == bytes(10)
+        assert stream.read(3 << 20) == bytes(3 << 20)  # past the pieces decoded without the thread
+        assert len(_decode_threads()) == 1
         stream.close()
     assert threading.active_count() == before
+
+
+@pytest.mark.parametrize("name", STREAMING)
+def test_a_small_source_is_decoded_without_a_thread(name):
+    small = framed(name, DATA[:10_240])
+    started = []
+    stream = CompressedInputStream(pa.BufferReader(small), name)
+    while chunk := stream.read1(1 << 20):
+        started.append(bool(_decode_threads()))
+        assert chunk
+    stream.close()
+    assert started and not any(started)
+
+
+def test_a_long_source_is_decoded_in_a_thread():
+    stream = CompressedInputStream(pa.BufferReader(framed("gzip")), "gzip")
+    seen = False
+    got = bytearray()
+    while chunk := stream.read1(1 << 20):
+        got += chunk
+        seen = seen or bool(_decode_threads())
+    stream.close()
+    assert bytes(got) == DATA and seen
+
+
+class _SeenEncoder(Encoder):
+    """A real zstd encoder that keeps what it was handed, to see whether the writer copied it."""
+
+    def __init__(self) -> None:
+        self._inner = Codec("zstd").encoder()
+        self.handed: list[object] = []
+
+    def compress(self, data):
+        self.handed.append(data)
+        return self._inner.compress(data)
+
+    def flush(self):
+        return self._inner.flush()
+
+    def finish(self):
+        return self._inner.finish()
+
+
+@pytest.mark.parametrize("threaded", [False, True])
+def test_large_writes_are_copied_only_for_the_thread(threaded):
+    encoder, out = _SeenEncoder(), bytearray()
+    writer = EncodingWriter(out.extend, encoder, threaded=threaded)
+    piece = bytearray(DATA[: 2 << 20])
+    writer.write(piece)
+    writer.finish()
+    assert Codec("zstd").decompress(bytes(out), asbytes=True) == bytes(piece)
+    assert len(encoder.handed) == (2 << 20) // ENCODE_PIECE
+    # Inline, the encoder works on the caller's memory; a thread gets a copy the caller cannot change.
+    for handed in encoder.handed:
+        assert isinstance(handed, memoryview) == (not threaded)
+        assert (isinstance(handed, memoryview) and handed.obj is piece) == (not threaded)
 
 
 # -- detection (arrowio's wide rule, compression="auto"; PyArrow's "detect" is in tests/compat) ----
