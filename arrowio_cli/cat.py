@@ -72,7 +72,10 @@ def cat(
     has them and by the extension otherwise (brotli), so a zstd file named data.bin and a
     gzip stream on a pipe are both decoded; a plain file passes through unchanged, copied
     by the kernel (sendfile) when stdout is a pipe or a file. --offset and --length pick a
-    byte range of the decoded content; plain files are read only in that range.
+    byte range of the decoded content; plain files are read only in that range, and so are
+    compressed files whose frames are known (zstd seekable, BGZF, frames with sizes, a saved
+    index): only the frames holding the range are decoded. Files of independent frames (pzstd,
+    bgzip, compress -T) are decoded on all cores.
 
     A URL (s3://bucket/key, gs://..., https://..., any fsspec scheme) is read by ranged
     requests with read-ahead; credentials and endpoint come from -S options, fsspec's
@@ -275,6 +278,9 @@ class _Cat:
         --max-output counts what is written, as for plain files: skipped bytes are not output."""
         view = self._buffer()
         skip = self.offset
+        if skip and stream.seekable():  # frames with known sizes: decode only from the frame holding the offset
+            stream.seek(skip)
+            skip = 0
         left = self.length
         out = 0
         try:

@@ -15,7 +15,7 @@ import click
 
 from .errors import CliError, OutputError, describe, describe_input, exit_code_for
 from .exit_codes import ExitCode
-from .params import CODEC, storage_option
+from .params import CODEC, SIZE, storage_option
 from .streams import fileno, format_of
 
 __all__ = ["compress"]
@@ -53,7 +53,16 @@ CHUNK = 4 << 20
     default=1,
     show_default=True,
     metavar="N",
-    help="Compression threads (0: all cores) where the format can use them.",
+    help="Compression threads (0: all cores). Other than 1, zstd and gzip are written as independent "
+    "frames (zstd as pzstd writes them) that every decoder reads and arrowio decodes on all cores.",
+)
+@click.option("--seekable", is_flag=True, help="zstd's seekable format: frames and a seek table (random access).")
+@click.option("--bgzf", is_flag=True, help="gzip as BGZF (bgzip's blocked gzip: random access, parallel decoding).")
+@click.option(
+    "--frame-size",
+    type=SIZE,
+    metavar="SIZE",
+    help="Input bytes per independent frame (default: 16M for zstd with -T, 4M for --seekable and gzip).",
 )
 @click.option("-t", "--test", is_flag=True, help="Decode and verify the inputs; write nothing.")
 @click.option("-v", "--verbose", is_flag=True, help="Report sizes, ratio and speed per file on stderr.")
@@ -71,6 +80,9 @@ def compress(
     keep: bool,
     force: bool,
     threads: int,
+    seekable: bool,
+    bgzf: bool,
+    frame_size: int | None,
     test: bool,
     verbose: bool,
     quiet: bool,
@@ -99,6 +111,8 @@ def compress(
       arrowio compress -C gzip -l 9 --rm *.log
       arrowio compress -d big.csv.zst -o copy.csv
       tar c dir | arrowio compress -T 0 > dir.tar.zst
+      arrowio compress --seekable big.csv      # arrowio cat --offset 200M big.csv.zst: fast
+      arrowio compress --bgzf -T 0 reads.sam   # reads.sam.gz, as bgzip writes it
       arrowio compress -t *.gz                 # verify only
       arrowio compress big.csv -o s3://bucket/big.csv.zst
       arrowio compress --rm s3://bucket/logs/day1.log   # s3://bucket/logs/day1.log.zst
@@ -115,7 +129,11 @@ def compress(
     from .malloc_tuning import keep_heap_for_streaming
 
     keep_heap_for_streaming()
+    layout = _layout(codec, decompress or test, threads, seekable, bgzf, frame_size)
+    if layout is not None and codec is None:
+        codec = "gzip" if layout == "bgzf" else "zstd"
     job = _Job(codec, level, decompress or test, force, threads, test, verbose, quiet, keep, storage_options)
+    job.layout, job.frame_size = layout, frame_size
     names = inputs or ("-",)
     if not job.decoding and not test and not force and any(_target(n, to_stdout, output) is None for n in names):
         if job.out.isatty():
@@ -136,6 +154,27 @@ def compress(
     job.out.flush()
     if worst:
         ctx.exit(worst)
+
+
+def _layout(codec: str | None, decoding: bool, threads: int, seekable: bool, bgzf: bool, frame_size: int | None) -> str | None:
+    """The frame layout the options ask for (see arrowio.CompressedOutputStream), or None."""
+    if decoding:
+        if seekable or bgzf or frame_size is not None:
+            raise click.UsageError("--seekable, --bgzf and --frame-size apply to compression only")
+        return None
+    if seekable and bgzf:
+        raise click.UsageError("--seekable is zstd's, --bgzf gzip's: choose one")
+    name = None if codec is None else {"gz": "gzip", "zst": "zstd"}.get(codec.lower(), codec.lower())
+    wanted = "zstd" if seekable else "gzip" if bgzf else None
+    if wanted is not None and name not in (None, wanted):
+        raise click.UsageError(f"{'--seekable' if seekable else '--bgzf'} needs -C {wanted}, not {codec}")
+    if wanted is not None:
+        return "seekable" if seekable else "bgzf"
+    if threads != 1 and name in (None, "zstd", "gzip"):
+        return "frames"
+    if frame_size is not None:
+        raise click.UsageError("--frame-size needs zstd or gzip written with -T other than 1, --seekable or --bgzf")
+    return None
 
 
 def _target(name: str, to_stdout: bool, output: str | None) -> str | None:
@@ -190,6 +229,8 @@ class _Job:
                 raise click.BadParameter(describe(exc), param_hint="-l/--level") from None
             self.codec = name
         self._buffer: Any = None
+        self.layout: str | None = None  # independent frames (see _layout)
+        self.frame_size: int | None = None
 
     def view(self) -> memoryview:
         if self._buffer is None:
@@ -283,9 +324,11 @@ class _Job:
 
         if self.decoding:
             return self._copy(reader, sink, progress, output)
-        # zstd's workers: 0 compresses in this thread, -1 one worker per core.
+        # Workers: 0 compresses in this thread, -1 one worker per core.
         workers = 0 if self.threads == 1 else self.threads
-        stream = arrowio.CompressedOutputStream(sink, self.codec, compression_level=self.level, threads=workers)
+        stream = arrowio.CompressedOutputStream(
+            sink, self.codec, compression_level=self.level, threads=workers, layout=self.layout, frame_size=self.frame_size
+        )
         try:
             written = self._copy(reader, stream, progress, output)
             with _naming(output):

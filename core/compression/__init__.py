@@ -7,4 +7,16 @@ from __future__ import annotations
 from ._registry import FORMATS, Format
 from .codec import Codec, compress, decompress
 
-__all__ = ["Codec", "compress", "decompress", "Format", "FORMATS"]
+__all__ = ["Codec", "compress", "decompress", "Format", "FORMATS", "build_index"]
+
+
+def build_index(path: str, *, save: bool = True, index_path: str | None = None) -> object:
+    """Find every frame of the zstd or gzip file ``path`` and its decoded size, by a scan where
+    the file declares nothing (multi-member gzip, multi-frame zstd), and with ``save`` write the
+    index beside the file (``path + '.arrowio-index'``, or ``index_path``). Every later open of
+    the file finds it: the stream is then seekable (``seek``, ``read_at``, ``cat --offset``
+    decode only the frames they need) and decoded on all cores. An index of a file that changed
+    since is ignored. Returns the table (``comp``/``plain``: compressed and decoded offsets)."""
+    from ._framescan import build_index as build
+
+    return build(path, save=save, index_path=index_path)

@@ -1,7 +1,7 @@
 """CompressedInputStream and CompressedOutputStream: NativeFiles that decode or encode a raw stream.
 
-Both accept a NativeFile, a path or a Python file object, are not seekable, and close the raw
-stream when they are closed. The formats, their detection and their strictness are those of
+Both accept a NativeFile, a path or a Python file object, are not seekable (except files of
+independent frames: see CompressedInputStream), and close the raw stream when they are closed. The formats, their detection and their strictness are those of
 :mod:`arrowio.compression`; the reading and writing run through the bounded, threaded
 :mod:`arrowio.compression._stream` machinery, so a stream holds a bounded amount of decoded
 data whatever the compression ratio.
@@ -14,6 +14,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..compression._registry import MAGIC_PEEK, Format, from_extension, lookup, resolve
+from ..compression._frameread import FrameReader, default_workers, read_range
+from ..compression._framescan import find_table
+from ..compression._framewrite import FrameEncoder
 from ..compression._stream import DecodingReader, EncodingWriter
 from ..compression.codec import Codec
 from ..errors import ArrowInvalid
@@ -50,6 +53,13 @@ class CompressedInputStream(NativeFile):
     ``storage_options`` go to the filesystem of a URL.
     ``read(n)`` returns at most n bytes. Corrupt or truncated data raises ArrowIOError naming
     the format and the compressed offset, after the data decoded before the fault was read.
+
+    A seekable zstd or gzip file of independent frames is decoded on all cores (``threaded``)
+    when its frames are known without decoding: zstd's seekable format, the frame sizes that
+    ``pzstd`` records, BGZF (with its ``.gzi`` index when present), or an index saved beside the
+    file by :func:`arrowio.compression.build_index`. Where the decoded size of every frame is
+    known too, the stream is ``seekable()``: ``seek``, ``size`` and ``read_at`` decode only the
+    frames they need.
     """
 
     def __init__(
@@ -70,12 +80,21 @@ class CompressedInputStream(NativeFile):
                 raise ArrowInvalid(f"cannot detect a compression format for {path or type(stream).__name__}")
             self._codec = Codec(fmt.name)
             self._raw = raw
-            self._reader = DecodingReader(raw.read1, self._codec.decoder(), threaded=threaded)
+            self._workers = default_workers() if threaded else 0
+            # An index saved beside the file is looked for by its path (also for an OSFile given).
+            named = path if path is not None else getattr(raw, "path", None)
+            self._table = find_table(raw, fmt.name, os.fsdecode(named) if named is not None else None)
+            self._reader: DecodingReader = (
+                DecodingReader(raw.read1, self._codec.decoder(), threaded=threaded)
+                if self._table is None
+                else FrameReader(raw.read_at, fmt.name, self._table, workers=self._workers)
+            )
         except BaseException:
             if raw is not stream:
                 raw.close()
             raise
-        super().__init__("rb", seekable=False, memory_pool=memory_pool)
+        seekable = self._table is not None and self._table.plain is not None
+        super().__init__("rb", seekable=seekable, memory_pool=memory_pool)
 
     @property
     def codec(self) -> Codec:
@@ -102,6 +121,21 @@ class CompressedInputStream(NativeFile):
     def _tell(self) -> int:
         return self._reader.position
 
+    # -- random access: files whose frames are known (see arrowio.compression._framescan) --------
+    def _seek(self, position: int) -> None:
+        assert self._table is not None
+        self._reader.close()
+        self._reader = FrameReader(self._raw.read_at, self._codec.name, self._table, position, self._workers)
+
+    def _size(self) -> int:
+        if self._table is None or self._table.size is None:
+            return super()._size()  # UnsupportedOperation, as for any stream
+        return self._table.size
+
+    def _readinto_at(self, view: memoryview, offset: int) -> int:
+        assert self._table is not None
+        return read_range(self._raw.read_at, self._codec.name, self._table, view, offset)
+
     def _close(self) -> None:
         try:
             self._reader.close()
@@ -119,7 +153,10 @@ class CompressedOutputStream(NativeFile):
     ``storage_options`` go to the filesystem of a URL.
     ``compression_level`` as for :class:`arrowio.Codec`; ``threads`` > 0 compresses zstd and
     gzip with that many workers (-1: one per core; gzip then works as pigz does), 0 in the
-    writing thread alone. ``flush()`` makes everything written so far
+    writing thread alone. ``layout`` writes independent frames of ``frame_size`` input bytes
+    (default 16 MiB for zstd frames, 4 MiB otherwise), compressed by ``threads`` workers:
+    ``'frames'`` (zstd frames as pzstd writes them, or gzip members), ``'seekable'`` (zstd's
+    seekable format) or ``'bgzf'`` (gzip's BGZF). ``flush()`` makes everything written so far
     decodable (a sync flush, for formats that have one); ``close()`` ends the compressed
     stream and closes ``stream``; ``abort()`` gives it up without ending it. The arguments are
     checked before a path is opened, so a refused one leaves an existing file as it was.
@@ -132,6 +169,8 @@ class CompressedOutputStream(NativeFile):
         compression_level: int | None = None,
         *,
         threads: int = 0,
+        layout: str | None = None,
+        frame_size: int | None = None,
         memory_pool: MemoryPool | None = None,
         threaded: bool = True,
         storage_options: Mapping[str, Any] | None = None,
@@ -147,7 +186,11 @@ class CompressedOutputStream(NativeFile):
         else:
             fmt = lookup(name)
         codec = Codec(fmt.name, compression_level)
-        encoder = codec.encoder(threads)
+        if layout is None:
+            encoder = codec.encoder(threads)
+        else:
+            assert codec.compression_level is not None
+            encoder = FrameEncoder(fmt.name, codec.compression_level, layout, threads, frame_size)
         raw, _ = _open(stream, "w", storage_options)
         try:
             self._codec = codec
