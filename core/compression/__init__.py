@@ -7,7 +7,7 @@ from __future__ import annotations
 from ._registry import FORMATS, Format
 from .codec import Codec, compress, decompress
 
-__all__ = ["Codec", "compress", "decompress", "Format", "FORMATS", "build_index"]
+__all__ = ["Codec", "compress", "decompress", "Format", "FORMATS", "build_index", "build_gzip_index"]
 
 
 def build_index(path: str, *, save: bool = True, index_path: str | None = None) -> object:
@@ -20,3 +20,15 @@ def build_index(path: str, *, save: bool = True, index_path: str | None = None) 
     from ._framescan import build_index as build
 
     return build(path, save=save, index_path=index_path)
+
+
+def build_gzip_index(path: str, workers: int | None = None) -> str:
+    """Give the gzip file ``path`` (an ordinary single-member one too) random access: decode it
+    once on ``workers`` threads (default: every core), CRCs checked, and save a checkpoint index
+    beside it (``path + '.gzidx'``, indexed_gzip's format, built by rapidgzip, which must be
+    installed: ``pip install rapidgzip``). Later opens of the file are seekable; ``seek`` and
+    ``read_at`` then decode from the nearest checkpoint. An index older than the file is
+    ignored. Returns the index's path."""
+    from ._gzcheckpoint import build_checkpoints
+
+    return build_checkpoints(path, workers)

@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..compression._registry import MAGIC_PEEK, Format, from_extension, lookup, resolve
-from ..compression._frameread import FrameReader, default_workers, read_range
-from ..compression._framescan import find_table
+from ..compression._access import open_access
+from ..compression._frameread import default_workers
 from ..compression._framewrite import FrameEncoder
 from ..compression._stream import DecodingReader, EncodingWriter
 from ..compression.codec import Codec
@@ -59,7 +59,8 @@ class CompressedInputStream(NativeFile):
     ``pzstd`` records, BGZF (with its ``.gzi`` index when present), or an index saved beside the
     file by :func:`arrowio.compression.build_index`. Where the decoded size of every frame is
     known too, the stream is ``seekable()``: ``seek``, ``size`` and ``read_at`` decode only the
-    frames they need.
+    frames they need. A local gzip file with a checkpoint index beside it
+    (:func:`arrowio.compression.build_gzip_index`, through rapidgzip) is seekable too.
     """
 
     def __init__(
@@ -80,21 +81,16 @@ class CompressedInputStream(NativeFile):
                 raise ArrowInvalid(f"cannot detect a compression format for {path or type(stream).__name__}")
             self._codec = Codec(fmt.name)
             self._raw = raw
-            self._workers = default_workers() if threaded else 0
             # An index saved beside the file is looked for by its path (also for an OSFile given).
             named = path if path is not None else getattr(raw, "path", None)
-            self._table = find_table(raw, fmt.name, os.fsdecode(named) if named is not None else None)
-            self._reader: DecodingReader = (
-                DecodingReader(raw.read1, self._codec.decoder(), threaded=threaded)
-                if self._table is None
-                else FrameReader(raw.read_at, fmt.name, self._table, workers=self._workers)
-            )
+            workers = default_workers() if threaded else 0
+            reader, self._access = open_access(raw, fmt.name, os.fsdecode(named) if named is not None else None, workers)
+            self._reader = reader or DecodingReader(raw.read1, self._codec.decoder(), threaded=threaded)
         except BaseException:
             if raw is not stream:
                 raw.close()
             raise
-        seekable = self._table is not None and self._table.plain is not None
-        super().__init__("rb", seekable=seekable, memory_pool=memory_pool)
+        super().__init__("rb", seekable=self._access is not None, memory_pool=memory_pool)
 
     @property
     def codec(self) -> Codec:
@@ -123,22 +119,22 @@ class CompressedInputStream(NativeFile):
 
     # -- random access: files whose frames are known (see arrowio.compression._framescan) --------
     def _seek(self, position: int) -> None:
-        assert self._table is not None
         self._reader.close()
-        self._reader = FrameReader(self._raw.read_at, self._codec.name, self._table, position, self._workers)
+        self._reader = self._access.reader(position)
 
     def _size(self) -> int:
-        if self._table is None or self._table.size is None:
+        if self._access is None:
             return super()._size()  # UnsupportedOperation, as for any stream
-        return self._table.size
+        return self._access.size
 
     def _readinto_at(self, view: memoryview, offset: int) -> int:
-        assert self._table is not None
-        return read_range(self._raw.read_at, self._codec.name, self._table, view, offset)
+        return self._access.readinto_at(view, offset)
 
     def _close(self) -> None:
         try:
             self._reader.close()
+            if self._access is not None:
+                self._access.close()
         finally:
             self._raw.close()
 

@@ -317,3 +317,58 @@ def test_scan_reports_a_truncated_file(tmp_path, data):
     with pytest.raises(ArrowIOError, match="gzip: truncated input"):
         arrowio.compression.build_index(path)
     assert not os.path.exists(path + ".arrowio-index")
+
+
+# -- single-member gzip: checkpoint index (rapidgzip) ---------------------------------------------
+@pytest.fixture
+def single_gzip(tmp_path, data) -> str:
+    pytest.importorskip("rapidgzip")
+    path = tmp_path / "single.gz"
+    path.write_bytes(run_tool(["gzip", "-c"], data))
+    return str(path)
+
+
+def test_checkpoint_index_gives_single_member_gzip_random_access(single_gzip, data):
+    assert not read_all(single_gzip)[1]
+    index = arrowio.compression.build_gzip_index(single_gzip)
+    assert index == single_gzip + ".gzidx" and os.path.getsize(index) > 0
+    check_random_access(single_gzip, data)
+    with arrowio.input_stream(single_gzip) as stream:  # sequential reads stay right after read_at moves it
+        assert stream.read(1000) == data[:1000]
+        assert stream.read_at(10, 2_000_000) == data[2_000_000:2_000_010]
+        assert stream.read(1000) == data[1000:2000]
+
+
+def test_checkpoint_index_older_than_the_file_is_ignored(single_gzip, data):
+    index = arrowio.compression.build_gzip_index(single_gzip)
+    os.utime(index, ns=(1, 1))
+    assert read_all(single_gzip) == (data, False)
+
+
+def test_checkpoint_index_of_another_file_is_refused(single_gzip, tmp_path):
+    index = arrowio.compression.build_gzip_index(single_gzip)
+    other = tmp_path / "other.gz"
+    other.write_bytes(run_tool(["gzip", "-c"], b"something else" * 1000))
+    os.rename(index, str(other) + ".gzidx")
+    os.utime(str(other) + ".gzidx")  # newer than the file: not stale, just someone else's
+    with pytest.raises(ArrowIOError, match="unusable checkpoint index"):
+        arrowio.input_stream(str(other))
+
+
+def test_checkpoint_index_of_a_corrupt_file_is_not_written(single_gzip):
+    blob = bytearray(open(single_gzip, "rb").read())
+    blob[-8] ^= 0xFF  # the CRC32 in the trailer
+    open(single_gzip, "wb").write(blob)
+    with pytest.raises(ArrowIOError, match="CRC32"):
+        arrowio.compression.build_gzip_index(single_gzip)
+    assert not os.path.exists(single_gzip + ".gzidx")
+
+
+def test_checkpoint_index_without_rapidgzip_says_what_to_install(tmp_path, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "rapidgzip", None)
+    path = tmp_path / "x.gz"
+    path.write_bytes(run_tool(["gzip", "-c"], b"abc"))
+    with pytest.raises(NotImplementedError, match="pip install rapidgzip"):
+        arrowio.compression.build_gzip_index(str(path))
