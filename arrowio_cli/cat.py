@@ -333,6 +333,9 @@ def _bytes_in(stream: Any, source: Any) -> int | None:
     counted = getattr(source, "bytes_read", None)
     if counted is not None:
         return int(counted)  # stdin: a pipe cannot tell its position
+    framed = getattr(stream, "compressed_read", None)
+    if framed is not None:
+        return int(framed)  # frames are read by position: raw.tell() does not move
     try:
         return int(stream.raw.tell())
     except (AttributeError, OSError, ValueError):

@@ -16,6 +16,8 @@ Files of independent frames (issue 15, goals 2 and 3), all written from the same
                             pzstd's own file              vs pzstd -d -p N (<= 1.0)
                             BGZF (compress --bgzf)        vs igzip -d (<= 0.65), bgzip -d -@ N (<= 1.0)
   random access             64 bytes at 200 MiB of zstd --seekable and of BGZF vs a full decode (<= 0.02)
+                            single-member gzip: checkpoint index (rapidgzip) vs a full decode (<= 1.2),
+                            then 64 bytes at 200 MiB vs a full decode (<= 0.02)
 
 ``--frame-sizes`` prints instead what independent frames cost in compressed size (zstd -3 and
 gzip -6, frames of 1 to 16 MiB against one frame): the numbers the default frame size rests on.
@@ -165,6 +167,15 @@ def _arrowio_read_at(source: Path, offset: int, size: int) -> Callable[[], None]
     return run
 
 
+def _build_gzip_index(source: Path) -> Callable[[], None]:
+    import arrowio
+
+    def run() -> None:
+        arrowio.compression.build_gzip_index(str(source))
+
+    return run
+
+
 def frame_size_costs(corpus: Path) -> None:
     """Compressed size of independent frames of 1..16 MiB against one frame, zstd -3 and gzip -6."""
     import arrowio
@@ -299,6 +310,15 @@ def framed_rows(corpus: Path, cores: int, compare: Callable[..., None]) -> None:
                 _tool(["bgzip", "-dc", "-@", str(cores)], theirs), "<= 1.0")
     else:
         print("bgzip not found: its rows are skipped (Debian: tabix)")
+    try:
+        import rapidgzip  # noqa: F401
+    except ImportError:
+        print("rapidgzip not found: the single-member gzip rows are skipped (pip install rapidgzip)")
+    else:
+        # One member, a file of its own: the index beside it must not change the other gzip rows.
+        single = _compressed(corpus, ".single.gz", ["pigz", "-6", "-c"])
+        compare("gzip checkpoint index", "full decode", _build_gzip_index(single), _arrowio_decompress(single), "<= 1.2")
+        compare("gzip read_at 64B", "full decode", _arrowio_read_at(single, offset, 64), _arrowio_decompress(single), "<= 0.02")
     compare("seekable read_at 64B", "full decode", _arrowio_read_at(seekable, offset, 64), _arrowio_decompress(seekable), "<= 0.02")
     compare("BGZF read_at 64B", "full decode", _arrowio_read_at(bgzf, offset, 64), _arrowio_decompress(bgzf), "<= 0.02")
 

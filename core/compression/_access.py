@@ -47,6 +47,6 @@ def open_access(raw: Any, fmt: str, path: str | None, workers: int) -> tuple[Any
 
         index = checkpoint_index(path)
         if index is not None:
-            access = CheckpointAccess(path, index, workers)
-            return access.reader(0), access
+            # Read from the start by our own strict decoder; the checkpoints serve seeks and read_at.
+            return None, CheckpointAccess(path, index, workers)
     return None, None

@@ -116,9 +116,11 @@ class FrameReader(DecodingReader):
         if size is not None and position >= size:
             self._pieces = iter(())
             self.position = position
+            self.compressed_read = table.comp[-1]
             return
         first = table.frame_at(position) if position else 0
         self.position = position
+        self.compressed_read = table.comp[first]  # the end of the frames handed to the reader so far
         self._pieces = self._generate(first, position - table.plain[first] if position else 0)
 
     def _run(self, task: tuple[int, int]) -> Any:
@@ -142,6 +144,7 @@ class FrameReader(DecodingReader):
                 return
             task, future = pending.popleft()
             pieces, rest, error = future.result()
+            self.compressed_read = self._table.comp[task[1]]
             got = 0
             for piece in _chain(pieces, rest):
                 got += len(piece)

@@ -102,6 +102,12 @@ class CompressedInputStream(NativeFile):
         """The compressed stream below."""
         return self._raw
 
+    @property
+    def compressed_read(self) -> int | None:
+        """Compressed bytes decoded or in flight, where the stream reads by frames (positional
+        reads leave ``raw.tell()`` at 0); None otherwise."""
+        return getattr(self._reader, "compressed_read", None)
+
     def _readinto(self, view: memoryview) -> int:
         return self._reader.readinto(view)
 

@@ -339,6 +339,23 @@ def test_checkpoint_index_gives_single_member_gzip_random_access(single_gzip, da
         assert stream.read(1000) == data[1000:2000]
 
 
+def test_checkpoint_index_serves_seeks_while_reads_from_the_start_stay_strict(single_gzip, data):
+    arrowio.compression.build_gzip_index(single_gzip)
+    with arrowio.input_stream(single_gzip) as stream:
+        assert type(stream._reader).__name__ == "DecodingReader"  # our decoder: its checks and messages
+        stream.seek(len(data) - 100)
+        assert type(stream._reader).__name__ == "CheckpointReader"
+        assert stream.read() == data[-100:]
+
+
+def test_compressed_bytes_read_are_counted_for_frames(tmp_path, data):
+    path = write(str(tmp_path / "f.zst"), data, "zstd", "frames")
+    with arrowio.input_stream(path) as stream:
+        assert stream.compressed_read == 0
+        stream.read()
+        assert stream.compressed_read == os.path.getsize(path)  # raw.tell() would say 0: reads are positional
+
+
 def test_checkpoint_index_older_than_the_file_is_ignored(single_gzip, data):
     index = arrowio.compression.build_gzip_index(single_gzip)
     os.utime(index, ns=(1, 1))
