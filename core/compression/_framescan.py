@@ -31,7 +31,6 @@ _FCS_SIZE = (0, 2, 4, 8)
 _DID_SIZE = (0, 1, 2, 4)
 _BGZF_HEADER = 18  # gzip header with XLEN 6 and the BC subfield holding the block size - 1
 
-ReadAt = Callable[[int, int], bytes]
 
 
 def is_local(raw: Any) -> bool:
