@@ -389,3 +389,17 @@ def test_checkpoint_index_without_rapidgzip_says_what_to_install(tmp_path, monke
     path.write_bytes(run_tool(["gzip", "-c"], b"abc"))
     with pytest.raises(NotImplementedError, match="pip install rapidgzip"):
         arrowio.compression.build_gzip_index(str(path))
+
+
+def test_seek_table_boundaries_that_cut_frames_are_errors(tmp_path, data):
+    path, blob = seekable_file(tmp_path, data)
+    count, _ = footer(blob)
+    at = len(blob) - 9 - 8 * count  # the first two entries' compressed sizes: +1 and -1 (same total)
+    damaged = bytearray(blob)
+    struct.pack_into("<I", damaged, at, struct.unpack_from("<I", blob, at)[0] + 1)
+    struct.pack_into("<I", damaged, at + 8, struct.unpack_from("<I", blob, at + 8)[0] - 1)
+    open(path, "wb").write(damaged)
+    with arrowio.input_stream(path) as stream, pytest.raises(ArrowIOError, match="does not end at offset"):
+        stream.read()
+    with arrowio.input_stream(path) as stream, pytest.raises(ArrowIOError, match="zstd: "):
+        stream.read_at(10, 5)
