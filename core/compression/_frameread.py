@@ -67,46 +67,12 @@ def decode_range(read_at: ReadAt, fmt: str, start: int, end: int) -> Iterator[by
         out = decoder.decompress(b"", OUT_CHUNK)
 
 
-def _zstd_frames(read_at: ReadAt, bounds: tuple[int, ...]) -> Iterator[bytes]:
-    """The zstd frames between ``bounds`` (each preceded by skippable frames or not), each
-    decoded by one libzstd call: the task's decoded size is known and bounded, so the
-    block-by-block walk of the streaming decoder (and its hold on the GIL) is not needed.
-    libzstd checks the header and the content checksum; each frame must fill its range."""
-    import zstandard
-
-    start = bounds[0]
-    data = read_at(bounds[-1] - start, start)
-    if len(data) < bounds[-1] - start:
-        raise corrupt("zstd", start + len(data), f"truncated input: the file ends before offset {bounds[-1]}, where its frame table says a frame ends")
-    view = memoryview(data)
-    dctx = zstandard.ZstdDecompressor(max_window_size=1 << 31)
-    for lo, hi in zip(bounds, bounds[1:]):
-        pos, end = lo - start, hi - start
-        while pos + 8 <= end and 0x184D2A50 <= int.from_bytes(view[pos : pos + 4], "little") <= 0x184D2A5F:
-            pos += 8 + int.from_bytes(view[pos + 4 : pos + 8], "little")  # pzstd's size frame, say
-        if pos >= end:
-            if pos > end:
-                raise corrupt("zstd", start + end, f"a skippable frame runs past the frame ending at offset {hi}")
-            continue
-        obj = dctx.decompressobj()
-        try:
-            out = obj.decompress(view[pos:end])
-        except zstandard.ZstdError as exc:
-            raise corrupt("zstd", start + pos, f"corrupt data in the frame starting at offset {start + pos} ({exc})") from None
-        if not obj.eof or obj.unused_data:
-            raise corrupt("zstd", start + pos, f"the frame starting at offset {start + pos} does not end at offset {hi}, where its frame table says")
-        yield out
-
-
-def _task(
-    read_at: ReadAt, fmt: str, start: int, end: int, bounds: tuple[int, ...] | None = None
-) -> tuple[list[bytes], Iterator[bytes] | None, Exception | None]:
+def _task(read_at: ReadAt, fmt: str, start: int, end: int) -> tuple[list[bytes], Iterator[bytes] | None, Exception | None]:
     """Decode a task in a worker: its pieces, the rest of it when it grew past TASK_PLAIN, and
-    the error that stopped it (after the pieces decoded before it). ``bounds``: the frame
-    boundaries of a zstd task whose decoded size is known (see :func:`_zstd_frames`)."""
+    the error that stopped it (after the pieces decoded before it)."""
     pieces: list[bytes] = []
     total = 0
-    rest = _zstd_frames(read_at, bounds) if bounds is not None else decode_range(read_at, fmt, start, end)
+    rest = decode_range(read_at, fmt, start, end)
     try:
         for piece in rest:
             pieces.append(piece)
@@ -158,10 +124,8 @@ class FrameReader(DecodingReader):
         self._pieces = self._generate(first, position - table.plain[first] if position else 0)
 
     def _run(self, task: tuple[int, int]) -> Any:
-        comp, plain = self._table.comp, self._table.plain
-        whole = self._fmt == "zstd" and plain is not None and plain[task[1]] - plain[task[0]] <= TASK_PLAIN
-        bounds = comp[task[0] : task[1] + 1] if whole else None
-        args = (self._read_at, self._fmt, comp[task[0]], comp[task[1]], bounds)
+        comp = self._table.comp
+        args = (self._read_at, self._fmt, comp[task[0]], comp[task[1]])
         if self._pool is None:
             return _Done(_task(*args))
         return self._pool.submit(_task, *args)

@@ -399,7 +399,11 @@ def test_seek_table_boundaries_that_cut_frames_are_errors(tmp_path, data):
     struct.pack_into("<I", damaged, at, struct.unpack_from("<I", blob, at)[0] + 1)
     struct.pack_into("<I", damaged, at + 8, struct.unpack_from("<I", blob, at + 8)[0] - 1)
     open(path, "wb").write(damaged)
-    with arrowio.input_stream(path) as stream, pytest.raises(ArrowIOError, match="does not end at offset"):
-        stream.read()
-    with arrowio.input_stream(path) as stream, pytest.raises(ArrowIOError, match="zstd: "):
-        stream.read_at(10, 5)
+    with arrowio.input_stream(path) as stream:
+        # Read through, tasks span many frames and only their ends and sizes must agree with
+        # the table: the data is right. Entered at the damaged boundaries, the table is wrong:
+        assert stream.read() == data
+        with pytest.raises(ArrowIOError, match="zstd: truncated input"):
+            stream.read_at(10, 5)  # the first frame's range ends one byte into the second frame
+        with pytest.raises(ArrowIOError, match="zstd: not in zstd format|zstd: .*magic"):
+            stream.read_at(10, FRAME + 5)  # the second one starts a byte late
