@@ -407,3 +407,12 @@ def test_seek_table_boundaries_that_cut_frames_are_errors(tmp_path, data):
             stream.read_at(10, 5)  # the first frame's range ends one byte into the second frame
         with pytest.raises(ArrowIOError, match="zstd: not in zstd format|zstd: .*magic"):
             stream.read_at(10, FRAME + 5)  # the second one starts a byte late
+
+
+@pytest.mark.parametrize("fmt,layout", [("gzip", "bgzf"), ("zstd", "frames"), ("zstd", "seekable")])
+def test_frames_in_memory_are_found_too(tmp_path, data, fmt, layout):
+    blob = open(write(str(tmp_path / "m"), data, fmt, layout), "rb").read()
+    with arrowio.CompressedInputStream(arrowio.BufferReader(blob), fmt) as stream:
+        assert stream.seekable()
+        assert stream.read_at(100, 1_234_567) == data[1_234_567:1_234_667]
+        assert stream.read() == data
