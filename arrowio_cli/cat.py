@@ -86,6 +86,10 @@ def cat(
     Streams of different formats one after the other (cat a.gz b.zst | arrowio cat) are
     decoded in sequence, each by its magic number, as zstd -d does; plain data after
     compressed data is an error (snappy, which has no end marker, can only come last).
+    Plain files are read only in the --offset/--length range, and so are compressed files
+    whose frames are known (zstd seekable, BGZF, frames with sizes, a saved index): only
+    the frames holding the range are decoded. Files of independent frames (pzstd, bgzip,
+    compress -T) are decoded on all cores.
 
     A URL (s3://bucket/key, gs://..., https://..., any fsspec scheme) is read by ranged
     requests with read-ahead; credentials and endpoint come from -S options, fsspec's
@@ -311,6 +315,9 @@ class _Cat:
         --max-output counts what is written, as for plain files: skipped bytes are not output."""
         view = self._buffer()
         skip = self.offset
+        if skip and stream.seekable():  # frames with known sizes: decode only from the frame holding the offset
+            stream.seek(skip)
+            skip = 0
         left = self.length
         out = 0
         try:
@@ -384,6 +391,9 @@ def _bytes_in(stream: Any, source: Any) -> int | None:
     counted = getattr(source, "bytes_read", None)
     if counted is not None:
         return int(counted)  # stdin: a pipe cannot tell its position
+    framed = getattr(stream, "compressed_read", None)
+    if framed is not None:
+        return int(framed)  # frames are read by position: raw.tell() does not move
     try:
         return int(stream.raw.tell())
     except (AttributeError, OSError, ValueError):

@@ -15,7 +15,7 @@ import click
 
 from .errors import CliError, OutputError, describe, describe_input, exit_code_for, print_error
 from .exit_codes import ExitCode
-from .params import CODEC, level_flags, storage_option
+from .params import CODEC, SIZE, level_flags, storage_option
 from .streams import fileno, format_of
 
 __all__ = ["compress"]
@@ -85,7 +85,16 @@ class _CompressCommand(click.Command):
     default=1,
     show_default=True,
     metavar="N",
-    help="Compression threads (0: all cores) where the format can use them.",
+    help="Compression threads (0: all cores). Other than 1, zstd and gzip are written as independent "
+    "frames (zstd as pzstd writes them) that every decoder reads and arrowio decodes on all cores.",
+)
+@click.option("--seekable", is_flag=True, help="zstd's seekable format: frames and a seek table (random access).")
+@click.option("--bgzf", is_flag=True, help="gzip as BGZF (bgzip's blocked gzip: random access, parallel decoding).")
+@click.option(
+    "--frame-size",
+    type=SIZE,
+    metavar="SIZE",
+    help="Input bytes per independent frame (default: 16M for zstd with -T, 4M for --seekable and gzip).",
 )
 @click.option("-t", "--test", is_flag=True, help="Decode and verify the inputs; write nothing.")
 @click.option("-v", "--verbose", is_flag=True, help="Report sizes, ratio and speed per file on stderr.")
@@ -115,6 +124,9 @@ def compress(
     keep: bool,
     force: bool,
     threads: int,
+    seekable: bool,
+    bgzf: bool,
+    frame_size: int | None,
     test: bool,
     verbose: bool,
     quiet: bool,
@@ -149,6 +161,8 @@ def compress(
       arrowio compress -l *.zst                # list, as zstd -l does
       arrowio compress -d big.csv.zst -o copy.csv
       tar c dir | arrowio compress -T 0 > dir.tar.zst
+      arrowio compress --seekable big.csv      # arrowio cat --offset 200M big.csv.zst: fast
+      arrowio compress --bgzf -T 0 reads.sam   # reads.sam.gz, as bgzip writes it
       arrowio compress -t *.gz                 # verify only
       arrowio compress big.csv -o s3://bucket/big.csv.zst
       arrowio compress --rm s3://bucket/logs/day1.log   # s3://bucket/logs/day1.log.zst
@@ -168,11 +182,15 @@ def compress(
     from .malloc_tuning import keep_heap_for_streaming
 
     keep_heap_for_streaming()
+    layout = _layout(codec, decompress or test, threads, seekable, bgzf, frame_size)
+    if layout is not None and codec is None:
+        codec = "gzip" if layout == "bgzf" else "zstd"
     level = _level(codec or "zstd", level, fast, best, ultra, decompress or test)
     job = _Job(codec, level, decompress or test, force, threads, test, verbose, quiet, keep, storage_options)
     if progress and quiet:
         raise click.UsageError("--progress and -q/--quiet contradict each other: choose one")
     job.suffix, job.save_name, job.progress = suffix, save_name, progress
+    job.layout, job.frame_size = layout, frame_size
     names = inputs or ("-",)
     if not job.decoding and not test and not force and any(_target(n, to_stdout, output) is None for n in names):
         if job.out.isatty():
@@ -239,6 +257,27 @@ def _level(codec: str, level: int | None, fast: int | None, best: bool, ultra: b
     return level
 
 
+def _layout(codec: str | None, decoding: bool, threads: int, seekable: bool, bgzf: bool, frame_size: int | None) -> str | None:
+    """The frame layout the options ask for (see arrowio.CompressedOutputStream), or None."""
+    if decoding:
+        if seekable or bgzf or frame_size is not None:
+            raise click.UsageError("--seekable, --bgzf and --frame-size apply to compression only")
+        return None
+    if seekable and bgzf:
+        raise click.UsageError("--seekable is zstd's, --bgzf gzip's: choose one")
+    name = None if codec is None else {"gz": "gzip", "zst": "zstd"}.get(codec.lower(), codec.lower())
+    wanted = "zstd" if seekable else "gzip" if bgzf else None
+    if wanted is not None and name not in (None, wanted):
+        raise click.UsageError(f"{'--seekable' if seekable else '--bgzf'} needs -C {wanted}, not {codec}")
+    if wanted is not None:
+        return "seekable" if seekable else "bgzf"
+    if threads != 1 and name in (None, "zstd", "gzip"):
+        return "frames"
+    if frame_size is not None:
+        raise click.UsageError("--frame-size needs zstd or gzip written with -T other than 1, --seekable or --bgzf")
+    return None
+
+
 def _target(name: str, to_stdout: bool, output: str | None) -> str | None:
     """The output path, "" for "derive it from the input's name", or None for stdout."""
     if to_stdout or output == "-":
@@ -294,6 +333,8 @@ class _Job:
         self.header: Any = None  # what the next output's header records (StreamHeader)
         self.compressed_bytes = 0  # of the last output written
         self.progress = False  # --progress: also when stderr is not a terminal
+        self.layout: str | None = None  # independent frames (see _layout)
+        self.frame_size: int | None = None
 
     def view(self) -> memoryview:
         if self._buffer is None:
@@ -411,13 +452,14 @@ class _Job:
 
         if self.decoding:
             return self._copy(reader, sink, progress, output)
-        # zstd's workers: 0 compresses in this thread, -1 one worker per core.
+        # Workers: 0 compresses in this thread, -1 one worker per core.
         workers = 0 if self.threads == 1 else self.threads
         # threaded=False: the encoder runs in this thread, on our buffer as it is. A writer thread
         # would only overlap the reads (a small part) but costs a copy of every 4 MiB piece and a
         # hand-over each: 4-8 % more CPU for zstd -3, where parallelism comes from -T's workers.
         stream = arrowio.CompressedOutputStream(
-            sink, self.codec, compression_level=self.level, threads=workers, header=self.header, threaded=False
+            sink, self.codec, compression_level=self.level, threads=workers, header=self.header,
+            threaded=False, layout=self.layout, frame_size=self.frame_size,
         )
         # Work done is what the encoder compressed, not what was read into its queue.
         progress.poll(done=lambda: stream.encoded_size, written=lambda: stream.compressed_size)

@@ -10,6 +10,17 @@ source code: the Python standard library; binaries: executables and shared libra
                             gzip -6 on all cores vs pigz -6 (all cores)
 
 and the peak RSS of streaming 1 GiB of zeros through a gzip input stream (goal <= 64 MiB).
+Files of independent frames (issue 15, goals 2 and 3), all written from the same corpus:
+
+  parallel decompress       zstd frames (compress -T N)  vs zstd -d (goal <= 0.65), pzstd -d -p N (<= 1.0)
+                            pzstd's own file              vs pzstd -d -p N (<= 1.0)
+                            BGZF (compress --bgzf)        vs igzip -d (<= 0.65), bgzip -d -@ N (<= 1.0)
+  random access             64 bytes at 200 MiB of zstd --seekable and of BGZF vs a full decode (<= 0.02)
+                            single-member gzip: checkpoint index (rapidgzip) vs a full decode (<= 1.2),
+                            then 64 bytes at 200 MiB vs a full decode (<= 0.02)
+
+``--frame-sizes`` prints instead what independent frames cost in compressed size (zstd -3 and
+gzip -6, frames of 1 to 16 MiB against one frame): the numbers the default frame size rests on.
 Ratios are arrowio time / anchor time: lower is better. Run: ``python benchmarks/bench_compression.py``.
 """
 
@@ -131,6 +142,65 @@ def _arrowio_compress(source: Path, name: str, level: int, threads: int) -> Call
     return run
 
 
+def _framed(corpus: Path, suffix: str, fmt: str, layout: str, frame_size: int | None = None) -> Path:
+    """The corpus written by arrowio as independent frames (kept between runs)."""
+    import arrowio
+
+    path = DATA_DIR / f"corpus.bin{suffix}"
+    if not path.exists() or path.stat().st_mtime < corpus.stat().st_mtime:
+        with open(corpus, "rb") as src, arrowio.CompressedOutputStream(
+            str(path), fmt, compression_level=3 if fmt == "zstd" else 6, threads=-1, layout=layout, frame_size=frame_size
+        ) as out:
+            while chunk := src.read(CHUNK):
+                out.write(chunk)
+    return path
+
+
+def _arrowio_read_at(source: Path, offset: int, size: int) -> Callable[[], None]:
+    import arrowio
+
+    def run() -> None:
+        with arrowio.input_stream(source) as stream:
+            assert stream.seekable(), f"{source} should be seekable"
+            assert len(stream.read_at(size, offset)) == size
+
+    return run
+
+
+def _build_gzip_index(source: Path) -> Callable[[], None]:
+    import arrowio
+
+    def run() -> None:
+        arrowio.compression.build_gzip_index(str(source))
+
+    return run
+
+
+def frame_size_costs(corpus: Path) -> None:
+    """Compressed size of independent frames of 1..16 MiB against one frame, zstd -3 and gzip -6."""
+    import arrowio
+
+    data = corpus.read_bytes()
+    sample = data[: 64 << 20]  # gzip -6 is slow: its cost is measured on the first 64 MiB
+
+    def size_of(fmt: str, level: int, payload: bytes, frame_size: int | None) -> int:
+        sink = arrowio.BufferOutputStream()
+        layout = None if frame_size is None else "frames"
+        with arrowio.CompressedOutputStream(sink, fmt, compression_level=level, threads=-1 if layout else 0,
+                                            layout=layout, frame_size=frame_size) as out:
+            out.write(payload)
+        return sink.getvalue().size
+
+    print(f"{'format':<10}{'input':>8}{'one frame':>14}" + "".join(f"{f'{m} MiB':>16}" for m in (1, 4, 16)))
+    for fmt, level, payload in (("zstd", 3, data), ("gzip", 6, sample)):
+        whole = size_of(fmt, level, payload, None)
+        cells = []
+        for mib in (1, 4, 16):
+            framed = size_of(fmt, level, payload, mib << 20)
+            cells.append(f"{framed:>10} {100 * (framed / whole - 1):+.1f}%")
+        print(f"{fmt + ' -' + str(level):<10}{len(payload) >> 20:>5}MiB{whole:>14}" + "".join(f"{c:>16}" for c in cells))
+
+
 def best_of(repeat: int, sides: list[Callable[[], None]]) -> list[float]:
     """Each side's best wall time over ``repeat`` rounds, the sides alternating within a round."""
     best = [float("inf")] * len(sides)
@@ -173,12 +243,17 @@ def zeros_peak_rss() -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=3, help="alternating rounds; the best time counts")
+    parser.add_argument("--frame-sizes", action="store_true", help="print the compressed-size cost of frame sizes")
+    parser.add_argument("--only-frames", action="store_true", help="only the parallel and random-access rows")
     args = parser.parse_args()
     for tool in ("gzip", "pigz", "igzip", "zcat", "zstd"):
         if shutil.which(tool) is None:
             sys.exit(f"bench_compression needs {tool} on PATH")
 
     corpus = build_corpus()
+    if args.frame_sizes:
+        frame_size_costs(corpus)
+        return
     gz = _compressed(corpus, ".gz", ["pigz", "-6", "-c"])
     zst = _compressed(corpus, ".zst", ["zstd", "-3", "-c"])
     cores = os.cpu_count() or 1
@@ -191,6 +266,10 @@ def main() -> None:
         ours_time, their_time = best_of(args.repeat, [ours, theirs])
         rows.append((what, anchor, ours_time, their_time, goal))
 
+    framed_rows(corpus, cores, compare)
+    if args.only_frames:
+        _print(rows)
+        return
     gz_ours = _arrowio_decompress(gz)
     compare("gzip -d", "pyarrow.input_stream", gz_ours, _pyarrow_decompress(gz), "<= 0.5")
     compare("gzip -d", "igzip -d", gz_ours, _tool(["igzip", "-dc"], gz), "<= 1.1")
@@ -203,10 +282,51 @@ def main() -> None:
     compare(f"gzip -6, {cores} threads", f"pigz -6 ({cores} threads)", _arrowio_compress(corpus, "gzip", 6, -1),
             _tool(["pigz", "-6", "-c"], corpus), "report")
 
+    _print(rows)
+    print(f"\npeak RSS streaming 1 GiB of zeros from .gz: {zeros_peak_rss():.1f} MiB (goal <= 64)")
+
+
+def framed_rows(corpus: Path, cores: int, compare: Callable[..., None]) -> None:
+    """The parallel-decoding and random-access rows (tools missing here are skipped, with a message)."""
+    zst_frames = _framed(corpus, ".frames.zst", "zstd", "frames")
+    seekable = _framed(corpus, ".seekable.zst", "zstd", "seekable")
+    bgzf = _framed(corpus, ".bgzf.gz", "gzip", "bgzf")
+    offset = 200 << 20
+    compare("zstd frames -d", "zstd -d (same file)", _arrowio_decompress(zst_frames), _tool(["zstd", "-dc"], zst_frames), "<= 0.65")
+    if shutil.which("pzstd"):
+        compare("zstd frames -d", f"pzstd -d -p {cores}", _arrowio_decompress(zst_frames),
+                _tool(["pzstd", "-dc", "-p", str(cores)], zst_frames), "<= 1.0")
+        pz = _compressed(corpus, ".pzstd.zst", ["pzstd", "-3", "-c", "-p", str(cores)])
+        compare("pzstd's file -d", f"pzstd -d -p {cores}", _arrowio_decompress(pz),
+                _tool(["pzstd", "-dc", "-p", str(cores)], pz), "<= 1.0")
+    else:
+        print("pzstd not found: its rows are skipped (Debian: zstd)")
+    compare("BGZF -d", "igzip -d (same file)", _arrowio_decompress(bgzf), _tool(["igzip", "-dc"], bgzf), "<= 0.65")
+    if shutil.which("bgzip"):
+        compare("BGZF -d", f"bgzip -d -@ {cores}", _arrowio_decompress(bgzf),
+                _tool(["bgzip", "-dc", "-@", str(cores)], bgzf), "<= 1.0")
+        theirs = _compressed(corpus, ".bgzip.gz", ["bgzip", "-c", "-@", str(cores)])
+        compare("bgzip's file -d", f"bgzip -d -@ {cores}", _arrowio_decompress(theirs),
+                _tool(["bgzip", "-dc", "-@", str(cores)], theirs), "<= 1.0")
+    else:
+        print("bgzip not found: its rows are skipped (Debian: tabix)")
+    try:
+        import rapidgzip  # noqa: F401
+    except ImportError:
+        print("rapidgzip not found: the single-member gzip rows are skipped (pip install rapidgzip)")
+    else:
+        # One member, a file of its own: the index beside it must not change the other gzip rows.
+        single = _compressed(corpus, ".single.gz", ["pigz", "-6", "-c"])
+        compare("gzip checkpoint index", "full decode", _build_gzip_index(single), _arrowio_decompress(single), "<= 1.2")
+        compare("gzip read_at 64B", "full decode", _arrowio_read_at(single, offset, 64), _arrowio_decompress(single), "<= 0.02")
+    compare("seekable read_at 64B", "full decode", _arrowio_read_at(seekable, offset, 64), _arrowio_decompress(seekable), "<= 0.02")
+    compare("BGZF read_at 64B", "full decode", _arrowio_read_at(bgzf, offset, 64), _arrowio_decompress(bgzf), "<= 0.02")
+
+
+def _print(rows: list[tuple[str, str, float, float, str]]) -> None:
     print(f"\n{'arrowio':<22}{'anchor':<26}{'arrowio s':>10}{'anchor s':>10}{'ratio':>8}  goal")
     for what, anchor, ours_time, their_time, goal in rows:
         print(f"{what:<22}{anchor:<26}{ours_time:>10.3f}{their_time:>10.3f}{ours_time / their_time:>8.2f}  {goal}")
-    print(f"\npeak RSS streaming 1 GiB of zeros from .gz: {zeros_peak_rss():.1f} MiB (goal <= 64)")
 
 
 if __name__ == "__main__":

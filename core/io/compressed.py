@@ -1,7 +1,7 @@
 """CompressedInputStream and CompressedOutputStream: NativeFiles that decode or encode a raw stream.
 
-Both accept a NativeFile, a path or a Python file object, are not seekable, and close the raw
-stream when they are closed. The formats, their detection and their strictness are those of
+Both accept a NativeFile, a path or a Python file object, are not seekable (except files of
+independent frames: see CompressedInputStream), and close the raw stream when they are closed. The formats, their detection and their strictness are those of
 :mod:`arrowio.compression`; the reading and writing run through the bounded, threaded
 :mod:`arrowio.compression._stream` machinery, so a stream holds a bounded amount of decoded
 data whatever the compression ratio.
@@ -16,6 +16,9 @@ from typing import Any
 from ..compression._base import StreamHeader
 from ..compression._sequence import SequenceDecoder
 from ..compression._registry import FORMATS, MAGIC_PEEK, Format, from_extension, lookup, resolve
+from ..compression._access import open_access
+from ..compression._frameread import default_workers
+from ..compression._framewrite import FrameEncoder
 from ..compression._stream import DecodingReader, EncodingWriter
 from ..compression.codec import Codec
 from ..errors import ArrowInvalid, ArrowNotImplementedError
@@ -62,6 +65,14 @@ class CompressedInputStream(NativeFile):
     ``zstd -d`` reads ``cat a.gz b.zst``; data with no known magic after a stream stays an error.
     ``read(n)`` returns at most n bytes. Corrupt or truncated data raises ArrowIOError naming
     the format and the compressed offset, after the data decoded before the fault was read.
+
+    A seekable zstd or gzip file of independent frames is decoded on all cores (``threaded``)
+    when its frames are known without decoding: zstd's seekable format, the frame sizes that
+    ``pzstd`` records, BGZF (with its ``.gzi`` index when present), or an index saved beside the
+    file by :func:`arrowio.compression.build_index`. Where the decoded size of every frame is
+    known too, the stream is ``seekable()``: ``seek``, ``size`` and ``read_at`` decode only the
+    frames they need. A local gzip file with a checkpoint index beside it
+    (:func:`arrowio.compression.build_gzip_index`, through rapidgzip) is seekable too.
     """
 
     def __init__(
@@ -83,15 +94,21 @@ class CompressedInputStream(NativeFile):
                 raise ArrowInvalid(f"cannot detect a compression format for {path or type(stream).__name__}")
             self._codec = Codec(fmt.name)
             self._raw = raw
-            decoder = self._codec.decoder()
-            if name.lower() == "detect" if sequence is None else sequence:
-                decoder = SequenceDecoder(decoder, lambda fmt: Codec(fmt.name).decoder())
-            self._reader = DecodingReader(raw.read1, decoder, threaded=threaded)
+            # An index saved beside the file is looked for by its path (also for an OSFile given).
+            named = path if path is not None else getattr(raw, "path", None)
+            workers = default_workers() if threaded else 0
+            reader, self._access = open_access(raw, fmt.name, os.fsdecode(named) if named is not None else None, workers)
+            if reader is None:
+                decoder = self._codec.decoder()
+                if name.lower() == "detect" if sequence is None else sequence:
+                    decoder = SequenceDecoder(decoder, lambda fmt: Codec(fmt.name).decoder())
+                reader = DecodingReader(raw.read1, decoder, threaded=threaded)
+            self._reader = reader
         except BaseException:
             if raw is not stream:
                 raw.close()
             raise
-        super().__init__("rb", seekable=False, memory_pool=memory_pool)
+        super().__init__("rb", seekable=self._access is not None, memory_pool=memory_pool)
 
     @property
     def codec(self) -> Codec:
@@ -102,6 +119,12 @@ class CompressedInputStream(NativeFile):
     def raw(self) -> NativeFile:
         """The compressed stream below."""
         return self._raw
+
+    @property
+    def compressed_read(self) -> int | None:
+        """Compressed bytes decoded or in flight, where the stream reads by frames (positional
+        reads leave ``raw.tell()`` at 0); None otherwise."""
+        return getattr(self._reader, "compressed_read", None)
 
     def _readinto(self, view: memoryview) -> int:
         return self._reader.readinto(view)
@@ -118,9 +141,24 @@ class CompressedInputStream(NativeFile):
     def _tell(self) -> int:
         return self._reader.position
 
+    # -- random access: files whose frames are known (see arrowio.compression._framescan) --------
+    def _seek(self, position: int) -> None:
+        self._reader.close()
+        self._reader = self._access.reader(position)
+
+    def _size(self) -> int:
+        if self._access is None:
+            return super()._size()  # UnsupportedOperation, as for any stream
+        return self._access.size
+
+    def _readinto_at(self, view: memoryview, offset: int) -> int:
+        return self._access.readinto_at(view, offset)
+
     def _close(self) -> None:
         try:
             self._reader.close()
+            if self._access is not None:
+                self._access.close()
         finally:
             self._raw.close()
 
@@ -153,7 +191,10 @@ class CompressedOutputStream(NativeFile):
     writing thread alone. ``header`` (an :class:`arrowio.compression.StreamHeader`) is what
     the stream records about its content where the format has room: zstd the content size,
     gzip the original name and mtime. ``compressed_size`` counts the bytes handed to
-    ``stream`` so far, ``encoded_size`` the bytes compressed so far. ``flush()`` makes everything written so far
+    ``stream`` so far, ``encoded_size`` the bytes compressed so far. ``layout`` writes independent frames of ``frame_size`` input bytes
+    (default 16 MiB for zstd frames, 4 MiB otherwise), compressed by ``threads`` workers:
+    ``'frames'`` (zstd frames as pzstd writes them, or gzip members), ``'seekable'`` (zstd's
+    seekable format) or ``'bgzf'`` (gzip's BGZF); frames record no ``header``. ``flush()`` makes everything written so far
     decodable (a sync flush, for formats that have one); ``close()`` ends the compressed
     stream and closes ``stream``; ``abort()`` gives it up without ending it. The arguments are
     checked before a path is opened, so a refused one leaves an existing file as it was.
@@ -169,6 +210,8 @@ class CompressedOutputStream(NativeFile):
         compression_level: int | None = None,
         *,
         threads: int = 0,
+        layout: str | None = None,
+        frame_size: int | None = None,
         memory_pool: MemoryPool | None = None,
         threaded: bool = True,
         storage_options: Mapping[str, Any] | None = None,
@@ -185,7 +228,11 @@ class CompressedOutputStream(NativeFile):
         else:
             fmt = lookup(name)
         codec = Codec(fmt.name, compression_level)
-        encoder = codec.encoder(threads, header)
+        if layout is None:
+            encoder = codec.encoder(threads, header)
+        else:
+            assert codec.compression_level is not None
+            encoder = FrameEncoder(fmt.name, codec.compression_level, layout, threads, frame_size)
         raw, _ = _open(stream, "w", storage_options)
         try:
             self._codec = codec

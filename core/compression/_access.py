@@ -1,0 +1,52 @@
+"""Choosing how a compressed file is read: by its independent frames, through a gzip checkpoint
+index, or (None) as one sequential stream. :class:`arrowio.CompressedInputStream` asks
+:func:`open_access` once, when it opens a file."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._frameread import FrameReader, ReadAt, read_range
+from ._frametable import FrameTable
+
+__all__ = ["FramedAccess", "open_access"]
+
+
+class FramedAccess:
+    """Random access to a file of independent frames whose decoded sizes are known."""
+
+    def __init__(self, read_at: ReadAt, fmt: str, table: FrameTable, workers: int) -> None:
+        assert table.size is not None
+        self._read_at, self._fmt, self._table, self._workers = read_at, fmt, table, workers
+        self.size: int = table.size
+
+    def reader(self, position: int) -> FrameReader:
+        """Decoded content from ``position`` on, on ``workers`` threads."""
+        return FrameReader(self._read_at, self._fmt, self._table, position, self._workers)
+
+    def readinto_at(self, view: memoryview, offset: int) -> int:
+        """Decode only the frames that hold ``offset`` .. ``offset + len(view)``."""
+        return read_range(self._read_at, self._fmt, self._table, view, offset)
+
+    def close(self) -> None:
+        pass
+
+
+def open_access(raw: Any, fmt: str, path: str | None, workers: int) -> tuple[Any, Any]:
+    """``(reader, access)`` for ``raw``, a compressed file of format ``fmt`` named ``path``:
+    a reader of its frames from the start (None: read it as one stream) and, where it allows
+    random access, the object that provides it (None otherwise)."""
+    from ._framescan import find_table, is_local
+
+    table = find_table(raw, fmt, path)
+    if table is not None:
+        reader = FrameReader(raw.read_at, fmt, table, 0, workers)
+        return reader, FramedAccess(raw.read_at, fmt, table, workers) if table.size is not None else None
+    if fmt == "gzip" and path is not None and raw.seekable() and is_local(raw):
+        from ._gzcheckpoint import CheckpointAccess, checkpoint_index
+
+        index = checkpoint_index(path)
+        if index is not None:
+            # Read from the start by our own strict decoder; the checkpoints serve seeks and read_at.
+            return None, CheckpointAccess(path, index, workers)
+    return None, None

@@ -1,0 +1,330 @@
+"""Finding the independent frames of a compressed file: cheaply when it declares them, or by a scan.
+
+:func:`find_table` runs when a compressed file is opened and reads only what the file declares:
+a saved index beside it, zstd's seek table (the last bytes), the skippable frames that
+``pzstd`` (and ``arrowio compress -T N``) put before each frame with its compressed size, or
+BGZF's block sizes (one 18-byte header per 64 KiB block, with a ``.gzi`` index when present).
+Walks that take one read per frame run only over local files and memory, never over a network.
+
+:func:`scan` reads a whole file to find its frames where nothing declares them (multi-frame
+zstd without markers: block headers are walked, frames without a content size are decoded to
+count; multi-member gzip: every member is inflated) so the result can be saved with
+:func:`arrowio.compression.build_index` and used by every later open.
+"""
+
+from __future__ import annotations
+
+import mmap
+import os
+import struct
+from typing import Any, Callable
+
+from ._base import corrupt
+from ._frametable import FrameTable, load_index, read_gzi, read_seek_table
+
+__all__ = ["find_table", "scan", "is_local"]
+
+_ZSTD_MAGIC = 0xFD2FB528
+_SKIPPABLE_MIN, _SKIPPABLE_MAX = 0x184D2A50, 0x184D2A5F
+_PZSTD_HEADER = struct.Struct("<III")  # skippable magic 0x184D2A50, size 4, the next frame's compressed size
+_FCS_SIZE = (0, 2, 4, 8)
+_DID_SIZE = (0, 1, 2, 4)
+_BGZF_HEADER = 18  # gzip header with XLEN 6 and the BC subfield holding the block size - 1
+_BGZF_FIELDS = struct.Struct("<4s6x6sH")  # ID1 ID2 CM FLG, (MTIME XFL OS), XLEN SI1 SI2 SLEN, BSIZE
+_U32 = struct.Struct("<I")
+
+
+
+def is_local(raw: Any) -> bool:
+    """Whether reads of ``raw`` are cheap (a local file or memory, not a network round trip)."""
+    from ..io.memory_source import MemorySourceFile
+
+    if isinstance(raw, MemorySourceFile):
+        return True
+    try:
+        raw.fileno()
+    except (OSError, ValueError, AttributeError):
+        return False
+    return True
+
+
+class _Source:
+    """Positional reads of a seekable NativeFile, through a read-only map when it has a descriptor."""
+
+    def __init__(self, raw: Any) -> None:
+        self.size = raw.size()
+        self._raw = raw
+        self._map: mmap.mmap | None = None
+        try:
+            fd = raw.fileno()
+            if self.size:
+                self._map = mmap.mmap(fd, self.size, access=mmap.ACCESS_READ)
+        except (OSError, ValueError, AttributeError):
+            pass
+
+    @property
+    def mapped(self) -> mmap.mmap | None:
+        """The file's map, for ``unpack_from`` without a copy (None: use :meth:`read_at`)."""
+        return self._map
+
+    def read_at(self, n: int, offset: int) -> bytes:
+        if self._map is not None:
+            return self._map[offset : offset + n]
+        return self._raw.read_at(n, offset)
+
+    def close(self) -> None:
+        if self._map is not None:
+            self._map.close()
+
+
+def find_table(raw: Any, fmt: str, path: str | None) -> FrameTable | None:
+    """The frames ``raw`` (a seekable compressed file of format ``fmt``) declares, or None."""
+    if fmt not in ("zstd", "gzip") or not raw.seekable():
+        return None
+    local = is_local(raw)
+    if not local:
+        path = None  # a remote file's name says nothing about local files beside it
+    if path is not None:
+        saved = load_index(path)
+        if saved is not None:
+            return saved
+    size = raw.size()
+    if fmt == "zstd":
+        table = read_seek_table(raw.read_at, size)
+        if table is not None:
+            return table
+        head = raw.read_at(_PZSTD_HEADER.size, 0)
+        if not _is_pzstd_header(head, 0) or not local:
+            return None
+        return _walk(raw, _walk_pzstd)
+    head = raw.read_at(_BGZF_HEADER, 0)
+    if not _is_bgzf_header(head):
+        return None
+    if path is not None and os.path.exists(path + ".gzi"):
+        return _walk(raw, lambda source: _walk_bgzf(source, read_gzi(path + ".gzi")))
+    return _walk(raw, _walk_bgzf) if local else None
+
+
+def _walk(raw: Any, walker: Callable[[_Source], FrameTable | None]) -> FrameTable | None:
+    source = _Source(raw)
+    try:
+        return walker(source)
+    finally:
+        source.close()
+
+
+# -- zstd ------------------------------------------------------------------------------------------
+def _is_pzstd_header(head: bytes, at: int) -> bool:
+    if len(head) < at + 12:
+        return False
+    magic, size, _ = _PZSTD_HEADER.unpack_from(head, at)
+    return magic == _SKIPPABLE_MIN and size == 4
+
+
+def _content_size(header: bytes) -> int | None:
+    """The frame content size in the zstd frame header ``header`` starts with, or None."""
+    if len(header) < 6 or struct.unpack_from("<I", header)[0] != _ZSTD_MAGIC:
+        return None
+    descriptor = header[4]
+    single_segment = descriptor >> 5 & 1
+    fcs = _FCS_SIZE[descriptor >> 6] or single_segment
+    if not fcs:
+        return None
+    at = 5 + (not single_segment) + _DID_SIZE[descriptor & 3]
+    if len(header) < at + fcs:
+        return None
+    value = int.from_bytes(header[at : at + fcs], "little")
+    return value + 256 if fcs == 2 else value
+
+
+def _walk_pzstd(source: _Source) -> FrameTable | None:
+    """pzstd's layout: before every frame a 12-byte skippable frame holding its compressed size."""
+    comp, plain = [0], [0]
+    known = True
+    pos, size = 0, source.size
+    while pos < size:
+        head = source.read_at(12 + 18, pos)
+        if not _is_pzstd_header(head, 0):
+            break  # ordinary frames follow: they form one last piece
+        frame_size = _PZSTD_HEADER.unpack_from(head)[2]
+        content = _content_size(head[12:])
+        pos += 12 + frame_size
+        if pos > size:
+            return None  # cut short: the sequential decoder says where
+        comp.append(pos)
+        if content is None:
+            known = False
+        else:
+            plain.append(plain[-1] + content)
+    if pos < size:
+        comp.append(size)
+        known = False
+    if len(comp) < 3:
+        return None  # one frame: nothing to gain
+    return FrameTable(tuple(comp), tuple(plain) if known else None)
+
+
+def _frame_end(source: _Source, pos: int) -> tuple[int, int | None]:
+    """The end of the zstd (or skippable) frame at ``pos`` and its content size (None: not
+    declared), by walking its block headers; raises ArrowIOError where it is cut or damaged."""
+    head = source.read_at(18, pos)
+    if len(head) < 8:
+        raise corrupt("zstd", pos, "truncated input: a frame header is cut off")
+    magic = struct.unpack_from("<I", head)[0]
+    if _SKIPPABLE_MIN <= magic <= _SKIPPABLE_MAX:
+        return pos + 8 + struct.unpack_from("<I", head, 4)[0], 0
+    if magic != _ZSTD_MAGIC:
+        raise corrupt("zstd", pos, "not a zstd frame (unknown frame magic number)")
+    descriptor = head[4]
+    single_segment = descriptor >> 5 & 1
+    fcs = _FCS_SIZE[descriptor >> 6] or single_segment
+    at = pos + 5 + (not single_segment) + _DID_SIZE[descriptor & 3] + fcs
+    while True:
+        block = source.read_at(3, at)
+        if len(block) < 3:
+            raise corrupt("zstd", at, f"truncated input: the frame starting at offset {pos} is cut off")
+        header = int.from_bytes(block, "little")
+        kind = header >> 1 & 3
+        if kind == 3:
+            raise corrupt("zstd", at, "reserved block type")
+        at += 3 + (1 if kind == 1 else header >> 3)
+        if header & 1:
+            break
+    if descriptor & 0x04:
+        at += 4  # content checksum
+    if at > source.size:
+        raise corrupt("zstd", source.size, f"truncated input: the frame starting at offset {pos} is cut off")
+    return at, _content_size(head)
+
+
+def _scan_zstd(source: _Source, decode_frame: Callable[[int, int], int]) -> FrameTable:
+    comp, plain = [0], [0]
+    table_start = source.size
+    found = read_seek_table(source.read_at, source.size)
+    if found is not None:
+        return found
+    pos = 0
+    while pos < table_start:
+        end, content = _frame_end(source, pos)
+        if content is None:
+            content = decode_frame(pos, end)
+        comp.append(end)
+        plain.append(plain[-1] + content)
+        pos = end
+    return FrameTable(tuple(comp), tuple(plain))
+
+
+# -- gzip ------------------------------------------------------------------------------------------
+def _is_bgzf_header(head: bytes) -> bool:
+    return len(head) >= _BGZF_HEADER and head[:4] == b"\x1f\x8b\x08\x04" and head[10:16] == b"\x06\x00BC\x02\x00"
+
+
+def _walk_bgzf(source: _Source, known: list[tuple[int, int]] | None = None) -> FrameTable | None:
+    """BGZF blocks by their BSIZE fields; with ``known`` (a .gzi index) only the blocks after its last entry."""
+    pairs = known or [(0, 0)]
+    comp, plain = [c for c, _ in pairs], [d for _, d in pairs]
+    pos, size = comp[-1], source.size
+    if pos >= size:
+        return None  # an index of another file: decode sequentially
+    # Unpacked straight from the map where there is one: no slice per block (a 256 MiB file has
+    # ~4,000 blocks and the walk is part of every open; this made it 2-3 times faster).
+    mapped = source.mapped
+    total = plain[-1]
+    while pos < size:
+        if pos + _BGZF_HEADER > size:
+            return None
+        if mapped is not None:
+            magic, extra, bsize = _BGZF_FIELDS.unpack_from(mapped, pos)
+        else:
+            magic, extra, bsize = _BGZF_FIELDS.unpack(source.read_at(_BGZF_HEADER, pos))
+        if magic != b"\x1f\x8b\x08\x04" or extra != b"\x06\x00BC\x02\x00":
+            return None  # not BGZF throughout: decode as ordinary gzip, which says what is wrong
+        end = pos + bsize + 1
+        if end > size:
+            return None
+        tail = mapped if mapped is not None else source.read_at(4, end - 4)
+        total += _U32.unpack_from(tail, end - 4 if mapped is not None else 0)[0]
+        pos = end
+        comp.append(pos)
+        plain.append(total)
+    if len(comp) < 3:
+        return None
+    return FrameTable(tuple(comp), tuple(plain))
+
+
+def _scan_gzip(source: _Source) -> FrameTable:
+    """Every member of a gzip file, found by inflating it (its header parsed, its trailer checked)."""
+    from ._deflate import Inflater
+    from ._gzip import GzipDecoder
+
+    comp, plain = [0], [0]
+    pos, size = 0, source.size
+    parser = GzipDecoder()
+    while pos < size:
+        header = parser._parse_header(source.read_at(65536, pos), pos)
+        if header is None:
+            raise corrupt("gzip", size, f"truncated input: it ends inside the header of the member starting at offset {pos}")
+        at = pos + header
+        inflater = Inflater()
+        produced = 0
+        while not inflater.eof:
+            if inflater.needs_input:
+                piece = source.read_at(1 << 20, at)
+                if not piece:
+                    raise corrupt("gzip", size, f"truncated input: it ends inside the member starting at offset {pos}")
+                at += len(piece)
+            else:
+                piece = b""
+            try:
+                produced += len(inflater.decompress(piece, 4 << 20))
+            except inflater.error as exc:
+                raise corrupt("gzip", at, f"corrupt deflate data in the member starting at offset {pos} ({exc})") from None
+        at -= len(inflater.unused_data)
+        trailer = source.read_at(8, at)
+        if len(trailer) < 8:
+            raise corrupt("gzip", size, f"truncated input: it ends inside the trailer of the member starting at offset {pos}")
+        crc, isize = struct.unpack("<II", trailer)
+        if crc != inflater.crc or isize != produced & 0xFFFFFFFF:
+            raise corrupt("gzip", at, f"trailer mismatch (CRC32 or length) in the member starting at offset {pos}")
+        pos = at + 8
+        comp.append(pos)
+        plain.append(plain[-1] + produced)
+    return FrameTable(tuple(comp), tuple(plain))
+
+
+def scan(raw: Any, fmt: str) -> FrameTable:
+    """Every frame of ``raw`` (a seekable zstd or gzip file) with its decoded size, reading the
+    whole file where it declares nothing (zstd frames without a content size are decoded)."""
+    if fmt not in ("zstd", "gzip"):
+        raise ValueError(f"only zstd and gzip files have frames to index, not {fmt}")
+    source = _Source(raw)
+    try:
+        if fmt == "gzip":
+            return _scan_gzip(source)
+        from ._frameread import decode_range
+
+        def count(start: int, end: int) -> int:
+            return sum(len(piece) for piece in decode_range(source.read_at, "zstd", start, end))
+
+        return _scan_zstd(source, count)
+    finally:
+        source.close()
+
+
+def build_index(path: str, *, save: bool = True, index_path: str | None = None) -> FrameTable:
+    """Find every frame of the zstd or gzip file ``path`` (a scan where the file declares
+    nothing) and, with ``save``, write the index beside it (``path`` + ``.arrowio-index``, or
+    ``index_path``), where every later open finds it: the stream is then seekable and decoded
+    on all cores. An index of a file that changed later is ignored."""
+    from ..io.os_file import OSFile
+    from ._frametable import save_index
+    from ._registry import MAGIC_PEEK, from_magic
+
+    with OSFile(path) as raw:
+        fmt = from_magic(raw.read_at(MAGIC_PEEK, 0))
+        if fmt is None or fmt.name not in ("zstd", "gzip"):
+            raise ValueError(f"{path}: only zstd and gzip files have frames to index, this is {fmt.name if fmt else 'neither'}")
+        table = scan(raw, fmt.name)
+    if save:
+        save_index(table, path, index_path)
+    return table

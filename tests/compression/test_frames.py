@@ -1,0 +1,418 @@
+"""Independent frames: written in parallel, decoded in parallel, entered at any frame.
+
+Every file here is also read by the real tools (zstd, gzip, pzstd, bgzip) or written by them.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import struct
+import subprocess
+
+import pytest
+
+import arrowio
+from arrowio.errors import ArrowIOError
+
+from compression_helpers import make_data, need_tool, run_tool
+
+FRAME = 64 * 1024
+LAYOUTS = [("zstd", "frames"), ("zstd", "seekable"), ("gzip", "frames"), ("gzip", "bgzf")]
+#: Whether the file tells every frame's decoded size (and so is seekable) without a saved index:
+#: our zstd frames carry their content size, gzip members do not, BGZF records its block sizes.
+SEEKABLE = {("zstd", "frames"): True, ("zstd", "seekable"): True, ("gzip", "frames"): False, ("gzip", "bgzf"): True}
+DECODERS = {"zstd": ["zstd", "-q", "-dc"], "gzip": ["gzip", "-dc"]}
+
+
+@pytest.fixture(scope="module")
+def data() -> bytes:
+    return make_data("mixed", 3 * 1024 * 1024 + 12345, seed=15)
+
+
+def write(path: str, data: bytes, fmt: str, layout: str, threads: int = 2, frame_size: int = FRAME, pieces: int = 7) -> str:
+    """Write ``data`` in uneven pieces, so frames are cut across writes."""
+    with arrowio.CompressedOutputStream(path, fmt, layout=layout, threads=threads, frame_size=frame_size) as out:
+        step = len(data) // pieces + 1
+        for start in range(0, len(data), step):
+            out.write(data[start : start + step])
+    return path
+
+
+def read_all(path: str, threaded: bool = True) -> tuple[bytes, bool]:
+    with arrowio.CompressedInputStream(path, "detect", threaded=threaded) as stream:
+        return stream.read(), stream.seekable()
+
+
+@pytest.mark.parametrize("fmt,layout", LAYOUTS)
+@pytest.mark.parametrize("threads", [0, 2])
+def test_layouts_round_trip_and_standard_tools_read_them(tmp_path, data, fmt, layout, threads):
+    path = write(str(tmp_path / f"out.{fmt}"), data, fmt, layout, threads)
+    assert run_tool(DECODERS[fmt] + [path]) == data
+    for threaded in (True, False):
+        decoded, seekable = read_all(path, threaded)
+        assert decoded == data
+        assert seekable is SEEKABLE[(fmt, layout)]
+
+
+def test_pzstd_reads_our_frames_in_parallel_and_we_read_its(tmp_path, data):
+    need_tool("pzstd")
+    ours = write(str(tmp_path / "ours.zst"), data, "zstd", "frames")
+    assert run_tool(["pzstd", "-q", "-dc", "-p", "2", ours]) == data
+    src = tmp_path / "in.bin"
+    src.write_bytes(data)
+    theirs = str(tmp_path / "theirs.zst")
+    run_tool(["pzstd", "-q", "-f", "-p", "2", "-1", str(src), "-o", theirs])  # level 1: 2 MiB frames
+    with arrowio.input_stream(theirs) as stream:
+        assert type(stream._reader).__name__ == "FrameReader"  # found its frames: decoded in parallel
+        assert not stream.seekable()  # pzstd's frames do not record their decoded sizes
+        assert stream.read() == data
+
+
+@pytest.mark.parametrize("with_gzi", [False, True])
+def test_bgzip_files_are_seekable_with_or_without_gzi(tmp_path, data, with_gzi):
+    need_tool("bgzip")
+    src = tmp_path / "in.bin"
+    src.write_bytes(data)
+    path = str(tmp_path / "in.bin.gz")
+    run_tool(["bgzip", "-f", "-@", "2"] + (["-i"] if with_gzi else []) + [str(src)])
+    assert os.path.exists(path + ".gzi") is with_gzi
+    check_random_access(path, data)
+
+
+def test_bgzip_reads_ours(tmp_path, data):
+    need_tool("bgzip")
+    path = write(str(tmp_path / "ours.gz"), data, "gzip", "bgzf")
+    assert run_tool(["bgzip", "-dc", "-@", "2", path]) == data
+    # bgzip's own random access (-b offset -s size) works on our file once it has indexed it.
+    run_tool(["bgzip", "-r", path])
+    assert run_tool(["bgzip", "-b", "1000000", "-s", "100", path]) == data[1000000:1000100]
+
+
+def check_random_access(path: str, data: bytes, seed: int = 1) -> None:
+    rng = random.Random(seed)
+    with arrowio.input_stream(path) as stream:
+        assert stream.seekable() and stream.size() == len(data)
+        for _ in range(20):
+            offset, n = rng.randrange(len(data) + 10), rng.randrange(1, 300_000)
+            assert stream.read_at(n, offset) == data[offset : offset + n]
+        for _ in range(5):
+            offset = rng.randrange(len(data))
+            assert stream.seek(offset) == offset and stream.tell() == offset
+            assert stream.read(1000) == data[offset : offset + 1000]
+            assert stream.tell() == min(offset + 1000, len(data))
+        stream.seek(-10, 2)
+        assert stream.read() == data[-10:]
+        stream.seek(len(data) + 5)
+        assert stream.read(10) == b""
+        stream.seek(0)
+        assert stream.read() == data
+
+
+@pytest.mark.parametrize("fmt,layout", [("zstd", "frames"), ("zstd", "seekable"), ("gzip", "bgzf")])
+def test_random_access(tmp_path, data, fmt, layout):
+    check_random_access(write(str(tmp_path / "f"), data, fmt, layout), data)
+
+
+def test_read_at_decodes_only_the_frames_it_needs(tmp_path, data, monkeypatch):
+    path = write(str(tmp_path / "f.zst"), data, "zstd", "seekable")
+    from arrowio.compression import _frameread
+
+    ranges = []
+    real = _frameread.decode_range
+
+    def counting(read_at, fmt, start, end):
+        ranges.append(end - start)
+        return real(read_at, fmt, start, end)
+
+    monkeypatch.setattr(_frameread, "decode_range", counting)
+    with arrowio.input_stream(path) as stream:
+        assert stream.read_at(64, 2_000_000) == data[2_000_000:2_000_064]
+    assert len(ranges) == 1 and ranges[0] <= FRAME + 1024  # one frame (of random data: not smaller) of ~50
+
+
+def test_empty_input_makes_valid_files(tmp_path):
+    for fmt, layout in LAYOUTS:
+        path = write(str(tmp_path / f"empty-{layout}.{fmt}"), b"", fmt, layout)
+        assert run_tool(DECODERS[fmt] + [path]) == b""
+        assert read_all(path)[0] == b""
+
+
+def test_flush_makes_what_was_written_decodable(tmp_path):
+    path = tmp_path / "flushed.zst"
+    out = arrowio.CompressedOutputStream(str(path), "zstd", layout="seekable", threads=2)
+    out.write(b"first part\n")
+    out.flush()
+    assert run_tool(["zstd", "-q", "-dc"], path.read_bytes()) == b"first part\n"
+    out.write(b"second\n")
+    out.close()
+    assert run_tool(["zstd", "-q", "-dc"], path.read_bytes()) == b"first part\nsecond\n"
+    assert read_all(str(path)) == (b"first part\nsecond\n", True)
+
+
+@pytest.mark.parametrize("layout,fmt", [("seekable", "gzip"), ("bgzf", "zstd"), ("columns", "zstd")])
+def test_layout_refused_for_the_wrong_format_before_the_file_is_touched(tmp_path, layout, fmt):
+    path = tmp_path / "keep"
+    path.write_bytes(b"old")
+    with pytest.raises(ValueError, match="layout"):
+        arrowio.CompressedOutputStream(str(path), fmt, layout=layout)
+    assert path.read_bytes() == b"old"
+
+
+# -- damaged files -----------------------------------------------------------------------------------
+def seekable_file(tmp_path, data) -> tuple[str, bytes]:
+    path = write(str(tmp_path / "s.zst"), data, "zstd", "seekable")
+    return path, open(path, "rb").read()
+
+
+def footer(blob: bytes) -> tuple[int, int]:
+    count, descriptor = struct.unpack_from("<IB", blob, len(blob) - 9)
+    return count, descriptor
+
+
+def test_seek_table_footer_listing_more_frames_than_the_file_holds(tmp_path, data):
+    path, blob = seekable_file(tmp_path, data)
+    count, _ = footer(blob)
+    damaged = blob[:-9] + struct.pack("<IBI", 10_000_000, 0, 0x8F92EAB1)
+    open(path, "wb").write(damaged)
+    with pytest.raises(ArrowIOError, match="zstd: truncated seek table: its footer lists 10000000 frames"):
+        arrowio.input_stream(path)
+
+
+def test_seek_table_missing_its_start(tmp_path, data):
+    path, blob = seekable_file(tmp_path, data)
+    count, _ = footer(blob)
+    table = 8 + 8 * count + 9
+    damaged = blob[: len(blob) - table] + blob[len(blob) - table + 8 :]  # the skippable frame header cut out
+    open(path, "wb").write(damaged)
+    with pytest.raises(ArrowIOError, match="corrupt seek table: the footer lists .* but no seek table frame"):
+        arrowio.input_stream(path)
+
+
+def test_seek_table_with_reserved_bits(tmp_path, data):
+    path, blob = seekable_file(tmp_path, data)
+    damaged = bytearray(blob)
+    damaged[-5] |= 0x10
+    open(path, "wb").write(damaged)
+    with pytest.raises(ArrowIOError, match="reserved descriptor bits"):
+        arrowio.input_stream(path)
+
+
+def test_seek_table_whose_sizes_do_not_cover_the_frames(tmp_path, data):
+    path, blob = seekable_file(tmp_path, data)
+    count, _ = footer(blob)
+    at = len(blob) - 9 - 8 * count  # the first entry's compressed size
+    damaged = bytearray(blob)
+    struct.pack_into("<I", damaged, at, struct.unpack_from("<I", blob, at)[0] + 1)
+    open(path, "wb").write(damaged)
+    with pytest.raises(ArrowIOError, match=r"corrupt seek table: its \d+ frames cover"):
+        arrowio.input_stream(path)
+
+
+def test_seek_table_with_a_wrong_decoded_size(tmp_path, data):
+    path, blob = seekable_file(tmp_path, data)
+    count, _ = footer(blob)
+    at = len(blob) - 9 - 8 * count + 4  # the first entry's decompressed size
+    damaged = bytearray(blob)
+    struct.pack_into("<I", damaged, at, struct.unpack_from("<I", blob, at)[0] - 1)
+    open(path, "wb").write(damaged)
+    with arrowio.input_stream(path) as stream, pytest.raises(ArrowIOError, match="where the frame table says"):
+        stream.read()
+    with arrowio.input_stream(path) as stream, pytest.raises(ArrowIOError, match="frame table"):
+        stream.read_at(10, FRAME - 5)
+
+
+def test_a_file_cut_inside_its_seek_table_reads_sequentially_and_fails_as_truncated(tmp_path, data):
+    path, blob = seekable_file(tmp_path, data)
+    open(path, "wb").write(blob[:-5])  # the footer's magic is gone: not seekable
+    with arrowio.input_stream(path) as stream:
+        assert not stream.seekable()
+        with pytest.raises(ArrowIOError, match="zstd: truncated input: it ends inside the skippable frame"):
+            stream.read()
+    assert subprocess.run(["zstd", "-q", "-dc", path], capture_output=True).returncode != 0  # zstd agrees
+
+
+@pytest.mark.parametrize("fmt,layout", [("zstd", "seekable"), ("gzip", "bgzf")])
+def test_corrupt_frame_is_reported_with_its_offset_after_the_data_before_it(tmp_path, data, fmt, layout):
+    path = write(str(tmp_path / "c"), data, fmt, layout)
+    blob = bytearray(open(path, "rb").read())
+    where = len(blob) // 2
+    blob[where : where + 64] = bytes(64)
+    open(path, "wb").write(blob)
+    got = bytearray()
+    with arrowio.input_stream(path) as stream, pytest.raises(ArrowIOError, match=f"{fmt}: .*at compressed offset") as info:
+        while chunk := stream.read(65536):
+            got += chunk
+    # What came before the damaged frame arrived first (gzip hands out a member's bytes before its
+    # trailer's CRC can tell they are wrong, in parallel as when decoding sequentially).
+    assert len(got) > len(data) // 3 and got[: len(data) // 3] == data[: len(data) // 3]
+    offset = int(str(info.value).rsplit("offset ", 1)[1].rstrip(")"))
+    assert where - 70_000 < offset < where + 70_000  # the file's offset, not one within a task
+
+
+def test_close_in_the_middle_stops_the_workers(tmp_path, data):
+    path = write(str(tmp_path / "f.zst"), data, "zstd", "frames")
+    stream = arrowio.input_stream(path)
+    assert stream.read(10) == data[:10]
+    stream.close()
+    assert stream._reader._pool is None
+
+
+# -- saved indexes ---------------------------------------------------------------------------------
+def multi_member_gzip(tmp_path, data) -> str:
+    """gzip's own members, as `cat a.gz b.gz` or `gzip` of each chunk makes them."""
+    path = tmp_path / "multi.gz"
+    with open(path, "wb") as out:
+        for start in range(0, len(data), 700_000):
+            out.write(run_tool(["gzip", "-c"], data[start : start + 700_000]))
+    return str(path)
+
+
+def test_scan_index_of_multi_member_gzip(tmp_path, data):
+    path = multi_member_gzip(tmp_path, data)
+    assert not read_all(path)[1]
+    table = arrowio.compression.build_index(path)
+    assert table.frames == 5 and table.size == len(data)
+    assert os.path.exists(path + ".arrowio-index")
+    check_random_access(path, data)
+
+
+def test_scan_index_of_pzstd_file(tmp_path, data):
+    need_tool("pzstd")
+    src = tmp_path / "in.bin"
+    src.write_bytes(data)
+    path = str(tmp_path / "in.zst")
+    run_tool(["pzstd", "-q", "-f", "-p", "2", "-1", str(src), "-o", path])
+    arrowio.compression.build_index(path)
+    check_random_access(path, data)
+
+
+def test_scan_index_of_zstd_frames_without_markers(tmp_path, data):
+    path = tmp_path / "cat.zst"
+    with open(path, "wb") as out:  # frames as `cat a.zst b.zst` joins them: no sizes declared, none content size
+        for start in range(0, len(data), 1_000_000):
+            out.write(run_tool(["zstd", "-q", "-c", "--no-content-size"], data[start : start + 1_000_000]))
+    table = arrowio.compression.build_index(str(path))
+    assert table.frames == 4
+    check_random_access(str(path), data)
+
+
+def test_stale_index_is_ignored_and_a_damaged_one_refused(tmp_path, data):
+    path = multi_member_gzip(tmp_path, data)
+    arrowio.compression.build_index(path)
+    assert read_all(path)[1]
+    os.utime(path, ns=(1, 1))  # the file "changed" after the index was made
+    assert read_all(path) == (data, False)
+    arrowio.compression.build_index(path)
+    with open(path + ".arrowio-index", "r+b") as index:
+        index.truncate(50)
+    with pytest.raises(ArrowIOError, match="truncated index"):
+        arrowio.input_stream(path)
+
+
+def test_scan_reports_a_truncated_file(tmp_path, data):
+    path = multi_member_gzip(tmp_path, data)
+    blob = open(path, "rb").read()
+    open(path, "wb").write(blob[:-100])
+    with pytest.raises(ArrowIOError, match="gzip: truncated input"):
+        arrowio.compression.build_index(path)
+    assert not os.path.exists(path + ".arrowio-index")
+
+
+# -- single-member gzip: checkpoint index (rapidgzip) ---------------------------------------------
+@pytest.fixture
+def single_gzip(tmp_path, data) -> str:
+    pytest.importorskip("rapidgzip")
+    path = tmp_path / "single.gz"
+    path.write_bytes(run_tool(["gzip", "-c"], data))
+    return str(path)
+
+
+def test_checkpoint_index_gives_single_member_gzip_random_access(single_gzip, data):
+    assert not read_all(single_gzip)[1]
+    index = arrowio.compression.build_gzip_index(single_gzip)
+    assert index == single_gzip + ".gzidx" and os.path.getsize(index) > 0
+    check_random_access(single_gzip, data)
+    with arrowio.input_stream(single_gzip) as stream:  # sequential reads stay right after read_at moves it
+        assert stream.read(1000) == data[:1000]
+        assert stream.read_at(10, 2_000_000) == data[2_000_000:2_000_010]
+        assert stream.read(1000) == data[1000:2000]
+
+
+def test_checkpoint_index_serves_seeks_while_reads_from_the_start_stay_strict(single_gzip, data):
+    arrowio.compression.build_gzip_index(single_gzip)
+    with arrowio.input_stream(single_gzip) as stream:
+        assert type(stream._reader).__name__ == "DecodingReader"  # our decoder: its checks and messages
+        stream.seek(len(data) - 100)
+        assert type(stream._reader).__name__ == "CheckpointReader"
+        assert stream.read() == data[-100:]
+
+
+def test_compressed_bytes_read_are_counted_for_frames(tmp_path, data):
+    path = write(str(tmp_path / "f.zst"), data, "zstd", "frames")
+    with arrowio.input_stream(path) as stream:
+        assert stream.compressed_read == 0
+        stream.read()
+        assert stream.compressed_read == os.path.getsize(path)  # raw.tell() would say 0: reads are positional
+
+
+def test_checkpoint_index_older_than_the_file_is_ignored(single_gzip, data):
+    index = arrowio.compression.build_gzip_index(single_gzip)
+    os.utime(index, ns=(1, 1))
+    assert read_all(single_gzip) == (data, False)
+
+
+def test_checkpoint_index_of_another_file_is_refused(single_gzip, tmp_path):
+    index = arrowio.compression.build_gzip_index(single_gzip)
+    other = tmp_path / "other.gz"
+    other.write_bytes(run_tool(["gzip", "-c"], b"something else" * 1000))
+    os.rename(index, str(other) + ".gzidx")
+    os.utime(str(other) + ".gzidx")  # newer than the file: not stale, just someone else's
+    with pytest.raises(ArrowIOError, match="unusable checkpoint index"):
+        arrowio.input_stream(str(other))
+
+
+def test_checkpoint_index_of_a_corrupt_file_is_not_written(single_gzip):
+    blob = bytearray(open(single_gzip, "rb").read())
+    blob[-8] ^= 0xFF  # the CRC32 in the trailer
+    open(single_gzip, "wb").write(blob)
+    with pytest.raises(ArrowIOError, match="CRC32"):
+        arrowio.compression.build_gzip_index(single_gzip)
+    assert not os.path.exists(single_gzip + ".gzidx")
+
+
+def test_checkpoint_index_without_rapidgzip_says_what_to_install(tmp_path, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "rapidgzip", None)
+    path = tmp_path / "x.gz"
+    path.write_bytes(run_tool(["gzip", "-c"], b"abc"))
+    with pytest.raises(NotImplementedError, match="pip install rapidgzip"):
+        arrowio.compression.build_gzip_index(str(path))
+
+
+def test_seek_table_boundaries_that_cut_frames_are_errors(tmp_path, data):
+    path, blob = seekable_file(tmp_path, data)
+    count, _ = footer(blob)
+    at = len(blob) - 9 - 8 * count  # the first two entries' compressed sizes: +1 and -1 (same total)
+    damaged = bytearray(blob)
+    struct.pack_into("<I", damaged, at, struct.unpack_from("<I", blob, at)[0] + 1)
+    struct.pack_into("<I", damaged, at + 8, struct.unpack_from("<I", blob, at + 8)[0] - 1)
+    open(path, "wb").write(damaged)
+    with arrowio.input_stream(path) as stream:
+        # Read through, tasks span many frames and only their ends and sizes must agree with
+        # the table: the data is right. Entered at the damaged boundaries, the table is wrong:
+        assert stream.read() == data
+        with pytest.raises(ArrowIOError, match="zstd: truncated input"):
+            stream.read_at(10, 5)  # the first frame's range ends one byte into the second frame
+        with pytest.raises(ArrowIOError, match="zstd: not in zstd format|zstd: .*magic"):
+            stream.read_at(10, FRAME + 5)  # the second one starts a byte late
+
+
+@pytest.mark.parametrize("fmt,layout", [("gzip", "bgzf"), ("zstd", "frames"), ("zstd", "seekable")])
+def test_frames_in_memory_are_found_too(tmp_path, data, fmt, layout):
+    blob = open(write(str(tmp_path / "m"), data, fmt, layout), "rb").read()
+    with arrowio.CompressedInputStream(arrowio.BufferReader(blob), fmt) as stream:
+        assert stream.seekable()
+        assert stream.read_at(100, 1_234_567) == data[1_234_567:1_234_667]
+        assert stream.read() == data

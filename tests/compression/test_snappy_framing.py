@@ -1,0 +1,74 @@
+"""The snappy framing encoder (cramjam underneath): one stream identifier, 64 KiB chunks, read by others."""
+
+from __future__ import annotations
+
+import struct
+
+import pytest
+
+import arrowio
+
+from compression_helpers import make_data
+
+IDENTIFIER = b"\xff\x06\x00\x00sNaPpY"
+
+
+def chunks(stream: bytes) -> list[tuple[int, int]]:
+    """(type, length) of every chunk of a framed stream."""
+    out, pos = [], 0
+    while pos < len(stream):
+        kind, length = stream[pos], int.from_bytes(stream[pos + 1 : pos + 4], "little")
+        out.append((kind, length))
+        pos += 4 + length
+    assert pos == len(stream)
+    return out
+
+
+@pytest.mark.parametrize("pieces", [[1], [70_000, 1, 200_000, 5], [65536] * 3, [1 << 20, 300_000]])
+def test_stream_has_one_identifier_and_full_chunks_whatever_the_writes(tmp_path, pieces):
+    data = make_data("mixed", sum(pieces), seed=len(pieces))
+    path = tmp_path / "x.sz"
+    with arrowio.CompressedOutputStream(str(path), "snappy") as out:
+        at = 0
+        for n in pieces:
+            out.write(data[at : at + n])
+            at += n
+    stream = path.read_bytes()
+    assert stream.startswith(IDENTIFIER)
+    kinds = chunks(stream)
+    assert [k for k, _ in kinds].count(0xFF) == 1  # cramjam's own identifiers after the first are dropped
+    assert len(kinds) - 1 == -(-len(data) // 65536)  # one chunk per 64 KiB: nothing split short mid-stream
+    import cramjam
+    import snappy
+
+    assert bytes(cramjam.snappy.decompress(stream)) == data
+    assert snappy.StreamDecompressor().decompress(stream) == data
+    with arrowio.input_stream(str(path)) as stream_in:
+        assert stream_in.read() == data
+
+
+def test_incompressible_chunks_are_stored_uncompressed(tmp_path):
+    data = make_data("random", 200_000, seed=3)
+    path = tmp_path / "r.sz"
+    with arrowio.CompressedOutputStream(str(path), "snappy") as out:
+        out.write(data)
+    kinds = chunks(path.read_bytes())
+    assert [k for k, _ in kinds[1:]] == [0x01] * 4  # uncompressed chunks, as the reference encoder writes
+    first = path.read_bytes()[len(IDENTIFIER) + 8 : len(IDENTIFIER) + 8 + 65536]
+    assert first == data[:65536]
+
+
+def test_flush_and_empty_streams(tmp_path):
+    path = tmp_path / "f.sz"
+    out = arrowio.CompressedOutputStream(str(path), "snappy")
+    out.flush()
+    assert path.read_bytes() == IDENTIFIER
+    out.write(b"abc")
+    out.flush()
+    out.write(b"def")
+    out.close()
+    stream = path.read_bytes()
+    assert [k for k, _ in chunks(stream)] == [0xFF, 0x01, 0x01]
+    assert struct.unpack_from("<I", stream, 0)[0] & 0xFF == 0xFF
+    with arrowio.input_stream(str(path)) as stream_in:
+        assert stream_in.read() == b"abcdef"
