@@ -77,7 +77,7 @@ class GuardedBackend(Backend):
         self.name = inner.name
         self.mode = check_mode(mode)
         self._traces: dict[int, traceback.StackSummary] = {}
-        self._traces_lock = threading.Lock()
+        self._traces_lock = threading.RLock()  # reentrant: a finalizer may free while it is held
 
     def allocate(self, size: int) -> int:
         address = self.inner.allocate(size + GUARD_SIZE)

@@ -78,7 +78,9 @@ class MemoryPool:
     def __init__(self) -> None:
         if type(self) is MemoryPool:
             raise TypeError("MemoryPool is abstract; use default_memory_pool() or a *_memory_pool() function")
-        self._lock = threading.Lock()
+        # Reentrant: a garbage collection (or a tracer such as coverage's) can run a Buffer's
+        # finalizer, which frees into this pool, between two statements that hold the lock.
+        self._lock = threading.RLock()
         self._bytes_allocated = 0
         self._max_memory = 0
         self._total_bytes = 0

@@ -305,3 +305,23 @@ def test_jemalloc_set_decay_ms_in_process_warns_when_unavailable():
         pytest.skip("jemalloc is loadable in this process")  # only under LD_PRELOAD/GLIBC_TUNABLES
     with pytest.warns(RuntimeWarning, match="jemalloc"):
         pa.jemalloc_set_decay_ms(1000)
+
+
+def test_a_buffer_freed_while_its_pool_is_locked_does_not_deadlock():
+    # A collection or a tracer can run a Buffer's finalizer inside the pool's locked region (seen:
+    # hypothesis's line tracer collected a buffer inside _free); a plain Lock then waits forever.
+    code = """
+import gc, arrowio as pa
+pool = pa.system_memory_pool()
+gc.disable()
+buf = pa.allocate_buffer(4096, memory_pool=pool)
+cycle = [buf]
+cycle.append(cycle)
+del buf, cycle
+with pool._lock:
+    gc.collect()
+print(pool.bytes_allocated())
+"""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["0"]
