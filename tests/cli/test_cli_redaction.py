@@ -45,7 +45,13 @@ def test_info_hides_credentials(sh, as_json):
     assert done.returncode == 1 and done.stderr.count(b"arrowio: error: ") == 3
     assert_hidden(done.stdout.decode() + done.stderr.decode())
     if as_json:
-        assert json.loads(done.stdout)["files"] == []
+        files = json.loads(done.stdout)["files"]  # every file named has its entry, failed ones too
+        assert [f["path"] for f in files] == [
+            "https://127.0.0.1:9/x?password=***",
+            "https://***@127.0.0.1:9/y?api_key=***&code=***&jwt=***",
+            "https://127.0.0.1:9/***/z?Client_Secret=***&auth=***",
+        ]
+        assert all(f["error"] for f in files)
 
 
 def test_pool_stats_shows_the_workload_without_credentials(sh):
