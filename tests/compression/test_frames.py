@@ -63,7 +63,7 @@ def test_pzstd_reads_our_frames_in_parallel_and_we_read_its(tmp_path, data):
     src.write_bytes(data)
     theirs = str(tmp_path / "theirs.zst")
     run_tool(["pzstd", "-q", "-f", "-p", "2", "-1", str(src), "-o", theirs])  # level 1: 2 MiB frames
-    with arrowio.input_stream(theirs) as stream:
+    with arrowio.input_stream(theirs, compression="auto") as stream:
         assert type(stream._reader).__name__ == "FrameReader"  # found its frames: decoded in parallel
         assert not stream.seekable()  # pzstd's frames do not record their decoded sizes
         assert stream.read() == data
@@ -91,7 +91,7 @@ def test_bgzip_reads_ours(tmp_path, data):
 
 def check_random_access(path: str, data: bytes, seed: int = 1) -> None:
     rng = random.Random(seed)
-    with arrowio.input_stream(path) as stream:
+    with arrowio.input_stream(path, compression="auto") as stream:
         assert stream.seekable() and stream.size() == len(data)
         for _ in range(20):
             offset, n = rng.randrange(len(data) + 10), rng.randrange(1, 300_000)
@@ -126,7 +126,7 @@ def test_read_at_decodes_only_the_frames_it_needs(tmp_path, data, monkeypatch):
         return real(read_at, fmt, start, end)
 
     monkeypatch.setattr(_frameread, "decode_range", counting)
-    with arrowio.input_stream(path) as stream:
+    with arrowio.input_stream(path, compression="auto") as stream:
         assert stream.read_at(64, 2_000_000) == data[2_000_000:2_000_064]
     assert len(ranges) == 1 and ranges[0] <= FRAME + 1024  # one frame (of random data: not smaller) of ~50
 
@@ -176,7 +176,7 @@ def test_seek_table_footer_listing_more_frames_than_the_file_holds(tmp_path, dat
     damaged = blob[:-9] + struct.pack("<IBI", 10_000_000, 0, 0x8F92EAB1)
     open(path, "wb").write(damaged)
     with pytest.raises(ArrowIOError, match="zstd: truncated seek table: its footer lists 10000000 frames"):
-        arrowio.input_stream(path)
+        arrowio.input_stream(path, compression="auto")
 
 
 def test_seek_table_missing_its_start(tmp_path, data):
@@ -186,7 +186,7 @@ def test_seek_table_missing_its_start(tmp_path, data):
     damaged = blob[: len(blob) - table] + blob[len(blob) - table + 8 :]  # the skippable frame header cut out
     open(path, "wb").write(damaged)
     with pytest.raises(ArrowIOError, match="corrupt seek table: the footer lists .* but no seek table frame"):
-        arrowio.input_stream(path)
+        arrowio.input_stream(path, compression="auto")
 
 
 def test_seek_table_with_reserved_bits(tmp_path, data):
@@ -195,7 +195,7 @@ def test_seek_table_with_reserved_bits(tmp_path, data):
     damaged[-5] |= 0x10
     open(path, "wb").write(damaged)
     with pytest.raises(ArrowIOError, match="reserved descriptor bits"):
-        arrowio.input_stream(path)
+        arrowio.input_stream(path, compression="auto")
 
 
 def test_seek_table_whose_sizes_do_not_cover_the_frames(tmp_path, data):
@@ -206,7 +206,7 @@ def test_seek_table_whose_sizes_do_not_cover_the_frames(tmp_path, data):
     struct.pack_into("<I", damaged, at, struct.unpack_from("<I", blob, at)[0] + 1)
     open(path, "wb").write(damaged)
     with pytest.raises(ArrowIOError, match=r"corrupt seek table: its \d+ frames cover"):
-        arrowio.input_stream(path)
+        arrowio.input_stream(path, compression="auto")
 
 
 def test_seek_table_with_a_wrong_decoded_size(tmp_path, data):
@@ -216,16 +216,16 @@ def test_seek_table_with_a_wrong_decoded_size(tmp_path, data):
     damaged = bytearray(blob)
     struct.pack_into("<I", damaged, at, struct.unpack_from("<I", blob, at)[0] - 1)
     open(path, "wb").write(damaged)
-    with arrowio.input_stream(path) as stream, pytest.raises(ArrowIOError, match="where the frame table says"):
+    with arrowio.input_stream(path, compression="auto") as stream, pytest.raises(ArrowIOError, match="where the frame table says"):
         stream.read()
-    with arrowio.input_stream(path) as stream, pytest.raises(ArrowIOError, match="frame table"):
+    with arrowio.input_stream(path, compression="auto") as stream, pytest.raises(ArrowIOError, match="frame table"):
         stream.read_at(10, FRAME - 5)
 
 
 def test_a_file_cut_inside_its_seek_table_reads_sequentially_and_fails_as_truncated(tmp_path, data):
     path, blob = seekable_file(tmp_path, data)
     open(path, "wb").write(blob[:-5])  # the footer's magic is gone: not seekable
-    with arrowio.input_stream(path) as stream:
+    with arrowio.input_stream(path, compression="auto") as stream:
         assert not stream.seekable()
         with pytest.raises(ArrowIOError, match="zstd: truncated input: it ends inside the skippable frame"):
             stream.read()
@@ -240,7 +240,7 @@ def test_corrupt_frame_is_reported_with_its_offset_after_the_data_before_it(tmp_
     blob[where : where + 64] = bytes(64)
     open(path, "wb").write(blob)
     got = bytearray()
-    with arrowio.input_stream(path) as stream, pytest.raises(ArrowIOError, match=f"{fmt}: .*at compressed offset") as info:
+    with arrowio.input_stream(path, compression="auto") as stream, pytest.raises(ArrowIOError, match=f"{fmt}: .*at compressed offset") as info:
         while chunk := stream.read(65536):
             got += chunk
     # What came before the damaged frame arrived first (gzip hands out a member's bytes before its
@@ -252,7 +252,7 @@ def test_corrupt_frame_is_reported_with_its_offset_after_the_data_before_it(tmp_
 
 def test_close_in_the_middle_stops_the_workers(tmp_path, data):
     path = write(str(tmp_path / "f.zst"), data, "zstd", "frames")
-    stream = arrowio.input_stream(path)
+    stream = arrowio.input_stream(path, compression="auto")
     assert stream.read(10) == data[:10]
     stream.close()
     assert stream._reader._pool is None
@@ -307,7 +307,7 @@ def test_stale_index_is_ignored_and_a_damaged_one_refused(tmp_path, data):
     with open(path + ".arrowio-index", "r+b") as index:
         index.truncate(50)
     with pytest.raises(ArrowIOError, match="truncated index"):
-        arrowio.input_stream(path)
+        arrowio.input_stream(path, compression="auto")
 
 
 def test_scan_reports_a_truncated_file(tmp_path, data):
@@ -333,7 +333,7 @@ def test_checkpoint_index_gives_single_member_gzip_random_access(single_gzip, da
     index = arrowio.compression.build_gzip_index(single_gzip)
     assert index == single_gzip + ".gzidx" and os.path.getsize(index) > 0
     check_random_access(single_gzip, data)
-    with arrowio.input_stream(single_gzip) as stream:  # sequential reads stay right after read_at moves it
+    with arrowio.input_stream(single_gzip, compression="auto") as stream:  # sequential reads stay right after read_at moves it
         assert stream.read(1000) == data[:1000]
         assert stream.read_at(10, 2_000_000) == data[2_000_000:2_000_010]
         assert stream.read(1000) == data[1000:2000]
@@ -341,7 +341,7 @@ def test_checkpoint_index_gives_single_member_gzip_random_access(single_gzip, da
 
 def test_checkpoint_index_serves_seeks_while_reads_from_the_start_stay_strict(single_gzip, data):
     arrowio.compression.build_gzip_index(single_gzip)
-    with arrowio.input_stream(single_gzip) as stream:
+    with arrowio.input_stream(single_gzip, compression="auto") as stream:
         assert type(stream._reader).__name__ == "DecodingReader"  # our decoder: its checks and messages
         stream.seek(len(data) - 100)
         assert type(stream._reader).__name__ == "CheckpointReader"
@@ -350,7 +350,7 @@ def test_checkpoint_index_serves_seeks_while_reads_from_the_start_stay_strict(si
 
 def test_compressed_bytes_read_are_counted_for_frames(tmp_path, data):
     path = write(str(tmp_path / "f.zst"), data, "zstd", "frames")
-    with arrowio.input_stream(path) as stream:
+    with arrowio.input_stream(path, compression="auto") as stream:
         assert stream.compressed_read == 0
         stream.read()
         assert stream.compressed_read == os.path.getsize(path)  # raw.tell() would say 0: reads are positional
@@ -369,7 +369,7 @@ def test_checkpoint_index_of_another_file_is_refused(single_gzip, tmp_path):
     os.rename(index, str(other) + ".gzidx")
     os.utime(str(other) + ".gzidx")  # newer than the file: not stale, just someone else's
     with pytest.raises(ArrowIOError, match="unusable checkpoint index"):
-        arrowio.input_stream(str(other))
+        arrowio.input_stream(str(other), compression="auto")
 
 
 def test_checkpoint_index_of_a_corrupt_file_is_not_written(single_gzip):
@@ -399,7 +399,7 @@ def test_seek_table_boundaries_that_cut_frames_are_errors(tmp_path, data):
     struct.pack_into("<I", damaged, at, struct.unpack_from("<I", blob, at)[0] + 1)
     struct.pack_into("<I", damaged, at + 8, struct.unpack_from("<I", blob, at + 8)[0] - 1)
     open(path, "wb").write(damaged)
-    with arrowio.input_stream(path) as stream:
+    with arrowio.input_stream(path, compression="auto") as stream:
         # Read through, tasks span many frames and only their ends and sizes must agree with
         # the table: the data is right. Entered at the damaged boundaries, the table is wrong:
         assert stream.read() == data

@@ -43,7 +43,7 @@ def test_stream_has_one_identifier_and_full_chunks_whatever_the_writes(tmp_path,
 
     assert bytes(cramjam.snappy.decompress(stream)) == data
     assert snappy.StreamDecompressor().decompress(stream) == data
-    with arrowio.input_stream(str(path)) as stream_in:
+    with arrowio.input_stream(str(path), compression="auto") as stream_in:
         assert stream_in.read() == data
 
 
@@ -70,5 +70,5 @@ def test_flush_and_empty_streams(tmp_path):
     stream = path.read_bytes()
     assert [k for k, _ in chunks(stream)] == [0xFF, 0x01, 0x01]
     assert struct.unpack_from("<I", stream, 0)[0] & 0xFF == 0xFF
-    with arrowio.input_stream(str(path)) as stream_in:
+    with arrowio.input_stream(str(path), compression="auto") as stream_in:
         assert stream_in.read() == b"abcdef"
