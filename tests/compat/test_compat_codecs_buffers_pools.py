@@ -28,8 +28,6 @@ DATA = b"differential data " * 200
 OPEN = {
     "level out of range": "arrowio refuses a level outside the format's range; PyArrow clamps (brotli, "
     "lz4, zstd) or fails later with OSError (gzip)",
-    "device_type": "Buffer.device_type is the str 'cpu' (CudaBuffer: 'cuda'); PyArrow's is "
-    "DeviceAllocationType.CPU, which Buffer.device.device_type now gives",
 }
 
 
