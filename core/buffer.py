@@ -14,7 +14,7 @@ from typing import Any
 
 from . import _raw
 from . import memory as _memory
-from .device import Device, MemoryManager, cpu_device, cpu_memory_manager
+from .device import Device, DeviceAllocationType, MemoryManager, cpu_device, cpu_memory_manager
 from .errors import ArrowInvalid
 from .memory import MemoryPool, default_memory_pool, round_capacity
 
@@ -122,9 +122,9 @@ class Buffer:
         return True
 
     @property
-    def device_type(self) -> str:
-        """Where the memory lives: 'cpu'."""
-        return "cpu"
+    def device_type(self) -> DeviceAllocationType:
+        """Where the memory lives: ``DeviceAllocationType.CPU``, as in PyArrow."""
+        return DeviceAllocationType.CPU
 
     @property
     def device(self) -> Device:
@@ -218,9 +218,8 @@ class Buffer:
     def equals(self, other: object) -> bool:
         """Whether ``other`` (a Buffer or any bytes-like object) holds the same bytes."""
         if isinstance(other, Buffer) and other.device_type != self.device_type:
-            raise ArrowInvalid(
-                f"cannot compare a buffer on device '{self.device_type}' with one on device '{other.device_type}'"
-            )
+            mine, theirs = self.device_type.name.lower(), other.device_type.name.lower()
+            raise ArrowInvalid(f"cannot compare a buffer on device '{mine}' with one on device '{theirs}'")
         other_view = _byte_view(other)
         if other_view.nbytes != self._size:
             return False

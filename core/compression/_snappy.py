@@ -25,6 +25,7 @@ import cramjam
 import google_crc32c
 import snappy
 
+from ..errors import ArrowInvalid
 from ._base import UNLIMITED, Decoder, Encoder, Pending, corrupt, out_of_memory
 from ._input import Cursor
 
@@ -163,10 +164,15 @@ def compress_block(data: bytes | memoryview, level: int | None = None) -> bytes:
 
 def decompress_block(data: bytes | memoryview, size: int | None = None) -> bytes:
     """Decode one raw snappy block, into memory allocated here: python-snappy's backend (Rust)
-    aborts the whole process when its own allocation fails, where Python raises MemoryError."""
+    aborts the whole process when its own allocation fails, where Python raises MemoryError.
+
+    ``size`` (the caller's decompressed_size) smaller than the length the block records is
+    refused before decoding, with PyArrow's ArrowInvalid and message."""
     import cramjam  # what python-snappy >= 0.7 is built on; its *_into call takes our buffer
 
     length = _recorded_length(data)
+    if size is not None and size < length:
+        raise ArrowInvalid(f"Output buffer size ({size}) must be {length} or larger.")
     try:
         out = bytearray(length)
     except MemoryError:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any, Literal, overload
 
-from ..buffer import Buffer, _byte_view, allocate_buffer
+from ..buffer import Buffer, ResizableBuffer, _byte_view, allocate_buffer
 from ..errors import ArrowInvalid, ArrowIOError
 from ..memory import MemoryPool
 from ._base import Decoder, Encoder, StreamHeader, out_of_memory
@@ -14,6 +14,7 @@ from ._registry import Format, from_extension, lookup
 __all__ = ["Codec", "compress", "decompress"]
 
 _CHUNK = 16 << 20  # decoded bytes per decoder call in one-shot decompression
+_NO_LEVEL = -(2**31)  # Arrow's kUseDefaultCompressionLevel (INT_MIN), lz4_raw's reported level
 
 
 class Codec:
@@ -85,7 +86,9 @@ class Codec:
 
     @property
     def compression_level(self) -> int | None:
-        return self._level
+        """The level; None for snappy. lz4_raw reports INT_MIN as PyArrow does (Arrow's "no
+        level set" marker), though it compresses at the level it was given."""
+        return _NO_LEVEL if self.name == "lz4_raw" else self._level
 
     @property
     def format(self) -> Format:
@@ -125,12 +128,13 @@ class Codec:
             raise ValueError(f"{self.name} is a raw block format: it has one-shot compress/decompress only")
 
     @overload
-    def compress(self, buf: Any, asbytes: Literal[False] = ..., memory_pool: MemoryPool | None = ...) -> Buffer: ...
+    def compress(self, buf: Any, asbytes: Literal[False] = ..., memory_pool: MemoryPool | None = ...) -> ResizableBuffer: ...
     @overload
     def compress(self, buf: Any, asbytes: Literal[True], memory_pool: MemoryPool | None = ...) -> bytes: ...
 
-    def compress(self, buf: Any, asbytes: bool = False, memory_pool: MemoryPool | None = None) -> Buffer | bytes:
-        """Compress a Buffer or bytes-like object; a pool-allocated Buffer, or bytes if ``asbytes``."""
+    def compress(self, buf: Any, asbytes: bool = False, memory_pool: MemoryPool | None = None) -> ResizableBuffer | bytes:
+        """Compress a Buffer or bytes-like object; a pool-allocated ResizableBuffer (as PyArrow's),
+        or bytes if ``asbytes``."""
         data = _byte_view(buf)
         module: ModuleType = self._module
         if self.name in ("lz4_raw", "snappy"):  # raw blocks for the one-shot API, as PyArrow
@@ -140,7 +144,7 @@ class Codec:
         else:
             encoder = self.encoder()
             out = encoder.compress(data) + encoder.finish()
-        return out if asbytes else _to_pool(out, memory_pool)
+        return out if asbytes else _to_pool(out, memory_pool, resizable=True)
 
     @overload
     def decompress(
@@ -179,8 +183,7 @@ class Codec:
             out = self._module.decompress_block(data, decompressed_size)
             return out if asbytes else _to_pool(out, memory_pool)
         if self.name == "snappy":
-            out = self._module.decompress_block(data)
-            _check_size(self.name, len(out), decompressed_size)
+            out = self._module.decompress_block(data, decompressed_size)
             return out if asbytes else _to_pool(out, memory_pool)
         decoder = self.decoder()
         if asbytes:
@@ -227,8 +230,8 @@ def _check_size(name: str, size: int, limit: int | None) -> None:
         raise ArrowIOError(f"{name}: data decodes to more than decompressed_size={limit} bytes")
 
 
-def _to_pool(data: bytes, pool: MemoryPool | None) -> Buffer:
-    result = allocate_buffer(len(data), pool)
+def _to_pool(data: bytes, pool: MemoryPool | None, resizable: bool = False) -> Any:
+    result = allocate_buffer(len(data), pool, resizable=resizable)
     if data:
         result._memview()[:] = data
     return result

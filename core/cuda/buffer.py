@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import _raw
 from ..buffer import Buffer, allocate_buffer, py_buffer
+from ..device import DeviceAllocationType
 from ..errors import ArrowInvalid, ArrowNotImplementedError, ArrowTypeError
 from ..memory import MemoryPool
 from . import _backend
@@ -52,9 +53,9 @@ class CudaBuffer(Buffer):
         return False
 
     @property
-    def device_type(self) -> str:
-        """'cuda'."""
-        return "cuda"
+    def device_type(self) -> DeviceAllocationType:
+        """``DeviceAllocationType.CUDA``, as in PyArrow."""
+        return DeviceAllocationType.CUDA
 
     @property
     def context(self) -> Context:
@@ -218,7 +219,7 @@ class CudaBuffer(Buffer):
     def equals(self, other: object) -> bool:
         """Whether ``other``, a CudaBuffer, holds the same bytes; ValueError for host data."""
         if not isinstance(other, CudaBuffer):
-            device = other.device_type if isinstance(other, Buffer) else "cpu"
+            device = other.device_type.name.lower() if isinstance(other, Buffer) else "cpu"
             raise ArrowInvalid(f"cannot compare a buffer on device 'cuda' with one on device '{device}'")
         if other._size != self._size:
             return False

@@ -110,8 +110,8 @@ class BufferedInputStream(NativeFile):
 class BufferedOutputStream(NativeFile):
     """Write to ``raw`` (a writable NativeFile) through a buffer of ``buffer_size`` bytes.
 
-    Not seekable. Writes of at least ``buffer_size`` bytes go straight through once the buffer
-    is empty. :meth:`flush` writes the buffer and flushes ``raw``; :meth:`detach` does the same,
+    Not seekable. A write that would fill the buffer (exactly or more) first passes what is
+    buffered to ``raw``; one of at least ``buffer_size`` bytes then goes straight through. :meth:`flush` writes the buffer and flushes ``raw``; :meth:`detach` does the same,
     then returns ``raw`` and closes this stream but not ``raw``; :meth:`close` closes both.
 
     A write to ``raw`` that fails (a full disk) leaves this stream failed: later writes, flushes
@@ -174,7 +174,9 @@ class BufferedOutputStream(NativeFile):
     def _write(self, view: memoryview) -> None:
         count = len(view)
         used = self._used
-        if used + count <= self._size_limit and self._failure is None:
+        # A write that fills the buffer exactly drains it, as Arrow's does (buffer_pos + nbytes
+        # >= buffer_size): what reaches raw, and when, matches PyArrow byte for byte.
+        if used + count < self._size_limit and self._failure is None:
             self._mv[used : used + count] = view
             self._used = used + count
             return

@@ -26,13 +26,8 @@ DATA = b"differential data " * 200
 #: Differences this comparison found that are not fixed yet (outside issue 12's files; see the
 #: report). Each is asserted to still differ, so fixing one makes its entry fail until removed.
 OPEN = {
-    "lz4_raw compression_level": "PyArrow reports INT_MIN (no level), arrowio the lz4 default 1",
-    "compress() type": "compress() returns a Buffer; PyArrow's is a ResizableBuffer",
     "level out of range": "arrowio refuses a level outside the format's range; PyArrow clamps (brotli, "
     "lz4, zstd) or fails later with OSError (gzip)",
-    "snappy size too small": "arrowio raises OSError, PyArrow ValueError ('Output buffer size ... must be')",
-    "device_type": "Buffer.device_type is the str 'cpu' (CudaBuffer: 'cuda'); PyArrow's is "
-    "DeviceAllocationType.CPU, which Buffer.device.device_type now gives",
 }
 
 

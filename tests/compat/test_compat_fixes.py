@@ -261,3 +261,19 @@ def test_input_stream_on_a_native_file_returns_it_as_it_is():
         reader = lib.BufferReader(content)
         assert lib.input_stream(reader) is reader and reader.read() == content
         assert lib.input_stream(io.BytesIO(content)).read() == content
+
+
+def test_snappy_size_too_small_is_refused_with_pyarrows_message():
+    packed = arrowio.compress(b"x" * 2000, codec="snappy", asbytes=True)
+    messages = []
+    for lib in (arrowio, pyarrow):
+        with pytest.raises(ValueError) as raised:
+            lib.decompress(packed, decompressed_size=10, codec="snappy")
+        messages.append(str(raised.value))
+    assert messages[0] == messages[1] == "Output buffer size (10) must be 2000 or larger."
+
+
+def test_compress_returns_a_resizable_buffer_and_lz4_raw_reports_no_level():
+    out = arrowio.compress(b"abc" * 100, codec="zstd")
+    assert isinstance(out, arrowio.ResizableBuffer) and arrowio.decompress(out, codec="zstd") == b"abc" * 100
+    assert arrowio.Codec("lz4_raw", compression_level=5).compression_level == pyarrow.Codec("lz4_raw").compression_level

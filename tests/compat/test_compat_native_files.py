@@ -148,8 +148,8 @@ def _buffered_output(lib: Any, tmp: Path) -> tuple[Any, Callable[[], Any]]:
     stream = lib.BufferedOutputStream(sink, 16)
 
     def flushed() -> Any:
-        # Compared once flushed: when the buffer passes bytes on before a flush differs (PyArrow
-        # also when a write fills it exactly, arrowio only when one overflows it).
+        # Compared once flushed (the sequences end with any operation); when bytes reach the
+        # sink before a flush is compared by test_buffered_output_passes_bytes_on_when_pyarrow_does.
         if not stream.closed:
             stream.flush()
         return outcome(sink.getvalue)
@@ -278,3 +278,20 @@ def test_operation_sequences_agree(kind: str, operations: list[tuple[Any, ...]])
                     f.close()
                 except Exception:
                     pass
+
+
+@given(sizes=st.lists(st.integers(0, 40), max_size=12), buffer_size=st.integers(1, 24))
+def test_buffered_output_passes_bytes_on_when_pyarrow_does(sizes, buffer_size):
+    """What the raw stream holds after each write, before any flush: PyArrow drains the buffer
+    when a write fills it exactly, not only when one overflows it."""
+    seen = []
+    for lib in (arrowio, pyarrow):
+        sink = lib.BufferOutputStream()
+        stream = lib.BufferedOutputStream(sink, buffer_size)
+        positions = []
+        for number, size in enumerate(sizes):
+            stream.write(bytes([number]) * size)
+            positions.append(sink.tell())
+        stream.close()
+        seen.append((positions, sink.getvalue().to_pybytes()))
+    assert seen[0] == seen[1], f"arrowio {seen[0][0]}, PyArrow {seen[1][0]}"

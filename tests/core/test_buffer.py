@@ -50,7 +50,7 @@ def test_properties():
         9,
         False,
         True,
-        "cpu",
+        pa.DeviceAllocationType.CPU,
         None,
     )
     assert isinstance(buf.address, int) and buf.address == address_of(b"abcdefghi") or buf.address

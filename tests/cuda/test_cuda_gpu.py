@@ -123,7 +123,7 @@ def test_get_device_address_of_pinned_memory(ctx, cupy):
 
 # -- CudaBuffer ------------------------------------------------------------------------------------
 def test_facts_and_slices(ctx, dbuf):
-    assert (dbuf.is_cpu, dbuf.device_type, dbuf.size, dbuf.context) == (False, "cuda", 4096, ctx)
+    assert (dbuf.is_cpu, dbuf.device_type, dbuf.size, dbuf.context) == (False, arrowio.DeviceAllocationType.CUDA, 4096, ctx)
     part = dbuf[100:200]
     assert (part.address, part.size, part.parent) == (dbuf.address + 100, 100, dbuf)
     assert part.to_pybytes() == PATTERN[100:200]

@@ -144,7 +144,7 @@ def test_cpu_only_methods_refuse_device_memory(call):
 def test_cuda_buffer_facts_and_slices_need_no_copy():
     buf = _unbacked_cuda_buffer(16)
     assert isinstance(buf, arrowio.Buffer)
-    assert (buf.is_cpu, buf.device_type, buf.size, len(buf), buf.is_mutable) == (False, "cuda", 16, 16, True)
+    assert (buf.is_cpu, buf.device_type, buf.size, len(buf), buf.is_mutable) == (False, arrowio.DeviceAllocationType.CUDA, 16, 16, True)
     part = buf[4:12]
     assert isinstance(part, cuda.CudaBuffer)
     assert (part.address, part.size, part.parent, part.context) == (buf.address + 4, 8, buf, buf.context)
