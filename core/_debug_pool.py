@@ -123,7 +123,7 @@ class GuardedBackend(Backend):
 
     def _overwritten(self, address: int, size: int, found: bytes, context: str) -> None:
         stored = int.from_bytes(found[:8], "little") ^ _MAGIC
-        first = next(i for i, (a, b) in enumerate(zip(found, _guard(size))) if a != b)
+        first = next(i for i, (a, b) in enumerate(zip(found, _guard(size), strict=False)) if a != b)
         lines = [
             f"arrowio debug memory pool: Wrong size on {context}: given size = {size}, actual size = {stored}",
             f"  the {size}-byte allocation at {address:#x} was written past its end "

@@ -57,6 +57,15 @@ class Buffer:
         "_capacity",  # bytes reserved from _pool (a multiple of 64)
         "__weakref__",
     )
+    _view: memoryview | None
+    _address: int | None
+    _size: int
+    _mutable: bool
+    _parent: Buffer | None
+    _base: object
+    _exports: int
+    _pool: MemoryPool | None
+    _capacity: int
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Buffer:
         raise TypeError(

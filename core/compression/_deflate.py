@@ -13,7 +13,8 @@ it imports, else on stdlib zlib; any inflater reads either. On a text corpus zli
 from __future__ import annotations
 
 import zlib
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 __all__ = ["backend", "deflate_backend", "Inflater", "make_deflater", "crc32"]
 

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import os
 from collections import deque
-from collections.abc import Iterator
-from typing import Any, Callable
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from ._base import Decoder, corrupt
 from ._frametable import FrameTable
