@@ -429,7 +429,7 @@ class _Job:
                 with _naming(shown):
                     sink.close()  # publishes (a no-op when the compressing stream closed it already)
             except BaseException:
-                sink.abort()  # nothing is published; an older object stays as it was
+                sink.abort()  # type: ignore[attr-defined]  # a URL's stream has abort(); nothing is published; an older object stays as it was
                 raise
         return produced
 
@@ -557,6 +557,7 @@ class _Job:
             return
         # Counted as written, not stat-ed: stdout and devices (-o /dev/null) have no useful size.
         compressed, plain = (size, produced) if self.decoding else (self.compressed_bytes, produced)
+        assert compressed is not None  # a pipe's unknown size returned above
         ratio = f"{plain / compressed:.2f}x" if compressed else "-"
         percent = f"{100 * compressed / plain:.2f}%" if plain else "-"
         click.echo(

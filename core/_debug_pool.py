@@ -17,6 +17,7 @@ import sys
 import threading
 import traceback
 import tracemalloc
+from types import FrameType
 
 from ._allocators import ALIGNMENT, Backend
 
@@ -150,10 +151,10 @@ def caller_stack(depth: int) -> traceback.StackSummary:
 
     Source lines are read only when the stack is formatted, so recording one is cheap.
     """
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
         frame = frame.f_back
-    entries = []
+    entries: list[tuple[FrameType, int]] = []
     while frame is not None and len(entries) < max(1, depth):
         entries.append((frame, frame.f_lineno))
         frame = frame.f_back

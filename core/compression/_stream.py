@@ -108,7 +108,7 @@ class DecodingReader:
         if isinstance(item, _Failure):
             self._error = item.exc
             raise item.exc
-        self._piece, self._pos = item, 0
+        self._piece, self._pos = item, 0  # type: ignore[assignment]  # neither _EOF nor a _Failure: a piece
         return True
 
     # -- reading ---------------------------------------------------------------------------------

@@ -116,7 +116,7 @@ class Codec:
             from ..threads import cpu_count
 
             threads = cpu_count()
-        if header is not None and getattr(self._module, "RECORDS", ()):
+        if header is not None and getattr(self._module, "RECORDS", None):
             return self._module.encoder(self._level, threads, header)
         return self._module.encoder(self._level, threads)
 
@@ -128,6 +128,8 @@ class Codec:
     def compress(self, buf: Any, asbytes: Literal[False] = ..., memory_pool: MemoryPool | None = ...) -> Buffer: ...
     @overload
     def compress(self, buf: Any, asbytes: Literal[True], memory_pool: MemoryPool | None = ...) -> bytes: ...
+    @overload
+    def compress(self, buf: Any, asbytes: bool, memory_pool: MemoryPool | None = ...) -> Buffer | bytes: ...
 
     def compress(self, buf: Any, asbytes: bool = False, memory_pool: MemoryPool | None = None) -> Buffer | bytes:
         """Compress a Buffer or bytes-like object; a pool-allocated Buffer, or bytes if ``asbytes``."""
@@ -154,6 +156,10 @@ class Codec:
     def decompress(
         self, buf: Any, decompressed_size: int | None, asbytes: Literal[True], memory_pool: MemoryPool | None = ...
     ) -> bytes: ...
+    @overload
+    def decompress(
+        self, buf: Any, decompressed_size: int | None, asbytes: bool, memory_pool: MemoryPool | None = ...
+    ) -> Buffer | bytes: ...
 
     def decompress(
         self,

@@ -205,7 +205,7 @@ class RemoteFile(NativeFile):
         return (nbytes >= 2 * self._block_size and not 0 <= pos - self._block_start < len(self._block_view)
                 and not self._engine.holds(pos))
 
-    def _fill(self, view: memoryview) -> int:
+    def _fill(self, view: memoryview) -> int:  # type: ignore[override]  # no defer_errors: _readinto_at is overridden
         total, size = 0, len(view)
         while total < size:
             if self._bypasses_read_ahead(size - total):
