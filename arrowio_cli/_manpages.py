@@ -96,8 +96,8 @@ def _page(ctx: click.Context, command: click.Command, page_name: str, see_also: 
     _render_blocks(_help_blocks(command.help or ""), lines)
 
     records = [param.get_help_record(ctx) for param in command.get_params(ctx)]
-    arguments = [r for p, r in zip(command.get_params(ctx), records) if isinstance(p, click.Argument) and r and r[1]]
-    options = [r for p, r in zip(command.get_params(ctx), records) if not isinstance(p, click.Argument) and r]
+    arguments = [r for p, r in zip(command.get_params(ctx), records, strict=False) if isinstance(p, click.Argument) and r and r[1]]
+    options = [r for p, r in zip(command.get_params(ctx), records, strict=False) if not isinstance(p, click.Argument) and r]
     for title, items in (("ARGUMENTS", arguments), ("OPTIONS", options)):
         if items:
             lines.append(f".SH {title}")

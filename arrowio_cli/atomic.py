@@ -25,7 +25,7 @@ import tempfile
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, BinaryIO
+from typing import Any
 
 from .errors import CliError, OutputError, Terminated
 
@@ -91,7 +91,7 @@ def sigterm_raises() -> Iterator[None]:
 
 
 @contextmanager
-def atomic_output(path: str, *, force: bool = False, like: str | None = None) -> Iterator[BinaryIO]:
+def atomic_output(path: str, *, force: bool = False, like: str | None = None) -> Iterator[_TempFile]:
     """Yield a binary file whose content becomes ``path`` when the block ends without an exception.
 
     Closing the yielded file (as a stream wrapping it does) is harmless: it stays open until
@@ -138,7 +138,7 @@ def atomic_output(path: str, *, force: bool = False, like: str | None = None) ->
 
 
 @contextmanager
-def _direct(path: str) -> Iterator[BinaryIO]:
+def _direct(path: str) -> Iterator[_TempFile]:
     """``path`` (a device, a FIFO) opened for writing as it is: no O_CREAT (a name removed
     meanwhile is an error, not a new regular file), no rename."""
     try:

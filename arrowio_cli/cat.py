@@ -116,6 +116,7 @@ def cat(
     keep_heap_for_streaming()
     codec = {"none": None}.get(compression, compression)
     job = _Cat(codec, offset, length, use_mmap, hexdump, max_output, storage_options)
+    measuring: Any  # a stats.Measuring context, or one that yields None when -s/--stats is off
     if show_stats:
         from arrowio import stats
 

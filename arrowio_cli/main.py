@@ -140,7 +140,7 @@ def _wants_jemalloc(args: list[str]) -> bool:
     request = requested_default_pool()  # ARROWIO_DEFAULT_MEMORY_POOL, else ARROW_DEFAULT_MEMORY_POOL
     if (request is not None and request[1] == "jemalloc") or "--backend=jemalloc" in args:
         return True
-    return any(a == "--backend" and b == "jemalloc" for a, b in zip(args, args[1:]))
+    return any(a == "--backend" and b == "jemalloc" for a, b in zip(args, args[1:], strict=False))
 
 
 def _reexec_for_jemalloc(args: list[str]) -> None:

@@ -205,7 +205,7 @@ def _storage_options(ctx: click.Context, param: click.Parameter, items: tuple[st
         raise click.BadParameter(str(exc)) from None
 
 
-def storage_option(command: F) -> F:
+def storage_option(command: F) -> F:  # noqa: UP047 - the module-level F is shared with compression_option
     """``-S/--storage-option KEY=VALUE`` (repeatable), parsed into the ``storage_options`` dict."""
     return click.option(
         "-S",

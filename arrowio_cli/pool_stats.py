@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -16,6 +16,9 @@ from .exit_codes import ExitCode
 from .params import SIZE, redact_arguments
 from .python_workload import is_python, run_python
 from .timeline import TIMELINE_SUFFIXES
+
+if TYPE_CHECKING:
+    from arrowio import MemoryPool
 
 __all__ = ["pool_stats"]
 
@@ -200,6 +203,7 @@ def pool_stats(
                                f"{', '.join(TIMELINE_SUFFIXES)} file")  # fmt: skip
 
     python = is_python(workload[0])
+    pool: MemoryPool | None
     if debug_pool:
         pool = diagnostics.debug_memory_pool(debug_pool, backend)
     else:
@@ -444,7 +448,7 @@ def _show_pools(as_json: bool, backend: str | None) -> None:
             reason = describe(exc)
         backends.append({"name": name, "available": not reason, "default": name == plain_default,
                          "used": name == shown.backend_name, "reason": reason})  # fmt: skip
-    report = {
+    report: dict[str, Any] = {
         "schema": SCHEMA,
         "backends": backends,
         "pool": shown.stats().to_dict(),

@@ -147,11 +147,11 @@ def print_tables(tables: Sequence[Table], *, err: bool = False) -> None:
 def _plain(table: Table) -> str:
     widths = [len(c) for c in table.columns]
     for row in table.rows:
-        widths = [max(w, len(cell)) for w, cell in zip(widths, row)]
+        widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=False)]
     align = table.align.ljust(len(widths), "l")
 
     def line(cells: Sequence[str]) -> str:
-        out = [cell.rjust(w) if a == "r" else cell.ljust(w) for cell, w, a in zip(cells, widths, align)]
+        out = [cell.rjust(w) if a == "r" else cell.ljust(w) for cell, w, a in zip(cells, widths, align, strict=False)]
         return "  ".join(out).rstrip()
 
     lines = [table.title] if table.title else []
@@ -180,7 +180,7 @@ def _print_rich(tables: Sequence[Table], stream: IO[Any]) -> None:
             title=Text(table.title) if table.title else None, title_justify="left", title_style="bold", show_header=any(table.columns)
         )
         align = table.align.ljust(len(table.columns), "l")
-        for name, a in zip(table.columns, align):
+        for name, a in zip(table.columns, align, strict=False):
             rich_table.add_column(name, justify="right" if a == "r" else "left")
         for row in table.rows:
             rich_table.add_row(*map(Text, row))

@@ -33,8 +33,8 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 CORPUS_SIZE = 256 << 20
 CHUNK = 1 << 20

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ._lazy import lazy_exports
-
 from .errors import (
     ArrowCancelled,
     ArrowCapacityError,
@@ -85,15 +84,48 @@ _LAZY: dict[str, str] = {
 
 if TYPE_CHECKING:  # what static tools see; at run time __getattr__ imports these on first use
     from .buffer import Buffer, ResizableBuffer, allocate_buffer, foreign_buffer, py_buffer
-    from .device import Device, DeviceAllocationType, MemoryManager
-    from .threads import cpu_count, io_thread_count, set_cpu_count, set_io_thread_count
-    from .io.libhdfs import have_libhdfs
-    from .memory import LoggingMemoryPool, MemoryPool, MemoryPoolStats, ProxyMemoryPool, default_memory_pool, jemalloc_memory_pool, jemalloc_set_decay_ms, log_memory_allocations, logging_memory_pool, mimalloc_memory_pool, proxy_memory_pool, set_memory_pool, supported_memory_backends, system_memory_pool, total_allocated_bytes
-    from .io import BufferOutputStream, BufferReader, BufferedInputStream, BufferedOutputStream, FixedSizeBufferWriter, MemoryMappedFile, MockOutputStream, NativeFile, OSFile, PythonFile, TransformInputStream, create_memory_map, input_stream, memory_map, output_stream, transcoding_input_stream
-    from .io.hdfs import HdfsFile
-    from .io.remote import RemoteFile, open_url
     from .compression import Codec, compress, decompress
+    from .device import Device, DeviceAllocationType, MemoryManager
+    from .io import (
+        BufferedInputStream,
+        BufferedOutputStream,
+        BufferOutputStream,
+        BufferReader,
+        FixedSizeBufferWriter,
+        MemoryMappedFile,
+        MockOutputStream,
+        NativeFile,
+        OSFile,
+        PythonFile,
+        TransformInputStream,
+        create_memory_map,
+        input_stream,
+        memory_map,
+        output_stream,
+        transcoding_input_stream,
+    )
     from .io.compressed import CompressedInputStream, CompressedOutputStream
+    from .io.hdfs import HdfsFile
+    from .io.libhdfs import have_libhdfs
+    from .io.remote import RemoteFile, open_url
+    from .memory import (
+        LoggingMemoryPool,
+        MemoryPool,
+        MemoryPoolStats,
+        ProxyMemoryPool,
+        default_memory_pool,
+        jemalloc_memory_pool,
+        jemalloc_set_decay_ms,
+        log_memory_allocations,
+        logging_memory_pool,
+        mimalloc_memory_pool,
+        proxy_memory_pool,
+        set_memory_pool,
+        supported_memory_backends,
+        system_memory_pool,
+        total_allocated_bytes,
+    )
+    from .threads import cpu_count, io_thread_count, set_cpu_count, set_io_thread_count
 
 
 __getattr__, __dir__ = lazy_exports(globals(), _LAZY)

@@ -13,8 +13,8 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from .settings import JEMALLOC_TLS_TUNABLE
 from .errors import ArrowMemoryError, ArrowNotImplementedError
+from .settings import JEMALLOC_TLS_TUNABLE
 
 __all__ = ["ALIGNMENT", "Backend", "load_backend", "BACKEND_NAMES", "JEMALLOC_TLS_TUNABLE"]
 

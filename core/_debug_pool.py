@@ -17,6 +17,7 @@ import sys
 import threading
 import traceback
 import tracemalloc
+from types import FrameType
 
 from ._allocators import ALIGNMENT, Backend
 
@@ -123,7 +124,7 @@ class GuardedBackend(Backend):
 
     def _overwritten(self, address: int, size: int, found: bytes, context: str) -> None:
         stored = int.from_bytes(found[:8], "little") ^ _MAGIC
-        first = next(i for i, (a, b) in enumerate(zip(found, _guard(size))) if a != b)
+        first = next(i for i, (a, b) in enumerate(zip(found, _guard(size), strict=False)) if a != b)
         lines = [
             f"arrowio debug memory pool: Wrong size on {context}: given size = {size}, actual size = {stored}",
             f"  the {size}-byte allocation at {address:#x} was written past its end "
@@ -150,10 +151,10 @@ def caller_stack(depth: int) -> traceback.StackSummary:
 
     Source lines are read only when the stack is formatted, so recording one is cheap.
     """
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
         frame = frame.f_back
-    entries = []
+    entries: list[tuple[FrameType, int]] = []
     while frame is not None and len(entries) < max(1, depth):
         entries.append((frame, frame.f_lineno))
         frame = frame.f_back

@@ -7,10 +7,11 @@ the views they have handed out. Slicing never copies.
 
 from __future__ import annotations
 
+import builtins
 import operator
 import sys
 import threading
-from typing import Any
+from typing import Any, Literal, overload
 
 from . import _raw
 from . import memory as _memory
@@ -29,6 +30,7 @@ class _PoolBlock:
     """A block of pool memory that views own; gives it back to the pool when the last goes."""
 
     __slots__ = ("pool", "address", "capacity")
+    pool: MemoryPool | None  # None once disarmed: the memory went back to a ResizableBuffer
 
     def __init__(self, pool: MemoryPool, address: int, capacity: int) -> None:
         self.pool = pool
@@ -57,6 +59,15 @@ class Buffer:
         "_capacity",  # bytes reserved from _pool (a multiple of 64)
         "__weakref__",
     )
+    _view: memoryview | None
+    _address: int | None
+    _size: int
+    _mutable: bool
+    _parent: Buffer | None
+    _base: object
+    _exports: int
+    _pool: MemoryPool | None
+    _capacity: int
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Buffer:
         raise TypeError(
@@ -91,7 +102,7 @@ class Buffer:
         # its parent) and the last exported view (which holds it through PEP 688) are gone.
         pool = self._pool
         if pool is not None:
-            pool._free(self._address, self._capacity)
+            pool._free(self._address, self._capacity)  # type: ignore[arg-type]  # pool memory has its address
 
     # -- properties ------------------------------------------------------------------------------
     @property
@@ -159,9 +170,10 @@ class Buffer:
                     owner = self._base
                     pool = self._pool
                     if pool is not None:
-                        owner = self._base = _PoolBlock(pool, self._address, self._capacity)
+                        owner = self._base = _PoolBlock(pool, self._address, self._capacity)  # type: ignore[arg-type]
                         self._pool = None  # the block frees the memory from now on
-                    view = self._view = _raw.owned_view(self._address, self._size, self._mutable, owner)
+                    # Only pool memory makes its view lazily, and pool memory has its address.
+                    view = self._view = _raw.owned_view(self._address, self._size, self._mutable, owner)  # type: ignore[arg-type]
         return view
 
     def __buffer__(self, flags: int) -> memoryview:
@@ -201,7 +213,7 @@ class Buffer:
         address = None if self._address is None else self._address + offset
         return Buffer._make(view, address, length, self._mutable, self, None)
 
-    def __getitem__(self, key: int | slice) -> Any:
+    def __getitem__(self, key: int | builtins.slice) -> Any:  # builtins: "slice" here is the method
         if isinstance(key, slice):
             start, stop, step = key.indices(self._size)
             if step != 1:
@@ -256,6 +268,7 @@ class ResizableBuffer(Buffer):
     """A mutable pool-owned buffer whose size can change; made by ``allocate_buffer(..., resizable=True)``."""
 
     __slots__ = ()
+    _address: int  # pool memory always has its address
 
     def resize(self, new_size: int, shrink_to_fit: bool = False) -> None:
         """Change the size, keeping the contents; grows capacity as needed, shrinks it only if asked.
@@ -286,7 +299,7 @@ class ResizableBuffer(Buffer):
         """This buffer as a plain, fixed-size Buffer (same object, same memory), for results
         that were built by growing: ``getvalue()`` and ``decompress()`` return a Buffer, as
         PyArrow's do."""
-        self.__class__ = Buffer  # same slots: only the methods change
+        self.__class__ = Buffer  # type: ignore[assignment]  # same slots: only the methods change
         return self
 
     def _reclaim_block(self) -> None:
@@ -373,6 +386,18 @@ def foreign_buffer(address: int, size: int, base: object = None) -> Buffer:
         raise ValueError("a foreign buffer of non-zero size needs a non-null address")
     view = _raw.owned_view(address, size, False, base)
     return Buffer._make(view, address, size, False, None, base)
+
+
+@overload
+def allocate_buffer(
+    size: int, memory_pool: MemoryPool | None = ..., resizable: Literal[False] = ...
+) -> Buffer: ...
+@overload
+def allocate_buffer(size: int, memory_pool: MemoryPool | None, resizable: Literal[True]) -> ResizableBuffer: ...
+@overload
+def allocate_buffer(size: int, memory_pool: MemoryPool | None = ..., *, resizable: Literal[True]) -> ResizableBuffer: ...
+@overload
+def allocate_buffer(size: int, memory_pool: MemoryPool | None = ..., resizable: bool = ...) -> Buffer: ...
 
 
 def allocate_buffer(size: int, memory_pool: MemoryPool | None = None, resizable: bool = False) -> Buffer:

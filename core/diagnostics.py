@@ -163,8 +163,8 @@ class MemorySampler:
 
     def _sample(self) -> None:
         pool = self.pool
-        pyarrow = sys.modules.get("pyarrow")
-        pyarrow_bytes = pyarrow.total_allocated_bytes() if hasattr(pyarrow, "total_allocated_bytes") else None
+        pyarrow_total = getattr(sys.modules.get("pyarrow"), "total_allocated_bytes", None)
+        pyarrow_bytes = pyarrow_total() if pyarrow_total is not None else None
         self.samples.append(
             Sample(time.perf_counter() - self._start, pool.bytes_allocated(), pool.max_memory(), current_rss(),
                    pyarrow_bytes)  # fmt: skip

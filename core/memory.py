@@ -19,8 +19,8 @@ from dataclasses import asdict, dataclass
 
 from ._allocators import ALIGNMENT, BACKEND_NAMES, Backend, JemallocBackend, load_backend
 from ._debug_pool import GuardedBackend, guarded
-from .settings import DEFAULT_POOL_ENV, JEMALLOC_TLS_TUNABLE, requested_default_pool
 from .errors import ArrowNotImplementedError
+from .settings import DEFAULT_POOL_ENV, JEMALLOC_TLS_TUNABLE, requested_default_pool
 
 __all__ = [
     "MemoryPool",

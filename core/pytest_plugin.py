@@ -215,7 +215,7 @@ class _PoolPlugin:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         for key, value in report.user_properties:
             if key == _KEY:
-                self.results.append(value)
+                self.results.append(value)  # type: ignore[arg-type]  # the dict this plugin stored
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         top = self.config.getoption("arrowio_pool_top")

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from system_deps import need_tool
 
 HERE = Path(__file__).parent

@@ -13,7 +13,8 @@ it imports, else on stdlib zlib; any inflater reads either. On a text corpus zli
 from __future__ import annotations
 
 import zlib
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 __all__ = ["backend", "deflate_backend", "Inflater", "make_deflater", "crc32"]
 
@@ -51,7 +52,7 @@ def _zlib_module() -> Any:
     return zlib_ng
 
 
-def crc32() -> Callable[[bytes, int], int]:
+def crc32() -> Callable[[bytes | memoryview, int], int]:
     """The fastest crc32(data, value) available (ISA-L's folds with PCLMUL)."""
     try:
         from isal.isal_zlib import crc32 as fast
@@ -67,6 +68,12 @@ class Inflater:
     mode without header and trailer), which is much faster than a second pass over the output."""
 
     __slots__ = ("_isal", "_obj", "_tail", "_crc", "needs_input", "error")
+    _isal: bool
+    _obj: Any  # zlib's or ISA-L's decompressor; _isal says which API it has
+    _tail: bytes
+    _crc: int
+    needs_input: bool
+    error: type[Exception]
 
     def __init__(self) -> None:
         try:
@@ -74,12 +81,12 @@ class Inflater:
         except ImportError:
             self._isal = False
             self._obj = zlib.decompressobj(_WBITS)
-            self.error: type[Exception] = zlib.error
+            self.error = zlib.error
         else:
             self._isal = True
             self._obj = igzip_lib.IgzipDecompressor(flag=igzip_lib.DECOMP_GZIP_NO_HDR)
-            self.error = igzip_lib.IsalError
-        self._tail: bytes = b""
+            self.error = igzip_lib.IsalError  # type: ignore[assignment]  # the isal stub types the class as an instance
+        self._tail = b""
         self._crc = 0
         self.needs_input = True
 
@@ -134,7 +141,7 @@ def make_deflater(level: int, zdict: bytes = b"") -> tuple[Any, int, int]:
     return obj, module.Z_SYNC_FLUSH, module.Z_FINISH
 
 
-def deflate_block(level: int, block: bytes, zdict: bytes, last: bool) -> bytes:
+def deflate_block(level: int, block: bytes | memoryview, zdict: bytes, last: bool) -> bytes:
     """One independent piece of a single deflate stream, as pigz makes them: ``block`` compressed
     with the 32 KiB before it as dictionary, ending on a byte boundary (sync flush) unless last."""
     obj, sync, finish = make_deflater(level, zdict)

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import os
 from collections import deque
-from collections.abc import Iterator
-from typing import Any, Callable
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from ._base import Decoder, corrupt
 from ._frametable import FrameTable
@@ -118,10 +118,13 @@ class FrameReader(DecodingReader):
             self.position = position
             self.compressed_read = table.comp[-1]
             return
-        first = table.frame_at(position) if position else 0
+        first, skip = 0, 0
+        if position:
+            first = table.frame_at(position)  # asserts that the table has decoded sizes
+            skip = position - table.plain[first]  # type: ignore[index]  # checked by frame_at
         self.position = position
         self.compressed_read = table.comp[first]  # the end of the frames handed to the reader so far
-        self._pieces = self._generate(first, position - table.plain[first] if position else 0)
+        self._pieces = self._generate(first, skip)
 
     def _run(self, task: tuple[int, int]) -> Any:
         comp = self._table.comp
@@ -146,6 +149,7 @@ class FrameReader(DecodingReader):
             pieces, rest, error = future.result()
             self.compressed_read = self._table.comp[task[1]]
             got = 0
+            piece: bytes | memoryview
             for piece in _chain(pieces, rest):
                 got += len(piece)
                 if skip:

@@ -17,7 +17,8 @@ from __future__ import annotations
 import mmap
 import os
 import struct
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ._base import corrupt
 from ._frametable import FrameTable, load_index, read_gzi, read_seek_table

@@ -18,8 +18,8 @@ from __future__ import annotations
 import os
 import struct
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from ._base import corrupt
 
@@ -141,7 +141,7 @@ def read_gzi(path: str) -> list[tuple[int, int]]:
     if len(data) != 8 + 16 * count:
         raise corrupt("gzip", 0, f"{path}: corrupt .gzi index: {count} entries need {8 + 16 * count} bytes, it has {len(data)}")
     pairs = [(0, 0)] + [struct.unpack_from("<QQ", data, 8 + 16 * i) for i in range(count)]
-    for (c0, d0), (c1, d1) in zip(pairs, pairs[1:]):
+    for (c0, d0), (c1, d1) in zip(pairs, pairs[1:], strict=False):
         if c1 <= c0 or d1 < d0:
             raise corrupt("gzip", 0, f"{path}: corrupt .gzi index: offsets do not increase ({c0}, {d0}) -> ({c1}, {d1})")
     return pairs
@@ -158,7 +158,7 @@ def save_index(table: FrameTable, source: str, index_path: str | None = None) ->
     index_path = index_path or source + INDEX_SUFFIX
     size, mtime = _stamp(source)
     parts = [_INDEX_HEAD.pack(_INDEX_MAGIC, _INDEX_VERSION, size, mtime, table.frames)]
-    parts += [struct.pack("<QQ", c, d) for c, d in zip(table.comp, table.plain)]
+    parts += [struct.pack("<QQ", c, d) for c, d in zip(table.comp, table.plain, strict=False)]
     tmp = f"{index_path}.tmp{os.getpid()}"
     with open(tmp, "wb") as f:
         f.write(b"".join(parts))
@@ -187,6 +187,6 @@ def load_index(source: str, index_path: str | None = None) -> FrameTable | None:
     pairs = [struct.unpack_from("<QQ", data, _INDEX_HEAD.size + 16 * i) for i in range(count + 1)]
     comp = tuple(c for c, _ in pairs)
     plain = tuple(d for _, d in pairs)
-    if any(b <= a for a, b in zip(comp, comp[1:])) or any(b < a for a, b in zip(plain, plain[1:])) or comp[-1] != size:
+    if any(b <= a for a, b in zip(comp, comp[1:], strict=False)) or any(b < a for a, b in zip(plain, plain[1:], strict=False)) or comp[-1] != size:
         raise corrupt("index", _INDEX_HEAD.size, f"{index_path}: corrupt index (offsets do not increase to the file's end)")
     return FrameTable(comp, plain)

@@ -94,6 +94,7 @@ class Cursor:
     def take(self, n: int) -> memoryview | bytes:
         """Consume and return up to ``n`` bytes: a zero-copy slice unless they come from the carry."""
         carry = self._carry
+        piece: memoryview | bytes
         if carry:
             piece = bytes(carry[:n])
             del carry[:n]

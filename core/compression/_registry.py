@@ -182,7 +182,7 @@ def resolve(compression: str | None, path: object, head: bytes | None) -> Format
     by_magic = from_magic(head) if head else None
     by_extension = from_extension(path)
     if by_magic is not None:
-        if by_extension is not None and by_extension.name == "lz4" and head.startswith(_SKIPPABLE):
+        if by_extension is not None and by_extension.name == "lz4" and head and head.startswith(_SKIPPABLE):
             return by_extension  # a skippable frame first: zstd and lz4 both start so, the name decides
         return by_magic
     if by_extension is None or not by_extension.magics or head is None:

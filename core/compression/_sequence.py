@@ -45,12 +45,12 @@ class SequenceDecoder(Decoder):
         self._held_error: ArrowIOError | None = None
         self._base = 0  # offset of the current stream in the whole input
 
-    @property  # type: ignore[override]
-    def format(self) -> str:  # the format being decoded now
+    @property
+    def format(self) -> str:  # type: ignore[override]  # the format being decoded now
         return self._current.format
 
-    @property  # type: ignore[override]
-    def needs_input(self) -> bool:
+    @property
+    def needs_input(self) -> bool:  # type: ignore[override]
         return bool(self._held) or self._current.needs_input
 
     def decompress(self, data: bytes | memoryview, max_length: int = UNLIMITED) -> bytes:

@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import queue
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ..errors import ArrowMemoryError
 from ._base import Decoder, Encoder, out_of_memory
@@ -107,7 +108,7 @@ class DecodingReader:
         if isinstance(item, _Failure):
             self._error = item.exc
             raise item.exc
-        self._piece, self._pos = item, 0
+        self._piece, self._pos = item, 0  # type: ignore[assignment]  # neither _EOF nor a _Failure: a piece
         return True
 
     # -- reading ---------------------------------------------------------------------------------

@@ -119,7 +119,7 @@ class Codec:
             from ..threads import cpu_count
 
             threads = cpu_count()
-        if header is not None and getattr(self._module, "RECORDS", ()):
+        if header is not None and getattr(self._module, "RECORDS", None):
             return self._module.encoder(self._level, threads, header)
         return self._module.encoder(self._level, threads)
 
@@ -131,6 +131,8 @@ class Codec:
     def compress(self, buf: Any, asbytes: Literal[False] = ..., memory_pool: MemoryPool | None = ...) -> ResizableBuffer: ...
     @overload
     def compress(self, buf: Any, asbytes: Literal[True], memory_pool: MemoryPool | None = ...) -> bytes: ...
+    @overload
+    def compress(self, buf: Any, asbytes: bool, memory_pool: MemoryPool | None = ...) -> Buffer | bytes: ...
 
     def compress(self, buf: Any, asbytes: bool = False, memory_pool: MemoryPool | None = None) -> ResizableBuffer | bytes:
         """Compress a Buffer or bytes-like object; a pool-allocated ResizableBuffer (as PyArrow's),
@@ -158,6 +160,10 @@ class Codec:
     def decompress(
         self, buf: Any, decompressed_size: int | None, asbytes: Literal[True], memory_pool: MemoryPool | None = ...
     ) -> bytes: ...
+    @overload
+    def decompress(
+        self, buf: Any, decompressed_size: int | None, asbytes: bool, memory_pool: MemoryPool | None = ...
+    ) -> Buffer | bytes: ...
 
     def decompress(
         self,

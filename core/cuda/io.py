@@ -53,7 +53,8 @@ class BufferReader(FixedExtentFile):
         self._pos += count
         return count
 
-    _fill = _readinto  # one copy fills as much as there is
+    # one copy fills as much as there is; defer_errors only comes from the default _readinto_at, which this never runs
+    _fill = _readinto  # type: ignore[assignment]
 
 
 class BufferWriter(FixedExtentFile):

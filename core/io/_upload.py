@@ -18,8 +18,8 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from ._fetch import _thread_pool
 from ..errors import ArrowIOError
+from ._fetch import _thread_pool
 from ._remote_fs import Location, translated
 
 if TYPE_CHECKING:

@@ -56,7 +56,7 @@ class BufferedInputStream(NativeFile):
         """Size of the buffer, in bytes."""
         return self._size_limit
 
-    def detach(self) -> NativeFile:
+    def detach(self) -> NativeFile:  # type: ignore[override]  # the NativeFile below, as in PyArrow
         """Return the stream below and close this one without closing it."""
         self._check_open()
         self._detached = True
@@ -143,7 +143,7 @@ class BufferedOutputStream(NativeFile):
         """Size of the buffer, in bytes."""
         return self._size_limit
 
-    def detach(self) -> NativeFile:
+    def detach(self) -> NativeFile:  # type: ignore[override]  # the NativeFile below, as in PyArrow
         """Flush, then return the stream below and close this one without closing it."""
         self._check_open()
         self._detached = True

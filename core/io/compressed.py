@@ -13,12 +13,12 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from ..compression._base import StreamHeader
-from ..compression._sequence import SequenceDecoder
-from ..compression._registry import FORMATS, MAGIC_PEEK, Format, from_extension, lookup, resolve
 from ..compression._access import open_access
+from ..compression._base import StreamHeader
 from ..compression._frameread import default_workers
 from ..compression._framewrite import FrameEncoder
+from ..compression._registry import FORMATS, MAGIC_PEEK, Format, from_extension, lookup, resolve
+from ..compression._sequence import SequenceDecoder
 from ..compression._stream import DecodingReader, EncodingWriter
 from ..compression.codec import Codec
 from ..errors import ArrowInvalid, ArrowNotImplementedError

@@ -9,7 +9,8 @@ the temporary folder) that is renamed over it on a successful close.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from ..errors import ArrowInvalid
 from ._remote_fs import _import_fsspec, collect_secrets, redact, scheme_of, translated

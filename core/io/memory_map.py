@@ -186,7 +186,7 @@ def _map_size(size: object) -> int:
         if not size.is_integer():
             raise ArrowInvalid(f"Invalid size for a memory map: {size} (not a whole number of bytes)")
         size = int(size)
-    size = operator.index(size)  # TypeError for strings and other non-numbers
+    size = operator.index(size)  # type: ignore[arg-type]  # TypeError for strings and other non-numbers
     if size < 0:
         raise ArrowInvalid(f"Invalid size for a memory map: {size}")
     return size

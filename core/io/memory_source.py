@@ -59,7 +59,8 @@ class MemorySourceFile(FixedExtentFile):
         self._pos = pos + count
         return count
 
-    _fill = _readinto  # one copy always fills as much as there is
+    # one copy always fills as much as there is; defer_errors only comes from the default _readinto_at, which this never runs
+    _fill = _readinto  # type: ignore[assignment]
 
     def _read_bytes(self, nbytes: int) -> bytes:
         pos = self._pos

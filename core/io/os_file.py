@@ -88,7 +88,7 @@ class OSFile(NativeFile):
             self._path: int | str | bytes = path
             self._fd, info = path, _adopt_descriptor(path)
         else:
-            self._path = os.fspath(path)
+            self._path = os.fspath(path)  # type: ignore[arg-type]  # a bool is refused by fspath's TypeError
             self._fd, info = open_descriptor(self._path, canonical)
         self._regular = stat.S_ISREG(info.st_mode)
         self._block_device = stat.S_ISBLK(info.st_mode)

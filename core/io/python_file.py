@@ -73,6 +73,7 @@ class PythonFile(NativeFile):
     def __init__(self, handle: Any, mode: str | None = None) -> None:
         if is_text_file(handle):
             raise TypeError("binary file expected, got text file")
+        canonical: str | None
         if mode is None:
             canonical = _infer_mode(handle)
         else:
@@ -89,7 +90,7 @@ class PythonFile(NativeFile):
         read = getattr(handle, "read", None)
         if read is None and hasattr(handle, "read_buffer"):
             read = lambda nbytes: bytes(handle.read_buffer(nbytes))  # noqa: E731
-        self._read_fn = read
+        self._read_fn: Any = read  # None for write-only handles, whose reads are refused before it is called
         super().__init__(canonical, seekable=seekable)
 
     @property

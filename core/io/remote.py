@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import errno
 from collections import deque
-from typing import TYPE_CHECKING, Any, Mapping
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from ..buffer import Buffer, allocate_buffer
 from ..errors import ArrowInvalid, ArrowIOError
@@ -204,7 +205,7 @@ class RemoteFile(NativeFile):
         return (nbytes >= 2 * self._block_size and not 0 <= pos - self._block_start < len(self._block_view)
                 and not self._engine.holds(pos))
 
-    def _fill(self, view: memoryview) -> int:
+    def _fill(self, view: memoryview) -> int:  # type: ignore[override]  # no defer_errors: _readinto_at is overridden
         total, size = 0, len(view)
         while total < size:
             if self._bypasses_read_ahead(size - total):
@@ -296,8 +297,8 @@ def open_url(
 ) -> RemoteFile:
     """A :class:`RemoteFile` (an :class:`~arrowio.io.hdfs.HdfsFile` for ``hdfs://``/``webhdfs://``)
     for ``url``, opened for reading (``'rb'``) or writing (``'wb'``)."""
-    from .hdfs import HDFS_SCHEMES, HdfsFile
     from ._remote_fs import scheme_of
+    from .hdfs import HDFS_SCHEMES, HdfsFile
 
     cls = HdfsFile if scheme_of(url) in HDFS_SCHEMES else RemoteFile
     return cls(url, mode, storage_options=storage_options, block_size=block_size, read_ahead=read_ahead,

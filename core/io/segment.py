@@ -44,7 +44,8 @@ class FileSegment(NativeFile):
         self._pos += got
         return got
 
-    _fill = _readinto  # positional reads fill what they can
+    # positional reads fill what they can; defer_errors only comes from the default _readinto_at, which this never runs
+    _fill = _readinto  # type: ignore[assignment]
 
     def _read_bytes(self, nbytes: int) -> bytes:
         count = min(nbytes, self._end - self._pos)

@@ -10,9 +10,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from click.testing import CliRunner
-from system_deps import need_tool
 
 from arrowio_cli.main import main
+from system_deps import need_tool
 
 
 @dataclass

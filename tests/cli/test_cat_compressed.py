@@ -11,7 +11,6 @@ import subprocess
 import sys
 
 import pytest
-
 from cli_helpers import FORMATS, arrowio_command
 
 TEXT = b"".join(b"line %06d: the quick brown fox jumps over the lazy dog\n" % i for i in range(20000))  # ~1.1 MB

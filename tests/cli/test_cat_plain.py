@@ -7,9 +7,9 @@ import os
 import subprocess
 
 import pytest
+from cli_helpers import arrowio_command
 
 import arrowio
-from cli_helpers import arrowio_command
 
 DATA = bytes(range(256)) * 512  # 128 KiB
 OTHER = b"second file\n" * 100

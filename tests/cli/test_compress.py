@@ -14,10 +14,10 @@ import time
 
 import pytest
 from cli_helpers import FORMATS, arrowio_command, compressed_by_tool, decoded_by_tool, extension, run_in_terminal
-from system_deps import need_tool
 
 import arrowio
 from arrowio_cli import atomic
+from system_deps import need_tool
 
 TEXT = b"".join(b"%08d compress me, compress me not\n" % i for i in range(30000))  # ~1 MB
 

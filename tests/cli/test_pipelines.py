@@ -24,7 +24,7 @@ def bash(command: str, **kwargs) -> subprocess.CompletedProcess[bytes]:
 def mixed(tmp_path):
     """Six streams of six formats, one after the other, as ``cat a.gz b.zst ... > mixed.gz`` makes."""
     path = tmp_path / "mixed.gz"
-    path.write_bytes(b"".join(compressed_by_tool(fmt, part) for fmt, part in zip(ORDER, PARTS)))
+    path.write_bytes(b"".join(compressed_by_tool(fmt, part) for fmt, part in zip(ORDER, PARTS, strict=True)))
     return path
 
 
@@ -36,7 +36,7 @@ def test_concatenated_formats_decode_in_sequence(run, mixed):
 
 def test_concatenated_formats_on_a_pipe_as_zstd_dc_reads_them(tmp_path):
     """``cat a.gz b.zst | arrowio cat``: detected by magic on the pipe, then stream by stream."""
-    data = b"".join(compressed_by_tool(fmt, part) for fmt, part in zip(OTHER_ORDER, PARTS))
+    data = b"".join(compressed_by_tool(fmt, part) for fmt, part in zip(OTHER_ORDER, PARTS, strict=True))
     result = subprocess.run(arrowio_command("cat"), input=data, capture_output=True)
     assert (result.returncode, result.stderr) == (0, b"")
     assert result.stdout == b"".join(PARTS)
@@ -61,7 +61,7 @@ def test_a_cut_stream_after_another_names_its_offset_in_the_file(run, tmp_path):
     path = tmp_path / "cut.gz"
     path.write_bytes(first + compressed_by_tool("xz", PARTS[1])[:100])
     result = run(["cat", path])
-    assert result.exit_code == 1 and f"xz: truncated input" in result.stderr
+    assert result.exit_code == 1 and "xz: truncated input" in result.stderr
     assert f"starting at offset {len(first)} " in result.stderr
 
 

@@ -13,8 +13,8 @@ import time
 
 import pytest
 from cli_helpers import arrowio_command
-from system_deps import need_tool
 
+from system_deps import need_tool
 
 NUMBERS = b"".join(b"%d\n" % i for i in range(400_000))  # ~2.7 MB: more than a widened pipe holds
 

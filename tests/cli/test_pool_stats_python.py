@@ -268,7 +268,6 @@ def test_workload_output_dash_is_stderr(run, script):
 
 def test_the_cli_spells_the_debug_modes_as_the_library_does():
     from arrowio.diagnostics import DEBUG_POOL_MODES
-
     from arrowio_cli.pool_stats import DEBUG_MODES
 
     assert DEBUG_MODES == DEBUG_POOL_MODES

@@ -121,7 +121,7 @@ def _buffer_ops(lib, content: bytes, a: int, b: int):
 @given(content=st.binary(max_size=64), a=st.integers(-3, 70), b=st.integers(-3, 70))
 def test_buffer_operations_agree(content, a, b):
     ours, theirs = _buffer_ops(arrowio, content, a, b), _buffer_ops(pyarrow, content, a, b)
-    for (name, mine), (_, reference) in zip(ours, theirs):
+    for (name, mine), (_, reference) in zip(ours, theirs, strict=True):
         compare(f"Buffer {name} of {content!r} with {a}, {b}", mine, reference)
     buf, reference = arrowio.py_buffer(content), pyarrow.py_buffer(content)
     compare_or_open("Buffer.device_type", "device_type", lambda: buf.device_type, lambda: reference.device_type)

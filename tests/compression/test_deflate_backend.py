@@ -6,11 +6,10 @@ from __future__ import annotations
 import sys
 
 import pytest
+from compression_helpers import make_data, need_tool, run_tool
 
 from arrowio import Codec
 from arrowio.compression import _deflate
-
-from compression_helpers import make_data, need_tool, run_tool
 
 DATA = make_data("text", 700_001, seed=3)
 

@@ -11,11 +11,10 @@ import struct
 import subprocess
 
 import pytest
+from compression_helpers import make_data, need_tool, run_tool
 
 import arrowio
 from arrowio.errors import ArrowIOError
-
-from compression_helpers import make_data, need_tool, run_tool
 
 FRAME = 64 * 1024
 LAYOUTS = [("zstd", "frames"), ("zstd", "seekable"), ("gzip", "frames"), ("gzip", "bgzf")]

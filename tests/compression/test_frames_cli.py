@@ -6,7 +6,6 @@ import subprocess
 import sys
 
 import pytest
-
 from compression_helpers import make_data, need_tool, run_tool
 
 

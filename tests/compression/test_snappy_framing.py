@@ -5,10 +5,9 @@ from __future__ import annotations
 import struct
 
 import pytest
+from compression_helpers import make_data
 
 import arrowio
-
-from compression_helpers import make_data
 
 IDENTIFIER = b"\xff\x06\x00\x00sNaPpY"
 

@@ -6,7 +6,8 @@ import hashlib
 import zlib
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 import arrowio
 from arrowio.checksums import CHECKSUMS, checksum, crc32_backend

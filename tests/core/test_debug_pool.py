@@ -54,7 +54,7 @@ def test_a_write_past_the_end_is_caught_at_deallocation(backend, mode, signum):
     _needs(backend)
     done = _python(OVERWRITE, backend, env={"ARROWIO_DEBUG_MEMORY_POOL": mode})
     assert MESSAGE in done.stderr, done.stderr
-    assert f"the 64-byte allocation at 0x" in done.stderr and f"backend {backend}" in done.stderr
+    assert "the 64-byte allocation at 0x" in done.stderr and f"backend {backend}" in done.stderr
     if signum is None:
         assert (done.returncode, done.stdout) == (0, "still running\n")
     else:

@@ -63,8 +63,8 @@ def _seed_corpus() -> str:
 
 def run_atheris(argv: list[str]) -> None:
     import atheris
-
     import fuzz_oracle  # noqa: F401  (imports arrowio and the CLI)
+
     from arrowio.compression._registry import FORMATS
 
     for fmt in FORMATS.values():

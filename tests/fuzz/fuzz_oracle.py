@@ -28,9 +28,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import arrowio
 from cli_helpers import run_in_process
 from fuzz_corpus import WRITERS
+
+import arrowio
 
 #: The reference decoders, reading stdin (snappy: in-process, see :func:`reference`). zstd is
 #: given arrowio's window limit, 2 GiB (the CLI's default stops at 128 MiB): a frame whose header

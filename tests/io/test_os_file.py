@@ -155,7 +155,7 @@ def test_text_wrapper_writing(tmp_path) -> None:
         wrapper.write("ünïcode\nlines\n")
         wrapper.writelines(["a\n", "b\n"])
     assert raw.closed
-    assert path.read_bytes() == "ünïcode\r\nlines\r\na\r\nb\r\n".encode("utf-8")
+    assert path.read_bytes() == "ünïcode\r\nlines\r\na\r\nb\r\n".encode()
 
 
 def _kernel_position(f: pa.OSFile) -> int:

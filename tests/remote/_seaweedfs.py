@@ -107,8 +107,8 @@ class SeaweedFS:
 
     def _spawn(self, flags: str, attempt: int) -> None:
         ports = _free_ports(2 * len(_PORTS))
-        self.ports = dict(zip(_PORTS, ports[: len(_PORTS)]))
-        grpc = dict(zip(_PORTS, ports[len(_PORTS):]))
+        self.ports = dict(zip(_PORTS, ports[: len(_PORTS)], strict=False))
+        grpc = dict(zip(_PORTS, ports[len(_PORTS):], strict=False))
         data = self.folder / f"data{attempt}"
         tmp = self.folder / "tmp"
         data.mkdir()

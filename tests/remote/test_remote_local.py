@@ -324,7 +324,7 @@ def test_hdfs_roundtrip_on_a_real_cluster(hdfs_url):
         with pytest.raises(ZeroDivisionError):
             with pa.output_stream(url) as out:
                 out.write(b"replacement")
-                1 / 0
+                1 / 0  # noqa: B018 - fail inside the with block on purpose
         with pa.input_stream(url) as src:
             assert src.read() == data
     finally:

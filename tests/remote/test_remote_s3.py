@@ -8,8 +8,8 @@ import random
 import signal
 import subprocess
 import sys
-import threading
 import textwrap
+import threading
 
 import pytest
 
@@ -195,7 +195,7 @@ def test_an_exception_in_the_with_block_leaves_no_object(s3):
     with pytest.raises(ZeroDivisionError):
         with open_url(s3.url("never.bin"), "wb", storage_options=s3.options, block_size=5 * MiB) as f:
             f.write(payload(11 * MiB))  # two parts already uploaded
-            1 / 0
+            1 / 0  # noqa: B018 - fail inside the with block on purpose
     assert not s3.exists("never.bin")
 
 
