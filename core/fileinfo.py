@@ -335,8 +335,9 @@ def _scan(file: Any, fmt: str) -> tuple[int, int | None, tuple[str, ...]]:
     total = 0
     while piece := reader.read1(-1):
         total += len(piece)
-    counts = [getattr(each, "_members", None) for each in decoders]  # per member (lz4's skippable frames too)
-    members = sum(counts) if all(isinstance(count, int) for count in counts) else None  # type: ignore[arg-type]
+    # Counted per member (lz4's skippable frames too); unknown when one decoder keeps no count (zstd).
+    counts = [count for each in decoders if isinstance(count := getattr(each, "_members", None), int)]
+    members = sum(counts) if len(counts) == len(decoders) else None
     return total, members, tuple(each.format for each in decoders[1:])
 
 
