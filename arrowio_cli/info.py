@@ -23,9 +23,12 @@ SCHEMA = "arrowio.info/1"
 JSON keys (--json): schema, files: [{path, format, format_by_magic,
   format_by_extension, extension_agrees, compressed_size, decoded_size,
   decoded_size_from ("header", "trailer", "scan", "plain" or null), members,
-  checksum, ratio, error}]; every file named has its entry, in order: one
-  that fails has its message in error (null otherwise) and null facts, and
-  is also reported on stderr""",
+  checksum, followed_by, ratio, error}]; every file named has its entry, in
+  order: one that fails has its message in error (null otherwise) and null
+  facts, and is also reported on stderr. followed_by lists the formats of
+  the streams after the first when --scan decoded a concatenation of
+  different formats (cat a.zst b.gz), [] otherwise; format is then the
+  first stream's, members counts every stream's, checksum is null""",
 )
 @click.argument("files", nargs=-1, required=True, metavar="FILE|URL|-...")
 @click.option(
@@ -33,7 +36,8 @@ JSON keys (--json): schema, files: [{path, format, format_by_magic,
     is_flag=True,
     help="Decode each file once, by the decoder arrowio cat reads it with: the exact decoded size, the member "
     "count (also of gzip and bz2), and every checksum the format carries verified (brotli carries none). "
-    "--scan accepts exactly the files cat reads, and refuses the others with cat's message.",
+    "--scan accepts exactly the files cat reads, and refuses the others with cat's message: also a "
+    "concatenation of different formats (cat a.zst b.gz), shown as zstd+gzip.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (keys below).")
 @storage_option
@@ -128,7 +132,7 @@ def _render(results: list[Any], as_json: bool) -> None:
     table = Table("", ["file", "format", "compressed", "decoded", "ratio", "members", "checksum"], align="llrrrrl")
     notes = []
     for r in results:
-        fmt = r.format or "plain"
+        fmt = "+".join((r.format or "plain", *r.followed_by))
         if r.extension_agrees is False:
             fmt += " (!)"
             content = r.format or "not compressed"

@@ -35,6 +35,11 @@ _DEFLATE_MAX_RATIO = 1032
 class FileInfo:
     """One file's container facts. Sizes are bytes; None means "not recorded" (see ``scan``).
 
+    ``followed_by`` names the formats of the streams that follow the first one, in order, when
+    ``scan`` decoded a concatenation of different formats (``cat a.zst b.gz``, which ``arrowio
+    cat`` reads whole): ``format`` is then the first stream's, ``members`` counts the members of
+    every stream, and ``checksum`` is None (each format carries its own). It is ``()`` otherwise.
+
     ``decoded_size_from`` says where ``decoded_size`` comes from: ``"header"`` (zstd/lz4 frame
     content sizes, BGZF and xz indexes: exact), ``"trailer"`` (gzip's ISIZE: the last member's
     size modulo 4 GiB, exact for the usual one-member file under 4 GiB), ``"scan"`` (decoded),
@@ -52,6 +57,7 @@ class FileInfo:
     decoded_size_from: str | None
     members: int | None
     checksum: str | None
+    followed_by: tuple[str, ...] = ()
 
     @property
     def ratio(self) -> float | None:
@@ -304,13 +310,22 @@ def _decoder(fmt: str) -> Any:
     return CountingGzipDecoder()
 
 
-def _scan(file: Any, fmt: str) -> tuple[int, int | None]:
-    """The decoded size, and the member count where the decoder keeps one (gzip, bz2, xz, lz4),
-    by decoding the whole file once through the library's strict decoder for ``fmt``."""
-    from .compression._registry import MAGIC_PEEK
+def _scan(file: Any, fmt: str) -> tuple[int, int | None, tuple[str, ...]]:
+    """The decoded size, the member count where the decoders keep one (gzip, bz2, xz, lz4) and
+    the formats that follow ``fmt``'s stream, by decoding the whole file once as ``arrowio cat``
+    does: ``fmt``'s strict decoder, then, as the readers' detection does, a decoder for each
+    different format whose stream follows (:class:`SequenceDecoder`)."""
+    from .compression._registry import MAGIC_PEEK, Format
+    from .compression._sequence import SequenceDecoder
     from .compression._stream import DecodingReader
 
-    decoder = _decoder(fmt)
+    decoders = [_decoder(fmt)]
+
+    def follow(next_format: Format) -> Any:
+        decoders.append(_decoder(next_format.name))
+        return decoders[-1]
+
+    decoder = SequenceDecoder(decoders[0], follow)
     file.seek(0)
     # The decoder is fed exactly as a reader's is: detection peeks at the head, then raw read1
     # calls (the peeked bytes first). An error names the compressed offset the decoder had
@@ -320,8 +335,10 @@ def _scan(file: Any, fmt: str) -> tuple[int, int | None]:
     total = 0
     while piece := reader.read1(-1):
         total += len(piece)
-    members = getattr(decoder, "_members", None)  # counted per member (lz4's skippable frames too)
-    return total, members if isinstance(members, int) else None
+    # Counted per member (lz4's skippable frames too); unknown when one decoder keeps no count (zstd).
+    counts = [count for each in decoders if isinstance(count := getattr(each, "_members", None), int)]
+    members = sum(counts) if len(counts) == len(decoders) else None
+    return total, members, tuple(each.format for each in decoders[1:])
 
 
 def _refuse_unreadable(path: str) -> None:
@@ -373,11 +390,16 @@ def file_info(path: str, *, scan: bool = False, storage_options: Mapping[str, An
             if scanned is None:
                 raise
             decoded, source, members, checksum = None, None, None, None  # the decoder read it: its word stands
+        followed_by: tuple[str, ...] = ()
         if scanned is not None:
-            decoded, source = scanned[0], "scan"
-            if members is None:  # the walkers skip skippable frames, so theirs come first
+            decoded, source, followed_by = scanned[0], "scan", scanned[2]
+            if followed_by:  # the walk saw the first format's frames at best: the decoders counted all
+                members, checksum = scanned[1], None
+            elif members is None:  # the walkers skip skippable frames, so theirs come first
                 members = scanned[1]
-        return FileInfo(path, fmt, magic_name, extension_name, agrees, src.size, decoded, source, members, checksum)
+        return FileInfo(
+            path, fmt, magic_name, extension_name, agrees, src.size, decoded, source, members, checksum, followed_by
+        )
 
 
 def _walk(fmt: str, src: _Source) -> tuple[int | None, str | None, int | None, str | None]:

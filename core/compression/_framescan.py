@@ -241,7 +241,7 @@ def _walk_bgzf(source: _Source, known: list[tuple[int, int]] | None = None) -> F
         if magic != b"\x1f\x8b\x08\x04" or extra != b"\x06\x00BC\x02\x00":
             return None  # not BGZF throughout: decode as ordinary gzip, which says what is wrong
         end = pos + bsize + 1
-        if end > size:
+        if end > size or end - pos < _BGZF_HEADER + 8:  # past the end, or no room for the 8-byte trailer
             return None
         tail = mapped if mapped is not None else source.read_at(4, end - 4)
         total += _U32.unpack_from(tail, end - 4 if mapped is not None else 0)[0]

@@ -4,8 +4,9 @@ The zstd tool decodes ``cat a.gz b.zst | zstd -dc`` whole: each stream by its ow
 :class:`SequenceDecoder` does the same around the per-format decoders, which stay strict: when
 the current one reports trailing garbage after a complete stream, and those bytes start with
 another format's magic number, a decoder for that format takes over from them. Bytes with no
-known magic (plain data after compressed data, or a brotli stream, which has none) remain the
-error the current decoder reported. Offsets in errors count from the start of the whole input.
+known magic (plain data after compressed data, or a brotli stream, which has none), and anything
+after a brotli stream (decoded only alone), remain the error the current decoder reported.
+Offsets in errors count from the start of the whole input.
 """
 
 from __future__ import annotations
@@ -56,17 +57,22 @@ class SequenceDecoder(Decoder):
     def decompress(self, data: bytes | memoryview, max_length: int = UNLIMITED) -> bytes:
         if self._held:
             data, self._held = self._held + bytes(data), b""
-            return self._start_next(data, max_length)
-        try:
-            return self._current.decompress(data, max_length)
-        except ArrowIOError as exc:
-            error = self._shifted(exc)
-            if _TRAILING not in str(exc):
-                raise error from None
-            self._held_error = error
-            rest = self._current._in.peek_all()  # what the finished decoder did not consume
-            self._base += self._current._in.pos
-            return self._start_next(rest, max_length)
+            if not self._switch(data):
+                return b""
+        # A loop, not one switch: a following stream may end in the same piece of input (an
+        # empty frame gives no output), so the next decoder too may report a stream after its own.
+        while True:
+            try:
+                return self._current.decompress(data, max_length)
+            except ArrowIOError as exc:
+                error = self._shifted(exc)
+                if _TRAILING not in str(exc):
+                    raise error from None
+                self._held_error = error
+                data = self._current._in.peek_all()  # what the finished decoder did not consume
+                self._base += self._current._in.pos
+                if not self._switch(data):
+                    return b""
 
     def _shifted(self, exc: ArrowIOError) -> ArrowIOError:
         """``exc`` with its offset counted from the start of the whole input."""
@@ -74,23 +80,26 @@ class SequenceDecoder(Decoder):
             return exc
         return ArrowIOError(_OFFSET.sub(lambda m: str(int(m.group(0)) + self._base), str(exc)))
 
-    def _start_next(self, rest: bytes, max_length: int) -> bytes:
+    def _switch(self, rest: bytes) -> bool:
+        """Hand over to a decoder for the stream ``rest`` starts (True), or hold ``rest`` while
+        its magic number is incomplete (False); else raise the finished decoder's error."""
         error = self._held_error
         assert error is not None
+        if not FORMATS[self._current.format].magics:
+            # No magic number (brotli): nothing marks where such a stream ends and another could
+            # start, and no tool reads it in a sequence; it is decoded alone, however it is cut.
+            raise error
         fmt = from_magic(rest[:MAGIC_PEEK])
         if fmt is None:
             if len(rest) < MAGIC_PEEK and _could_start_magic(rest):
                 self._held = rest  # wait for the rest of the magic number
-                return b""
+                return False
             raise error
         if fmt.name == self._current.format:
             raise error  # the decoder itself reads its own format's next streams
         self._current = self._make(fmt)
         self._held_error = None
-        try:
-            return self._current.decompress(rest, max_length)
-        except ArrowIOError as exc:
-            raise self._shifted(exc) from None
+        return True
 
     def finish(self) -> None:
         if self._held:

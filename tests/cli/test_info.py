@@ -33,7 +33,7 @@ def test_every_format(run, tmp_path, fmt):
     (got,) = info_of(run, path)
     assert list(got) == [
         "path", "format", "format_by_magic", "format_by_extension", "extension_agrees", "compressed_size",
-        "decoded_size", "decoded_size_from", "members", "checksum", "ratio", "error",
+        "decoded_size", "decoded_size_from", "members", "checksum", "followed_by", "ratio", "error",
     ]  # fmt: skip
     assert got["error"] is None
     assert got["format"] == fmt and got["extension_agrees"] is True and got["compressed_size"] == path.stat().st_size
@@ -198,6 +198,33 @@ def test_scan_accepts_exactly_what_cat_reads(run, tmp_path, fmt):
             assert scanned.stderr == cat.stderr, case
         else:
             assert json.loads(scanned.stdout)["files"][0]["decoded_size"] == len(cat.stdout_bytes), case
+
+
+def test_scan_reads_a_concatenation_of_formats_as_cat_does(run, tmp_path):
+    """``cat a.gz b.zst c.bz2 > all.gz``, made by the real tools: cat reads it whole, so --scan
+    does, naming the formats that follow; a plain tail stays refused by both, in cat's words."""
+    parts = {"gzip": TEXT[:5000], "zstd": TEXT[5000:12000], "bz2": TEXT[:300]}
+    joined = b"".join(compressed_by_tool(fmt, text) for fmt, text in parts.items())
+    path = tmp_path / "all.gz"
+    path.write_bytes(joined + compressed_by_tool("gzip", b"again"))
+    cat = run(["cat", path])
+    assert cat.exit_code == 0 and cat.stdout_bytes == b"".join(parts.values()) + b"again", cat.stderr
+    (got,) = info_of(run, path, scan=True)
+    assert (got["format"], got["followed_by"]) == ("gzip", ["zstd", "bz2", "gzip"])
+    assert got["decoded_size"] == len(cat.stdout_bytes)
+    assert got["decoded_size_from"] == "scan" and got["checksum"] is None
+    assert "gzip+zstd+bz2+gzip" in run(["info", "--scan", path]).stdout
+    pair = tmp_path / "pair.xz"  # xz then bz2: both decoders count their streams
+    pair.write_bytes(compressed_by_tool("xz", b"x") + compressed_by_tool("bz2", b"y") + compressed_by_tool("bz2", b"z"))
+    (got,) = info_of(run, pair, scan=True)
+    assert (got["followed_by"], got["members"], got["decoded_size"]) == (["bz2"], 3, 3)
+    (tmp_path / "one.gz").write_bytes(gzip.compress(b"x"))
+    (alone,) = info_of(run, tmp_path / "one.gz", scan=True)
+    assert (alone["followed_by"], alone["members"]) == ([], 1)
+    path.write_bytes(joined + b"plain tail")
+    cat, scanned = run(["cat", path]), run(["info", "--scan", "--json", path])
+    assert cat.exit_code == scanned.exit_code == 1 and scanned.stderr == cat.stderr
+    assert "trailing garbage" in cat.stderr
 
 
 def test_scan_counts_gzip_members_by_the_strict_decoder(tmp_path):

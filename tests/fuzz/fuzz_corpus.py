@@ -3,7 +3,8 @@
 Seeds are made once per process by the real command-line tools (gzip, bgzip, zstd, lz4, brotli,
 bzip2, xz) and by python-snappy for the snappy framing format (it has no common CLI), from a few
 payloads: the empty one, a short text, a repetitive text (back-references), random bytes
-(stored blocks), a table of 135 KB (several blocks), and two members/frames concatenated.
+(stored blocks), a table of 135 KB (several blocks), two members/frames concatenated, and a
+stream followed by one of another format.
 Mutations are plain functions of bytes, shared by the hypothesis tests and the atheris harness.
 """
 
@@ -56,11 +57,17 @@ def compress_with_tool(kind: str, data: bytes) -> bytes:
     return subprocess.run(command, input=data, capture_output=True, check=True, timeout=30).stdout
 
 
+#: The kind whose stream follows each kind's in its mixed seed (``cat a.gz b.zst``, which 'auto'
+#: reads in sequence): a ring, so every format follows one and precedes one.
+FOLLOWER = dict(zip(KINDS, KINDS[2:] + KINDS[:2]))
+
+
 @functools.cache
 def seeds(kind: str) -> tuple[bytes, ...]:
-    """The seed files of ``kind``: one per payload, then two members of different payloads."""
+    """The seed files of ``kind``: one per payload, two members of different payloads, then a
+    stream of ``kind`` followed by one of another format (:data:`FOLLOWER`)."""
     single = tuple(compress_with_tool(kind, payload) for payload in PAYLOADS)
-    return (*single, single[1] + single[2])
+    return (*single, single[1] + single[2], single[1] + compress_with_tool(FOLLOWER[kind], PAYLOADS[2]))
 
 
 # -- mutations: (data, at, blob) -> data, deterministic, so that hypothesis can shrink them --------

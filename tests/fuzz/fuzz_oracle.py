@@ -12,6 +12,13 @@ decoder fed odd-sized pieces of input, ``decompress``,
 * a path that fails raises an arrowio error (:class:`arrowio.ArrowException` or OSError, as
   documented) with a message; never another exception type, never a hang (a 10-second guard per
   input, far above any real decode of 64 KiB: it catches loops, it is not a timing);
+* a path that detects the format (``compression='auto'``, ``arrowio cat``, ``info --scan``) may
+  read a concatenation of streams of different formats (``cat a.zst b.gz``): then its bytes are
+  those of one split of the input into streams, each following stream starting with its format's
+  magic number and of another format than the one before (a format reads its own next members),
+  snappy only last (its stream has no end), brotli only alone (it has no magic number), and every
+  stream decoded to the same bytes by the reference *and* by arrowio's strict path for that one
+  format (an explicit name): so the sequence rule never accepts what a single-format path refuses;
 * all library paths reach the same verdict, and ``info --scan`` accepts exactly what ``cat``
   accepts, refusing with cat's message; the CLI prints one ``arrowio: error:`` line, no traceback.
 """
@@ -19,6 +26,7 @@ decoder fed odd-sized pieces of input, ``decompress``,
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import json
 import signal
@@ -54,6 +62,20 @@ HANG_GUARD_S = 10
 #: The ``compression`` value that detects by magic bytes, then extension (cat's rule).
 AUTO = "auto"
 
+#: The magic numbers that start a following stream of a sequence, written out here rather than
+#: taken from arrowio's registry, so that a wrong entry there is caught. Skippable frames
+#: (0x184D2A50-5F, little-endian) are shared by zstd and lz4; a sequence hands them to zstd.
+MAGICS: tuple[tuple[bytes, str], ...] = (
+    (b"\x1f\x8b", "gzip"),
+    *((b"BZh%d" % level, "bz2") for level in range(1, 10)),
+    (b"\xfd7zXZ\x00", "xz"),
+    (b"\x28\xb5\x2f\xfd", "zstd"),
+    *((bytes([0x50 + n, 0x2A, 0x4D, 0x18]), "zstd") for n in range(16)),
+    (b"\x04\x22\x4d\x18", "lz4"),
+    (b"\x02\x21\x4c\x18", "lz4"),
+    (b"\xff\x06\x00\x00sNaPpY", "snappy"),
+)
+
 Outcome = tuple[str, Any]  # ("ok", bytes) or ("error", exception)
 
 
@@ -86,6 +108,57 @@ def reference(fmt: str, data: bytes) -> bytes | None:
             return None
     proc = subprocess.run(REFERENCE[fmt], input=data, capture_output=True, timeout=60)
     return proc.stdout if proc.returncode == 0 else None
+
+
+def magic_format(head: bytes) -> str | None:
+    """The format whose magic number starts ``head``, or None."""
+    return next((fmt for magic, fmt in MAGICS if head.startswith(magic)), None)
+
+
+def strict_single(fmt: str, data: bytes) -> bytes | None:
+    """What arrowio's strict path for the one format ``fmt`` (an explicit name) reads from
+    ``data``; None when it refuses it."""
+    try:
+        with arrowio.CompressedInputStream(arrowio.BufferReader(data), fmt, threaded=False) as stream:
+            return stream.read()
+    except (arrowio.ArrowException, OSError):
+        return None
+
+
+class Sequences:
+    """The results the sequence rule allows for ``data`` (see the module docstring), found by
+    trying every split at a magic number; references and strict reads are made once per piece."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+        self._pieces: dict[tuple[str, int, int], bytes | None] = {}
+
+    def piece(self, fmt: str, start: int, end: int) -> bytes | None:
+        """``data[start:end]`` as one stream of ``fmt``: the bytes the reference and arrowio's
+        strict path agree on, or None."""
+        key = (fmt, start, end)
+        if key not in self._pieces:
+            chunk = self._data[start:end]
+            expected = reference(fmt, chunk)
+            self._pieces[key] = expected if expected is not None and strict_single(fmt, chunk) == expected else None
+        return self._pieces[key]
+
+    def results(self, fmt: str, start: int = 0) -> set[bytes]:
+        """Every decoding of ``data[start:]`` as a sequence whose first stream is ``fmt``."""
+        data, found = self._data, set()
+        whole = self.piece(fmt, start, len(data))
+        if whole is not None:
+            found.add(whole)
+        if fmt in ("snappy", "brotli"):  # snappy only last, brotli only alone
+            return found
+        for cut in range(start + 1, len(data)):
+            following = magic_format(data[cut : cut + 10])
+            if following is None or following == fmt:
+                continue
+            head = self.piece(fmt, start, cut)
+            if head is not None:
+                found |= {head + tail for tail in self.results(following, cut)}
+        return found
 
 
 def outcome(read: Callable[[], bytes]) -> Outcome:
@@ -184,15 +257,20 @@ def _check(fmt: str, data: bytes, path: Path) -> None:
             assert value == expected(fmt), f"{name} returned bytes the reference does not ({where})"
     assert len({status for status, _ in verdicts.values()}) == 1, f"library paths disagree: {verdicts} ({where})"
 
-    # Detection from the bytes of a buffer, then from the bytes and the name of a file (cat's way).
-    status, value = outcome(lambda: _read_detected(arrowio.py_buffer(data)))
-    if status == "ok":
-        detected, decoded = value
-        assert decoded == expected(detected), f"input_stream(buffer, {AUTO!r}) as {detected} ({where})"
-    status, value = outcome(lambda: _read_detected(str(path)))
-    if status == "ok":
-        detected, decoded = value
-        assert decoded == expected(detected), f"input_stream(path, {AUTO!r}) as {detected} ({where})"
+    # Detection from the bytes of a buffer, then from the bytes and the name of a file (cat's way):
+    # the whole input as the detected format, or a sequence of streams (see the module docstring).
+    sequences = Sequences(data)
+
+    def allowed(detected: str | None, decoded: bytes) -> bool:
+        if detected is None:
+            return decoded == data
+        return decoded in sequences.results(detected)  # one stream is a sequence of one
+
+    for source, label in ((arrowio.py_buffer(data), "buffer"), (str(path), "path")):
+        status, value = outcome(functools.partial(_read_detected, source))
+        if status == "ok":
+            detected, decoded = value
+            assert allowed(detected, decoded), f"input_stream({label}, {AUTO!r}) as {detected} ({where})"
     _check_cli(data, path, value[1] if status == "ok" else None)
 
 

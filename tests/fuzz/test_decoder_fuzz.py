@@ -85,6 +85,16 @@ FOUND = [
     ("lz4", "04224d183440a700000000055dcc02"),
     ("bz2", "425a683917724538507f00000000"),
     ("brotli", "8e058068656c6c6f2c2066757a7a0a03"),
+    # bgzf: a block whose BSIZE (0) leaves no room for its trailer crashed the BGZF walk of
+    # input_stream (struct.error reading the ISIZE before the block's start).
+    ("bgzf", "1f8b08040000000000ff060042430200000000000000000000"),
+    # Not bugs: 'auto' (cat) reads streams of different formats in sequence, which the oracle
+    # took for the first format's reference alone. A zstd frame, then a snappy-framing stream:
+    ("zstd", "28b52ffd045861000068656c6c6f2c2066757a7a0a16a44aa0"
+             "ff060000734e6150705901100000e9a4967468656c6c6f2c2066757a7a0a"),
+    # and one, in input.zst, that info --scan refused while cat read it: a zstd frame, then an
+    # empty gzip member.
+    ("zstd", "28b52ffd045861000068656c6c6f2c2066757a7a0a16a44aa01f8b080000000000000303000000000000000000"),
 ]
 
 
