@@ -59,7 +59,7 @@ def compress_with_tool(kind: str, data: bytes) -> bytes:
 
 #: The kind whose stream follows each kind's in its mixed seed (``cat a.gz b.zst``, which 'auto'
 #: reads in sequence): a ring, so every format follows one and precedes one.
-FOLLOWER = dict(zip(KINDS, KINDS[2:] + KINDS[:2]))
+FOLLOWER = dict(zip(KINDS, KINDS[2:] + KINDS[:2], strict=True))
 
 
 @functools.cache
