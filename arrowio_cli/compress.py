@@ -13,8 +13,7 @@ from typing import Any
 
 import click
 
-from .errors import CliError, OutputError, describe, describe_input, exit_code_for, print_error
-from .exit_codes import ExitCode
+from .errors import CliError, OutputError, describe
 from .params import CODEC, SIZE, level_flags, storage_option
 from .streams import fileno, format_of
 
@@ -195,22 +194,14 @@ def compress(
     if not job.decoding and not test and not force and any(_target(n, to_stdout, output) is None for n in names):
         if job.out.isatty():
             raise CliError("refusing to write compressed data to a terminal (use -f to force, or redirect stdout)")
-    worst = ExitCode.OK  # of the inputs that failed: 69 where a needed backend is missing, else 1
+    from .runner import InputRunner
+
+    runner = InputRunner(fatal=job.fatal)
     for name in names:
-        try:
+        with runner.input("<stdin>" if name == "-" else job.shown(name)):
             job.one(name, _target(name, to_stdout, output))
-        except job.fatal:
-            raise
-        except (OSError, ValueError, TypeError, NotImplementedError, MemoryError, CliError) as exc:
-            worst = max(worst, exit_code_for(exc))
-            # Our own messages name what they are about (an output, perhaps); others get the input's name.
-            label = "<stdin>" if name == "-" else job.shown(name)
-            message = describe(exc) if isinstance(exc, CliError) else describe_input(label, exc)
-            print_error(message)
-            exc.__traceback__ = None  # see cat.py: a decoder keeps its exception; no cycle through our frames
     job.out.flush()
-    if worst:
-        ctx.exit(worst)
+    runner.exit(ctx)
 
 
 def _list(ctx: click.Context, inputs: tuple[str, ...], storage_options: dict[str, Any], other_work: bool) -> None:
