@@ -45,7 +45,9 @@ def test_info_hides_credentials(sh, as_json):
     assert done.returncode == 1 and done.stderr.count(b"arrowio: error: ") == 3
     assert_hidden(done.stdout.decode() + done.stderr.decode())
     if as_json:
-        assert json.loads(done.stdout)["files"] == []
+        # Each failed URL is listed with its error (issue 11), under its hidden name.
+        files = json.loads(done.stdout)["files"]
+        assert [f["format"] for f in files] == [None] * 3 and all(f["error"] for f in files)
 
 
 def test_pool_stats_shows_the_workload_without_credentials(sh):
