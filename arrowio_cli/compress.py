@@ -32,6 +32,29 @@ class _CompressCommand(click.Command):
         return super().parse_args(ctx, level_flags(args, valued.__contains__))
 
 
+#: What compress writes without -C.
+DEFAULT_FORMAT = "zstd"
+
+
+def _codec_help() -> str:
+    """-C's help, from the registry: a new format shows up here by its row alone."""
+    from arrowio.compression import FORMATS
+
+    others = [f.name for f in FORMATS.values() if f.streaming and f.name != DEFAULT_FORMAT]
+    return f"Format: {DEFAULT_FORMAT} (default), {', '.join(others)}; with -d: detected."
+
+
+def _level_help() -> str:
+    """--level's help, with each format's tool default from the registry."""
+    from arrowio.compression import FORMATS
+
+    defaults = ", ".join(f"{f.name} {f.tool_level}" for f in FORMATS.values() if f.tool_level is not None)
+    return (
+        "Compression level, also written -N as in gzip and zstd (-1 ... -19; zstd: --ultra -20 ... -22). "
+        f"Default: the format's own tool's: {defaults}."
+    )
+
+
 @click.command("compress", cls=_CompressCommand)
 @click.argument("inputs", nargs=-1, metavar="[FILE|URL|-]...")
 @click.option(
@@ -39,14 +62,13 @@ class _CompressCommand(click.Command):
     "--codec",
     type=CODEC,
     metavar="NAME",
-    help="Format: zstd (default), gzip, bz2, xz, lz4, brotli, snappy; with -d: detected.",
+    help=_codec_help(),
 )
 @click.option(
     "--level",
     type=int,
     metavar="N",
-    help="Compression level, also written -N as in gzip and zstd (-1 ... -19; zstd: --ultra -20 ... -22). "
-    "Default: the format's own tool's: gzip 6, zstd 3, xz 6, bz2 9, lz4 1, brotli 11.",
+    help=_level_help(),
 )
 @click.option(
     "--fast",
@@ -184,7 +206,7 @@ def compress(
     layout = _layout(codec, decompress or test, threads, seekable, bgzf, frame_size)
     if layout is not None and codec is None:
         codec = "gzip" if layout == "bgzf" else "zstd"
-    level = _level(codec or "zstd", level, fast, best, ultra, decompress or test)
+    level = _level(codec or DEFAULT_FORMAT, level, fast, best, ultra, decompress or test)
     job = _Job(codec, level, decompress or test, force, threads, test, verbose, quiet, keep, storage_options)
     if progress and quiet:
         raise click.UsageError("--progress and -q/--quiet contradict each other: choose one")
@@ -308,7 +330,7 @@ class _Job:
             self.codec = "auto" if codec is None else codec
             self.level = None
         else:
-            name = codec or "zstd"
+            name = codec or DEFAULT_FORMAT
             if level is None:  # as the format's own tool would (gzip -6, zstd -3), not the library's
                 from arrowio.compression import FORMATS
 

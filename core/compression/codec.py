@@ -19,7 +19,8 @@ _CHUNK = 16 << 20  # decoded bytes per decoder call in one-shot decompression
 class Codec:
     """A compression format with a level: ``Codec('zstd', compression_level=3)``.
 
-    Names: gzip, bz2, brotli, lz4 (frame), lz4_raw, zstd, snappy (raw block), xz.
+    Names: those of ``arrowio.compression.FORMATS``: gzip, bz2, xz, zstd, lz4 (frame), brotli,
+    snappy (raw block), lz4_raw.
     ``compression_level`` None means the format's default; it is None for snappy.
     """
 
@@ -133,7 +134,7 @@ class Codec:
         """Compress a Buffer or bytes-like object; a pool-allocated Buffer, or bytes if ``asbytes``."""
         data = _byte_view(buf)
         module: ModuleType = self._module
-        if self.name in ("lz4_raw", "snappy"):  # raw blocks for the one-shot API, as PyArrow
+        if self._format.raw_block:
             out = module.compress_block(data, self._level)
         elif hasattr(module, "compress_oneshot"):
             out = module.compress_oneshot(data, self._level)
@@ -178,7 +179,7 @@ class Codec:
                 raise ValueError("lz4_raw needs decompressed_size: a raw LZ4 block does not record it")
             out = self._module.decompress_block(data, decompressed_size)
             return out if asbytes else _to_pool(out, memory_pool)
-        if self.name == "snappy":
+        if self._format.raw_block:  # a framed block that records its size (snappy)
             out = self._module.decompress_block(data)
             _check_size(self.name, len(out), decompressed_size)
             return out if asbytes else _to_pool(out, memory_pool)
