@@ -7,8 +7,7 @@ from typing import Any
 
 import click
 
-from .errors import CliError, describe_input, exit_code_for, print_error
-from .exit_codes import ExitCode
+from .errors import CliError
 from .params import SIZE, compression_option, storage_option
 from .streams import fileno, format_of
 
@@ -134,9 +133,10 @@ def cat(
     try:
         with measuring as measured, shown:
             for name, error in expand_inputs(inputs or ("-",), storage_options):
-                record = job.run(name) if error is None else job.failed(name, error)
-                if record.error is not None:
-                    print_error(record.error)
+                if error is None:
+                    job.run(name)
+                else:
+                    job.failed(name, error)
             job.out.flush()
     except TooMuchOutput:
         job.out.flush()  # what was written up to the limit
@@ -145,8 +145,7 @@ def cat(
         raise
     if show_stats:
         _show_stats(job.records, measured.result)
-    if job.worst:
-        ctx.exit(job.worst)
+    job.runner.exit(ctx)
 
 
 class _Cat:
@@ -162,8 +161,11 @@ class _Cat:
         max_output: int | None,
         storage_options: dict[str, Any],
     ) -> None:
-        from .sink import Stdout
+        from .runner import InputRunner
+        from .sink import OutputFailed, Stdout
 
+        # stdout failing ends the run: no later input can do better
+        self.runner = InputRunner(fatal=(TooMuchOutput, OutputFailed, BrokenPipeError))
         self.codec = codec
         self.offset = offset
         self.length = length
@@ -174,34 +176,26 @@ class _Cat:
         self.out = Stdout()
         self.records: list[Any] = []
         self.written = 0  # bytes written to stdout so far (what --max-output limits)
-        self.worst = ExitCode.OK  # of the inputs that failed: 69 where a needed backend is missing, else 1
         self._scratch: Any = None
         self._dump: Any = None
 
     def run(self, name: str) -> Any:
         """Copy one input; a failure is recorded in the returned stats, not raised."""
-        from arrowio.errors import ArrowException
         from arrowio.stats import StreamStats
 
         from .remote import shown
-        from .sink import OutputFailed
 
         record = StreamStats(source="<stdin>" if name == "-" else shown(name, self.storage_options))
         self.records.append(record)
         start = time.perf_counter()
         try:
-            self._copy(name, record)
-        except TooMuchOutput as exc:
-            record.error = str(exc)  # the input the guard stopped at, in --stats
-            raise  # about the whole run: no later input can do better
-        except (OutputFailed, BrokenPipeError):
-            raise  # about stdout: no later input can do better
-        except (OSError, ValueError, TypeError, NotImplementedError, MemoryError, ArrowException) as exc:
-            record.error = describe_input(record.source, exc)
-            self.worst = max(self.worst, exit_code_for(exc))
-            # A decoder keeps the exception it raised; its traceback would tie our frames (and the
-            # buffer views in them) into a reference cycle. Only the message is needed.
-            exc.__traceback__ = None
+            with self.runner.input(record.source) as failure:
+                try:
+                    self._copy(name, record)
+                except TooMuchOutput as exc:
+                    record.error = str(exc)  # the input the guard stopped at, in --stats
+                    raise
+            record.error = failure[0] if failure else record.error
         finally:
             record.seconds = time.perf_counter() - start
             if self._dump is not None:
@@ -216,8 +210,7 @@ class _Cat:
         from .remote import shown
 
         record = StreamStats(source=shown(name, self.storage_options))
-        record.error = describe_input(record.source, exc)
-        self.worst = max(self.worst, exit_code_for(exc))
+        record.error = self.runner.failed(record.source, exc)
         self.records.append(record)
         return record
 

@@ -13,8 +13,7 @@ from typing import Any
 
 import click
 
-from .errors import CliError, OutputError, describe, describe_input, exit_code_for, print_error
-from .exit_codes import ExitCode
+from .errors import CliError, OutputError, describe
 from .params import CODEC, SIZE, level_flags, storage_option
 from .streams import fileno, format_of
 
@@ -33,6 +32,29 @@ class _CompressCommand(click.Command):
         return super().parse_args(ctx, level_flags(args, valued.__contains__))
 
 
+#: What compress writes without -C.
+DEFAULT_FORMAT = "zstd"
+
+
+def _codec_help() -> str:
+    """-C's help, from the registry: a new format shows up here by its row alone."""
+    from arrowio.compression import FORMATS
+
+    others = [f.name for f in FORMATS.values() if f.streaming and f.name != DEFAULT_FORMAT]
+    return f"Format: {DEFAULT_FORMAT} (default), {', '.join(others)}; with -d: detected."
+
+
+def _level_help() -> str:
+    """--level's help, with each format's tool default from the registry."""
+    from arrowio.compression import FORMATS
+
+    defaults = ", ".join(f"{f.name} {f.tool_level}" for f in FORMATS.values() if f.tool_level is not None)
+    return (
+        "Compression level, also written -N as in gzip and zstd (-1 ... -19; zstd: --ultra -20 ... -22). "
+        f"Default: the format's own tool's: {defaults}."
+    )
+
+
 @click.command("compress", cls=_CompressCommand)
 @click.argument("inputs", nargs=-1, metavar="[FILE|URL|-]...")
 @click.option(
@@ -40,14 +62,13 @@ class _CompressCommand(click.Command):
     "--codec",
     type=CODEC,
     metavar="NAME",
-    help="Format: zstd (default), gzip, bz2, xz, lz4, brotli, snappy; with -d: detected.",
+    help=_codec_help(),
 )
 @click.option(
     "--level",
     type=int,
     metavar="N",
-    help="Compression level, also written -N as in gzip and zstd (-1 ... -19; zstd: --ultra -20 ... -22). "
-    "Default: the format's own tool's: gzip 6, zstd 3, xz 6, bz2 9, lz4 1, brotli 11.",
+    help=_level_help(),
 )
 @click.option(
     "--fast",
@@ -185,7 +206,7 @@ def compress(
     layout = _layout(codec, decompress or test, threads, seekable, bgzf, frame_size)
     if layout is not None and codec is None:
         codec = "gzip" if layout == "bgzf" else "zstd"
-    level = _level(codec or "zstd", level, fast, best, ultra, decompress or test)
+    level = _level(codec or DEFAULT_FORMAT, level, fast, best, ultra, decompress or test)
     job = _Job(codec, level, decompress or test, force, threads, test, verbose, quiet, keep, storage_options)
     if progress and quiet:
         raise click.UsageError("--progress and -q/--quiet contradict each other: choose one")
@@ -195,22 +216,14 @@ def compress(
     if not job.decoding and not test and not force and any(_target(n, to_stdout, output) is None for n in names):
         if job.out.isatty():
             raise CliError("refusing to write compressed data to a terminal (use -f to force, or redirect stdout)")
-    worst = ExitCode.OK  # of the inputs that failed: 69 where a needed backend is missing, else 1
+    from .runner import InputRunner
+
+    runner = InputRunner(fatal=job.fatal)
     for name in names:
-        try:
+        with runner.input("<stdin>" if name == "-" else job.shown(name)):
             job.one(name, _target(name, to_stdout, output))
-        except job.fatal:
-            raise
-        except (OSError, ValueError, TypeError, NotImplementedError, MemoryError, CliError) as exc:
-            worst = max(worst, exit_code_for(exc))
-            # Our own messages name what they are about (an output, perhaps); others get the input's name.
-            label = "<stdin>" if name == "-" else job.shown(name)
-            message = describe(exc) if isinstance(exc, CliError) else describe_input(label, exc)
-            print_error(message)
-            exc.__traceback__ = None  # see cat.py: a decoder keeps its exception; no cycle through our frames
     job.out.flush()
-    if worst:
-        ctx.exit(worst)
+    runner.exit(ctx)
 
 
 def _list(ctx: click.Context, inputs: tuple[str, ...], storage_options: dict[str, Any], other_work: bool) -> None:
@@ -317,7 +330,7 @@ class _Job:
             self.codec = "auto" if codec is None else codec
             self.level = None
         else:
-            name = codec or "zstd"
+            name = codec or DEFAULT_FORMAT
             if level is None:  # as the format's own tool would (gzip -6, zstd -3), not the library's
                 from arrowio.compression import FORMATS
 

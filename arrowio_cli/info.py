@@ -8,8 +8,6 @@ from typing import Any
 
 import click
 
-from .errors import describe_input, exit_code_for, print_error
-from .exit_codes import ExitCode
 from .params import storage_option
 
 __all__ = ["info"]
@@ -67,29 +65,23 @@ def info(
     """
     from dataclasses import replace
 
-    from arrowio.errors import ArrowException
     from arrowio.fileinfo import file_info
 
     from .remote import expand_inputs, shown
+    from .runner import InputRunner
 
     results: list[Any] = []  # a FileInfo, or the (label, message) of a file that failed
-    worst = ExitCode.OK  # of the files that failed: 69 where a needed backend is missing, else 1
+    runner = InputRunner()
     for name, error in expand_inputs(files, storage_options):
         label = "<stdin>" if name == "-" else shown(name, storage_options)
-        try:
+        with runner.input(label) as failure:
             if error is not None:
                 raise error  # a URL glob that matched nothing: reported in its place
             with _readable(name) as path:
                 results.append(replace(file_info(path, scan=scan, storage_options=storage_options), path=label))
-        except (OSError, ValueError, NotImplementedError, MemoryError, ArrowException) as exc:
-            worst = max(worst, exit_code_for(exc))
-            message = describe_input(label, exc)
-            print_error(message)
-            results.append((label, message))
-            exc.__traceback__ = None  # only the message is kept; the frames may hold buffer views
+        results.extend((label, message) for message in failure)
     _render(results, as_json)
-    if worst:
-        ctx.exit(worst)
+    runner.exit(ctx)
 
 
 @contextmanager

@@ -280,7 +280,6 @@ _WALKERS: dict[str, Callable[[_Source], tuple[int | None, str | None, int | None
     "gzip": _gzip,
     "xz": _xz,
 }
-_CHECKSUMS = {"bz2": "crc32", "brotli": "none", "snappy": "crc32c (chunks)"}
 
 #: The registry's name for the readers' detection (magic bytes, then extension): what
 #: ``arrowio cat`` gets by passing ``compression='auto'`` to :func:`arrowio.input_stream`.
@@ -407,4 +406,6 @@ def _walk(fmt: str, src: _Source) -> tuple[int | None, str | None, int | None, s
     walker = _WALKERS.get(fmt)
     if walker is not None:
         return walker(src)
-    return None, None, None, _CHECKSUMS.get(fmt, "none")
+    from .compression._registry import lookup
+
+    return None, None, None, lookup(fmt).checksum or "none"

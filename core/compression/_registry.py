@@ -46,6 +46,11 @@ class Format:
     #: The default level of the format's own command-line tool (gzip -6, zstd -3, brotli -q 11...),
     #: which ``arrowio compress`` follows; the library's default (``levels``) follows PyArrow.
     tool_level: int | None = None
+    #: The one-shot API (``Codec.compress``) writes a raw block, unframed, as PyArrow does.
+    raw_block: bool = False
+    #: The integrity check ``arrowio info`` reports, where every file of the format has the same
+    #: one; None where it varies by file and info reads it from the headers.
+    checksum: str | None = None
 
     @property
     def minimum_level(self) -> int:
@@ -89,9 +94,11 @@ FORMATS: dict[str, Format] = {
     f.name: f
     for f in (
         # RFC 1952; .bgz is BGZF (blocked gzip, samtools/bgzip), a multi-member gzip file.
-        Format("gzip", (".gz", ".tgz", ".bgz"), (b"\x1f\x8b",), (1, 9, 9), (), "", "_gzip", tool_level=6),
+        Format("gzip", (".gz", ".tgz", ".bgz"), (b"\x1f\x8b",), (1, 9, 9), (), "", "_gzip", tool_level=6, checksum="crc32"),
         # "BZh" and the block size digit: a text that merely starts with "BZh" is not bz2.
-        Format("bz2", (".bz2",), tuple(b"BZh%d" % d for d in range(1, 10)), (1, 9, 9), (), "", "_bz2", tool_level=9),
+        Format(
+            "bz2", (".bz2",), tuple(b"BZh%d" % d for d in range(1, 10)), (1, 9, 9), (), "", "_bz2", tool_level=9, checksum="crc32"
+        ),
         Format("xz", (".xz",), (b"\xfd7zXZ\x00",), (0, 9, 6), (), "", "_xz", tool_level=6),
         Format(
             "zstd",
@@ -114,7 +121,7 @@ FORMATS: dict[str, Format] = {
             "_lz4",
             tool_level=1,
         ),
-        Format("brotli", (".br",), (), (0, 11, 8), ("brotli",), f"{_PIP} brotli", "_brotli", tool_level=11),
+        Format("brotli", (".br",), (), (0, 11, 8), ("brotli",), f"{_PIP} brotli", "_brotli", tool_level=11, checksum="none"),
         # The snappy framing format (.sz) starts with its stream identifier chunk.
         Format(
             "snappy",
@@ -124,8 +131,10 @@ FORMATS: dict[str, Format] = {
             ("snappy", "cramjam", "google_crc32c"),
             f"{_PIP} python-snappy cramjam google-crc32c",
             "_snappy",
+            raw_block=True,
+            checksum="crc32c (chunks)",
         ),
-        Format("lz4_raw", (), (), (1, 12, 1), ("lz4",), f"{_PIP} lz4", "_lz4", streaming=False),
+        Format("lz4_raw", (), (), (1, 12, 1), ("lz4",), f"{_PIP} lz4", "_lz4", streaming=False, raw_block=True),
     )
 }
 

@@ -20,7 +20,8 @@ _NO_LEVEL = -(2**31)  # Arrow's kUseDefaultCompressionLevel (INT_MIN), lz4_raw's
 class Codec:
     """A compression format with a level: ``Codec('zstd', compression_level=3)``.
 
-    Names: gzip, bz2, brotli, lz4 (frame), lz4_raw, zstd, snappy (raw block), xz.
+    Names: those of ``arrowio.compression.FORMATS``: gzip, bz2, xz, zstd, lz4 (frame), brotli,
+    snappy (raw block), lz4_raw.
     ``compression_level`` None means the format's default; it is None for snappy.
     """
 
@@ -139,7 +140,7 @@ class Codec:
         or bytes if ``asbytes``."""
         data = _byte_view(buf)
         module: ModuleType = self._module
-        if self.name in ("lz4_raw", "snappy"):  # raw blocks for the one-shot API, as PyArrow
+        if self._format.raw_block:
             out = module.compress_block(data, self._level)
         elif hasattr(module, "compress_oneshot"):
             out = module.compress_oneshot(data, self._level)
@@ -188,7 +189,7 @@ class Codec:
                 raise ValueError("lz4_raw needs decompressed_size: a raw LZ4 block does not record it")
             out = self._module.decompress_block(data, decompressed_size)
             return out if asbytes else _to_pool(out, memory_pool)
-        if self.name == "snappy":
+        if self._format.raw_block:  # a framed block that records its size (snappy)
             out = self._module.decompress_block(data, decompressed_size)
             return out if asbytes else _to_pool(out, memory_pool)
         decoder = self.decoder()

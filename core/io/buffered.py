@@ -8,7 +8,7 @@ from typing import Any
 from ..buffer import Buffer
 from ..errors import ArrowInvalid
 from ..memory import MemoryPool
-from .native_file import NativeFile
+from .native_file import NativeFile, abort_or_close
 
 __all__ = ["BufferedInputStream", "BufferedOutputStream", "check_buffer_size"]
 
@@ -166,7 +166,7 @@ class BufferedOutputStream(NativeFile):
         try:
             self.close()
         finally:
-            getattr(self._raw, "abort", self._raw.close)()
+            abort_or_close(self._raw)
 
     def _tell(self) -> int:
         return self._raw.tell() + self._used
@@ -215,6 +215,6 @@ class BufferedOutputStream(NativeFile):
         if self._detached:
             return
         if self._failure is not None:  # a remote upload must not publish what is left
-            getattr(self._raw, "abort", self._raw.close)()
+            abort_or_close(self._raw)
         else:
             self._raw.close()

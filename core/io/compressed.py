@@ -23,7 +23,7 @@ from ..compression._stream import DecodingReader, EncodingWriter
 from ..compression.codec import Codec
 from ..errors import ArrowInvalid, ArrowNotImplementedError
 from ..memory import MemoryPool
-from .native_file import NativeFile, closing_on_error
+from .native_file import NativeFile, abort_or_close, closing_on_error
 
 __all__ = ["CompressedInputStream", "CompressedOutputStream"]
 
@@ -242,7 +242,7 @@ class CompressedOutputStream(NativeFile):
             self._writer = EncodingWriter(self._counter, encoder, threaded=threaded)
         except BaseException:
             if raw is not stream:
-                getattr(raw, "abort", raw.close)()  # a remote write must not publish an empty object
+                abort_or_close(raw)  # a remote write must not publish an empty object
             raise
         self._written = 0
         super().__init__("wb", seekable=False, memory_pool=memory_pool)
@@ -343,7 +343,7 @@ class CompressedOutputStream(NativeFile):
 
     def _close(self) -> None:
         if self._finish_failed:
-            getattr(self._raw, "abort", self._raw.close)()  # a remote write must not publish a truncated stream
+            abort_or_close(self._raw)  # a remote write must not publish a truncated stream
         else:
             self._raw.close()
 

@@ -13,7 +13,7 @@ from ._remote_fs import is_url
 from .buffer_reader import BufferReader
 from .buffered import BufferedInputStream, BufferedOutputStream, check_buffer_size
 from .fixed_size_writer import FixedSizeBufferWriter
-from .native_file import NativeFile
+from .native_file import NativeFile, abort_or_close
 from .os_file import OSFile
 from .python_file import PythonFile, is_text_file
 
@@ -63,7 +63,7 @@ def _wrap(stream: NativeFile, source: Any, owned: bool, wrap: Any) -> NativeFile
         return wrap(stream)
     except BaseException:
         if owned:
-            getattr(stream, "abort", stream.close)()  # a remote write must not publish an empty object
+            abort_or_close(stream)  # a remote write must not publish an empty object
         elif stream is not source and isinstance(stream, (BufferedInputStream, BufferedOutputStream)):
             stream.detach()
         raise

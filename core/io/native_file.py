@@ -620,3 +620,13 @@ def _first(chunk: bytearray, count: int) -> bytes:
     """The first ``count`` bytes of ``chunk`` as bytes (never resizes it: a read error kept for
     later may still hold a view of it)."""
     return bytes(chunk) if count == len(chunk) else bytes(memoryview(chunk)[:count])
+
+
+def abort_or_close(stream: Any) -> None:
+    """Give ``stream`` up: ``abort()`` where it has one (a remote upload then publishes nothing,
+    an atomic write leaves the old file), else ``close()`` (a plain Python file)."""
+    abort = getattr(stream, "abort", None)
+    if abort is not None:
+        abort()
+    else:
+        stream.close()

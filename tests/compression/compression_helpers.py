@@ -6,10 +6,12 @@ import random
 import subprocess
 
 import system_deps
+from arrowio.compression import FORMATS
 
-#: Every streaming format and the one-shot-only ones.
-STREAMING = ("gzip", "bz2", "xz", "zstd", "lz4", "brotli", "snappy")
-ONESHOT = STREAMING + ("lz4_raw",)
+#: Every streaming format, and every format (the one-shot-only ones too), from the registry:
+#: a new row is tested by every test parametrized over these.
+STREAMING = tuple(f.name for f in FORMATS.values() if f.streaming)
+ONESHOT = tuple(FORMATS)
 
 _WORDS = b"arrow buffer stream codec frame member block window checksum trailer header".split()
 

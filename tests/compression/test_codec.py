@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 import pytest
-from compression_helpers import ONESHOT, make_data
+from compression_helpers import ONESHOT, STREAMING, make_data
 
 import arrowio
 from arrowio import Codec
@@ -102,7 +102,7 @@ def test_lz4_raw_needs_a_size():
         Codec("lz4_raw").decompress(compressed)
 
 
-@pytest.mark.parametrize("name", ["gzip", "zstd", "lz4", "bz2", "xz", "brotli"])
+@pytest.mark.parametrize("name", [n for n in STREAMING if n != "snappy"])  # snappy: ArrowInvalid, as PyArrow
 def test_too_small_decompressed_size_is_an_error(name):
     codec = Codec(name)
     with pytest.raises(OSError, match="decompressed_size"):

@@ -24,11 +24,13 @@ from typing import Any
 import pytest
 
 import arrowio
+from arrowio.compression import FORMATS as _REGISTRY
 
 #: Temporary outputs of the CLI end with this (arrowio_cli.atomic.TEMP_SUFFIX).
 TEMP_SUFFIX = ".arrowio-tmp"
-FORMATS = ["zstd", "gzip", "bz2", "xz", "lz4", "brotli", "snappy"]
-EXTENSIONS = {"zstd": ".zst", "gzip": ".gz", "bz2": ".bz2", "xz": ".xz", "lz4": ".lz4", "brotli": ".br", "snappy": ".sz"}
+#: Every streaming format of the registry, and the extension its tool writes (the row's first).
+FORMATS = [f.name for f in _REGISTRY.values() if f.streaming]
+EXTENSIONS = {f.name: f.extensions[0] for f in _REGISTRY.values() if f.streaming}
 #: Incompressible, so that compressed and plain outputs are both this large.
 PAYLOAD_SIZE = 512 << 10
 #: The file-size limit and the tmpfs size: well below the payload, so every output hits them.

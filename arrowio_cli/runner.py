@@ -1,0 +1,67 @@
+"""The one per-input error policy of the commands that take several inputs (cat, compress, info).
+
+On the model of httpie's ``main()``/``program()`` split: a command's body does the work for one
+input; :class:`InputRunner` turns what that input raised into the one ``arrowio: error:`` line
+and remembers the worst exit code, so the run goes on with the next input and ends with it.
+What is about the whole run (stdout gone, a usage error) is not caught here but by ``main``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import click
+
+from arrowio.errors import ArrowException
+
+from .errors import CliError, describe, describe_input, exit_code_for, print_error
+from .exit_codes import ExitCode
+
+__all__ = ["INPUT_ERRORS", "InputRunner"]
+
+#: What one input can fail with and the next input still be tried; anything else is a bug or
+#: about the whole run, and goes to ``main``'s translator.
+INPUT_ERRORS: tuple[type[BaseException], ...] = (
+    OSError, ValueError, TypeError, NotImplementedError, MemoryError, ArrowException, CliError,
+)  # fmt: skip
+
+
+class InputRunner:
+    """Runs inputs one after another; a failed one is reported and the run goes on.
+
+    ``fatal`` names the exceptions that end the run even though they match :data:`INPUT_ERRORS`
+    (stdout failed: no later input can do better)."""
+
+    def __init__(self, fatal: tuple[type[BaseException], ...] = ()) -> None:
+        self.fatal = fatal
+        self.worst = ExitCode.OK  # of the inputs that failed: 69 where a needed backend is missing, else 1
+
+    def failed(self, label: str, exc: BaseException) -> str:
+        """Report ``exc`` of the input ``label``; its message, once printed.
+
+        Our own :class:`CliError` messages name what they are about (an output, perhaps); others
+        get the input's name first."""
+        self.worst = max(self.worst, exit_code_for(exc))
+        message = describe(exc) if isinstance(exc, CliError) else describe_input(label, exc)
+        print_error(message)
+        # A decoder keeps the exception it raised; its traceback would tie our frames (and the
+        # buffer views in them) into a reference cycle. Only the message is needed.
+        exc.__traceback__ = None
+        return message
+
+    @contextmanager
+    def input(self, label: str) -> Iterator[list[str]]:
+        """Run the block for the input ``label``; the list it yields gets the message if it failed."""
+        messages: list[str] = []
+        try:
+            yield messages
+        except self.fatal:
+            raise
+        except INPUT_ERRORS as exc:
+            messages.append(self.failed(label, exc))
+
+    def exit(self, ctx: click.Context) -> None:
+        """End the command with the worst exit code of its inputs (nothing when all succeeded)."""
+        if self.worst:
+            ctx.exit(self.worst)
