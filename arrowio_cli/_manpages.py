@@ -29,24 +29,37 @@ _EXIT_STATUS = [
     ("0", "Success."),
     ("1", "A runtime failure: bad data, an I/O error."),
     ("2", "A usage error: an unknown option, a bad value."),
-    ("10", "A pool-stats gate failed (--max-peak, --max-rss, --fail-on-leak) and the workload succeeded; "
-           "a workload that fails gives its own exit status instead."),
-    ("69", "A needed facility is absent on this machine (EX_UNAVAILABLE): no GPU, a backend not installed. "
-           "With several inputs the others still run, and the exit status is the worst of their failures."),
+    (
+        "10",
+        "A pool-stats gate failed (--max-peak, --max-rss, --fail-on-leak) and the workload succeeded; "
+        "a workload that fails gives its own exit status instead.",
+    ),
+    (
+        "69",
+        "A needed facility is absent on this machine (EX_UNAVAILABLE): no GPU, a backend not installed. "
+        "With several inputs the others still run, and the exit status is the worst of their failures.",
+    ),
     ("130", "Interrupted (Ctrl-C)."),
-    ("141", "Killed by SIGPIPE: the reader of stdout left early (| head), as cat, zcat and zstd end; "
-            "under set -o pipefail this tells truncated output from complete output. Quiet on stderr."),
+    (
+        "141",
+        "Killed by SIGPIPE: the reader of stdout left early (| head), as cat, zcat and zstd end; "
+        "under set -o pipefail this tells truncated output from complete output. Quiet on stderr.",
+    ),
     ("143", "Terminated (SIGTERM) while an output was being written; nothing partial is left."),
 ]
 _ENVIRONMENT = [
     ("NO_COLOR", "When set and --color is not given, reports are not coloured."),
     ("ARROWIO_DEFAULT_MEMORY_POOL", "The default memory pool's backend: system, jemalloc or mimalloc."),
-    ("ARROWIO_DEBUG_MEMORY_POOL, ARROW_DEBUG_MEMORY_POOL",
-     "abort, trap, warn or none: guard bytes after every pool allocation, checked when it is freed or resized; "
-     "an overwritten guard is reported on stderr, then raises SIGABRT (abort), SIGTRAP (trap) or nothing (warn)."),
-    ("AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_ENDPOINT_URL, AWS_PROFILE",
-     "Credentials and endpoint of s3:// URLs when no -S option gives them (read by s3fs, as are ~/.aws and "
-     "fsspec's FSSPEC_S3_* variables). No credential is ever printed."),
+    (
+        "ARROWIO_DEBUG_MEMORY_POOL, ARROW_DEBUG_MEMORY_POOL",
+        "abort, trap, warn or none: guard bytes after every pool allocation, checked when it is freed or resized; "
+        "an overwritten guard is reported on stderr, then raises SIGABRT (abort), SIGTRAP (trap) or nothing (warn).",
+    ),
+    (
+        "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_ENDPOINT_URL, AWS_PROFILE",
+        "Credentials and endpoint of s3:// URLs when no -S option gives them (read by s3fs, as are ~/.aws and "
+        "fsspec's FSSPEC_S3_* variables). No credential is ever printed.",
+    ),
 ]
 
 
@@ -96,8 +109,14 @@ def _page(ctx: click.Context, command: click.Command, page_name: str, see_also: 
     _render_blocks(_help_blocks(command.help or ""), lines)
 
     records = [param.get_help_record(ctx) for param in command.get_params(ctx)]
-    arguments = [r for p, r in zip(command.get_params(ctx), records, strict=False) if isinstance(p, click.Argument) and r and r[1]]
-    options = [r for p, r in zip(command.get_params(ctx), records, strict=False) if not isinstance(p, click.Argument) and r]
+    arguments = [
+        r
+        for p, r in zip(command.get_params(ctx), records, strict=False)
+        if isinstance(p, click.Argument) and r and r[1]
+    ]
+    options = [
+        r for p, r in zip(command.get_params(ctx), records, strict=False) if not isinstance(p, click.Argument) and r
+    ]
     for title, items in (("ARGUMENTS", arguments), ("OPTIONS", options)):
         if items:
             lines.append(f".SH {title}")
@@ -109,8 +128,11 @@ def _page(ctx: click.Context, command: click.Command, page_name: str, see_also: 
         for name in command.list_commands(ctx):
             sub = command.get_command(ctx, name)
             if sub is not None and not sub.hidden:
-                lines += [".TP", f"\\fB{_escape(name)}\\fR(1): see \\fBarrowio\\-{_escape(name)}\\fR(1)",
-                          _escape(sub.get_short_help_str(limit=200))]
+                lines += [
+                    ".TP",
+                    f"\\fB{_escape(name)}\\fR(1): see \\fBarrowio\\-{_escape(name)}\\fR(1)",
+                    _escape(sub.get_short_help_str(limit=200)),
+                ]
     if command.epilog:
         lines.append(".SH NOTES")
         _render_blocks(_help_blocks(command.epilog), lines)

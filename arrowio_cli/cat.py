@@ -26,8 +26,12 @@ class TooMuchOutput(CliError):
 @compression_option(
     "auto: detect by magic bytes, else by extension; none: copy bytes as they are; NAME: decode as that format."
 )
-@click.option("--offset", type=SIZE, default=0, metavar="SIZE", help="Skip this many bytes of each input's decoded content.")
-@click.option("--length", type=SIZE, metavar="SIZE", help="Write at most this many bytes of each input's decoded content.")
+@click.option(
+    "--offset", type=SIZE, default=0, metavar="SIZE", help="Skip this many bytes of each input's decoded content."
+)
+@click.option(
+    "--length", type=SIZE, metavar="SIZE", help="Write at most this many bytes of each input's decoded content."
+)
 @click.option(
     "--mmap",
     "use_mmap",
@@ -412,8 +416,14 @@ def _show_stats(records: list[Any], measurement: Any) -> None:
     total_out = sum(record.bytes_out for record in records)
     if len(records) > 1:
         ratio = f"{total_out / total_in:.2f}x" if total_in else "-"
-        table.add("total", "", format_bytes(total_in) if total_in is not None else "-", format_bytes(total_out), ratio,
-                  format_rate(total_out, measurement.seconds))
+        table.add(
+            "total",
+            "",
+            format_bytes(total_in) if total_in is not None else "-",
+            format_bytes(total_out),
+            ratio,
+            format_rate(total_out, measurement.seconds),
+        )
     summary = Table("", ["", ""], align="lr")
     summary.add("pool peak", f"{format_bytes(measurement.max_memory)} ({measurement.backend})")
     summary.add("peak RSS", format_bytes(measurement.peak_rss_bytes))

@@ -76,9 +76,17 @@ def _level_help() -> str:
     metavar="[=N]",
     help="The format's fastest level; zstd: its negative level -N (--fast is --fast=1), as in zstd.",
 )
-@click.option("--best", is_flag=True, help="The format's best level without --ultra (zstd 19, gzip/bz2/xz 9, lz4 12, brotli 11).")
+@click.option(
+    "--best", is_flag=True, help="The format's best level without --ultra (zstd 19, gzip/bz2/xz 9, lz4 12, brotli 11)."
+)
 @click.option("--ultra", is_flag=True, help="Allow zstd's levels 20 to 22 (they need much more memory), as zstd does.")
-@click.option("-l", "--list", "list_", is_flag=True, help="List the compressed FILEs as zstd -l and gzip -l do (arrowio info's table).")
+@click.option(
+    "-l",
+    "--list",
+    "list_",
+    is_flag=True,
+    help="List the compressed FILEs as zstd -l and gzip -l do (arrowio info's table).",
+)
 @click.option(
     "--suffix",
     metavar="SUF",
@@ -96,7 +104,10 @@ def _level_help() -> str:
 @click.option("-c", "--stdout", "to_stdout", is_flag=True, help="Write to stdout; keep the inputs.")
 @click.option("-o", "--output", metavar="PATH|URL", help="Write to PATH or URL (one input only).")
 @click.option(
-    "-k", "--keep/--rm", default=True, help="Keep the inputs (the default), or remove each once its output is complete and synced."
+    "-k",
+    "--keep/--rm",
+    default=True,
+    help="Keep the inputs (the default), or remove each once its output is complete and synced.",
 )
 @click.option("-f", "--force", is_flag=True, help="Overwrite existing outputs; allow compressed data on a terminal.")
 @click.option(
@@ -229,7 +240,9 @@ def compress(
 def _list(ctx: click.Context, inputs: tuple[str, ...], storage_options: dict[str, Any], other_work: bool) -> None:
     """``-l``: what ``zstd -l``/``gzip -l`` print, by ``arrowio info``."""
     if other_work:
-        raise click.UsageError("-l/--list only lists: -d, -c, -o, -t and --rm do not apply (the level is -N or --level N)")
+        raise click.UsageError(
+            "-l/--list only lists: -d, -c, -o, -t and --rm do not apply (the level is -N or --level N)"
+        )
     if not inputs:
         raise click.UsageError("-l/--list needs FILEs to list")
     from .info import info
@@ -240,7 +253,9 @@ def _list(ctx: click.Context, inputs: tuple[str, ...], storage_options: dict[str
 def _level(codec: str, level: int | None, fast: int | None, best: bool, ultra: bool, decoding: bool) -> int | None:
     """The level the options ask for (None: the format's tool's default), checked as zstd and
     gzip check them: one way of saying it, and zstd's 20 to 22 only with --ultra."""
-    given = [name for name, value in (("-N/--level", level), ("--fast", fast), ("--best", best or None)) if value is not None]
+    given = [
+        name for name, value in (("-N/--level", level), ("--fast", fast), ("--best", best or None)) if value is not None
+    ]
     if len(given) > 1:
         raise click.UsageError(f"{' and '.join(given)} both set the level: choose one")
     if decoding:
@@ -259,7 +274,9 @@ def _level(codec: str, level: int | None, fast: int | None, best: bool, ultra: b
         if fmt.name == "zstd":
             return -fast
         if fast > 1:
-            raise click.UsageError(f"--fast=N is zstd's negative level -N; {fmt.name}'s fastest is --fast or -{fmt.minimum_level}")
+            raise click.UsageError(
+                f"--fast=N is zstd's negative level -N; {fmt.name}'s fastest is --fast or -{fmt.minimum_level}"
+            )
         return fmt.minimum_level
     if best:
         return 19 if fmt.name == "zstd" else fmt.maximum_level
@@ -270,7 +287,9 @@ def _level(codec: str, level: int | None, fast: int | None, best: bool, ultra: b
     return level
 
 
-def _layout(codec: str | None, decoding: bool, threads: int, seekable: bool, bgzf: bool, frame_size: int | None) -> str | None:
+def _layout(
+    codec: str | None, decoding: bool, threads: int, seekable: bool, bgzf: bool, frame_size: int | None
+) -> str | None:
     """The frame layout the options ask for (see arrowio.CompressedOutputStream), or None."""
     if decoding:
         if seekable or bgzf or frame_size is not None:
@@ -389,7 +408,9 @@ class _Job:
         if target is not None:
             refuse_existing(target, self.force, self.storage_options)
             if not self.keep and not is_url(target) and special_file(target) is not None:
-                raise CliError(f"{target}: not a regular file, so --rm would leave {label}'s content nowhere; nothing done")
+                raise CliError(
+                    f"{target}: not a regular file, so --rm would leave {label}'s content nowhere; nothing done"
+                )
         source = stdin_file() if stdin else name
         start = time.perf_counter()
         reader = arrowio.input_stream(
@@ -471,8 +492,14 @@ class _Job:
         # would only overlap the reads (a small part) but costs a copy of every 4 MiB piece and a
         # hand-over each: 4-8 % more CPU for zstd -3, where parallelism comes from -T's workers.
         stream = arrowio.CompressedOutputStream(
-            sink, self.codec, compression_level=self.level, threads=workers, header=self.header,
-            threaded=False, layout=self.layout, frame_size=self.frame_size,
+            sink,
+            self.codec,
+            compression_level=self.level,
+            threads=workers,
+            header=self.header,
+            threaded=False,
+            layout=self.layout,
+            frame_size=self.frame_size,
         )
         # Work done is what the encoder compressed, not what was read into its queue.
         progress.poll(done=lambda: stream.encoded_size, written=lambda: stream.compressed_size)
@@ -556,14 +583,18 @@ class _Job:
                 return name[: -len(extension)] + (".tar" if extension == ".tgz" else "")
         raise AssertionError("Codec.detect matched an extension")
 
-    def _report(self, label: str, target: str | None, size: int | None, produced: int, seconds: float, fmt: str | None) -> None:
+    def _report(
+        self, label: str, target: str | None, size: int | None, produced: int, seconds: float, fmt: str | None
+    ) -> None:
         from .names import printable
         from .report import format_bytes, format_rate
 
         label = printable(label)
         where = "stdout" if target is None else printable(self.shown(target))
         if self.test:
-            click.echo(f"{label}: OK ({fmt}, {format_bytes(produced)} decoded, {format_rate(produced, seconds)})", err=True)
+            click.echo(
+                f"{label}: OK ({fmt}, {format_bytes(produced)} decoded, {format_rate(produced, seconds)})", err=True
+            )
             return
         if self.decoding and size is None:  # a pipe: how much came in is not known
             click.echo(f"{label}: {format_bytes(produced)} in {seconds:.2f} s -> {where}", err=True)

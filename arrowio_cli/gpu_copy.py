@@ -84,19 +84,17 @@ def _positive(ctx: click.Context, param: click.Parameter, value: int) -> int:
 
 
 @click.command("gpu-copy")
-@click.argument(
-    "file", default="-", type=PathOrURL(allow_dash=True), metavar="[FILE|URL|-]"
+@click.argument("file", default="-", type=PathOrURL(allow_dash=True), metavar="[FILE|URL|-]")
+@click.option(
+    "--device", "device_number", type=click.IntRange(min=0), default=0, show_default=True, help="CUDA device number."
 )
-@click.option("--device", "device_number", type=click.IntRange(min=0), default=0, show_default=True, help="CUDA device number.")
 @click.option(
     "--pinned/--pageable",
     default=True,
     show_default=True,
     help="Stage chunks in page-locked host memory (DMA, asynchronous) or in ordinary memory.",
 )
-@click.option(
-    "--chunk-size", type=SIZE, default="64MiB", show_default=True, callback=_positive, help="Bytes per copy."
-)
+@click.option("--chunk-size", type=SIZE, default="64MiB", show_default=True, callback=_positive, help="Bytes per copy.")
 @click.option(
     "--streams",
     type=click.IntRange(min=1),
@@ -104,9 +102,13 @@ def _positive(ctx: click.Context, param: click.Parameter, value: int) -> int:
     show_default=True,
     help="CUDA streams; each has two staging buffers, so reading the next chunk overlaps the copy of the last.",
 )
-@click.option("--repeat", type=click.IntRange(min=1), default=1, show_default=True, help="Copy the input this many times.")
+@click.option(
+    "--repeat", type=click.IntRange(min=1), default=1, show_default=True, help="Copy the input this many times."
+)
 @click.option("--roundtrip", is_flag=True, help="Copy the data back from the device too.")
-@click.option("--verify", is_flag=True, help="Check that the round-tripped bytes have the input's checksum (needs --roundtrip).")
+@click.option(
+    "--verify", is_flag=True, help="Check that the round-tripped bytes have the input's checksum (needs --roundtrip)."
+)
 @compression_option("Input compression: detect it, read the bytes as they are, or decode as NAME (gzip, zstd, ...).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
 @storage_option

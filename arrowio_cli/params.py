@@ -111,7 +111,9 @@ class CompressionName(click.ParamType):
             hint = "" if self.auto_none else "; zstd's and xz's -C/--check have no counterpart: -C names the format"
             self.fail(f"{value!r} ({self._expected()}{hint})", param, ctx)
         if not fmt.streaming:
-            self.fail(f"{value!r} is a raw block format, which no file or stream can carry ({self._expected()})", param, ctx)
+            self.fail(
+                f"{value!r} is a raw block format, which no file or stream can carry ({self._expected()})", param, ctx
+            )
         return fmt.name
 
 
@@ -246,7 +248,7 @@ def redact_arguments(args: Sequence[str]) -> list[str]:
         elif arg.startswith("--storage-option="):
             shown.append("--storage-option=" + _hidden(arg.partition("=")[2]))
         elif (match := _SHORT_S.match(arg)) and not arg.startswith("--"):
-            shown.append(match.group(0) + _hidden(arg[match.end():]))
+            shown.append(match.group(0) + _hidden(arg[match.end() :]))
         else:
             shown.append(redact_url(arg) if is_url(arg) else arg)
     return shown

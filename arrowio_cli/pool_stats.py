@@ -192,8 +192,16 @@ def pool_stats(
     if not workload:
         if max_peak is not None or max_rss is not None or fail_on_leak:
             raise click.UsageError("--max-peak, --max-rss and --fail-on-leak need a workload after --")
-        given = [name for name, value in (("--pool", gated != "arrowio"), ("--debug-pool", debug_pool),
-                                          ("--timeline", timeline), ("--format", output_format != "text")) if value]
+        given = [
+            name
+            for name, value in (
+                ("--pool", gated != "arrowio"),
+                ("--debug-pool", debug_pool),
+                ("--timeline", timeline),
+                ("--format", output_format != "text"),
+            )
+            if value
+        ]
         if given:
             raise click.UsageError(f"{', '.join(given)} need{'s' if len(given) == 1 else ''} a workload after --")
         _show_pools(as_json, backend)
@@ -318,7 +326,12 @@ def _pool(name: str) -> Any:
 
 
 def _gates(
-    result: Any, pyarrow: dict[str, Any] | None, gated: str, max_peak: int | None, max_rss: int | None, fail_on_leak: bool
+    result: Any,
+    pyarrow: dict[str, Any] | None,
+    gated: str,
+    max_peak: int | None,
+    max_rss: int | None,
+    fail_on_leak: bool,
 ) -> list[str]:
     from .report import format_bytes
 

@@ -177,7 +177,10 @@ def _print_rich(tables: Sequence[Table], stream: IO[Any]) -> None:
     console = _console(stream)
     for table in tables:
         rich_table = RichTable(
-            title=Text(table.title) if table.title else None, title_justify="left", title_style="bold", show_header=any(table.columns)
+            title=Text(table.title) if table.title else None,
+            title_justify="left",
+            title_style="bold",
+            show_header=any(table.columns),
         )
         align = table.align.ljust(len(table.columns), "l")
         for name, a in zip(table.columns, align, strict=False):

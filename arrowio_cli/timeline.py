@@ -66,7 +66,7 @@ def write_timeline(path: str, samples: Sequence[Any], limits: Mapping[str, int],
     if os.path.splitext(path)[1].lower() != ".svg":
         text = (
             f"<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>arrowio memory timeline</title></head>"
-            f"<body>\n{text[text.index('<svg'):]}\n</body></html>\n"
+            f"<body>\n{text[text.index('<svg') :]}\n</body></html>\n"
         )
     with open(path, "w", encoding="utf-8") as out:
         out.write(text)

@@ -64,7 +64,9 @@ def _logs(folder: Path, suffix: str, compress: list[str]) -> list[Path]:
     for i, path in enumerate(paths):
         lines, size = [], 0
         while size < LOG_SIZE:
-            lines.append(f"2026-12-07T15:{i % 60:02d}:{len(lines) % 60:02d} INFO {' '.join(rng.choices(words, k=10))}\n")
+            lines.append(
+                f"2026-12-07T15:{i % 60:02d}:{len(lines) % 60:02d} INFO {' '.join(rng.choices(words, k=10))}\n"
+            )
             size += len(lines[-1])
         text = "".join(lines).encode()[:LOG_SIZE]
         path.write_bytes(subprocess.run(compress, input=text, stdout=subprocess.PIPE, check=True).stdout)
@@ -150,17 +152,40 @@ def rows(q: dict[str, str], big_gib: int, arrowio: str) -> list[Row]:
         (f"cat {LOGS} small .gz | igzip -dc", f"{a} cat {logs_gz}", f"igzip -dc {logs_gz}", None),
         (f"cat {LOGS} small .zst | zstd -dc", f"{a} cat {logs_zst}", f"zstd -qdc {logs_zst}", 1.0),
         ("cat plain.bin | cat", f"{a} cat {q['plain']}", f"cat {q['plain']}", 1.2),
-        ("compress zstd -3 | zstd -3", f"{a} compress -C zstd -3 -c {q['corpus']}", f"zstd -q -3 -c {q['corpus']}", 1.05),
-        ("compress zstd -3 -T0 | zstd -T0", f"{a} compress -C zstd -3 -T 0 -c {q['corpus']}",
-         f"zstd -q -3 -T0 -c {q['corpus']}", 1.05),
-        ("compress gzip -6 -T0 | pigz -6", f"{a} compress -C gzip -6 -T 0 -c {q['corpus']}",
-         f"pigz -6 -c {q['corpus']}", 1.0),
+        (
+            "compress zstd -3 | zstd -3",
+            f"{a} compress -C zstd -3 -c {q['corpus']}",
+            f"zstd -q -3 -c {q['corpus']}",
+            1.05,
+        ),
+        (
+            "compress zstd -3 -T0 | zstd -T0",
+            f"{a} compress -C zstd -3 -T 0 -c {q['corpus']}",
+            f"zstd -q -3 -T0 -c {q['corpus']}",
+            1.05,
+        ),
+        (
+            "compress gzip -6 -T0 | pigz -6",
+            f"{a} compress -C gzip -6 -T 0 -c {q['corpus']}",
+            f"pigz -6 -c {q['corpus']}",
+            1.0,
+        ),
     ]
     made = [
-        Row("start-up: --version | import click", "/dev/null", f"{a} --version > /dev/null",
-            f"'{PYTHON}' -c 'import click'", 1.5),
-        Row("start-up: cat tiny.gz | import click", "/dev/null", f"{a} cat {q['tiny']} > /dev/null",
-            f"'{PYTHON}' -c 'import click'", 1.3),
+        Row(
+            "start-up: --version | import click",
+            "/dev/null",
+            f"{a} --version > /dev/null",
+            f"'{PYTHON}' -c 'import click'",
+            1.5,
+        ),
+        Row(
+            "start-up: cat tiny.gz | import click",
+            "/dev/null",
+            f"{a} cat {q['tiny']} > /dev/null",
+            f"'{PYTHON}' -c 'import click'",
+            1.3,
+        ),
     ]
     for label, ours, anchor, goal in data:
         for sink, redirect in SINKS.items():
@@ -190,12 +215,16 @@ def main() -> None:
     subprocess.run([PYTHON, "-m", "compileall", "-q", str(root / "core"), str(root / "arrowio_cli")], check=True)
     inputs = make_inputs(args.big_gib, args.plain_mib)
     q = {k: f"'{v}'" for k, v in inputs.items()}
-    print(f"inputs: {inputs['corpus'].stat().st_size >> 20} MiB mixed corpus (zstd -3: {inputs['zst'].stat().st_size >> 20} MiB, "
-          f"gzip -6: {inputs['gz'].stat().st_size >> 20} MiB), {args.big_gib} GiB .zst, {LOGS} logs of {LOG_SIZE >> 10} KiB; "
-          f"python {sys.version.split()[0]}; {os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"inputs: {inputs['corpus'].stat().st_size >> 20} MiB mixed corpus (zstd -3: {inputs['zst'].stat().st_size >> 20} MiB, "
+        f"gzip -6: {inputs['gz'].stat().st_size >> 20} MiB), {args.big_gib} GiB .zst, {LOGS} logs of {LOG_SIZE >> 10} KiB; "
+        f"python {sys.version.split()[0]}; {os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.1f}"
+    )
     print("medians; wall s and CPU s (user+sys) of arrowio, then of the anchor; ratio = arrowio / anchor")
-    print(f"{'case':<36} {'sink':<9} {'wall':>7} {'cpu':>7} {'rss':>6} | {'wall':>7} {'cpu':>7} {'rss':>6} | "
-          f"{'wall x':>6} {'cpu x':>6}  goal")
+    print(
+        f"{'case':<36} {'sink':<9} {'wall':>7} {'cpu':>7} {'rss':>6} | {'wall':>7} {'cpu':>7} {'rss':>6} | "
+        f"{'wall x':>6} {'cpu x':>6}  goal"
+    )
     for row in rows(q, args.big_gib, args.arrowio):
         if args.only and args.only not in row.label:
             continue
@@ -205,9 +234,11 @@ def main() -> None:
         cpu_o, cpu_t = statistics.median(r.cpu for r in ours), statistics.median(r.cpu for r in theirs)
         ratio = wall_o / wall_t
         verdict = "report" if row.goal is None else f"<= {row.goal} {'ok' if ratio <= row.goal else 'MISSED'}"
-        print(f"{row.label:<36} {row.sink:<9} {wall_o:>7.3f} {cpu_o:>7.3f} {_mib(ours[-1].rss):>6} | "
-              f"{wall_t:>7.3f} {cpu_t:>7.3f} {_mib(theirs[-1].rss):>6} | {ratio:>6.2f} {cpu_o / cpu_t:>6.2f}  {verdict}",
-              flush=True)
+        print(
+            f"{row.label:<36} {row.sink:<9} {wall_o:>7.3f} {cpu_o:>7.3f} {_mib(ours[-1].rss):>6} | "
+            f"{wall_t:>7.3f} {cpu_t:>7.3f} {_mib(theirs[-1].rss):>6} | {ratio:>6.2f} {cpu_o / cpu_t:>6.2f}  {verdict}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

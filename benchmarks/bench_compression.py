@@ -133,9 +133,10 @@ def _arrowio_compress(source: Path, name: str, level: int, threads: int) -> Call
     import arrowio
 
     def run() -> None:
-        with open(source, "rb", buffering=0) as src, arrowio.CompressedOutputStream(
-            os.devnull, name, compression_level=level, threads=threads
-        ) as out:
+        with (
+            open(source, "rb", buffering=0) as src,
+            arrowio.CompressedOutputStream(os.devnull, name, compression_level=level, threads=threads) as out,
+        ):
             while chunk := src.read(CHUNK):
                 out.write(chunk)
 
@@ -148,9 +149,17 @@ def _framed(corpus: Path, suffix: str, fmt: str, layout: str, frame_size: int | 
 
     path = DATA_DIR / f"corpus.bin{suffix}"
     if not path.exists() or path.stat().st_mtime < corpus.stat().st_mtime:
-        with open(corpus, "rb") as src, arrowio.CompressedOutputStream(
-            str(path), fmt, compression_level=3 if fmt == "zstd" else 6, threads=-1, layout=layout, frame_size=frame_size
-        ) as out:
+        with (
+            open(corpus, "rb") as src,
+            arrowio.CompressedOutputStream(
+                str(path),
+                fmt,
+                compression_level=3 if fmt == "zstd" else 6,
+                threads=-1,
+                layout=layout,
+                frame_size=frame_size,
+            ) as out,
+        ):
             while chunk := src.read(CHUNK):
                 out.write(chunk)
     return path
@@ -186,8 +195,9 @@ def frame_size_costs(corpus: Path) -> None:
     def size_of(fmt: str, level: int, payload: bytes, frame_size: int | None) -> int:
         sink = arrowio.BufferOutputStream()
         layout = None if frame_size is None else "frames"
-        with arrowio.CompressedOutputStream(sink, fmt, compression_level=level, threads=-1 if layout else 0,
-                                            layout=layout, frame_size=frame_size) as out:
+        with arrowio.CompressedOutputStream(
+            sink, fmt, compression_level=level, threads=-1 if layout else 0, layout=layout, frame_size=frame_size
+        ) as out:
             out.write(payload)
         return sink.getvalue().size
 
@@ -198,7 +208,9 @@ def frame_size_costs(corpus: Path) -> None:
         for mib in (1, 4, 16):
             framed = size_of(fmt, level, payload, mib << 20)
             cells.append(f"{framed:>10} {100 * (framed / whole - 1):+.1f}%")
-        print(f"{fmt + ' -' + str(level):<10}{len(payload) >> 20:>5}MiB{whole:>14}" + "".join(f"{c:>16}" for c in cells))
+        print(
+            f"{fmt + ' -' + str(level):<10}{len(payload) >> 20:>5}MiB{whole:>14}" + "".join(f"{c:>16}" for c in cells)
+        )
 
 
 def best_of(repeat: int, sides: list[Callable[[], None]]) -> list[float]:
@@ -257,8 +269,10 @@ def main() -> None:
     gz = _compressed(corpus, ".gz", ["pigz", "-6", "-c"])
     zst = _compressed(corpus, ".zst", ["zstd", "-3", "-c"])
     cores = os.cpu_count() or 1
-    print(f"corpus: {corpus.stat().st_size >> 20} MiB mixed ({gz.stat().st_size >> 20} MiB as .gz, "
-          f"{zst.stat().st_size >> 20} MiB as .zst); {cores} cores; best of {args.repeat} alternating rounds")
+    print(
+        f"corpus: {corpus.stat().st_size >> 20} MiB mixed ({gz.stat().st_size >> 20} MiB as .gz, "
+        f"{zst.stat().st_size >> 20} MiB as .zst); {cores} cores; best of {args.repeat} alternating rounds"
+    )
 
     rows: list[tuple[str, str, float, float, str]] = []
 
@@ -275,12 +289,27 @@ def main() -> None:
     compare("gzip -d", "igzip -d", gz_ours, _tool(["igzip", "-dc"], gz), "<= 1.1")
     compare("gzip -d", "zcat", gz_ours, _tool(["zcat"], gz), "report")
     compare("zstd -d", "zstd -d", _arrowio_decompress(zst), _tool(["zstd", "-dc"], zst), "<= 1.05")
-    compare("zstd -3, 1 thread", "zstd -3", _arrowio_compress(corpus, "zstd", 3, 0),
-            _tool(["zstd", "-3", "-c"], corpus), "<= 1.1")
-    compare(f"zstd -3, {cores} threads", "zstd -3 -T0", _arrowio_compress(corpus, "zstd", 3, -1),
-            _tool(["zstd", "-3", "-T0", "-c"], corpus), "report")
-    compare(f"gzip -6, {cores} threads", f"pigz -6 ({cores} threads)", _arrowio_compress(corpus, "gzip", 6, -1),
-            _tool(["pigz", "-6", "-c"], corpus), "report")
+    compare(
+        "zstd -3, 1 thread",
+        "zstd -3",
+        _arrowio_compress(corpus, "zstd", 3, 0),
+        _tool(["zstd", "-3", "-c"], corpus),
+        "<= 1.1",
+    )
+    compare(
+        f"zstd -3, {cores} threads",
+        "zstd -3 -T0",
+        _arrowio_compress(corpus, "zstd", 3, -1),
+        _tool(["zstd", "-3", "-T0", "-c"], corpus),
+        "report",
+    )
+    compare(
+        f"gzip -6, {cores} threads",
+        f"pigz -6 ({cores} threads)",
+        _arrowio_compress(corpus, "gzip", 6, -1),
+        _tool(["pigz", "-6", "-c"], corpus),
+        "report",
+    )
 
     _print(rows)
     print(f"\npeak RSS streaming 1 GiB of zeros from .gz: {zeros_peak_rss():.1f} MiB (goal <= 64)")
@@ -292,22 +321,48 @@ def framed_rows(corpus: Path, cores: int, compare: Callable[..., None]) -> None:
     seekable = _framed(corpus, ".seekable.zst", "zstd", "seekable")
     bgzf = _framed(corpus, ".bgzf.gz", "gzip", "bgzf")
     offset = 200 << 20
-    compare("zstd frames -d", "zstd -d (same file)", _arrowio_decompress(zst_frames), _tool(["zstd", "-dc"], zst_frames), "<= 0.65")
+    compare(
+        "zstd frames -d",
+        "zstd -d (same file)",
+        _arrowio_decompress(zst_frames),
+        _tool(["zstd", "-dc"], zst_frames),
+        "<= 0.65",
+    )
     if shutil.which("pzstd"):
-        compare("zstd frames -d", f"pzstd -d -p {cores}", _arrowio_decompress(zst_frames),
-                _tool(["pzstd", "-dc", "-p", str(cores)], zst_frames), "<= 1.0")
+        compare(
+            "zstd frames -d",
+            f"pzstd -d -p {cores}",
+            _arrowio_decompress(zst_frames),
+            _tool(["pzstd", "-dc", "-p", str(cores)], zst_frames),
+            "<= 1.0",
+        )
         pz = _compressed(corpus, ".pzstd.zst", ["pzstd", "-3", "-c", "-p", str(cores)])
-        compare("pzstd's file -d", f"pzstd -d -p {cores}", _arrowio_decompress(pz),
-                _tool(["pzstd", "-dc", "-p", str(cores)], pz), "<= 1.0")
+        compare(
+            "pzstd's file -d",
+            f"pzstd -d -p {cores}",
+            _arrowio_decompress(pz),
+            _tool(["pzstd", "-dc", "-p", str(cores)], pz),
+            "<= 1.0",
+        )
     else:
         print("pzstd not found: its rows are skipped (Debian: zstd)")
     compare("BGZF -d", "igzip -d (same file)", _arrowio_decompress(bgzf), _tool(["igzip", "-dc"], bgzf), "<= 0.65")
     if shutil.which("bgzip"):
-        compare("BGZF -d", f"bgzip -d -@ {cores}", _arrowio_decompress(bgzf),
-                _tool(["bgzip", "-dc", "-@", str(cores)], bgzf), "<= 1.0")
+        compare(
+            "BGZF -d",
+            f"bgzip -d -@ {cores}",
+            _arrowio_decompress(bgzf),
+            _tool(["bgzip", "-dc", "-@", str(cores)], bgzf),
+            "<= 1.0",
+        )
         theirs = _compressed(corpus, ".bgzip.gz", ["bgzip", "-c", "-@", str(cores)])
-        compare("bgzip's file -d", f"bgzip -d -@ {cores}", _arrowio_decompress(theirs),
-                _tool(["bgzip", "-dc", "-@", str(cores)], theirs), "<= 1.0")
+        compare(
+            "bgzip's file -d",
+            f"bgzip -d -@ {cores}",
+            _arrowio_decompress(theirs),
+            _tool(["bgzip", "-dc", "-@", str(cores)], theirs),
+            "<= 1.0",
+        )
     else:
         print("bgzip not found: its rows are skipped (Debian: tabix)")
     try:
@@ -317,9 +372,23 @@ def framed_rows(corpus: Path, cores: int, compare: Callable[..., None]) -> None:
     else:
         # One member, a file of its own: the index beside it must not change the other gzip rows.
         single = _compressed(corpus, ".single.gz", ["pigz", "-6", "-c"])
-        compare("gzip checkpoint index", "full decode", _build_gzip_index(single), _arrowio_decompress(single), "<= 1.2")
-        compare("gzip read_at 64B", "full decode", _arrowio_read_at(single, offset, 64), _arrowio_decompress(single), "<= 0.02")
-    compare("seekable read_at 64B", "full decode", _arrowio_read_at(seekable, offset, 64), _arrowio_decompress(seekable), "<= 0.02")
+        compare(
+            "gzip checkpoint index", "full decode", _build_gzip_index(single), _arrowio_decompress(single), "<= 1.2"
+        )
+        compare(
+            "gzip read_at 64B",
+            "full decode",
+            _arrowio_read_at(single, offset, 64),
+            _arrowio_decompress(single),
+            "<= 0.02",
+        )
+    compare(
+        "seekable read_at 64B",
+        "full decode",
+        _arrowio_read_at(seekable, offset, 64),
+        _arrowio_decompress(seekable),
+        "<= 0.02",
+    )
     compare("BGZF read_at 64B", "full decode", _arrowio_read_at(bgzf, offset, 64), _arrowio_decompress(bgzf), "<= 0.02")
 
 

@@ -107,7 +107,10 @@ def read_seconds(path: Path) -> float:
 
 def gpu_copy_rate(path: Path) -> float:
     result = subprocess.run(
-        [sys.executable, "-m", "arrowio_cli", "gpu-copy", "--json", str(path)], capture_output=True, text=True, check=True
+        [sys.executable, "-m", "arrowio_cli", "gpu-copy", "--json", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return json.loads(result.stdout)["end_to_end_mib_s"] * (1 << 20) / 1e9  # the CLI reports MiB/s
 
@@ -132,7 +135,9 @@ def main() -> None:
         ratio = mine / anchor
         verdict = "ok" if ratio <= 1 / 0.9 else "MISSED"
         name = f"{label} {copy_size >> 20} MiB pinned vs cupy memcpy"
-        print(f"{name:<34} {copy_size / mine / 1e9:>7.2f} GB/s {copy_size / anchor / 1e9:>7.2f} GB/s {ratio:>7.2f}  <= 1.11 {verdict}")
+        print(
+            f"{name:<34} {copy_size / mine / 1e9:>7.2f} GB/s {copy_size / anchor / 1e9:>7.2f} GB/s {ratio:>7.2f}  <= 1.11 {verdict}"
+        )
 
     file_size = parse_size(args.file_size)
     make_file(args.file, file_size)

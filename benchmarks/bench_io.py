@@ -44,7 +44,9 @@ def _timed(fn: Callable[[], object], repeat: int) -> float:
     return (time.perf_counter() - start) / repeat
 
 
-def alternate(ours: Callable[[], object], anchor: Callable[[], object], rounds: int, repeat: int) -> tuple[float, float]:
+def alternate(
+    ours: Callable[[], object], anchor: Callable[[], object], rounds: int, repeat: int
+) -> tuple[float, float]:
     """Median seconds per call of each side, the two sides taking turns."""
     ours(), anchor()  # warm up both
     mine, theirs = [], []
@@ -149,11 +151,19 @@ def main() -> None:
         make_file(big, args.size_mib * MIB)
         make_file(small, 4096)
         rows: list[tuple[str, tuple[float, float] | None, str]] = [
-            (f"read_buffer(1 MiB) over {args.size_mib} MiB vs open().readinto", bench_sequential_reads(big, args.rounds), "<= 1.1"),
+            (
+                f"read_buffer(1 MiB) over {args.size_mib} MiB vs open().readinto",
+                bench_sequential_reads(big, args.rounds),
+                "<= 1.1",
+            ),
             (f"memory_map {args.size_mib} MiB read_buffer vs pyarrow", bench_memory_map(big, args.rounds), "<= 2"),
             ("memory_map 4 KiB read_buffer vs pyarrow", bench_memory_map(small, args.rounds), "<= 2"),
             ("10 MB in 1 KiB writes: BufferOutputStream vs BytesIO", bench_small_writes(args.rounds), "<= 1.5"),
-            ("10 MB in 1 KiB writes: BufferOutputStream vs pyarrow's", bench_small_writes_pyarrow(args.rounds), "(context)"),
+            (
+                "10 MB in 1 KiB writes: BufferOutputStream vs pyarrow's",
+                bench_small_writes_pyarrow(args.rounds),
+                "(context)",
+            ),
         ]
 
     print(f"memory pool: {pa.default_memory_pool().backend_name}")
@@ -165,7 +175,9 @@ def main() -> None:
         mine, theirs = result
         print(f"{name:58} {_show(mine):>11} {_show(theirs):>11} {mine / theirs:>6.2f}x  {goal}")
     if rows[1][1] and rows[2][1]:
-        print(f"memory_map time, {args.size_mib} MiB file / 4 KiB file: {rows[1][1][0] / rows[2][1][0]:.2f}x (zero-copy: ~1)")
+        print(
+            f"memory_map time, {args.size_mib} MiB file / 4 KiB file: {rows[1][1][0] / rows[2][1][0]:.2f}x (zero-copy: ~1)"
+        )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(f"peak RSS: {peak / 1024:.1f} MiB")
 

@@ -41,8 +41,10 @@ def main() -> None:
     parser.add_argument("--tests", type=int, default=1000, help="tests in the generated suite for the plugin")
     args = parser.parse_args()
 
-    print(f"arrowio pool: {arrowio.default_memory_pool().backend_name}; "
-          f"pyarrow pool: {pyarrow.default_memory_pool().backend_name}")
+    print(
+        f"arrowio pool: {arrowio.default_memory_pool().backend_name}; "
+        f"pyarrow pool: {pyarrow.default_memory_pool().backend_name}"
+    )
     print(f"{'allocate+drop':<14} {'arrowio ns':>11} {'pyarrow ns':>11} {'ratio':>7}  goal")
     for label, size in SIZES.items():
         ours, theirs = [], []
@@ -81,8 +83,10 @@ def debug_pool(ops: int, rounds: int) -> None:
         ours.append(per_op_ns(lambda: _touch_end(arrowio.allocate_buffer(size, memory_pool=plain)), n))
         debug.append(per_op_ns(lambda: _touch_end(arrowio.allocate_buffer(size, memory_pool=guarded)), n))
     ratio = min(debug) / min(ours)
-    print(f"{'4 MiB, last byte set':<19} {min(ours):>9.0f} {min(debug):>9.0f} {ratio:>7.2f}  <= 2.0 "
-          f"{'ok' if ratio <= 2 else 'MISSED'}")
+    print(
+        f"{'4 MiB, last byte set':<19} {min(ours):>9.0f} {min(debug):>9.0f} {ratio:>7.2f}  <= 2.0 "
+        f"{'ok' if ratio <= 2 else 'MISSED'}"
+    )
 
 
 def _touch_end(buffer: arrowio.Buffer) -> None:
@@ -121,9 +125,11 @@ def plugin_overhead(tests: int, rounds: int) -> None:
     (plain_wall, plain_cpu), (ours_wall, ours_cpu) = runs["plain"], runs["--arrowio-pool"]
     wall = min(ours_wall) / min(plain_wall) - 1
     cpu = min(ours_cpu) / min(plain_cpu) - 1
-    print(f"\npytest plugin, {tests} tests (best of {rounds}): wall {min(plain_wall):.2f} s -> {min(ours_wall):.2f} s "
-          f"({wall:+.1%}), CPU {min(plain_cpu):.2f} s -> {min(ours_cpu):.2f} s ({cpu:+.1%})  "
-          f"<= +10% {'ok' if wall <= 0.10 else 'MISSED'}")
+    print(
+        f"\npytest plugin, {tests} tests (best of {rounds}): wall {min(plain_wall):.2f} s -> {min(ours_wall):.2f} s "
+        f"({wall:+.1%}), CPU {min(plain_cpu):.2f} s -> {min(ours_cpu):.2f} s ({cpu:+.1%})  "
+        f"<= +10% {'ok' if wall <= 0.10 else 'MISSED'}"
+    )
 
 
 if __name__ == "__main__":

@@ -55,8 +55,12 @@ def read_arrowio(url: str, options: dict) -> int:
 def read_pyarrow(url: str, options: dict) -> int:
     import pyarrow.fs
 
-    fs = pyarrow.fs.S3FileSystem(access_key=options["key"], secret_key=options["secret"],
-                                 endpoint_override=options["endpoint_url"].removeprefix("http://"), scheme="http")
+    fs = pyarrow.fs.S3FileSystem(
+        access_key=options["key"],
+        secret_key=options["secret"],
+        endpoint_override=options["endpoint_url"].removeprefix("http://"),
+        scheme="http",
+    )
     total = 0
     with fs.open_input_stream(url.removeprefix("s3://")) as f:
         while size := f.read_buffer(CHUNK).size:
@@ -72,8 +76,11 @@ def read_s3fs(url: str, options: dict) -> int:
 
 SIDES = {"arrowio input_stream": read_arrowio, "pyarrow S3FileSystem": read_pyarrow, "s3fs cat_file": read_s3fs}
 #: Imported before the clock starts: the table compares reading, not import times (bench_cli does those).
-IMPORTS = {"arrowio input_stream": ("arrowio", "fsspec", "s3fs"), "pyarrow S3FileSystem": ("pyarrow.fs",),
-           "s3fs cat_file": ("s3fs",)}
+IMPORTS = {
+    "arrowio input_stream": ("arrowio", "fsspec", "s3fs"),
+    "pyarrow S3FileSystem": ("pyarrow.fs",),
+    "s3fs cat_file": ("s3fs",),
+}
 
 
 def worker(side: str, url: str, key: str, secret: str, endpoint: str) -> None:
@@ -92,8 +99,12 @@ def worker(side: str, url: str, key: str, secret: str, endpoint: str) -> None:
 
 def run_side(side: str, url: str, store: SeaweedFS) -> tuple[float, int, float]:
     """(seconds, bytes read, peak RSS in MiB) of one timed read in a child process."""
-    done = subprocess.run([sys.executable, __file__, "--worker", side, url, store.key, store.secret,
-                           store.endpoint_url], stdout=subprocess.PIPE, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, __file__, "--worker", side, url, store.key, store.secret, store.endpoint_url],
+        stdout=subprocess.PIPE,
+        text=True,
+        check=True,
+    )
     seconds, count, peak_kib = done.stdout.split()
     return float(seconds), int(count), int(peak_kib) / 1024
 
@@ -126,8 +137,10 @@ def log_corpus(path: Path, size: int) -> None:
     """``size`` bytes of log-like text (compresses about 4x with zstd -3)."""
     rng = random.Random(7)
     words = [bytes(rng.choice(b"abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(2, 9))) for _ in range(2000)]
-    lines = [b"%08d %s %s\n" % (i, rng.choice((b"INFO", b"WARN", b"DEBUG")), b" ".join(rng.sample(words, 8)))
-             for i in range(100_000)]
+    lines = [
+        b"%08d %s %s\n" % (i, rng.choice((b"INFO", b"WARN", b"DEBUG")), b" ".join(rng.sample(words, 8)))
+        for i in range(100_000)
+    ]
     block = b"".join(lines)
     with open(path, "wb") as out:
         for start in range(0, size, len(block)):
@@ -147,9 +160,11 @@ def cli_commands(url: str, store: SeaweedFS, folder: str) -> dict[str, str]:
     arrowio = shlex.quote(str(Path(sys.executable).parent / "arrowio"))
     local = os.path.join(folder, "downloaded.zst")
     endpoint = store.endpoint_url.removeprefix("http://")
-    download = (f"import pyarrow.fs as f; f.copy_files({url.removeprefix('s3://')!r}, {local!r}, "
-                f"source_filesystem=f.S3FileSystem(endpoint_override={endpoint!r}, scheme='http'), "
-                "destination_filesystem=f.LocalFileSystem())")
+    download = (
+        f"import pyarrow.fs as f; f.copy_files({url.removeprefix('s3://')!r}, {local!r}, "
+        f"source_filesystem=f.S3FileSystem(endpoint_override={endpoint!r}, scheme='http'), "
+        "destination_filesystem=f.LocalFileSystem())"
+    )
     python, local = shlex.quote(sys.executable), shlex.quote(local)
     return {
         "arrowio cat": f"{arrowio} cat {shlex.quote(url)} > /dev/null",
@@ -157,11 +172,22 @@ def cli_commands(url: str, store: SeaweedFS, folder: str) -> dict[str, str]:
     }
 
 
-def table(title: str, url: str, store: SeaweedFS, sides: list[str], rounds: int, goal: float | None,
-          commands: dict[str, str] | None = None) -> None:
+def table(
+    title: str,
+    url: str,
+    store: SeaweedFS,
+    sides: list[str],
+    rounds: int,
+    goal: float | None,
+    commands: dict[str, str] | None = None,
+) -> None:
     best: dict[str, tuple[float, int, float]] = {}
-    env = {**os.environ, "AWS_ACCESS_KEY_ID": store.key, "AWS_SECRET_ACCESS_KEY": store.secret,
-           "AWS_ENDPOINT_URL": store.endpoint_url}
+    env = {
+        **os.environ,
+        "AWS_ACCESS_KEY_ID": store.key,
+        "AWS_SECRET_ACCESS_KEY": store.secret,
+        "AWS_ENDPOINT_URL": store.endpoint_url,
+    }
     for _ in range(rounds):
         for side in sides:
             result = run_command(commands[side], env) if commands else run_side(side, url, store)
@@ -203,8 +229,15 @@ def main() -> None:
         packed = upload_file(store, "big.zst", Path(f"{corpus}.zst"))
         print(f"\nbig.zst: {os.path.getsize(f'{corpus}.zst') / 2**20:.0f} MiB, {args.size_mib} MiB decoded")
         commands = cli_commands(packed, store, folder)
-        table(f"command line, s3://{BUCKET}/big.zst to /dev/null", packed, store, list(commands), args.rounds,
-              goal=None, commands=commands)
+        table(
+            f"command line, s3://{BUCKET}/big.zst to /dev/null",
+            packed,
+            store,
+            list(commands),
+            args.rounds,
+            goal=None,
+            commands=commands,
+        )
 
 
 if __name__ == "__main__":

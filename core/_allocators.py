@@ -261,7 +261,9 @@ def _load_mimalloc() -> ctypes.CDLL:
             return ctypes.CDLL(path)
         except OSError:
             pass  # a broken wheel install: the system library may still serve
-    return _load_library("mimalloc", "libmimalloc.so.2", "`pip install cmeel-mimalloc` or `apt-get install libmimalloc2.0`")
+    return _load_library(
+        "mimalloc", "libmimalloc.so.2", "`pip install cmeel-mimalloc` or `apt-get install libmimalloc2.0`"
+    )
 
 
 _BACKEND_TYPES = {"system": SystemBackend, "jemalloc": JemallocBackend, "mimalloc": MimallocBackend}

@@ -21,7 +21,16 @@ from types import FrameType
 
 from ._allocators import ALIGNMENT, Backend
 
-__all__ = ["MODES", "ENV_NAMES", "GUARD_SIZE", "GuardedBackend", "mode_from_environment", "check_mode", "guarded", "caller_stack"]
+__all__ = [
+    "MODES",
+    "ENV_NAMES",
+    "GUARD_SIZE",
+    "GuardedBackend",
+    "mode_from_environment",
+    "check_mode",
+    "guarded",
+    "caller_stack",
+]
 
 MODES = ("abort", "trap", "warn", "none")
 #: Read in this order; the first one set (non-empty) decides.

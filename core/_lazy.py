@@ -7,7 +7,9 @@ from importlib import import_module
 from typing import Any
 
 
-def lazy_exports(namespace: dict[str, Any], table: dict[str, str]) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
+def lazy_exports(
+    namespace: dict[str, Any], table: dict[str, str]
+) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
     """``__getattr__`` and ``__dir__`` for the package whose globals are ``namespace``.
 
     ``table`` maps each public name to the module (relative to the package) that defines it;

@@ -88,7 +88,7 @@ class MemoryManager:
         return self._device.is_cpu
 
     def __repr__(self) -> str:
-        return f"<arrowio.MemoryManager device: {repr(self._device)[len('<arrowio.Device: '):-1]}>"
+        return f"<arrowio.MemoryManager device: {repr(self._device)[len('<arrowio.Device: ') : -1]}>"
 
 
 _CPU = Device(DeviceAllocationType.CPU, -1, "arrow::CPUDevice")

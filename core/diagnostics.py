@@ -166,8 +166,13 @@ class MemorySampler:
         pyarrow_total = getattr(sys.modules.get("pyarrow"), "total_allocated_bytes", None)
         pyarrow_bytes = pyarrow_total() if pyarrow_total is not None else None
         self.samples.append(
-            Sample(time.perf_counter() - self._start, pool.bytes_allocated(), pool.max_memory(), current_rss(),
-                   pyarrow_bytes)  # fmt: skip
+            Sample(
+                time.perf_counter() - self._start,
+                pool.bytes_allocated(),
+                pool.max_memory(),
+                current_rss(),
+                pyarrow_bytes,
+            )  # fmt: skip
         )
 
     def _run(self) -> None:

@@ -99,7 +99,12 @@ def _zstd(src: _Source) -> tuple[int | None, str | None, int | None, str]:
         if magic != 0xFD2FB528 or len(head) < 6:
             raise ArrowIOError(f"zstd: not a zstd frame (at compressed offset {offset})")
         descriptor = head[4]
-        fcs_code, single, has_checksum, dict_code = descriptor >> 6, descriptor >> 5 & 1, descriptor >> 2 & 1, descriptor & 3
+        fcs_code, single, has_checksum, dict_code = (
+            descriptor >> 6,
+            descriptor >> 5 & 1,
+            descriptor >> 2 & 1,
+            descriptor & 3,
+        )
         position = 5 + (0 if single else 1) + (0, 1, 2, 4)[dict_code]
         fcs_len = (1 if single else 0, 2, 4, 8)[fcs_code]
         if fcs_len:
@@ -111,7 +116,9 @@ def _zstd(src: _Source) -> tuple[int | None, str | None, int | None, str]:
         while True:  # blocks: 3-byte headers, last-block bit, type, size
             block = src.read(offset, 3)
             if len(block) < 3:
-                raise ArrowIOError(f"zstd: truncated input: it ends inside a block header (at compressed offset {offset})")
+                raise ArrowIOError(
+                    f"zstd: truncated input: it ends inside a block header (at compressed offset {offset})"
+                )
             header = int.from_bytes(block, "little")
             size = header >> 3
             block_at = offset
@@ -163,7 +170,9 @@ def _lz4(src: _Source) -> tuple[int | None, str | None, int | None, str]:
         while True:
             raw = src.read(offset, 4)
             if len(raw) < 4:
-                raise ArrowIOError(f"lz4: truncated input: it ends inside a block header (at compressed offset {offset})")
+                raise ArrowIOError(
+                    f"lz4: truncated input: it ends inside a block header (at compressed offset {offset})"
+                )
             size = struct.unpack("<I", raw)[0]
             block_at = offset
             offset += 4

@@ -131,7 +131,9 @@ class MemoryPool:
         )
 
     def __repr__(self) -> str:
-        return f"<arrowio.{type(self).__name__} backend_name={self.backend_name} bytes_allocated={self.bytes_allocated()}>"
+        return (
+            f"<arrowio.{type(self).__name__} backend_name={self.backend_name} bytes_allocated={self.bytes_allocated()}>"
+        )
 
     # -- used by buffers: sizes passed in are capacities (multiples of 64) ----------------------
     def _allocate(self, capacity: int) -> int:

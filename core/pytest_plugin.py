@@ -64,17 +64,39 @@ def format_size(n: int) -> str:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("arrowio", "arrowio memory pool")
-    group.addoption("--arrowio-pool", action="store_true", default=None,
-                    help="measure arrowio pool memory per test; fail tests that leave pool memory allocated")
-    group.addoption("--arrowio-pool-trace", action="store_true", default=False,
-                    help="record where each allocation was made, to show a leaking test's largest ones")
-    group.addoption("--arrowio-max-peak", metavar="SIZE", default=None,
-                    help="fail tests whose arrowio pool peak exceeds SIZE (64M, 1.5GiB)")
+    group.addoption(
+        "--arrowio-pool",
+        action="store_true",
+        default=None,
+        help="measure arrowio pool memory per test; fail tests that leave pool memory allocated",
+    )
+    group.addoption(
+        "--arrowio-pool-trace",
+        action="store_true",
+        default=False,
+        help="record where each allocation was made, to show a leaking test's largest ones",
+    )
+    group.addoption(
+        "--arrowio-max-peak",
+        metavar="SIZE",
+        default=None,
+        help="fail tests whose arrowio pool peak exceeds SIZE (64M, 1.5GiB)",
+    )
     group.addoption("--arrowio-pool-json", metavar="PATH", default=None, help="write the per-test figures to PATH")
-    group.addoption("--arrowio-pool-top", metavar="N", type=int, default=10,
-                    help="rows in the table of the heaviest tests (default 10; 0: none)")
-    group.addoption("--arrowio-debug-pool", metavar="MODE", choices=DEBUG_POOL_MODES, default=None,
-                    help="run the session on a debug memory pool: abort, trap, warn or none")
+    group.addoption(
+        "--arrowio-pool-top",
+        metavar="N",
+        type=int,
+        default=10,
+        help="rows in the table of the heaviest tests (default 10; 0: none)",
+    )
+    group.addoption(
+        "--arrowio-debug-pool",
+        metavar="MODE",
+        choices=DEBUG_POOL_MODES,
+        default=None,
+        help="run the session on a debug memory pool: abort, trap, warn or none",
+    )
     parser.addini("arrowio_pool", type="bool", default=False, help="measure arrowio pool memory per test")
     parser.addini("arrowio_max_peak", default="", help="fail tests whose arrowio pool peak exceeds this size")
 

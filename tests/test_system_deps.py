@@ -17,7 +17,7 @@ HERE = Path(__file__).parent
 
 # A plugin loaded before anything imports arrowio: dlopen of mimalloc fails as it does where it is
 # not installed.
-HIDE_MIMALLOC = '''
+HIDE_MIMALLOC = """
 import ctypes
 
 
@@ -29,9 +29,9 @@ class _WithoutMimalloc(ctypes.CDLL):
 
 
 ctypes.CDLL = _WithoutMimalloc
-'''
+"""
 
-INNER_TESTS = '''
+INNER_TESTS = """
 import pytest
 
 import arrowio
@@ -45,7 +45,7 @@ def test_needs_mimalloc():
 @pytest.mark.parametrize("backend", ["system", pytest.param("mimalloc", marks=pytest.mark.backend("mimalloc"))])
 def test_each_backend(backend):
     getattr(arrowio, f"{backend}_memory_pool")()
-'''
+"""
 
 
 def run_inner(tmp_path: Path, ci: bool) -> subprocess.CompletedProcess[str]:

@@ -54,7 +54,11 @@ def decode_range(read_at: ReadAt, fmt: str, start: int, end: int) -> Iterator[by
     """The decoded pieces of ``start:end`` of the file, which must begin and end on frame boundaries."""
     data = read_at(end - start, start)
     if len(data) < end - start:
-        raise corrupt(fmt, start + len(data), f"truncated input: the file ends before offset {end}, where its frame table says a frame ends")
+        raise corrupt(
+            fmt,
+            start + len(data),
+            f"truncated input: the file ends before offset {end}, where its frame table says a frame ends",
+        )
     decoder = _decoder_at(fmt, start)
     out = decoder.decompress(data, OUT_CHUNK)
     del data  # the decoder keeps what it still needs
@@ -67,7 +71,9 @@ def decode_range(read_at: ReadAt, fmt: str, start: int, end: int) -> Iterator[by
         out = decoder.decompress(b"", OUT_CHUNK)
 
 
-def _task(read_at: ReadAt, fmt: str, start: int, end: int) -> tuple[list[bytes], Iterator[bytes] | None, Exception | None]:
+def _task(
+    read_at: ReadAt, fmt: str, start: int, end: int
+) -> tuple[list[bytes], Iterator[bytes] | None, Exception | None]:
     """Decode a task in a worker: its pieces, the rest of it when it grew past TASK_PLAIN, and
     the error that stopped it (after the pieces decoded before it)."""
     pieces: list[bytes] = []
@@ -91,7 +97,11 @@ def _tasks(table: FrameTable, first: int) -> Iterator[tuple[int, int]]:
     i = first
     while i < table.frames:
         j = i + 1
-        while j < table.frames and comp[j] - comp[i] < TASK_BYTES and (plain is None or plain[j + 1] - plain[i] <= TASK_PLAIN):
+        while (
+            j < table.frames
+            and comp[j] - comp[i] < TASK_BYTES
+            and (plain is None or plain[j + 1] - plain[i] <= TASK_PLAIN)
+        ):
             j += 1
         yield i, j
         i = j
@@ -138,7 +148,9 @@ class FrameReader(DecodingReader):
         pending: deque[tuple[tuple[int, int], Any]] = deque()
         plain = self._table.plain
         while True:
-            while len(pending) < self._ahead and (plain is None or not pending or plain[pending[-1][0][1]] - plain[pending[0][0][0]] < IN_FLIGHT):
+            while len(pending) < self._ahead and (
+                plain is None or not pending or plain[pending[-1][0][1]] - plain[pending[0][0][0]] < IN_FLIGHT
+            ):
                 task = next(tasks, None)
                 if task is None:
                     break
@@ -163,7 +175,9 @@ class FrameReader(DecodingReader):
             if plain is not None and got != plain[task[1]] - plain[task[0]]:
                 comp = self._table.comp
                 raise corrupt(
-                    self._fmt, comp[task[1]], f"the frames at offsets {comp[task[0]]}..{comp[task[1]]} decode to "
+                    self._fmt,
+                    comp[task[1]],
+                    f"the frames at offsets {comp[task[0]]}..{comp[task[1]]} decode to "
                     f"{got} bytes, where the frame table says {plain[task[1]] - plain[task[0]]}",
                 )
 
@@ -220,7 +234,9 @@ def read_range(read_at: ReadAt, fmt: str, table: FrameTable, view: memoryview, o
     expected = plain[last + 1] - plain[first]
     if got != expected:
         raise corrupt(
-            fmt, comp[last + 1], f"the frames at offsets {comp[first]}..{comp[last + 1]} decode to {got} bytes, "
+            fmt,
+            comp[last + 1],
+            f"the frames at offsets {comp[first]}..{comp[last + 1]} decode to {got} bytes, "
             f"where the frame table says {expected}",
         )
     return filled

@@ -35,7 +35,6 @@ _BGZF_FIELDS = struct.Struct("<4s6x6sH")  # ID1 ID2 CM FLG, (MTIME XFL OS), XLEN
 _U32 = struct.Struct("<I")
 
 
-
 def is_local(raw: Any) -> bool:
     """Whether reads of ``raw`` are cheap (a local file or memory, not a network round trip)."""
     from ..io.memory_source import MemorySourceFile
@@ -264,7 +263,9 @@ def _scan_gzip(source: _Source) -> FrameTable:
     while pos < size:
         header = parser._parse_header(source.read_at(65536, pos), pos)
         if header is None:
-            raise corrupt("gzip", size, f"truncated input: it ends inside the header of the member starting at offset {pos}")
+            raise corrupt(
+                "gzip", size, f"truncated input: it ends inside the header of the member starting at offset {pos}"
+            )
         at = pos + header
         inflater = Inflater()
         produced = 0
@@ -279,11 +280,15 @@ def _scan_gzip(source: _Source) -> FrameTable:
             try:
                 produced += len(inflater.decompress(piece, 4 << 20))
             except inflater.error as exc:
-                raise corrupt("gzip", at, f"corrupt deflate data in the member starting at offset {pos} ({exc})") from None
+                raise corrupt(
+                    "gzip", at, f"corrupt deflate data in the member starting at offset {pos} ({exc})"
+                ) from None
         at -= len(inflater.unused_data)
         trailer = source.read_at(8, at)
         if len(trailer) < 8:
-            raise corrupt("gzip", size, f"truncated input: it ends inside the trailer of the member starting at offset {pos}")
+            raise corrupt(
+                "gzip", size, f"truncated input: it ends inside the trailer of the member starting at offset {pos}"
+            )
         crc, isize = struct.unpack("<II", trailer)
         if crc != inflater.crc or isize != produced & 0xFFFFFFFF:
             raise corrupt("gzip", at, f"trailer mismatch (CRC32 or length) in the member starting at offset {pos}")
@@ -324,7 +329,9 @@ def build_index(path: str, *, save: bool = True, index_path: str | None = None) 
     with OSFile(path) as raw:
         fmt = from_magic(raw.read_at(MAGIC_PEEK, 0))
         if fmt is None or fmt.name not in ("zstd", "gzip"):
-            raise ValueError(f"{path}: only zstd and gzip files have frames to index, this is {fmt.name if fmt else 'neither'}")
+            raise ValueError(
+                f"{path}: only zstd and gzip files have frames to index, this is {fmt.name if fmt else 'neither'}"
+            )
         table = scan(raw, fmt.name)
     if save:
         save_index(table, path, index_path)

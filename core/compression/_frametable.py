@@ -96,14 +96,18 @@ def read_seek_table(read_at: Callable[[int, int], bytes], file_size: int) -> Fra
     start = file_size - table_size
     if start < 0:
         raise corrupt(
-            "zstd", 0, f"truncated seek table: its footer lists {count} frames, which need {table_size} "
+            "zstd",
+            0,
+            f"truncated seek table: its footer lists {count} frames, which need {table_size} "
             f"bytes, but the file has {file_size}",
         )
     table = read_at(table_size, start)
     magic, frame_size = struct.unpack_from("<II", table)
     if magic != SEEK_TABLE_MAGIC:
         raise corrupt(
-            "zstd", start, f"corrupt seek table: the footer lists {count} frames, but no seek table frame "
+            "zstd",
+            start,
+            f"corrupt seek table: the footer lists {count} frames, but no seek table frame "
             f"(magic {SEEK_TABLE_MAGIC:#x}) starts {table_size} bytes before the end (truncated or damaged table)",
         )
     if frame_size != table_size - 8:
@@ -115,8 +119,9 @@ def read_seek_table(read_at: Callable[[int, int], bytes], file_size: int) -> Fra
         plain.append(plain[-1] + dsize)
     if comp[-1] != start:
         raise corrupt(
-            "zstd", start, f"corrupt seek table: its {count} frames cover {comp[-1]} bytes, "
-            f"but the table starts at offset {start}",
+            "zstd",
+            start,
+            f"corrupt seek table: its {count} frames cover {comp[-1]} bytes, but the table starts at offset {start}",
         )
     if count == 0:
         return None  # nothing to seek in (the table of an empty input)
@@ -139,11 +144,15 @@ def read_gzi(path: str) -> list[tuple[int, int]]:
         raise corrupt("gzip", 0, f"{path}: truncated .gzi index ({len(data)} bytes)")
     (count,) = struct.unpack_from("<Q", data)
     if len(data) != 8 + 16 * count:
-        raise corrupt("gzip", 0, f"{path}: corrupt .gzi index: {count} entries need {8 + 16 * count} bytes, it has {len(data)}")
+        raise corrupt(
+            "gzip", 0, f"{path}: corrupt .gzi index: {count} entries need {8 + 16 * count} bytes, it has {len(data)}"
+        )
     pairs = [(0, 0)] + [struct.unpack_from("<QQ", data, 8 + 16 * i) for i in range(count)]
     for (c0, d0), (c1, d1) in zip(pairs, pairs[1:], strict=False):
         if c1 <= c0 or d1 < d0:
-            raise corrupt("gzip", 0, f"{path}: corrupt .gzi index: offsets do not increase ({c0}, {d0}) -> ({c1}, {d1})")
+            raise corrupt(
+                "gzip", 0, f"{path}: corrupt .gzi index: offsets do not increase ({c0}, {d0}) -> ({c1}, {d1})"
+            )
     return pairs
 
 
@@ -187,6 +196,12 @@ def load_index(source: str, index_path: str | None = None) -> FrameTable | None:
     pairs = [struct.unpack_from("<QQ", data, _INDEX_HEAD.size + 16 * i) for i in range(count + 1)]
     comp = tuple(c for c, _ in pairs)
     plain = tuple(d for _, d in pairs)
-    if any(b <= a for a, b in zip(comp, comp[1:], strict=False)) or any(b < a for a, b in zip(plain, plain[1:], strict=False)) or comp[-1] != size:
-        raise corrupt("index", _INDEX_HEAD.size, f"{index_path}: corrupt index (offsets do not increase to the file's end)")
+    if (
+        any(b <= a for a, b in zip(comp, comp[1:], strict=False))
+        or any(b < a for a, b in zip(plain, plain[1:], strict=False))
+        or comp[-1] != size
+    ):
+        raise corrupt(
+            "index", _INDEX_HEAD.size, f"{index_path}: corrupt index (offsets do not increase to the file's end)"
+        )
     return FrameTable(comp, plain)

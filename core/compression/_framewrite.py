@@ -38,7 +38,11 @@ LAYOUTS = {"frames": ("zstd", "gzip"), "seekable": ("zstd",), "bgzf": ("gzip",)}
 #: only looks 32 KiB back). So zstd frames are 16 MiB (16 per 256 MiB: every core of most
 #: machines busy), except in the seekable format, where a random read decodes one frame and
 #: 4 MiB keeps that under 2 % of a full decode; gzip members (and BGZF tasks) are 4 MiB.
-DEFAULT_FRAME_SIZE = {"frames": {"zstd": 16 << 20, "gzip": 4 << 20}, "seekable": {"zstd": 4 << 20}, "bgzf": {"gzip": 4 << 20}}
+DEFAULT_FRAME_SIZE = {
+    "frames": {"zstd": 16 << 20, "gzip": 4 << 20},
+    "seekable": {"zstd": 4 << 20},
+    "bgzf": {"gzip": 4 << 20},
+}
 BGZF_BLOCK = 0xFF00  # bgzip's input per block: its compressed form always fits BSIZE's 16 bits
 BGZF_EOF = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")
 _PZSTD = struct.Struct("<III")  # skippable magic 0x184D2A50, size 4, the frame's compressed size
@@ -81,12 +85,18 @@ class FrameEncoder(Encoder):
     """Independent frames of ``fmt`` in ``layout`` (see the module doc), compressed by
     ``threads`` workers (0: in the writing thread; -1: one per core)."""
 
-    def __init__(self, fmt: str, level: int, layout: str = "frames", threads: int = -1, frame_size: int | None = None) -> None:
+    def __init__(
+        self, fmt: str, level: int, layout: str = "frames", threads: int = -1, frame_size: int | None = None
+    ) -> None:
         if fmt not in LAYOUTS.get(layout, ()):
-            raise ValueError(f"the {layout!r} layout is for {' and '.join(LAYOUTS.get(layout, ())) or 'no format'}, not {fmt}")
+            raise ValueError(
+                f"the {layout!r} layout is for {' and '.join(LAYOUTS.get(layout, ())) or 'no format'}, not {fmt}"
+            )
         frame_size = DEFAULT_FRAME_SIZE[layout][fmt] if frame_size is None else frame_size
         if frame_size < 1 or (layout == "seekable" and frame_size > 1 << 30):
-            raise ValueError(f"frame size must be 1 byte to {'1 GiB' if layout == 'seekable' else 'any size'}, got {frame_size}")
+            raise ValueError(
+                f"frame size must be 1 byte to {'1 GiB' if layout == 'seekable' else 'any size'}, got {frame_size}"
+            )
         self.format = fmt
         self._layout = layout
         self._level = level

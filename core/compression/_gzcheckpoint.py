@@ -35,7 +35,9 @@ def _rapidgzip() -> Any:
     try:
         import rapidgzip
     except ImportError as exc:
-        raise ArrowNotImplementedError(f"random access into single-member gzip needs rapidgzip ({exc}); install with: {_HINT}") from None
+        raise ArrowNotImplementedError(
+            f"random access into single-member gzip needs rapidgzip ({exc}); install with: {_HINT}"
+        ) from None
     return rapidgzip
 
 

@@ -94,10 +94,20 @@ FORMATS: dict[str, Format] = {
     f.name: f
     for f in (
         # RFC 1952; .bgz is BGZF (blocked gzip, samtools/bgzip), a multi-member gzip file.
-        Format("gzip", (".gz", ".tgz", ".bgz"), (b"\x1f\x8b",), (1, 9, 9), (), "", "_gzip", tool_level=6, checksum="crc32"),
+        Format(
+            "gzip", (".gz", ".tgz", ".bgz"), (b"\x1f\x8b",), (1, 9, 9), (), "", "_gzip", tool_level=6, checksum="crc32"
+        ),
         # "BZh" and the block size digit: a text that merely starts with "BZh" is not bz2.
         Format(
-            "bz2", (".bz2",), tuple(b"BZh%d" % d for d in range(1, 10)), (1, 9, 9), (), "", "_bz2", tool_level=9, checksum="crc32"
+            "bz2",
+            (".bz2",),
+            tuple(b"BZh%d" % d for d in range(1, 10)),
+            (1, 9, 9),
+            (),
+            "",
+            "_bz2",
+            tool_level=9,
+            checksum="crc32",
         ),
         Format("xz", (".xz",), (b"\xfd7zXZ\x00",), (0, 9, 6), (), "", "_xz", tool_level=6),
         Format(
@@ -121,7 +131,9 @@ FORMATS: dict[str, Format] = {
             "_lz4",
             tool_level=1,
         ),
-        Format("brotli", (".br",), (), (0, 11, 8), ("brotli",), f"{_PIP} brotli", "_brotli", tool_level=11, checksum="none"),
+        Format(
+            "brotli", (".br",), (), (0, 11, 8), ("brotli",), f"{_PIP} brotli", "_brotli", tool_level=11, checksum="none"
+        ),
         # The snappy framing format (.sz) starts with its stream identifier chunk.
         Format(
             "snappy",

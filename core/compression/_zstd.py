@@ -217,6 +217,8 @@ def _window_size(header: bytes, single_segment: int, fcs: int) -> int:
     start = len(header) - fcs
     size = int.from_bytes(header[start:], "little")
     return size + 256 if fcs == 2 else size
+
+
 def _content_size(field: bytes) -> int:
     """The Frame_Content_Size field's value (RFC 8878 3.1.1.1.4: the 2-byte form is offset by 256)."""
     value = int.from_bytes(field, "little")

@@ -129,13 +129,17 @@ class Codec:
             raise ValueError(f"{self.name} is a raw block format: it has one-shot compress/decompress only")
 
     @overload
-    def compress(self, buf: Any, asbytes: Literal[False] = ..., memory_pool: MemoryPool | None = ...) -> ResizableBuffer: ...
+    def compress(
+        self, buf: Any, asbytes: Literal[False] = ..., memory_pool: MemoryPool | None = ...
+    ) -> ResizableBuffer: ...
     @overload
     def compress(self, buf: Any, asbytes: Literal[True], memory_pool: MemoryPool | None = ...) -> bytes: ...
     @overload
     def compress(self, buf: Any, asbytes: bool, memory_pool: MemoryPool | None = ...) -> Buffer | bytes: ...
 
-    def compress(self, buf: Any, asbytes: bool = False, memory_pool: MemoryPool | None = None) -> ResizableBuffer | bytes:
+    def compress(
+        self, buf: Any, asbytes: bool = False, memory_pool: MemoryPool | None = None
+    ) -> ResizableBuffer | bytes:
         """Compress a Buffer or bytes-like object; a pool-allocated ResizableBuffer (as PyArrow's),
         or bytes if ``asbytes``."""
         data = _byte_view(buf)

@@ -16,7 +16,16 @@ from typing import Any
 
 from ..errors import ArrowIOError, ArrowMemoryError, ArrowNotImplementedError
 
-__all__ = ["INSTALL_HINT", "cupy", "runtime", "pynvml", "unavailable_reason", "require_device", "check", "allocation_range"]
+__all__ = [
+    "INSTALL_HINT",
+    "cupy",
+    "runtime",
+    "pynvml",
+    "unavailable_reason",
+    "require_device",
+    "check",
+    "allocation_range",
+]
 
 INSTALL_HINT = "pip install 'arrowio[cuda12]' for CUDA 12 or 'arrowio[cuda13]' for CUDA 13"
 

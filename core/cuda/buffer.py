@@ -254,7 +254,9 @@ class CudaBuffer(Buffer):
         return IpcMemHandle(bytes(handle), self._address - base, self._size)
 
 
-def _cuda_buffer(context: Context, address: int, size: int, mutable: bool, parent: Buffer | None, base: object) -> CudaBuffer:
+def _cuda_buffer(
+    context: Context, address: int, size: int, mutable: bool, parent: Buffer | None, base: object
+) -> CudaBuffer:
     buffer = CudaBuffer._make(None, address, size, mutable, parent, base)
     assert isinstance(buffer, CudaBuffer)
     buffer._context = context

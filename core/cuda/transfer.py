@@ -251,7 +251,15 @@ def copy_to_device(
     try:
         for index in range(repeat):
             run, nbytes = _one_pass(
-                pipeline, open_input, context, whole, segments, layout, first=index == 0, roundtrip=roundtrip, checksum=checksum
+                pipeline,
+                open_input,
+                context,
+                whole,
+                segments,
+                layout,
+                first=index == 0,
+                roundtrip=roundtrip,
+                checksum=checksum,
             )
             runs.append(run)
     except BaseException:

@@ -51,8 +51,7 @@ def check_compression(value: object) -> str | None:
         fmt.load()  # a missing backend says what to install, before the file is touched
         return fmt.name
     raise ArrowInvalid(
-        f"Invalid value for compression: {value!r} "
-        f"(expected 'detect', 'auto', None or one of {', '.join(FORMATS)})"
+        f"Invalid value for compression: {value!r} (expected 'detect', 'auto', None or one of {', '.join(FORMATS)})"
     )
 
 

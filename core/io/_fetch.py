@@ -104,8 +104,11 @@ class _S3Fetcher(_AsyncFetcher):
         size, done, failures = len(view), 0, 0
         while done < size:
             response = await self.fs._call_s3(
-                "get_object", Bucket=self.bucket, Key=self.key,
-                Range=f"bytes={offset + done}-{offset + size - 1}", **self.request,
+                "get_object",
+                Bucket=self.bucket,
+                Key=self.key,
+                Range=f"bytes={offset + done}-{offset + size - 1}",
+                **self.request,
             )
             body = response["Body"]
             try:

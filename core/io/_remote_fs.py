@@ -86,8 +86,11 @@ def collect_secrets(url: str, *option_sets: Mapping[str, Any] | None) -> frozens
     userinfo = re.search(_USERINFO, url)
     if userinfo:
         found.update(part for part in userinfo.group(0)[3:-1].split(":") if len(part) >= _MIN_SECRET)
-    found.update(m.group(0)[len(m.group(1)) :] for m in re.finditer(_SECRET_PARAM, url)
-                 if len(m.group(0)) - len(m.group(1)) >= _MIN_SECRET)
+    found.update(
+        m.group(0)[len(m.group(1)) :]
+        for m in re.finditer(_SECRET_PARAM, url)
+        if len(m.group(0)) - len(m.group(1)) >= _MIN_SECRET
+    )
     return frozenset(found)
 
 
@@ -169,8 +172,12 @@ def translate(exc: BaseException, shown: str, secrets: frozenset[str]) -> BaseEx
         code, text = builtin
         return type(exc)(code, f"{text} ({detail})" if detail else text, shown)
     if kind == "NoCredentialsError":
-        return PermissionError(errno.EACCES, "no credentials found: pass key and secret in the storage options "
-                               "or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY", shown)
+        return PermissionError(
+            errno.EACCES,
+            "no credentials found: pass key and secret in the storage options "
+            "or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
+            shown,
+        )
     if isinstance(exc, ValueError):
         if detail.startswith("Protocol not known"):
             return ArrowInvalid(f"{shown}: unknown URL scheme {scheme_of(shown)!r}")

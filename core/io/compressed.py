@@ -97,7 +97,9 @@ class CompressedInputStream(NativeFile):
             # An index saved beside the file is looked for by its path (also for an OSFile given).
             named = path if path is not None else getattr(raw, "path", None)
             workers = default_workers() if threaded else 0
-            reader, self._access = open_access(raw, fmt.name, os.fsdecode(named) if named is not None else None, workers)
+            reader, self._access = open_access(
+                raw, fmt.name, os.fsdecode(named) if named is not None else None, workers
+            )
             if reader is None:
                 decoder = self._codec.decoder()
                 if name.lower() == "detect" if sequence is None else sequence:
@@ -349,5 +351,3 @@ class CompressedOutputStream(NativeFile):
 
     def __repr__(self) -> str:
         return f"<arrowio.CompressedOutputStream codec={self._codec.name} closed={self.closed}>"
-
-

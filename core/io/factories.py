@@ -44,8 +44,10 @@ def _check_source(source: Any, function: str, methods: tuple[str, ...]) -> None:
     if any(hasattr(source, method) for method in methods):
         return
     verb = "read from" if function == "input_stream" else "write to"
-    raise TypeError(f"{function}() cannot {verb} {type(source).__name__!r}: expected a path, "
-                    "Buffer, memoryview, binary file or NativeFile")
+    raise TypeError(
+        f"{function}() cannot {verb} {type(source).__name__!r}: expected a path, "
+        "Buffer, memoryview, binary file or NativeFile"
+    )
 
 
 def _open_path(source: str | os.PathLike[str], direction: str, storage_options: Mapping[str, Any] | None) -> NativeFile:

@@ -95,8 +95,10 @@ class FixedSizeBufferWriter(FixedExtentFile):
             self._view[pos : pos + count] = view
             return
         per_thread = -(-blocks // self._threads) * self._blocksize
-        bounds = [(start, min(start + per_thread, head + blocks * self._blocksize))
-                  for start in range(head, head + blocks * self._blocksize, per_thread)]
+        bounds = [
+            (start, min(start + per_thread, head + blocks * self._blocksize))
+            for start in range(head, head + blocks * self._blocksize, per_thread)
+        ]
         if self._executor is None:
             from concurrent.futures import ThreadPoolExecutor
 

@@ -56,8 +56,14 @@ class HdfsFile(RemoteFile):
                 options.setdefault("kerberos", True)
         else:
             protocol = "hdfs"
-            options = {"host": host, "port": port, "user": user, "kerb_ticket": kerb_ticket,
-                       "extra_conf": dict(extra_conf or {}), **options}
+            options = {
+                "host": host,
+                "port": port,
+                "user": user,
+                "kerb_ticket": kerb_ticket,
+                "extra_conf": dict(extra_conf or {}),
+                **options,
+            }
         shown = f"{protocol}://{host}:{port}"
         with translated(shown, collect_secrets(shown, options)):
             return HdfsClient(fsspec.filesystem(protocol, **options))

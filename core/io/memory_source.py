@@ -84,7 +84,9 @@ class MemorySourceFile(FixedExtentFile):
     # -- positional reads: no state is touched, so no lock is needed ---------------------------------
     def _bounded(self, nbytes: int, offset: int) -> int:
         if offset > self._length:
-            raise ArrowIOError(f"Read out of bounds (offset = {offset}, size = {nbytes}) in file of size {self._length}")
+            raise ArrowIOError(
+                f"Read out of bounds (offset = {offset}, size = {nbytes}) in file of size {self._length}"
+            )
         return min(nbytes, self._length - offset)
 
     def _readinto_at(self, view: memoryview, offset: int) -> int:
@@ -104,6 +106,8 @@ class MemorySourceFile(FixedExtentFile):
         pos = self._pos
         end = pos + len(view)
         if end > self._length:
-            raise ArrowIOError(f"Write out of bounds (offset = {pos}, size = {len(view)}) in file of size {self._length}")
+            raise ArrowIOError(
+                f"Write out of bounds (offset = {pos}, size = {len(view)}) in file of size {self._length}"
+            )
         self._target[pos:end] = view  # type: ignore[index]
         self._pos = end

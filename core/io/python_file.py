@@ -22,6 +22,7 @@ def _wait_writable(handle: Any) -> None:
         return
     select.select([], [fd], [])
 
+
 _MODES = {
     "r": "rb", "rb": "rb",
     "w": "wb", "wb": "wb", "x": "wb", "xb": "wb",
@@ -205,4 +206,3 @@ class PythonFile(NativeFile):
 
     def _truncate(self, size: int) -> None:
         self.handle.truncate(size)
-

@@ -55,8 +55,12 @@ def locate(url: str, filesystem: Any = None, storage_options: Mapping[str, Any] 
     from ._remote_fs import collect_secrets
 
     path = filesystem._strip_protocol(url)
-    return Location(filesystem, path, filesystem.unstrip_protocol(path),
-                    collect_secrets(url, storage_options, getattr(filesystem, "storage_options", None)))
+    return Location(
+        filesystem,
+        path,
+        filesystem.unstrip_protocol(path),
+        collect_secrets(url, storage_options, getattr(filesystem, "storage_options", None)),
+    )
 
 
 class RemoteFile(NativeFile):
@@ -89,7 +93,8 @@ class RemoteFile(NativeFile):
         read_ahead = DEFAULT_READ_AHEAD if read_ahead is None else int(read_ahead)
         if block_size <= 0 or read_ahead < 0:
             raise ArrowInvalid(
-                f"block_size must be positive and read_ahead non-negative, got {block_size}, {read_ahead}")
+                f"block_size must be positive and read_ahead non-negative, got {block_size}, {read_ahead}"
+            )
         self._location = location = locate(url, filesystem, storage_options)
         self._block_size, self._depth = block_size, read_ahead
         if mode == "rb":
@@ -156,8 +161,11 @@ class RemoteFile(NativeFile):
     def _metadata(self) -> dict[str, str]:
         if not self._readable_flag:
             return {}
-        return {str(k): redact(str(v), self._location.secrets) for k, v in self._details.items()
-                if isinstance(v, (str, int, float)) or hasattr(v, "isoformat")}
+        return {
+            str(k): redact(str(v), self._location.secrets)
+            for k, v in self._details.items()
+            if isinstance(v, (str, int, float)) or hasattr(v, "isoformat")
+        }
 
     # -- position --------------------------------------------------------------------------------
     def _tell(self) -> int:
@@ -183,7 +191,7 @@ class RemoteFile(NativeFile):
         with self._translated():
             start, block = self._engine.block_at(pos)
         self._block, self._block_start, self._block_view = block, start, block._memview()
-        return self._block_view[pos - start:]
+        return self._block_view[pos - start :]
 
     def _readinto(self, view: memoryview) -> int:
         available = self._available()
@@ -202,8 +210,11 @@ class RemoteFile(NativeFile):
         """Whether a read of ``nbytes`` should go straight to its destination: it is large and no
         block already fetched (or in flight) holds its start."""
         pos = self._pos
-        return (nbytes >= 2 * self._block_size and not 0 <= pos - self._block_start < len(self._block_view)
-                and not self._engine.holds(pos))
+        return (
+            nbytes >= 2 * self._block_size
+            and not 0 <= pos - self._block_start < len(self._block_view)
+            and not self._engine.holds(pos)
+        )
 
     def _fill(self, view: memoryview) -> int:  # type: ignore[override]  # no defer_errors: _readinto_at is overridden
         total, size = 0, len(view)
@@ -224,7 +235,7 @@ class RemoteFile(NativeFile):
             return b""
         if self._bypasses_read_ahead(nbytes):
             data = bytearray(max(0, min(nbytes, self._file_size - self._pos)))
-            del data[self._fill(memoryview(data)):]
+            del data[self._fill(memoryview(data)) :]
             return bytes(data)
         pieces, blocks = [], []  # the blocks keep the memory of their pieces alive until the join
         while nbytes and (available := self._available()):
@@ -301,5 +312,11 @@ def open_url(
     from .hdfs import HDFS_SCHEMES, HdfsFile
 
     cls = HdfsFile if scheme_of(url) in HDFS_SCHEMES else RemoteFile
-    return cls(url, mode, storage_options=storage_options, block_size=block_size, read_ahead=read_ahead,
-               memory_pool=memory_pool)
+    return cls(
+        url,
+        mode,
+        storage_options=storage_options,
+        block_size=block_size,
+        read_ahead=read_ahead,
+        memory_pool=memory_pool,
+    )

@@ -58,8 +58,10 @@ def parse_storage_options(items: Iterable[str]) -> dict[str, Any]:
         key, sep, text = item.partition("=")
         if not sep or not key.strip():
             # Never repeat the item: a mistyped option may be a secret.
-            raise ArrowInvalid("storage option must look like KEY=VALUE, got one " +
-                               ("without '='" if not sep else "with an empty KEY"))
+            raise ArrowInvalid(
+                "storage option must look like KEY=VALUE, got one "
+                + ("without '='" if not sep else "with an empty KEY")
+            )
         *parents, name = key.strip().split(".")
         target = options
         for parent in parents:

@@ -46,7 +46,9 @@ def run_in_terminal(argv: Sequence[str], cwd: object = None) -> tuple[int, bytes
     return os.waitstatus_to_exitcode(status), b"".join(chunks)
 
 
-def run_in_process(args: Sequence[object], input: bytes | str | None = None, env: Mapping[str, str] | None = None) -> Run:
+def run_in_process(
+    args: Sequence[object], input: bytes | str | None = None, env: Mapping[str, str] | None = None
+) -> Run:
     """``arrowio ARGS`` through :func:`main` inside ``CliRunner.isolation``: the exit code, stdout, stderr."""
     # ARROWIO_REEXECUTED keeps main() from exec'ing a jemalloc-ready interpreter in place of pytest.
     environment = {"ARROWIO_REEXECUTED": "1", **(env or {})}

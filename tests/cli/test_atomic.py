@@ -79,7 +79,9 @@ class FailsOnNthWrite:
         return self.file.write(data)
 
 
-@pytest.mark.parametrize("exc", [OSError(errno.ENOSPC, "No space left on device"), KeyboardInterrupt(), ValueError("bad data")])
+@pytest.mark.parametrize(
+    "exc", [OSError(errno.ENOSPC, "No space left on device"), KeyboardInterrupt(), ValueError("bad data")]
+)
 def test_any_failure_leaves_nothing(tmp_path, exc):
     target = tmp_path / "out"
     with pytest.raises(type(exc)):

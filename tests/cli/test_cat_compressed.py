@@ -174,7 +174,10 @@ def test_a_pipe_is_detected_by_magic(big_gz, make_compressed):
     for path in (big_gz, make_compressed("zstd", TEXT, name="z.bin")):
         result = shell(f"cat '{path}' | {arrowio} cat | sha256sum")
         expected = TEXT * 8 if path == big_gz else TEXT
-        assert result.returncode == 0 and result.stdout.split()[0].decode() == __import__("hashlib").sha256(expected).hexdigest()
+        assert (
+            result.returncode == 0
+            and result.stdout.split()[0].decode() == __import__("hashlib").sha256(expected).hexdigest()
+        )
 
 
 def test_pool_stats_gates_around_cat(big_gz, sh):
@@ -191,10 +194,28 @@ def test_start_up_of_cat_imports_no_rich_or_numpy(tmp_path):
     tiny = tmp_path / "tiny.gz"
     tiny.write_bytes(gzip.compress(b"tiny\n"))
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "arrowio_cli", "cat", tiny], capture_output=True, env=env)
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "arrowio_cli", "cat", tiny], capture_output=True, env=env
+    )
     assert result.returncode == 0 and result.stdout == b"tiny\n", result.stderr
-    imported = {line.split("|")[-1].strip().split(".")[0] for line in result.stderr.decode().splitlines() if line.startswith("import time:")}
-    assert not imported & {"rich", "numpy", "cupy", "pynvml", "fsspec", "s3fs", "pyarrow", "zstandard", "brotli", "lz4", "snappy"}
+    imported = {
+        line.split("|")[-1].strip().split(".")[0]
+        for line in result.stderr.decode().splitlines()
+        if line.startswith("import time:")
+    }
+    assert not imported & {
+        "rich",
+        "numpy",
+        "cupy",
+        "pynvml",
+        "fsspec",
+        "s3fs",
+        "pyarrow",
+        "zstandard",
+        "brotli",
+        "lz4",
+        "snappy",
+    }
 
 
 def test_stats_of_stdin_count_the_compressed_bytes(run, make_compressed):

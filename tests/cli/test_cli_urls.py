@@ -113,7 +113,10 @@ def test_info_expands_url_globs(sh, where):
     assert done.returncode == 1
     files = json.loads(done.stdout)["files"]
     assert [(f["path"], f["format"], f["decoded_size"]) for f in files] == [
-        (f"{url}/a.gz", "gzip", 1000), (f"{url}/b.zst", "zstd", 500), (f"{url}/*.xz", None, None)]
+        (f"{url}/a.gz", "gzip", 1000),
+        (f"{url}/b.zst", "zstd", 500),
+        (f"{url}/*.xz", None, None),
+    ]
     assert files[2]["error"] == f"{url}/*.xz: No object matches the pattern"
     assert done.stderr.decode() == f"arrowio: error: {url}/*.xz: No object matches the pattern\n"
 
@@ -240,11 +243,35 @@ def test_a_url_without_the_remote_extra_exits_69(args, tmp_path):
 
 # -- secrets ---------------------------------------------------------------------------------------------
 def test_redact_arguments_hides_every_form_of_storage_option():
-    args = ["cat", "-S", f"secret={SECRET}", f"--storage-option=key={SECRET}", "--storage-option", SECRET,
-            f"-Stoken={SECRET}", "-vS", f"a.b={SECRET}", f"https://u:{SECRET}@host/x", "plain.gz", "-x"]
+    args = [
+        "cat",
+        "-S",
+        f"secret={SECRET}",
+        f"--storage-option=key={SECRET}",
+        "--storage-option",
+        SECRET,
+        f"-Stoken={SECRET}",
+        "-vS",
+        f"a.b={SECRET}",
+        f"https://u:{SECRET}@host/x",
+        "plain.gz",
+        "-x",
+    ]
     shown = redact_arguments(args)
-    assert shown == ["cat", "-S", "secret=***", "--storage-option=key=***", "--storage-option", "***",
-                     "-Stoken=***", "-vS", "a.b=***", "https://***@host/x", "plain.gz", "-x"]
+    assert shown == [
+        "cat",
+        "-S",
+        "secret=***",
+        "--storage-option=key=***",
+        "--storage-option",
+        "***",
+        "-Stoken=***",
+        "-vS",
+        "a.b=***",
+        "https://***@host/x",
+        "plain.gz",
+        "-x",
+    ]
 
 
 def test_pool_stats_reports_the_workload_without_option_values(run, tmp_path):

@@ -117,7 +117,9 @@ def test_decompress_names_and_outputs(run, tmp_path):
     assert (tmp_path / "a.tar").read_bytes() == b"tar bytes" and (tmp_path / "b").read_bytes() == b"upper case"
     unknown = run(["compress", "-d", tmp_path / "c.data"])
     assert unknown.exit_code == 1
-    assert unknown.stderr == f"arrowio: error: {tmp_path / 'c.data'}: unknown extension: use -o or -c to name the output\n"
+    assert (
+        unknown.stderr == f"arrowio: error: {tmp_path / 'c.data'}: unknown extension: use -o or -c to name the output\n"
+    )
     assert run(["compress", "-d", "-o", tmp_path / "c.out", tmp_path / "c.data"]).exit_code == 0
     assert (tmp_path / "c.out").read_bytes() == b"no extension"
     assert run(["compress", "-dc", tmp_path / "c.data"]).stdout_bytes == b"no extension"
@@ -265,7 +267,14 @@ def test_a_really_full_disk_leaves_nothing(text_file, tmp_path):
     need_tool("unshare")
     # A mount namespace as root, else inside a user namespace (unprivileged users, most containers).
     ways = [["unshare", "-m"], ["unshare", "-Urm"]] if os.geteuid() == 0 else [["unshare", "-Urm"]]
-    unshare = next((w for w in ways if subprocess.run(_small_tmpfs_command(w, str(tmp_path), ["true"]), capture_output=True).returncode == 0), None)
+    unshare = next(
+        (
+            w
+            for w in ways
+            if subprocess.run(_small_tmpfs_command(w, str(tmp_path), ["true"]), capture_output=True).returncode == 0
+        ),
+        None,
+    )
     if unshare is None:
         pytest.skip("no way to mount a small tmpfs here (no mount namespace); the in-process full-disk test still runs")
     big = tmp_path.parent / f"{tmp_path.name}-random.bin"
@@ -275,7 +284,9 @@ def test_a_really_full_disk_leaves_nothing(text_file, tmp_path):
     command = arrowio_command("compress", "-C", "gzip", "-o", disk / "out.gz", big)
     result = subprocess.run(_small_tmpfs_command(unshare, str(disk), command), capture_output=True)
     assert result.returncode == 1
-    assert result.stderr.decode() == f"arrowio: error: {disk / 'out.gz'}: No space left on device\n"  # the output's name
+    assert (
+        result.stderr.decode() == f"arrowio: error: {disk / 'out.gz'}: No space left on device\n"
+    )  # the output's name
     assert result.stdout == b""  # `ls -A` of the full tmpfs: no output, no temporary file
     big.unlink()
 
@@ -286,7 +297,9 @@ def test_a_really_full_disk_leaves_nothing(text_file, tmp_path):
 )
 def test_ctrl_c_or_sigterm_leaves_no_output(tmp_path, sig, code, message):
     target = tmp_path / "out.zst"
-    process = subprocess.Popen(arrowio_command("compress", "-o", target, "-"), stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        arrowio_command("compress", "-o", target, "-"), stdin=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     process.stdin.write(TEXT)  # and keep stdin open: compress waits for more
     process.stdin.flush()
     deadline = time.monotonic() + 20
@@ -399,7 +412,9 @@ def test_a_fifo_output_is_written_into_not_replaced(text_file, tmp_path):
     fifo = tmp_path / "out.fifo"
     os.mkfifo(fifo)
     reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # a reader first, so arrowio's open never waits
-    process = subprocess.Popen(arrowio_command("compress", "-f", "-C", "gzip", "-o", fifo, text_file), stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        arrowio_command("compress", "-f", "-C", "gzip", "-o", fifo, text_file), stderr=subprocess.PIPE
+    )
     chunks = []
     while True:  # until arrowio has exited and the FIFO is drained
         try:

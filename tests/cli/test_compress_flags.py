@@ -47,7 +47,9 @@ def test_level_flags_mean_what_the_tools_mean(run, text_file, short, long):
 
 def test_numeric_levels_in_clusters_and_values_left_alone(run, text_file, tmp_path):
     """``-9c`` is -9 and -c, as in gzip; ``-o -1`` names a file ``-1``, never a level."""
-    assert run(["compress", "-C", "gzip", "-9c", text_file]).stdout_bytes == compressed(run, "-C", "gzip", "-9", text_file)
+    assert run(["compress", "-C", "gzip", "-9c", text_file]).stdout_bytes == compressed(
+        run, "-C", "gzip", "-9", text_file
+    )
     os.chdir(tmp_path)
     result = run(["compress", "-3", "-o", "-1", text_file])
     assert result.exit_code == 0, result.stderr

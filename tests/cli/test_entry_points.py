@@ -20,8 +20,13 @@ def test_python_m_arrowio_runs_the_cli(tmp_path):
     for module in ("arrowio", "arrowio_cli"):
         version = subprocess.run([sys.executable, "-m", module, "--version"], capture_output=True, text=True)
         assert (version.returncode, version.stdout) == (0, "arrowio 0.1.0\n")
-    missing = subprocess.run([sys.executable, "-m", "arrowio", "cat", tmp_path / "nosuch"], capture_output=True, text=True)
-    assert (missing.returncode, missing.stderr) == (1, f"arrowio: error: {tmp_path / 'nosuch'}: No such file or directory\n")
+    missing = subprocess.run(
+        [sys.executable, "-m", "arrowio", "cat", tmp_path / "nosuch"], capture_output=True, text=True
+    )
+    assert (missing.returncode, missing.stderr) == (
+        1,
+        f"arrowio: error: {tmp_path / 'nosuch'}: No such file or directory\n",
+    )
 
 
 def complete(words: list[str]) -> list[str]:
@@ -29,7 +34,7 @@ def complete(words: list[str]) -> list[str]:
     need("bash")
     script = f"""
         eval "$(arrowio completion bash)"
-        COMP_WORDS=({' '.join(words)}); COMP_CWORD={len(words) - 1}; COMPREPLY=()
+        COMP_WORDS=({" ".join(words)}); COMP_CWORD={len(words) - 1}; COMPREPLY=()
         _arrowio_completion arrowio
         printf '%s\\n' "${{COMPREPLY[@]}}"
     """
@@ -61,7 +66,9 @@ def test_man_finds_the_pages_of_a_clone_with_the_readme_manpath():
     for page in ("arrowio", "arrowio-cat", "arrowio-compress"):
         where = subprocess.run(["man", "-w", page], capture_output=True, text=True, env=env)
         assert where.returncode == 0 and Path(where.stdout.strip()).resolve() == ROOT / "man" / f"{page}.1"
-    shown = subprocess.run(["man", "-P", "cat", "arrowio-cat"], capture_output=True, text=True, env={**env, "MANWIDTH": "80"})
+    shown = subprocess.run(
+        ["man", "-P", "cat", "arrowio-cat"], capture_output=True, text=True, env={**env, "MANWIDTH": "80"}
+    )
     assert shown.returncode == 0 and "arrowio-cat - " in shown.stdout
 
 

@@ -33,7 +33,9 @@ def reference(data: bytes, offset: int, tmp_path) -> bytes:
 
 
 # Runs of repeated lines matter (the '*' squeeze), so draw from a small alphabet too.
-data_strategy = st.one_of(st.binary(max_size=200), st.lists(st.sampled_from([b"a" * 16, b"\0" * 8, b"xyz"]), max_size=12).map(b"".join))
+data_strategy = st.one_of(
+    st.binary(max_size=200), st.lists(st.sampled_from([b"a" * 16, b"\0" * 8, b"xyz"]), max_size=12).map(b"".join)
+)
 
 
 @given(data=data_strategy, pieces=st.lists(st.integers(0, 40), max_size=8), offset=st.sampled_from([0, 3, 16, 100]))

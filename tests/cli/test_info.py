@@ -76,7 +76,9 @@ def test_lz4_content_size_when_recorded(run, tmp_path):
     need("lz4")
     path = tmp_path / "sized.lz4"
     (tmp_path / "plain").write_bytes(TEXT)
-    made = subprocess.run(["lz4", "-q", "-c", "--content-size", "-BX", tmp_path / "plain"], capture_output=True, check=True)
+    made = subprocess.run(
+        ["lz4", "-q", "-c", "--content-size", "-BX", tmp_path / "plain"], capture_output=True, check=True
+    )
     path.write_bytes(made.stdout)
     (got,) = info_of(run, path)
     assert got["decoded_size"] == len(TEXT) and got["checksum"] == "xxh32 content, xxh32 blocks"

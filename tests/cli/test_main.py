@@ -46,11 +46,27 @@ def test_unknown_command_is_a_usage_error(monkeypatch, capsys):
     ("exc", "code", "message"),
     [
         (CliError("bad input"), 1, "arrowio: error: bad input\n"),
-        (Unavailable("gpu-copy: no CUDA device (no driver)"), 69, "arrowio: error: gpu-copy: no CUDA device (no driver)\n"),
-        (FileNotFoundError(2, "No such file or directory", "missing.gz"), 1, "arrowio: error: missing.gz: No such file or directory\n"),
-        (arrowio.ArrowNotImplementedError("jemalloc backend unavailable"), 69, "arrowio: error: jemalloc backend unavailable\n"),
+        (
+            Unavailable("gpu-copy: no CUDA device (no driver)"),
+            69,
+            "arrowio: error: gpu-copy: no CUDA device (no driver)\n",
+        ),
+        (
+            FileNotFoundError(2, "No such file or directory", "missing.gz"),
+            1,
+            "arrowio: error: missing.gz: No such file or directory\n",
+        ),
+        (
+            arrowio.ArrowNotImplementedError("jemalloc backend unavailable"),
+            69,
+            "arrowio: error: jemalloc backend unavailable\n",
+        ),
         (arrowio.ArrowIOError("gzip: truncated\n at offset 10"), 1, "arrowio: error: gzip: truncated at offset 10\n"),
-        (RuntimeError("surprise"), 1, "arrowio: error: internal error: RuntimeError: surprise (run with --traceback for details)\n"),
+        (
+            RuntimeError("surprise"),
+            1,
+            "arrowio: error: internal error: RuntimeError: surprise (run with --traceback for details)\n",
+        ),
         (KeyboardInterrupt(), 130, "arrowio: error: interrupted\n"),
         (Terminated(), 143, "arrowio: error: terminated\n"),
     ],
@@ -92,7 +108,17 @@ def test_describe_keeps_one_line():
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("0", 0), ("17", 17), ("64K", 65536), ("64k", 65536), ("1.5MiB", 1572864), ("2G", 2 << 30), ("10MB", 10**7), ("3 KiB", 3072), ("512b", 512)],
+    [
+        ("0", 0),
+        ("17", 17),
+        ("64K", 65536),
+        ("64k", 65536),
+        ("1.5MiB", 1572864),
+        ("2G", 2 << 30),
+        ("10MB", 10**7),
+        ("3 KiB", 3072),
+        ("512b", 512),
+    ],
 )
 def test_sizes_accept_units(text, expected):
     assert parse_size(text) == expected
@@ -111,7 +137,20 @@ def test_start_up_imports_nothing_heavy():
     )
     assert result.returncode == 0, result.stderr
     imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
-    heavy = {"rich", "numpy", "cupy", "pynvml", "fsspec", "s3fs", "zstandard", "isal", "brotli", "lz4", "snappy", "pyarrow"}
+    heavy = {
+        "rich",
+        "numpy",
+        "cupy",
+        "pynvml",
+        "fsspec",
+        "s3fs",
+        "zstandard",
+        "isal",
+        "brotli",
+        "lz4",
+        "snappy",
+        "pyarrow",
+    }
     assert not heavy & {name.split(".")[0] for name in imported}
 
 
@@ -119,5 +158,11 @@ def test_describe_input_names_the_input_once():
     from arrowio_cli.errors import describe_input
 
     assert describe_input("a.gz", ValueError("bad")) == "a.gz: bad"
-    assert describe_input("a.gz", FileNotFoundError(2, "No such file or directory", "a.gz")) == "a.gz: No such file or directory"
-    assert describe_input("a", FileNotFoundError(2, "No such file or directory", "a.gz")) == "a: a.gz: No such file or directory"
+    assert (
+        describe_input("a.gz", FileNotFoundError(2, "No such file or directory", "a.gz"))
+        == "a.gz: No such file or directory"
+    )
+    assert (
+        describe_input("a", FileNotFoundError(2, "No such file or directory", "a.gz"))
+        == "a: a.gz: No such file or directory"
+    )

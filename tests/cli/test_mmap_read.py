@@ -81,7 +81,7 @@ def test_hexdump_of_the_range_with_the_report_on_stderr(run, data_file):
     assert result.exit_code == 0
     assert result.stdout.splitlines() == [
         "00000010  10 11 12 13 14 15 16 17  18 19 1a 1b 1c 1d 1e 1f  |................|",
-        "00000020  20 21 22 23                                       | !\"#|",
+        '00000020  20 21 22 23                                       | !"#|',
         "00000024",
     ]
     assert "pool bytes allocated" in result.stderr
@@ -91,7 +91,10 @@ def test_hexdump_of_the_range_with_the_report_on_stderr(run, data_file):
     ("args", "message"),
     [
         (["--offset", str(len(DATA))], f"offset {len(DATA)} is past the end of the file ({len(DATA)} bytes)"),
-        (["--offset", "10", "--length", str(len(DATA))], f"range 10..{len(DATA) + 10} is past the end of the file ({len(DATA)} bytes)"),
+        (
+            ["--offset", "10", "--length", str(len(DATA))],
+            f"range 10..{len(DATA) + 10} is past the end of the file ({len(DATA)} bytes)",
+        ),
     ],
 )
 def test_ranges_past_the_end(run, data_file, args, message):
@@ -136,7 +139,10 @@ def test_a_fifo_or_a_device_is_refused_without_opening_it(sh, tmp_path, kind):
     result = sh("mmap-read", path, timeout=30)
     assert result.returncode == 1 and result.stdout == b""
     what = "a FIFO" if kind == "fifo" else "a character device"
-    assert result.stderr.decode() == f"arrowio: error: {path}: {what}: only regular files and block devices can be memory-mapped\n"
+    assert (
+        result.stderr.decode()
+        == f"arrowio: error: {path}: {what}: only regular files and block devices can be memory-mapped\n"
+    )
 
 
 SHRINKS = """

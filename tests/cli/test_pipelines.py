@@ -52,8 +52,10 @@ def test_plain_data_after_compressed_data_stays_an_error(run, tmp_path):
     result = run(["cat", path])
     assert result.exit_code == 1 and result.stdout_bytes == PARTS[0] + PARTS[1]
     # The offset counts from the start of the file, not of the zstd stream.
-    assert result.stderr == f"arrowio: error: {path}: zstd: trailing garbage after the last zstd frame " \
+    assert (
+        result.stderr == f"arrowio: error: {path}: zstd: trailing garbage after the last zstd frame "
         f"(unknown frame magic number) (at compressed offset {len(head)})\n"
+    )
 
 
 def test_a_cut_stream_after_another_names_its_offset_in_the_file(run, tmp_path):

@@ -82,10 +82,17 @@ def _with_closed(fd_redirect: str, args: list[object]) -> subprocess.CompletedPr
 
 def test_a_closed_stdout_is_one_line_and_exit_1(numbers):
     plain, packed = numbers
-    reports = (["info", packed], ["info", "--json", packed], ["mmap-read", plain], ["pool-stats"])  # stdout *is* the report
+    reports = (
+        ["info", packed],
+        ["info", "--json", packed],
+        ["mmap-read", plain],
+        ["pool-stats"],
+    )  # stdout *is* the report
     for args in (["cat", plain], ["cat", packed], ["compress", "-c", plain], ["cat", "-x", plain], *reports):
         result = _with_closed(">&-", args)
-        assert (result.returncode, result.stderr) == (1, b"arrowio: error: cannot write to stdout: it is closed\n"), args
+        assert (result.returncode, result.stderr) == (1, b"arrowio: error: cannot write to stdout: it is closed\n"), (
+            args
+        )
     assert plain.read_bytes() == NUMBERS  # the input (which may get descriptor 1) was not written to
 
 
@@ -138,4 +145,3 @@ def test_ctrl_c_of_compress_to_stdout_leaves_an_unfinished_stream(fmt, tester):
     assert (code, err) == (130, b"arrowio: error: interrupted\n")
     assert out  # the part written before Ctrl-C: never a complete, valid archive of part of the input
     assert subprocess.run(tester, input=out, capture_output=True).returncode != 0
-

@@ -58,7 +58,13 @@ def test_without_a_workload_json(run):
     assert [b["name"] for b in report["backends"]] == ["jemalloc", "mimalloc", "system"]
     assert sum(b["default"] for b in report["backends"]) == 1
     system = report["backends"][2]
-    assert system == {"name": "system", "available": True, "default": system["default"], "used": system["used"], "reason": ""}
+    assert system == {
+        "name": "system",
+        "available": True,
+        "default": system["default"],
+        "used": system["used"],
+        "reason": "",
+    }
     assert [b["used"] for b in report["backends"]] == [b["default"] for b in report["backends"]]  # no --backend
     for backend in report["backends"]:
         assert backend["available"] == (backend["reason"] == "")
@@ -114,7 +120,7 @@ def test_max_peak_gate(run):
         "arrowio: error: pool peak 1.0 MiB (1048576 bytes) exceeds --max-peak 1.0 KiB (1024 bytes)\n"
     )
     report = json.loads(result.stdout)
-    assert report["max_peak"] == 1024 and report["failures"] == [result.stderr[len("arrowio: error: "):-1]]
+    assert report["max_peak"] == 1024 and report["failures"] == [result.stderr[len("arrowio: error: ") : -1]]
     assert run(["pool-stats", "--max-peak", "1G", "--", "alloc", "1048576"]).exit_code == 0
 
 
@@ -187,7 +193,10 @@ def test_max_rss_gates_the_whole_memory_of_the_workload(run):
     assert result.exit_code == GATE_FAILED
     report = json.loads(result.stdout)
     assert report["max_rss"] == 1 << 20 and report["peak_rss_bytes"] > 1 << 20
-    assert result.stderr.startswith("arrowio: error: peak RSS ") and "exceeds --max-rss 1.0 MiB (1048576 bytes)" in result.stderr
+    assert (
+        result.stderr.startswith("arrowio: error: peak RSS ")
+        and "exceeds --max-rss 1.0 MiB (1048576 bytes)" in result.stderr
+    )
     assert 0 <= report["peak_rss_growth_bytes"] <= report["peak_rss_bytes"]
     passed = run(["pool-stats", "--json", "--max-rss", "1T", "--", "alloc", "64"])
     assert passed.exit_code == 0 and json.loads(passed.stdout)["failures"] == []

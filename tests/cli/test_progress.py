@@ -60,7 +60,9 @@ def test_progress_and_quiet_contradict(run):
 def test_progress_on_a_terminal_without_asking(tmp_path):
     source = tmp_path / "data.txt"
     source.write_bytes(DATA)
-    line = f"(head -c {HEAD} {source}; sleep 1.6; tail -c +{HEAD + 1} {source}) | {arrowio('compress', '-o', 'out.zst')}"
+    line = (
+        f"(head -c {HEAD} {source}; sleep 1.6; tail -c +{HEAD + 1} {source}) | {arrowio('compress', '-o', 'out.zst')}"
+    )
     status, shown = run_in_terminal(["/bin/bash", "-c", line], cwd=tmp_path)
     assert status == 0 and b"<stdin>" in shown and b"MiB -> " in shown
     assert subprocess.run(["zstd", "-dc", tmp_path / "out.zst"], capture_output=True).stdout == DATA

@@ -15,7 +15,15 @@ from arrowio_cli import report
 
 @pytest.mark.parametrize(
     ("n", "text"),
-    [(0, "0 B"), (1023, "1023 B"), (1024, "1.0 KiB"), (1536, "1.5 KiB"), (5 << 20, "5.0 MiB"), (3 << 40, "3.0 TiB"), (2 << 50, "2.0 PiB")],
+    [
+        (0, "0 B"),
+        (1023, "1023 B"),
+        (1024, "1.0 KiB"),
+        (1536, "1.5 KiB"),
+        (5 << 20, "5.0 MiB"),
+        (3 << 40, "3.0 TiB"),
+        (2 << 50, "2.0 PiB"),
+    ],
 )
 def test_format_bytes(n, text):
     assert report.format_bytes(n) == text
@@ -38,7 +46,9 @@ def test_plain_tables_when_not_a_terminal(capsys):
     table.add("a", 1)
     table.add("long name", 12345)
     report.print_tables([table, report.Table("", ["x"], [["y"]]), report.Table("", ["", ""], [["key", "value"]])])
-    assert capsys.readouterr().out == "Title\nname           n\na              1\nlong name  12345\n\nx\ny\n\nkey  value\n"
+    assert (
+        capsys.readouterr().out == "Title\nname           n\na              1\nlong name  12345\n\nx\ny\n\nkey  value\n"
+    )
 
 
 def test_tables_can_go_to_stderr(capsys):
@@ -55,7 +65,13 @@ def test_print_json_is_one_line_in_key_order(capsys):
 
 @pytest.mark.parametrize(
     ("ctx_color", "no_color", "tty", "expected"),
-    [(True, "1", False, True), (False, None, True, False), (None, "1", True, False), (None, None, True, True), (None, None, False, False)],
+    [
+        (True, "1", False, True),
+        (False, None, True, False),
+        (None, "1", True, False),
+        (None, None, True, True),
+        (None, None, False, False),
+    ],
 )
 def test_color_choice(monkeypatch, ctx_color, no_color, tty, expected):
     class Stream:

@@ -14,7 +14,11 @@ from arrowio_cli.runner import InputRunner
 def test_failures_are_reported_and_the_worst_code_ends_the_run(capsys):
     runner = InputRunner()
     ran = []
-    for label, exc in [("a.gz", ArrowIOError("gzip: truncated")), ("b", None), ("c.br", ArrowNotImplementedError("no brotli"))]:
+    for label, exc in [
+        ("a.gz", ArrowIOError("gzip: truncated")),
+        ("b", None),
+        ("c.br", ArrowNotImplementedError("no brotli")),
+    ]:
         with runner.input(label) as failure:
             if exc is not None:
                 raise exc

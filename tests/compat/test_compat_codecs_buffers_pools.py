@@ -18,7 +18,9 @@ from hypothesis import strategies as st
 
 import arrowio
 
-CODECS = [name for name in ("gzip", "bz2", "brotli", "lz4", "lz4_raw", "zstd", "snappy") if pyarrow.Codec.is_available(name)]
+CODECS = [
+    name for name in ("gzip", "bz2", "brotli", "lz4", "lz4_raw", "zstd", "snappy") if pyarrow.Codec.is_available(name)
+]
 #: PyArrow has no one-shot bz2 (NotImplementedError); arrowio has.
 ONE_SHOT = [name for name in CODECS if name != "bz2"]
 DATA = b"differential data " * 200
@@ -49,7 +51,11 @@ def test_codec_properties_agree(name):
                         lambda: getattr(pyarrow.Codec(name), attribute))  # fmt: skip
     for query in ("is_available", "supports_compression_level", "default_compression_level",
                   "minimum_compression_level", "maximum_compression_level"):  # fmt: skip
-        compare(f"Codec.{query}({name!r})", lambda: getattr(arrowio.Codec, query)(name), lambda: getattr(pyarrow.Codec, query)(name))
+        compare(
+            f"Codec.{query}({name!r})",
+            lambda: getattr(arrowio.Codec, query)(name),
+            lambda: getattr(pyarrow.Codec, query)(name),
+        )
 
 
 @pytest.mark.parametrize("name", ONE_SHOT)
@@ -81,8 +87,9 @@ def test_bad_arguments_raise_the_same_types(name):
 @pytest.mark.parametrize("name", ONE_SHOT)
 def test_decompress_without_a_size(name):
     packed = pyarrow.compress(DATA, codec=name, asbytes=True)
-    ours, theirs = outcome(lambda: arrowio.decompress(packed, codec=name, asbytes=True)), outcome(
-        lambda: pyarrow.decompress(packed, codec=name, asbytes=True)
+    ours, theirs = (
+        outcome(lambda: arrowio.decompress(packed, codec=name, asbytes=True)),
+        outcome(lambda: pyarrow.decompress(packed, codec=name, asbytes=True)),
     )
     if agree(ours, theirs):
         return
@@ -149,7 +156,9 @@ def test_pool_counters_after_the_same_allocations(sizes, resizes):
         for size in resizes:
             growing.resize(size)
         del kept[: len(kept) // 2]
-        counters.append((pool.bytes_allocated(), pool.max_memory(), pool.num_allocations(), pool.total_bytes_allocated()))
+        counters.append(
+            (pool.bytes_allocated(), pool.max_memory(), pool.num_allocations(), pool.total_bytes_allocated())
+        )
         del kept, growing
         counters.append(pool.bytes_allocated())
     assert counters[0:2] == counters[2:4], f"arrowio {counters[0:2]}, PyArrow {counters[2:4]}"

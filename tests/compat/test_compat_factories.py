@@ -64,8 +64,12 @@ def read_all(lib: Any, source: Any, compression: Any, buffer_size: int | None) -
 @pytest.mark.parametrize("kind", SOURCE_KINDS)
 def test_input_stream_of_in_memory_and_file_sources(tmp_path, kind, compression, buffer_size):
     content = compressed("gzip")  # gzip content, which arrowio used to decode unasked
-    ours = outcome(lambda: read_all(arrowio, make_source(arrowio, kind, content, tmp_path / "ours"), compression, buffer_size))
-    theirs = outcome(lambda: read_all(pyarrow, make_source(pyarrow, kind, content, tmp_path / "theirs"), compression, buffer_size))
+    ours = outcome(
+        lambda: read_all(arrowio, make_source(arrowio, kind, content, tmp_path / "ours"), compression, buffer_size)
+    )
+    theirs = outcome(
+        lambda: read_all(pyarrow, make_source(pyarrow, kind, content, tmp_path / "theirs"), compression, buffer_size)
+    )
     if _snappy_stream_extension(compression, theirs):
         return
     assert agree(ours, theirs), f"arrowio {ours!r}, PyArrow {theirs!r}"
@@ -148,7 +152,12 @@ def test_output_stream_to_every_kind_of_target(tmp_path, kind, compression):
             results.append((written, None))
         else:
             landed = _landed(target, kind)
-            results.append((written, _decoded(landed) if compression not in (None, "detect") or kind in ("str", "Path") else landed))
+            results.append(
+                (
+                    written,
+                    _decoded(landed) if compression not in (None, "detect") or kind in ("str", "Path") else landed,
+                )
+            )
     ours, theirs = results
     if _snappy_stream_extension(compression, theirs):
         return

@@ -88,9 +88,15 @@ def test_an_unopened_memory_mapped_file_is_closed(lib):
 
 
 def _default_pool_in_a_fresh_process(**env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if k not in ("ARROW_DEFAULT_MEMORY_POOL", "ARROWIO_DEFAULT_MEMORY_POOL", "GLIBC_TUNABLES")}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("ARROW_DEFAULT_MEMORY_POOL", "ARROWIO_DEFAULT_MEMORY_POOL", "GLIBC_TUNABLES")
+    }
     code = "import arrowio; print(arrowio.default_memory_pool().backend_name)"
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**clean, **env}, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env={**clean, **env}, timeout=60
+    )
 
 
 @pytest.mark.parametrize("name", ["system", "mimalloc"])
@@ -100,7 +106,9 @@ def test_arrow_default_memory_pool_picks_the_backend(name):
 
 
 def test_arrowio_variable_wins_over_arrows():
-    result = _default_pool_in_a_fresh_process(ARROW_DEFAULT_MEMORY_POOL="mimalloc", ARROWIO_DEFAULT_MEMORY_POOL="system")
+    result = _default_pool_in_a_fresh_process(
+        ARROW_DEFAULT_MEMORY_POOL="mimalloc", ARROWIO_DEFAULT_MEMORY_POOL="system"
+    )
     assert result.stdout.strip() == "system"
 
 
@@ -156,7 +164,12 @@ def test_buffer_device_and_memory_manager():
     for lib in (arrowio, pyarrow):
         buf = lib.py_buffer(b"abc")
         device = buf.device
-        assert (device.is_cpu, int(device.device_type), device.device_id, device.type_name) == (True, 1, -1, "arrow::CPUDevice")
+        assert (device.is_cpu, int(device.device_type), device.device_id, device.type_name) == (
+            True,
+            1,
+            -1,
+            "arrow::CPUDevice",
+        )
         assert buf.memory_manager.is_cpu and buf.memory_manager.device == device
 
 

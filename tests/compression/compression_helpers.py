@@ -90,8 +90,6 @@ class FailingFile:
         self.closed = True
 
 
-
-
 def drive(decoder, data: bytes, chunks: list[int] | None = None, max_lengths: list[int] | None = None) -> bytes:
     """Feed ``data`` to an incremental decoder in pieces of the given sizes (cycled), draining
     it with the given output limits (cycled), checking that no output exceeds its limit."""

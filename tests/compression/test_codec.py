@@ -13,8 +13,15 @@ from arrowio import Codec
 
 
 def test_names_and_defaults_mirror_pyarrow():
-    expected = {"gzip": (1, 9, 9), "bz2": (1, 9, 9), "brotli": (0, 11, 8), "lz4": (1, 12, 1), "lz4_raw": (1, 12, 1),
-                "zstd": (-131072, 22, 1), "xz": (0, 9, 6)}
+    expected = {
+        "gzip": (1, 9, 9),
+        "bz2": (1, 9, 9),
+        "brotli": (0, 11, 8),
+        "lz4": (1, 12, 1),
+        "lz4_raw": (1, 12, 1),
+        "zstd": (-131072, 22, 1),
+        "xz": (0, 9, 6),
+    }
     for name, (low, high, default) in expected.items():
         assert Codec.supports_compression_level(name)
         assert Codec.minimum_compression_level(name) == low
@@ -27,7 +34,9 @@ def test_names_and_defaults_mirror_pyarrow():
     assert Codec("snappy").compression_level is None
 
 
-@pytest.mark.parametrize("method", ["default_compression_level", "minimum_compression_level", "maximum_compression_level"])
+@pytest.mark.parametrize(
+    "method", ["default_compression_level", "minimum_compression_level", "maximum_compression_level"]
+)
 def test_level_queries_refuse_snappy_and_unknown_names(method):
     with pytest.raises(ValueError):
         getattr(Codec, method)("snappy")
@@ -61,8 +70,18 @@ def test_is_available_imports_no_backend():
 
 @pytest.mark.parametrize(
     ("path", "name"),
-    [("a.gz", "gzip"), ("A.TGZ", "gzip"), ("x.bgz", "gzip"), ("b.bz2", "bz2"), ("c.br", "brotli"), ("d.lz4", "lz4"),
-     ("e.zst", "zstd"), ("e.ZSTD", "zstd"), ("f.xz", "xz"), ("g.sz", "snappy")],
+    [
+        ("a.gz", "gzip"),
+        ("A.TGZ", "gzip"),
+        ("x.bgz", "gzip"),
+        ("b.bz2", "bz2"),
+        ("c.br", "brotli"),
+        ("d.lz4", "lz4"),
+        ("e.zst", "zstd"),
+        ("e.ZSTD", "zstd"),
+        ("f.xz", "xz"),
+        ("g.sz", "snappy"),
+    ],
 )
 def test_detect_by_extension(path, name):
     assert Codec.detect(path).name == name

@@ -48,5 +48,7 @@ def test_isal_keeps_the_fast_levels(slow_levels_backend):
 def test_tools_read_each_backends_gzip(slow_levels_backend, command, threads):
     need_tool(command[0])
     encoder = Codec("gzip", 6).encoder(threads=threads)
-    compressed = encoder.compress(DATA[:300_001]) + encoder.flush() + encoder.compress(DATA[300_001:]) + encoder.finish()
+    compressed = (
+        encoder.compress(DATA[:300_001]) + encoder.flush() + encoder.compress(DATA[300_001:]) + encoder.finish()
+    )
     assert run_tool(command, compressed) == DATA

@@ -30,7 +30,9 @@ def data() -> bytes:
     return make_data("mixed", 3 * 1024 * 1024 + 12345, seed=15)
 
 
-def write(path: str, data: bytes, fmt: str, layout: str, threads: int = 2, frame_size: int = FRAME, pieces: int = 7) -> str:
+def write(
+    path: str, data: bytes, fmt: str, layout: str, threads: int = 2, frame_size: int = FRAME, pieces: int = 7
+) -> str:
     """Write ``data`` in uneven pieces, so frames are cut across writes."""
     with arrowio.CompressedOutputStream(path, fmt, layout=layout, threads=threads, frame_size=frame_size) as out:
         step = len(data) // pieces + 1
@@ -218,7 +220,10 @@ def test_seek_table_with_a_wrong_decoded_size(tmp_path, data):
     damaged = bytearray(blob)
     struct.pack_into("<I", damaged, at, struct.unpack_from("<I", blob, at)[0] - 1)
     open(path, "wb").write(damaged)
-    with arrowio.input_stream(path, compression="auto") as stream, pytest.raises(ArrowIOError, match="where the frame table says"):
+    with (
+        arrowio.input_stream(path, compression="auto") as stream,
+        pytest.raises(ArrowIOError, match="where the frame table says"),
+    ):
         stream.read()
     with arrowio.input_stream(path, compression="auto") as stream, pytest.raises(ArrowIOError, match="frame table"):
         stream.read_at(10, FRAME - 5)
@@ -242,7 +247,10 @@ def test_corrupt_frame_is_reported_with_its_offset_after_the_data_before_it(tmp_
     blob[where : where + 64] = bytes(64)
     open(path, "wb").write(blob)
     got = bytearray()
-    with arrowio.input_stream(path, compression="auto") as stream, pytest.raises(ArrowIOError, match=f"{fmt}: .*at compressed offset") as info:
+    with (
+        arrowio.input_stream(path, compression="auto") as stream,
+        pytest.raises(ArrowIOError, match=f"{fmt}: .*at compressed offset") as info,
+    ):
         while chunk := stream.read(65536):
             got += chunk
     # What came before the damaged frame arrived first (gzip hands out a member's bytes before its
@@ -335,7 +343,9 @@ def test_checkpoint_index_gives_single_member_gzip_random_access(single_gzip, da
     index = arrowio.compression.build_gzip_index(single_gzip)
     assert index == single_gzip + ".gzidx" and os.path.getsize(index) > 0
     check_random_access(single_gzip, data)
-    with arrowio.input_stream(single_gzip, compression="auto") as stream:  # sequential reads stay right after read_at moves it
+    with arrowio.input_stream(
+        single_gzip, compression="auto"
+    ) as stream:  # sequential reads stay right after read_at moves it
         assert stream.read(1000) == data[:1000]
         assert stream.read_at(10, 2_000_000) == data[2_000_000:2_000_010]
         assert stream.read(1000) == data[1000:2000]

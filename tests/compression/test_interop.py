@@ -47,8 +47,16 @@ def test_arrowio_reads_what_tools_write(name, command):
     assert drive(Codec(name).decoder(), compressed, [7919, 65536], [100_000]) == DATA
 
 
-@pytest.mark.parametrize(("name", "command"), [("gzip", ["gzip", "-c"]), ("bz2", ["bzip2", "-c"]),
-                                               ("xz", ["xz", "-c"]), ("zstd", ["zstd", "-c"]), ("lz4", ["lz4", "-c"])])
+@pytest.mark.parametrize(
+    ("name", "command"),
+    [
+        ("gzip", ["gzip", "-c"]),
+        ("bz2", ["bzip2", "-c"]),
+        ("xz", ["xz", "-c"]),
+        ("zstd", ["zstd", "-c"]),
+        ("lz4", ["lz4", "-c"]),
+    ],
+)
 def test_concatenated_tool_outputs(name, command):
     parts = [run_tool(command, DATA[:1000]), run_tool(command, b""), run_tool(command, DATA[1000:])]
     assert Codec(name).decompress(b"".join(parts), asbytes=True) == DATA
@@ -90,7 +98,9 @@ READ_BY_TOOLS = [
 ]
 
 
-@pytest.mark.parametrize(("name", "level", "command"), READ_BY_TOOLS, ids=[f"{n}-{lv}-{c[0]}" for n, lv, c in READ_BY_TOOLS])
+@pytest.mark.parametrize(
+    ("name", "level", "command"), READ_BY_TOOLS, ids=[f"{n}-{lv}-{c[0]}" for n, lv, c in READ_BY_TOOLS]
+)
 def test_tools_read_what_arrowio_writes(name, level, command):
     codec = Codec(name, level)
     one_shot = codec.compress(DATA, asbytes=True)
@@ -104,7 +114,9 @@ def test_tools_read_what_arrowio_writes(name, level, command):
 @pytest.mark.parametrize("command", [["gzip", "-dc"], ["pigz", "-dc"], ["igzip", "-dc"]])
 def test_parallel_gzip_encoder_is_read_by_tools(command):
     encoder = Codec("gzip", 6).encoder(threads=2)
-    compressed = encoder.compress(DATA[:300_001]) + encoder.flush() + encoder.compress(DATA[300_001:]) + encoder.finish()
+    compressed = (
+        encoder.compress(DATA[:300_001]) + encoder.flush() + encoder.compress(DATA[300_001:]) + encoder.finish()
+    )
     assert run_tool(command, compressed) == DATA
 
 

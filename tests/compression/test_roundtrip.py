@@ -23,7 +23,9 @@ _LEVELS = {
 
 payloads = st.one_of(
     st.binary(max_size=3000),
-    st.builds(make_data, st.sampled_from(["text", "zeros", "mixed", "random"]), st.integers(0, 150_000), st.integers(0, 9)),
+    st.builds(
+        make_data, st.sampled_from(["text", "zeros", "mixed", "random"]), st.integers(0, 150_000), st.integers(0, 9)
+    ),
 )
 sizes = st.lists(st.integers(1, 70_000), min_size=1, max_size=8)
 small_sizes = st.lists(st.integers(1, 300), min_size=1, max_size=8)

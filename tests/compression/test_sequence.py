@@ -13,7 +13,11 @@ A, B = b"first part\n" * 5000, b"second part\n" * 7000
 
 
 def joined() -> bytes:
-    return gzip.compress(A) + arrowio.Codec("zstd").compress(B, asbytes=True) + arrowio.Codec("bz2").compress(A, asbytes=True)
+    return (
+        gzip.compress(A)
+        + arrowio.Codec("zstd").compress(B, asbytes=True)
+        + arrowio.Codec("bz2").compress(A, asbytes=True)
+    )
 
 
 def decode_in_pieces(data: bytes, size: int) -> bytes:

@@ -71,7 +71,9 @@ def test_round_trip_through_native_and_python_files(name):
 
 @pytest.mark.parametrize("name", ["gzip", "zstd", "lz4", "bz2"])
 @settings(max_examples=15)
-@given(sizes=st.lists(st.integers(0, 300_000), min_size=1, max_size=20), how=st.sampled_from(["read", "read1", "readinto"]))
+@given(
+    sizes=st.lists(st.integers(0, 300_000), min_size=1, max_size=20), how=st.sampled_from(["read", "read1", "readinto"])
+)
 def test_reads_are_bounded_and_join_to_the_data(name, sizes, how):
     compressed = _compressed(name)
     stream = CompressedInputStream(pa.BufferReader(compressed), name)
@@ -463,8 +465,9 @@ def gigabyte_of_zeros_gz(tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.mark.slow
 def test_gigabyte_of_zeros_streams_in_constant_memory(gigabyte_of_zeros_gz):
-    proc = subprocess.run([sys.executable, "-c", _STREAM_ZEROS, str(gigabyte_of_zeros_gz)], capture_output=True,
-                          text=True, check=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", _STREAM_ZEROS, str(gigabyte_of_zeros_gz)], capture_output=True, text=True, check=True
+    )
     total, peak_mib = map(int, proc.stdout.split())
     assert total == 1 << 30
     assert peak_mib <= 64, f"peak RSS {peak_mib} MiB"

@@ -131,8 +131,14 @@ def _last_snappy_chunk(data: bytes) -> int:
 
 
 # -- gzip headers ----------------------------------------------------------------------------------
-def _member(flags: int, extra: bytes = b"", name: bytes = b"", comment: bytes = b"", hcrc: bool = False,
-            payload: bytes = b"hello gzip") -> bytes:
+def _member(
+    flags: int,
+    extra: bytes = b"",
+    name: bytes = b"",
+    comment: bytes = b"",
+    hcrc: bool = False,
+    payload: bytes = b"hello gzip",
+) -> bytes:
     import zlib
 
     header = b"\x1f\x8b\x08" + bytes([flags]) + b"\x00\x00\x00\x00\x00\x03"
@@ -151,8 +157,13 @@ def _member(flags: int, extra: bytes = b"", name: bytes = b"", comment: bytes = 
 
 @pytest.mark.parametrize("chunks", _CHUNKINGS + [[1]])
 def test_gzip_every_header_flag(deflate_backend, chunks):
-    member = _member(0x01 | 0x02 | 0x04 | 0x08 | 0x10, extra=b"BC\x02\x00\x1b\x00" + b"x" * 5000,
-                     name=b"name.txt" * 1000, comment=b"a comment", hcrc=True)
+    member = _member(
+        0x01 | 0x02 | 0x04 | 0x08 | 0x10,
+        extra=b"BC\x02\x00\x1b\x00" + b"x" * 5000,
+        name=b"name.txt" * 1000,
+        comment=b"a comment",
+        hcrc=True,
+    )
     assert decode("gzip", member, chunks) == b"hello gzip"
     assert gzip.decompress(member) == b"hello gzip"  # the stdlib agrees it is valid
 

@@ -70,9 +70,7 @@ def test_arrows_variable_works_and_ours_comes_first():
 @pytest.mark.parametrize("name", ["ARROWIO_DEBUG_MEMORY_POOL", "ARROW_DEBUG_MEMORY_POOL"])
 def test_an_invalid_value_is_reported_and_means_none(name):
     done = _python(OVERWRITE, "system", env={name: "loud"})
-    assert done.stderr == (
-        f"Invalid value for {name}: 'loud'. Valid values are 'abort', 'trap', 'warn', 'none'.\n"
-    )
+    assert done.stderr == (f"Invalid value for {name}: 'loud'. Valid values are 'abort', 'trap', 'warn', 'none'.\n")
     assert (done.returncode, done.stdout) == (0, "still running\n")
 
 

@@ -296,7 +296,9 @@ class TestJemalloc:
             "aligned": True,
             "peak": 1 << 20,
             "now": 0,
-            "supported": ["jemalloc", "mimalloc", "system"] if backend_unavailable("mimalloc") is None else ["jemalloc", "system"],
+            "supported": ["jemalloc", "mimalloc", "system"]
+            if backend_unavailable("mimalloc") is None
+            else ["jemalloc", "system"],
         }
 
 

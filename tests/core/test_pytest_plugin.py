@@ -130,8 +130,10 @@ def test_peak_limits_by_option_and_marker(pytester):
         "arrowio pool: peak 100.0 KiB (102400 bytes) exceeds the limit 64.0 KiB (65536 bytes)",
     ], consecutive=False)  # fmt: skip
     table = result.stdout.str().split("arrowio pool: heaviest tests")[1].split("short test summary")[0]
-    order = sorted(["test_big", "test_allowed_more", "test_limited", "test_small"], key=lambda name: table.index(
-        f"test_peaks.py::{name[:8]}"))  # the heaviest first; names may fold onto a second line
+    order = sorted(
+        ["test_big", "test_allowed_more", "test_limited", "test_small"],
+        key=lambda name: table.index(f"test_peaks.py::{name[:8]}"),
+    )  # the heaviest first; names may fold onto a second line
     assert order[-1] == "test_small" and set(order[:2]) == {"test_big", "test_allowed_more"}
 
 
@@ -210,7 +212,8 @@ def test_the_plugin_spells_the_debug_modes_as_the_library_does():
 
 
 def test_a_bad_limit_marker_fails_its_test_only(pytester):
-    pytester.makepyfile(test_bad=textwrap.dedent("""
+    pytester.makepyfile(
+        test_bad=textwrap.dedent("""
         import pytest
 
         @pytest.mark.arrowio_limit_peak("lots")
@@ -219,7 +222,8 @@ def test_a_bad_limit_marker_fails_its_test_only(pytester):
 
         def test_fine():
             pass
-    """))
+    """)
+    )
     result = pytester.runpytest("-p", "no:cacheprovider", "--arrowio-pool")
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(["*test_bad.py::test_bad_marker: arrowio_limit_peak: invalid size 'lots'*"])

@@ -115,7 +115,9 @@ def test_get_device_address_of_pinned_memory(ctx, cupy):
     device_address = ctx.get_device_address(host.address)
     memoryview(host)[:5] = b"hello"
     # The device reads pinned, mapped host memory directly at that address.
-    seen = cupy.ndarray((5,), cupy.uint8, cupy.cuda.MemoryPointer(cupy.cuda.UnownedMemory(device_address, 5, host, 0), 0))
+    seen = cupy.ndarray(
+        (5,), cupy.uint8, cupy.cuda.MemoryPointer(cupy.cuda.UnownedMemory(device_address, 5, host, 0), 0)
+    )
     assert bytes(seen.get()) == b"hello"
     with pytest.raises(ValueError, match="not page-locked"):
         ctx.get_device_address(arrowio.allocate_buffer(64).address)
@@ -123,7 +125,12 @@ def test_get_device_address_of_pinned_memory(ctx, cupy):
 
 # -- CudaBuffer ------------------------------------------------------------------------------------
 def test_facts_and_slices(ctx, dbuf):
-    assert (dbuf.is_cpu, dbuf.device_type, dbuf.size, dbuf.context) == (False, arrowio.DeviceAllocationType.CUDA, 4096, ctx)
+    assert (dbuf.is_cpu, dbuf.device_type, dbuf.size, dbuf.context) == (
+        False,
+        arrowio.DeviceAllocationType.CUDA,
+        4096,
+        ctx,
+    )
     part = dbuf[100:200]
     assert (part.address, part.size, part.parent) == (dbuf.address + 100, 100, dbuf)
     assert part.to_pybytes() == PATTERN[100:200]
@@ -204,7 +211,13 @@ def test_pytorch_sees_the_buffer_without_a_copy(dbuf):
 
 @pytest.mark.parametrize(
     "call",
-    [lambda b: b.hex(), lambda b: b[0], lambda b: memoryview(b), lambda b: pickle.dumps(b), lambda b: arrowio.Buffer.to_pybytes(b)],
+    [
+        lambda b: b.hex(),
+        lambda b: b[0],
+        lambda b: memoryview(b),
+        lambda b: pickle.dumps(b),
+        lambda b: arrowio.Buffer.to_pybytes(b),
+    ],
     ids=["hex", "index", "memoryview", "pickle", "Buffer.to_pybytes"],
 )
 def test_cpu_only_methods_refuse(dbuf, call):
@@ -346,7 +359,15 @@ def test_copy_to_device_roundtrip(ctx, tmp_path, pinned, streams):
     path.write_bytes(data)
     before = ctx.bytes_allocated
     copy = cuda.copy_to_device(
-        _mapped(path), ctx, size=len(data), chunk_size=65536, streams=streams, pinned=pinned, roundtrip=True, checksum=True, repeat=2
+        _mapped(path),
+        ctx,
+        size=len(data),
+        chunk_size=65536,
+        streams=streams,
+        pinned=pinned,
+        roundtrip=True,
+        checksum=True,
+        repeat=2,
     )
     stats = copy.stats
     assert (stats.nbytes, stats.device_bytes, len(stats.runs), stats.verified) == (len(data), len(data), 2, True)
@@ -362,7 +383,11 @@ def test_copy_to_device_of_a_stream_of_unknown_size(ctx, tmp_path):
     path = tmp_path / "data.bin.gz"
     path.write_bytes(gzip.compress(data))
     copy = cuda.copy_to_device(
-        lambda: arrowio.input_stream(str(path), compression="gzip"), ctx, chunk_size=100_000, roundtrip=True, checksum=True
+        lambda: arrowio.input_stream(str(path), compression="gzip"),
+        ctx,
+        chunk_size=100_000,
+        roundtrip=True,
+        checksum=True,
     )
     assert [buf.size for buf in copy.buffers] == [100_000] * 3
     assert b"".join(buf.to_pybytes() for buf in copy.buffers) == data

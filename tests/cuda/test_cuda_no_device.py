@@ -37,7 +37,11 @@ def test_import_needs_neither_cupy_nor_pynvml(block_cuda_modules):
 
 def test_importing_arrowio_cuda_imports_no_cuda_module():
     result = subprocess.run(
-        [sys.executable, "-c", "import sys, arrowio.cuda; print(sorted({'cupy', 'pynvml', 'numpy', 'rich'} & set(sys.modules)))"],
+        [
+            sys.executable,
+            "-c",
+            "import sys, arrowio.cuda; print(sorted({'cupy', 'pynvml', 'numpy', 'rich'} & set(sys.modules)))",
+        ],
         capture_output=True,
         text=True,
         check=True,
@@ -144,7 +148,13 @@ def test_cpu_only_methods_refuse_device_memory(call):
 def test_cuda_buffer_facts_and_slices_need_no_copy():
     buf = _unbacked_cuda_buffer(16)
     assert isinstance(buf, arrowio.Buffer)
-    assert (buf.is_cpu, buf.device_type, buf.size, len(buf), buf.is_mutable) == (False, arrowio.DeviceAllocationType.CUDA, 16, 16, True)
+    assert (buf.is_cpu, buf.device_type, buf.size, len(buf), buf.is_mutable) == (
+        False,
+        arrowio.DeviceAllocationType.CUDA,
+        16,
+        16,
+        True,
+    )
     part = buf[4:12]
     assert isinstance(part, cuda.CudaBuffer)
     assert (part.address, part.size, part.parent, part.context) == (buf.address + 4, 8, buf, buf.context)
@@ -152,7 +162,13 @@ def test_cuda_buffer_facts_and_slices_need_no_copy():
     with pytest.raises(IndexError):
         buf.slice(17)
     interface = part.__cuda_array_interface__
-    assert interface == {"shape": (8,), "typestr": "|u1", "data": (buf.address + 4, False), "strides": None, "version": 3}
+    assert interface == {
+        "shape": (8,),
+        "typestr": "|u1",
+        "data": (buf.address + 4, False),
+        "strides": None,
+        "version": 3,
+    }
 
 
 def test_equals_across_devices_is_a_value_error():
@@ -209,7 +225,14 @@ def _stats(**overrides) -> cuda.TransferStats:
         cuda.TransferRun(2.0, 1.0, 4.0, 0.5, "xxh3_64:00ff", "xxh3_64:00ff"),
         cuda.TransferRun(2.0, 1.0, 4.0, 1.5, "xxh3_64:00ff", "xxh3_64:00ff"),
     )
-    values = {"nbytes": 10**9, "chunk_size": 64 << 20, "streams": 2, "pinned": True, "device_bytes": 10**9, "runs": runs}
+    values = {
+        "nbytes": 10**9,
+        "chunk_size": 64 << 20,
+        "streams": 2,
+        "pinned": True,
+        "device_bytes": 10**9,
+        "runs": runs,
+    }
     values.update(overrides)
     return cuda.TransferStats(**values)
 

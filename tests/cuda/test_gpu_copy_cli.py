@@ -96,7 +96,9 @@ def test_no_device_is_said_before_the_input_is_touched(device_reason):
     # A pipe that never ends and a URL nobody serves: neither is opened without a device.
     with subprocess.Popen(
         [sys.executable, "-m", "arrowio_cli", "gpu-copy", "-"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     ) as process:
         try:
             code = process.wait(timeout=30)  # stdin stays open: reading it would wait for ever
@@ -132,8 +134,25 @@ def test_defaults(data_file):
 
 def test_every_option(data_file):
     params = parse(
-        ["--device", "1", "--pageable", "--chunk-size", "1.5MiB", "--streams", "4", "--repeat", "3", "--roundtrip",
-         "--verify", "-C", "gzip", "--json", "-S", "anon=true", str(data_file)]
+        [
+            "--device",
+            "1",
+            "--pageable",
+            "--chunk-size",
+            "1.5MiB",
+            "--streams",
+            "4",
+            "--repeat",
+            "3",
+            "--roundtrip",
+            "--verify",
+            "-C",
+            "gzip",
+            "--json",
+            "-S",
+            "anon=true",
+            str(data_file),
+        ]
     )
     assert params == {
         "file": str(data_file),
@@ -183,8 +202,17 @@ def test_errors_about_the_input(tmp_path):
 def test_help_lists_every_option_with_examples():
     code, out, _ = run_main(["gpu-copy", "--help"])
     assert code == 0 and "Examples:" in out
-    for option in ("--device", "--pinned / --pageable", "--chunk-size", "--streams", "--repeat", "--roundtrip",
-                   "--verify", "-C, --compression", "--json"):
+    for option in (
+        "--device",
+        "--pinned / --pageable",
+        "--chunk-size",
+        "--streams",
+        "--repeat",
+        "--roundtrip",
+        "--verify",
+        "-C, --compression",
+        "--json",
+    ):
         assert option in out
     code, out, _ = run_main(["--help"])
     assert code == 0 and "gpu-copy" in out
@@ -247,8 +275,12 @@ def _report(roundtrip_checksum: str = "xxh3_64:0123456789abcdef") -> dict:
         cuda.TransferRun(0.5, 0.04, 0.6, 0.05, "xxh3_64:0123456789abcdef", roundtrip_checksum),
         cuda.TransferRun(0.5, 0.04, 0.6, 0.05, "xxh3_64:0123456789abcdef", roundtrip_checksum),
     )
-    stats = cuda.TransferStats(nbytes=1 << 30, chunk_size=64 << 20, streams=2, pinned=True, device_bytes=1 << 30, runs=runs)
-    return build_report("big.bin", "none", _device(70 << 30), _device(69 << 30), stats, peak_device_memory=1 << 30, options=OPTIONS)
+    stats = cuda.TransferStats(
+        nbytes=1 << 30, chunk_size=64 << 20, streams=2, pinned=True, device_bytes=1 << 30, runs=runs
+    )
+    return build_report(
+        "big.bin", "none", _device(70 << 30), _device(69 << 30), stats, peak_device_memory=1 << 30, options=OPTIONS
+    )
 
 
 def test_report_schema_has_the_documented_keys_in_order():
@@ -280,7 +312,12 @@ def test_report_of_an_upload_only():
     options = {**OPTIONS, "roundtrip": False, "verify": False, "repeat": 1}
     report = build_report("-", "gzip", _device(1), _device(1), stats, peak_device_memory=10, options=options)
     assert tuple(report) == REPORT_KEYS
-    assert (report["d2h_mib_s"], report["download_seconds"], report["checksum"], report["verified"]) == (None, None, None, None)
+    assert (report["d2h_mib_s"], report["download_seconds"], report["checksum"], report["verified"]) == (
+        None,
+        None,
+        None,
+        None,
+    )
 
 
 def test_table_shows_the_report(capsys):
@@ -288,7 +325,20 @@ def test_table_shows_the_report(capsys):
         ctx.color = False
         _render(_report())
     out = capsys.readouterr().out
-    for text in ("NVIDIA H100 80GB HBM3", "580.159.04", "host to device", "25.0 GiB/s", "device to host", "20.0 GiB/s",
-                 "end to end", "2.0 GiB/s", "peak device memory", "1.0 GiB (1073741824 B)", "verified", "yes", "0123456789abcdef"):
+    for text in (
+        "NVIDIA H100 80GB HBM3",
+        "580.159.04",
+        "host to device",
+        "25.0 GiB/s",
+        "device to host",
+        "20.0 GiB/s",
+        "end to end",
+        "2.0 GiB/s",
+        "peak device memory",
+        "1.0 GiB (1073741824 B)",
+        "verified",
+        "yes",
+        "0123456789abcdef",
+    ):
         assert text in out, text
     assert "\x1b[" not in out  # --no-color

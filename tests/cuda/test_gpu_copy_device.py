@@ -54,7 +54,12 @@ def test_standard_input_and_pageable_staging():
     result = CliRunner().invoke(cli, ["gpu-copy", "--json", "--pageable", "--roundtrip", "--verify", "-"], input=data)
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    assert (report["input"], report["bytes"], report["verified"], report["options"]["pinned"]) == ("-", 100_000, True, False)
+    assert (report["input"], report["bytes"], report["verified"], report["options"]["pinned"]) == (
+        "-",
+        100_000,
+        True,
+        False,
+    )
 
 
 def test_table_report(tmp_path):

@@ -161,7 +161,9 @@ def test_cat_to_stdout(fault, source_kind, tmp_path, request, payload, compresse
     assert source.read_bytes() == original
 
 
-def _cat_with_stdin(fault: str, tmp_path: Path, request: pytest.FixtureRequest, stdin) -> subprocess.CompletedProcess[bytes]:
+def _cat_with_stdin(
+    fault: str, tmp_path: Path, request: pytest.FixtureRequest, stdin
+) -> subprocess.CompletedProcess[bytes]:
     if fault == "devfull":
         with open("/dev/full", "wb") as full:
             return run_cli(["cat", "-"], stdout=full, stdin=stdin)

@@ -37,7 +37,12 @@ COMPRESSED: dict[str, tuple[str, Opener]] = {
     for fmt in FORMATS
     for threaded in (True, False)
 }
-COMPRESSED.update({f"output_stream-{fmt}": (fmt, (lambda f: lambda raw: arrowio.output_stream(raw, compression=f))(fmt)) for fmt in FORMATS})
+COMPRESSED.update(
+    {
+        f"output_stream-{fmt}": (fmt, (lambda f: lambda raw: arrowio.output_stream(raw, compression=f))(fmt))
+        for fmt in FORMATS
+    }
+)
 #: Faults: (bytes per write at most, fail at this many bytes, errno).
 FAULTS = {
     "enospc-at-0": (None, 0, errno.ENOSPC),

@@ -28,7 +28,10 @@ PATH_WRITERS: dict[str, Opener] = {
     "output_stream-buffered": lambda path: arrowio.output_stream(path, buffer_size=8192),
     "BufferedOutputStream": lambda path: arrowio.BufferedOutputStream(arrowio.OSFile(path, "wb"), 8192),
     "PythonFile": lambda path: arrowio.PythonFile(open(path, "wb", buffering=0)),
-    **{f"CompressedOutputStream-{fmt}": (lambda f: lambda path: arrowio.CompressedOutputStream(path, f))(fmt) for fmt in FORMATS},
+    **{
+        f"CompressedOutputStream-{fmt}": (lambda f: lambda path: arrowio.CompressedOutputStream(path, f))(fmt)
+        for fmt in FORMATS
+    },
 }
 
 

@@ -90,8 +90,11 @@ FOUND = [
     ("bgzf", "1f8b08040000000000ff060042430200000000000000000000"),
     # Not bugs: 'auto' (cat) reads streams of different formats in sequence, which the oracle
     # took for the first format's reference alone. A zstd frame, then a snappy-framing stream:
-    ("zstd", "28b52ffd045861000068656c6c6f2c2066757a7a0a16a44aa0"
-             "ff060000734e6150705901100000e9a4967468656c6c6f2c2066757a7a0a"),
+    (
+        "zstd",
+        "28b52ffd045861000068656c6c6f2c2066757a7a0a16a44aa0"
+        "ff060000734e6150705901100000e9a4967468656c6c6f2c2066757a7a0a",
+    ),
     # and one, in input.zst, that info --scan refused while cat read it: a zstd frame, then an
     # empty gzip member.
     ("zstd", "28b52ffd045861000068656c6c6f2c2066757a7a0a16a44aa01f8b080000000000000303000000000000000000"),

@@ -114,7 +114,11 @@ def test_fixed_size_buffer_writer_sources() -> None:
 
 def test_memcopy_settings_are_checked() -> None:
     writer = pa.FixedSizeBufferWriter(pa.allocate_buffer(8))
-    for setter, bad in ((writer.set_memcopy_threads, 0), (writer.set_memcopy_blocksize, 0), (writer.set_memcopy_threshold, -1)):
+    for setter, bad in (
+        (writer.set_memcopy_threads, 0),
+        (writer.set_memcopy_blocksize, 0),
+        (writer.set_memcopy_threshold, -1),
+    ):
         with pytest.raises(ValueError):
             setter(bad)
 

@@ -14,8 +14,13 @@ import arrowio as pa
 
 @pytest.mark.parametrize(
     "source",
-    [b"0123456789", bytearray(b"0123456789"), memoryview(b"0123456789"), pa.py_buffer(b"0123456789"),
-     np.frombuffer(b"0123456789", dtype=np.uint8)],
+    [
+        b"0123456789",
+        bytearray(b"0123456789"),
+        memoryview(b"0123456789"),
+        pa.py_buffer(b"0123456789"),
+        np.frombuffer(b"0123456789", dtype=np.uint8),
+    ],
     ids=["bytes", "bytearray", "memoryview", "Buffer", "numpy"],
 )
 def test_sources(source) -> None:

@@ -113,7 +113,14 @@ def test_missing_input_file(tmp_path) -> None:
 
 @pytest.mark.parametrize(
     ("value", "error"),
-    [("foo", ValueError), ("GZIPP", ValueError), ("", ValueError), (3, TypeError), (True, TypeError), (b"gzip", TypeError)],
+    [
+        ("foo", ValueError),
+        ("GZIPP", ValueError),
+        ("", ValueError),
+        (3, TypeError),
+        (True, TypeError),
+        (b"gzip", TypeError),
+    ],
 )
 def test_invalid_compression(text_file, value, error) -> None:
     # A str that names no codec is a ValueError, anything else a TypeError, as in PyArrow.

@@ -59,7 +59,9 @@ KINDS = {
     "OSFile": Kind(_os_file, readable=True, writable=False, fixed_size=False, read_at_past_end_raises=False),
     "MemoryMappedFile": Kind(_memory_map, readable=True, writable=True, fixed_size=True, read_at_past_end_raises=True),
     "BufferReader": Kind(lambda folder, data: pa.BufferReader(data), True, False, True, True),
-    "FixedSizeBufferWriter": Kind(_fixed_writer, readable=False, writable=True, fixed_size=True, read_at_past_end_raises=True),
+    "FixedSizeBufferWriter": Kind(
+        _fixed_writer, readable=False, writable=True, fixed_size=True, read_at_past_end_raises=True
+    ),
     "PythonFile": Kind(lambda folder, data: pa.PythonFile(io.BytesIO(data)), True, True, False, False),
 }
 

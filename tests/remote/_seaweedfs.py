@@ -86,11 +86,19 @@ class SeaweedFS:
     # -- start -----------------------------------------------------------------------------------
     def start(self) -> SeaweedFS:
         self.folder.mkdir(parents=True, exist_ok=True)
-        (self.folder / "s3.json").write_text(json.dumps({"identities": [{
-            "name": "arrowio-test",
-            "credentials": [{"accessKey": self.key, "secretKey": self.secret}],
-            "actions": ["Admin", "Read", "Write", "List", "Tagging"],
-        }]}))
+        (self.folder / "s3.json").write_text(
+            json.dumps(
+                {
+                    "identities": [
+                        {
+                            "name": "arrowio-test",
+                            "credentials": [{"accessKey": self.key, "secretKey": self.secret}],
+                            "actions": ["Admin", "Read", "Write", "List", "Tagging"],
+                        }
+                    ]
+                }
+            )
+        )
         # weed reads master.toml from its working folder: one volume per collection (bucket)
         # instead of seven makes the first write to a bucket fast and keeps volume slots free.
         (self.folder / "master.toml").write_text("[master.volume_growth]\ncopy_1 = 1\n")
@@ -108,16 +116,25 @@ class SeaweedFS:
     def _spawn(self, flags: str, attempt: int) -> None:
         ports = _free_ports(2 * len(_PORTS))
         self.ports = dict(zip(_PORTS, ports[: len(_PORTS)], strict=False))
-        grpc = dict(zip(_PORTS, ports[len(_PORTS):], strict=False))
+        grpc = dict(zip(_PORTS, ports[len(_PORTS) :], strict=False))
         data = self.folder / f"data{attempt}"
         tmp = self.folder / "tmp"
         data.mkdir()
         tmp.mkdir(exist_ok=True)
         args = [
-            self.weed, "server", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", f"-dir={data}",
-            "-filer", "-s3", f"-s3.config={self.folder / 's3.json'}",
-            "-volume.max=100", "-master.volumeSizeLimitMB=1024", "-volume.preStopSeconds=0",
-            f"-filer.localSocket={tmp / 'filer.sock'}", f"-s3.localSocket={tmp / 's3.sock'}",
+            self.weed,
+            "server",
+            "-ip=127.0.0.1",
+            "-ip.bind=127.0.0.1",
+            f"-dir={data}",
+            "-filer",
+            "-s3",
+            f"-s3.config={self.folder / 's3.json'}",
+            "-volume.max=100",
+            "-master.volumeSizeLimitMB=1024",
+            "-volume.preStopSeconds=0",
+            f"-filer.localSocket={tmp / 'filer.sock'}",
+            f"-s3.localSocket={tmp / 's3.sock'}",
         ]
         for name in _PORTS:
             args += [f"-{name}.port={self.ports[name]}", f"-{name}.port.grpc={grpc[name]}"]
@@ -131,8 +148,13 @@ class SeaweedFS:
         # TMPDIR keeps weed's own log files in our folder; a session of its own lets stop() signal
         # every process it starts.
         self.process = subprocess.Popen(
-            args, cwd=self.folder, stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
-            env={**os.environ, "TMPDIR": str(tmp)}, start_new_session=True,
+            args,
+            cwd=self.folder,
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "TMPDIR": str(tmp)},
+            start_new_session=True,
         )
 
     def _wait_ready(self, deadline: float) -> None:
@@ -141,8 +163,11 @@ class SeaweedFS:
         import botocore.session
 
         client = botocore.session.get_session().create_client(
-            "s3", endpoint_url=self.endpoint_url, aws_access_key_id=self.key,
-            aws_secret_access_key=self.secret, region_name="us-east-1",
+            "s3",
+            endpoint_url=self.endpoint_url,
+            aws_access_key_id=self.key,
+            aws_secret_access_key=self.secret,
+            region_name="us-east-1",
             config=botocore.config.Config(connect_timeout=2, read_timeout=10, retries={"max_attempts": 1}),
         )
         last: Exception | None = None
@@ -166,7 +191,8 @@ class SeaweedFS:
             delay = min(delay * 1.5, 0.5)
         self.stop()
         raise RuntimeError(
-            f"SeaweedFS did not become ready in {START_TIMEOUT:.0f} s ({last!r}); log:\n{self.log_tail()}")
+            f"SeaweedFS did not become ready in {START_TIMEOUT:.0f} s ({last!r}); log:\n{self.log_tail()}"
+        )
 
     # -- stop ------------------------------------------------------------------------------------
     def stop(self) -> None:

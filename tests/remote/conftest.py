@@ -37,8 +37,7 @@ def store_fs(store: SeaweedFS, **options: Any) -> Any:
     """A fresh s3fs filesystem on ``store`` that caches no listings, for checking what is there."""
     import s3fs
 
-    return s3fs.S3FileSystem(**{**store.storage_options, **options}, skip_instance_cache=True,
-                             use_listings_cache=False)
+    return s3fs.S3FileSystem(**{**store.storage_options, **options}, skip_instance_cache=True, use_listings_cache=False)
 
 
 @dataclass

@@ -16,8 +16,12 @@ import pytest
 
 
 def arrowio(s3, *args: str, secret: str | None = None) -> subprocess.CompletedProcess[bytes]:
-    env = {**os.environ, "AWS_ACCESS_KEY_ID": s3.store.key, "AWS_SECRET_ACCESS_KEY": secret or s3.store.secret,
-           "AWS_ENDPOINT_URL": s3.store.endpoint_url}
+    env = {
+        **os.environ,
+        "AWS_ACCESS_KEY_ID": s3.store.key,
+        "AWS_SECRET_ACCESS_KEY": secret or s3.store.secret,
+        "AWS_ENDPOINT_URL": s3.store.endpoint_url,
+    }
     return subprocess.run([sys.executable, "-m", "arrowio_cli", *args], capture_output=True, env=env, timeout=120)
 
 
@@ -27,8 +31,14 @@ def without_aws_environment() -> dict[str, str]:
 
 def option_args(s3, secret: str | None = None) -> list[str]:
     """The store's credentials and endpoint as -S options."""
-    return ["-S", f"key={s3.store.key}", "-S", f"secret={secret or s3.store.secret}",
-            "-S", f"endpoint_url={s3.store.endpoint_url}"]
+    return [
+        "-S",
+        f"key={s3.store.key}",
+        "-S",
+        f"secret={secret or s3.store.secret}",
+        "-S",
+        f"endpoint_url={s3.store.endpoint_url}",
+    ]
 
 
 def arrowio_s(s3, command: str, *args: str, secret: str | None = None, input: bytes | None = None):
@@ -105,8 +115,9 @@ def test_cat_expands_globs_in_sorted_order(s3):
     s3.put("logs/2024-01-03.gz", gzip.compress(b"third day, gzip\n"))
     s3.put("logs/notes.txt", b"not matched\n")
     s3.put("tail.txt", b"the end\n")
-    done = arrowio(s3, "cat", s3.url("logs/*.zst"), s3.url("nothing/*.zst"), s3.url("logs/2024-01-0[3]*"),
-                   s3.url("tail.txt"))
+    done = arrowio(
+        s3, "cat", s3.url("logs/*.zst"), s3.url("nothing/*.zst"), s3.url("logs/2024-01-0[3]*"), s3.url("tail.txt")
+    )
     assert done.stdout == b"first day\nsecond day\nthird day, gzip\nthe end\n"
     assert done.returncode == 1
     assert done.stderr.decode() == f"arrowio: error: {s3.url('nothing/*.zst')}: No object matches the pattern\n"
@@ -189,11 +200,18 @@ def test_a_failed_compress_publishes_nothing(s3, existing):
 
 
 def test_ctrl_c_during_an_upload_publishes_nothing(s3):
-    env = {**os.environ, "AWS_ACCESS_KEY_ID": s3.store.key, "AWS_SECRET_ACCESS_KEY": s3.store.secret,
-           "AWS_ENDPOINT_URL": s3.store.endpoint_url}
+    env = {
+        **os.environ,
+        "AWS_ACCESS_KEY_ID": s3.store.key,
+        "AWS_SECRET_ACCESS_KEY": s3.store.secret,
+        "AWS_ENDPOINT_URL": s3.store.endpoint_url,
+    }
     process = subprocess.Popen(
         [sys.executable, "-m", "arrowio_cli", "compress", "-1", "-o", s3.url("interrupted.zst")],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
     )
     try:
         # Incompressible bytes, several parts: the multipart upload is under way before stdin ends.
@@ -233,11 +251,22 @@ def test_no_secret_in_the_output_of_a_failing_command(s3, args, where):
     secret = s3.store.secret
     argv = [a.format(missing=s3.url("missing.gz"), glob=s3.url("none/*.gz"), secret=secret) for a in args]
     if where == "option" and argv[0] not in ("mmap-read", "pool-stats"):
-        argv[1:1] = ["-S", f"secret={secret}", "-S", f"key={s3.store.key}", "-S", f"endpoint_url={s3.store.endpoint_url}"]
+        argv[1:1] = [
+            "-S",
+            f"secret={secret}",
+            "-S",
+            f"key={s3.store.key}",
+            "-S",
+            f"endpoint_url={s3.store.endpoint_url}",
+        ]
         env = without_aws_environment()
     else:
-        env = {**without_aws_environment(), "AWS_ACCESS_KEY_ID": s3.store.key, "AWS_SECRET_ACCESS_KEY": secret,
-               "AWS_ENDPOINT_URL": s3.store.endpoint_url}
+        env = {
+            **without_aws_environment(),
+            "AWS_ACCESS_KEY_ID": s3.store.key,
+            "AWS_SECRET_ACCESS_KEY": secret,
+            "AWS_ENDPOINT_URL": s3.store.endpoint_url,
+        }
     done = subprocess.run([sys.executable, "-m", "arrowio_cli", *argv], capture_output=True, env=env, timeout=120)
     from arrowio import cuda
 

@@ -24,7 +24,7 @@ def test_compressed_objects_both_ways(s3, fmt):
     # Every format from the extension: arrowio's wide rule (PyArrow's 'detect' knows only 4).
     with pa.output_stream(s3.url(name), compression="auto", storage_options=s3.options) as out:
         for start in range(0, len(TEXT), 100_000):
-            out.write(TEXT[start:start + 100_000])
+            out.write(TEXT[start : start + 100_000])
     raw = s3.get(name)
     assert len(raw) < len(TEXT) // 2 and decoded(raw, fmt) == TEXT
     with pa.input_stream(s3.url(name), compression="auto", storage_options=s3.options) as src:
@@ -35,8 +35,9 @@ def test_compressed_objects_both_ways(s3, fmt):
 
 @pytest.mark.parametrize("fmt", sorted(name for name, f in FORMATS.items() if f.magics))
 def test_detection_by_magic_on_an_object_without_extension(s3, fmt):
-    url = s3.put("no-extension", pa.Codec(fmt).compress(TEXT, asbytes=True) if fmt != "snappy"
-                 else _stream_compressed(fmt))
+    url = s3.put(
+        "no-extension", pa.Codec(fmt).compress(TEXT, asbytes=True) if fmt != "snappy" else _stream_compressed(fmt)
+    )
     with pa.input_stream(url, compression="auto", storage_options=s3.options) as src:
         assert src.read() == TEXT
 

@@ -47,7 +47,7 @@ class RemoteReadMachine(RuleBasedStateMachine):
 
     @rule(n=st.integers(1, 60))
     def peek(self, n: int) -> None:
-        assert self.file.peek(n) == self.model.getvalue()[self.model.tell():self.model.tell() + n]
+        assert self.file.peek(n) == self.model.getvalue()[self.model.tell() : self.model.tell() + n]
 
     @rule(n=st.integers(0, 60))
     def read1(self, n: int) -> None:
@@ -71,7 +71,7 @@ class RemoteReadMachine(RuleBasedStateMachine):
 
     @rule(n=st.integers(0, 120), offset=st.integers(0, 450))
     def read_at(self, n: int, offset: int) -> None:
-        expected = self.model.getvalue()[offset:offset + n]
+        expected = self.model.getvalue()[offset : offset + n]
         assert self.file.read_at(n, offset) == expected
         assert self.file.get_stream(offset, n).read_buffer().to_pybytes() == expected
 
@@ -156,11 +156,19 @@ def test_modes_and_arguments_are_checked(memory_url):
 
 
 # -- helpers ---------------------------------------------------------------------------------------
-@pytest.mark.parametrize("text,expected", [
-    ("s3://bucket/key", True), ("hdfs://nn:8020/p", True), ("simplecache::s3://b/k", True),
-    ("file:///tmp/x", True), ("C://windows", False), ("/local/path", False), ("relative/x.gz", False),
-    ("no-scheme:x", False),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("s3://bucket/key", True),
+        ("hdfs://nn:8020/p", True),
+        ("simplecache::s3://b/k", True),
+        ("file:///tmp/x", True),
+        ("C://windows", False),
+        ("/local/path", False),
+        ("relative/x.gz", False),
+        ("no-scheme:x", False),
+    ],
+)
 def test_is_url(text, expected):
     assert is_url(text) is expected
 
@@ -172,15 +180,30 @@ def test_is_url_ignores_path_objects():
 
 
 def test_parse_storage_options():
-    parsed = parse_storage_options([
-        "key=AKIA", "secret=s3cr3t=with=equals", "anon=false", "max_concurrency=4", "zip=0123",
-        "client_kwargs.region_name=eu-west-1", "client_kwargs.verify=true", 'token="12345"',
-        'config_kwargs={"retries": {"max_attempts": 2}}', "empty=",
-    ])
+    parsed = parse_storage_options(
+        [
+            "key=AKIA",
+            "secret=s3cr3t=with=equals",
+            "anon=false",
+            "max_concurrency=4",
+            "zip=0123",
+            "client_kwargs.region_name=eu-west-1",
+            "client_kwargs.verify=true",
+            'token="12345"',
+            'config_kwargs={"retries": {"max_attempts": 2}}',
+            "empty=",
+        ]
+    )
     assert parsed == {
-        "key": "AKIA", "secret": "s3cr3t=with=equals", "anon": False, "max_concurrency": 4, "zip": "0123",
-        "client_kwargs": {"region_name": "eu-west-1", "verify": True}, "token": "12345",
-        "config_kwargs": {"retries": {"max_attempts": 2}}, "empty": "",
+        "key": "AKIA",
+        "secret": "s3cr3t=with=equals",
+        "anon": False,
+        "max_concurrency": 4,
+        "zip": "0123",
+        "client_kwargs": {"region_name": "eu-west-1", "verify": True},
+        "token": "12345",
+        "config_kwargs": {"retries": {"max_attempts": 2}},
+        "empty": "",
     }
 
 
@@ -194,8 +217,10 @@ def test_parse_storage_options_refuses_bad_items_without_echoing_them():
 
 
 def test_redact_urls_and_known_secrets():
-    text = ("GET https://user:hunter22@example.com/x?X-Amz-Signature=abcdef&X-Amz-Credential=AKIA%2F1"
-            "&other=1 failed with sekrit-value-9")
+    text = (
+        "GET https://user:hunter22@example.com/x?X-Amz-Signature=abcdef&X-Amz-Credential=AKIA%2F1"
+        "&other=1 failed with sekrit-value-9"
+    )
     shown = redact(text, frozenset({"sekrit-value-9"}))
     assert "hunter22" not in shown and "abcdef" not in shown and "AKIA" not in shown
     assert "sekrit-value-9" not in shown and "other=1" in shown and "https://***@example" in shown
@@ -220,8 +245,11 @@ def test_secrets_from_the_environment_are_redacted(memory_url, monkeypatch):
 
 def test_without_fsspec_a_url_names_the_extra_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "fsspec", None)  # import fsspec now fails, as without the extra
-    for call in (lambda: pa.input_stream("s3://bucket/key"), lambda: pa.output_stream("s3://bucket/key"),
-                 lambda: expand_url_globs(["s3://bucket/*.zst"])):
+    for call in (
+        lambda: pa.input_stream("s3://bucket/key"),
+        lambda: pa.output_stream("s3://bucket/key"),
+        lambda: expand_url_globs(["s3://bucket/*.zst"]),
+    ):
         with pytest.raises(pa.ArrowNotImplementedError, match=r"pip install 'arrowio\[remote\]'"):
             call()
 
@@ -263,7 +291,8 @@ def test_redact_url_hides_passwords_signatures_and_known_secrets(monkeypatch):
 
     monkeypatch.setenv("AWS_SESSION_TOKEN", "session-token-123456")
     assert redact_url("https://user:pa55word@host/x?X-Amz-Signature=abc&y=1") == (
-        "https://***@host/x?X-Amz-Signature=***&y=1")
+        "https://***@host/x?X-Amz-Signature=***&y=1"
+    )
     assert redact_url("s3://bucket/session-token-123456/key") == "s3://bucket/***/key"
     assert redact_url("s3://bucket/opt-secret-value/k", {"secret": "opt-secret-value"}) == "s3://bucket/***/k"
     assert redact_url("s3://bucket/plain/key") == "s3://bucket/plain/key"
@@ -319,7 +348,7 @@ def test_hdfs_roundtrip_on_a_real_cluster(hdfs_url):
         with pa.input_stream(url) as src:
             assert isinstance(src, HdfsFile)
             assert src.size() == len(data)
-            assert src.read_at(100, 2 * 1024 * 1024) == data[2 * 1024 * 1024:2 * 1024 * 1024 + 100]
+            assert src.read_at(100, 2 * 1024 * 1024) == data[2 * 1024 * 1024 : 2 * 1024 * 1024 + 100]
             assert src.read() == data
         with pytest.raises(ZeroDivisionError):
             with pa.output_stream(url) as out:

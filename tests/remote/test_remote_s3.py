@@ -33,8 +33,8 @@ def test_read_whole_object_in_small_and_large_pieces(s3):
         assert f.readable() and f.seekable() and not f.writable()
         assert f.read(10) == data[:10]
         assert f.read(1000) == data[10:1010]
-        assert f.read(MiB) == data[1010:1010 + MiB]  # spans blocks
-        assert f.read() == data[1010 + MiB:]
+        assert f.read(MiB) == data[1010 : 1010 + MiB]  # spans blocks
+        assert f.read() == data[1010 + MiB :]
         assert f.read(5) == b""
         assert f.tell() == len(data)
 
@@ -46,9 +46,9 @@ def test_seek_and_read_at_match_the_bytes(s3):
     with open_url(url, storage_options=s3.options, block_size=128 * 1024) as f:
         for _ in range(40):
             offset, n = rng.randrange(len(data) + 100), rng.randrange(300 * 1024)
-            assert f.read_at(n, offset) == data[offset:offset + n]
+            assert f.read_at(n, offset) == data[offset : offset + n]
             f.seek(offset)
-            assert f.read(n) == data[offset:offset + n]
+            assert f.read(n) == data[offset : offset + n]
             assert f.tell() == min(offset + n, len(data)) if offset <= len(data) else offset
         assert f.seek(-10, 2) == len(data) - 10
         assert f.read() == data[-10:]
@@ -61,12 +61,13 @@ def test_read_at_from_many_threads(s3):
     url = s3.put("obj.bin", data)
     errors: list[BaseException] = []
     with open_url(url, storage_options=s3.options, block_size=64 * 1024) as f:
+
         def worker(seed: int) -> None:
             rng = random.Random(seed)
             try:
                 for _ in range(20):
                     offset, n = rng.randrange(len(data)), rng.randrange(1, 200_000)
-                    assert f.read_at(n, offset) == data[offset:offset + n]
+                    assert f.read_at(n, offset) == data[offset : offset + n]
             except BaseException as exc:  # reported below
                 errors.append(exc)
 
@@ -101,7 +102,7 @@ def test_read_buffer_of_a_large_range_fills_one_pool_buffer(s3):
         assert pool.num_allocations() == 1
         assert pool.max_memory() == (len(data) + 63) // 64 * 64
         part = f.get_stream(MiB, 3 * MiB).read_buffer()  # positional reads do the same
-        assert part == data[MiB:4 * MiB] and pool.num_allocations() == 2
+        assert part == data[MiB : 4 * MiB] and pool.num_allocations() == 2
 
 
 def test_sequential_read_ahead_keeps_several_blocks_in_flight_within_bounds(s3):
@@ -128,7 +129,7 @@ def test_a_jump_does_not_fetch_the_whole_window(s3):
     pool = pa.proxy_memory_pool(pa.default_memory_pool())
     with open_url(url, storage_options=s3.options, block_size=block, read_ahead=8, memory_pool=pool) as f:
         f.seek(3 * MiB)
-        assert f.read(100) == data[3 * MiB:3 * MiB + 100]
+        assert f.read(100) == data[3 * MiB : 3 * MiB + 100]
         assert pool.total_bytes_allocated() == block  # the block read, nothing ahead yet
 
 
@@ -174,7 +175,7 @@ def test_write_then_read_back(s3, size):
     with open_url(url, "wb", storage_options=s3.options, block_size=5 * MiB) as f:
         assert f.writable() and not f.readable() and not f.seekable()
         for start in range(0, size, 777_777):
-            f.write(data[start:start + 777_777])
+            f.write(data[start : start + 777_777])
         assert f.tell() == size
         assert not s3.exists("written.bin")  # nothing visible before close
     assert s3.get("written.bin") == data
@@ -301,7 +302,9 @@ def test_a_writer_killed_before_close_leaves_no_object_or_the_old_one(s3, existi
     store = s3.store
     done = subprocess.run(
         [sys.executable, "-c", _KILLED_WRITER, s3.url("killed.bin"), store.key, store.secret, store.endpoint_url],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == -signal.SIGKILL, done.stderr
     assert done.stdout == "written\n"
@@ -353,8 +356,14 @@ def test_no_secret_in_any_error_text(s3, monkeypatch):
         lambda: open_url(s3.url("absent.bin"), storage_options=s3.options),
         lambda: open_url(s3.url("x.bin"), storage_options={**s3.options, "secret": bogus}),
         lambda: open_url("s3://no-such-bucket-here/key", storage_options=s3.options),
-        lambda: open_url(s3.url("x.bin"), storage_options={**s3.options, "endpoint_url": "http://127.0.0.1:9",
-                                                           "config_kwargs": {"retries": {"max_attempts": 1}}}),
+        lambda: open_url(
+            s3.url("x.bin"),
+            storage_options={
+                **s3.options,
+                "endpoint_url": "http://127.0.0.1:9",
+                "config_kwargs": {"retries": {"max_attempts": 1}},
+            },
+        ),
         lambda: expand_url_globs([s3.url("nothing-*.bin")], s3.options),
     ]
     for attempt in attempts:
@@ -394,8 +403,7 @@ def test_options_from_the_fsspec_configuration(s3, monkeypatch):
 def test_expand_url_globs_in_order(s3):
     for name in ("logs/b.txt", "logs/a.txt", "logs/c.bin", "logs/sub/d.txt", "other/e.txt"):
         s3.put(name, name.encode())
-    expanded = expand_url_globs(
-        ["local/path.txt", s3.url("logs/*.txt"), s3.url("other/e.txt")], s3.options)
+    expanded = expand_url_globs(["local/path.txt", s3.url("logs/*.txt"), s3.url("other/e.txt")], s3.options)
     assert expanded == ["local/path.txt", s3.url("logs/a.txt"), s3.url("logs/b.txt"), s3.url("other/e.txt")]
     assert expand_url_globs([s3.url("logs/[bc].*")], s3.options) == [s3.url("logs/b.txt"), s3.url("logs/c.bin")]
     assert expand_url_globs([s3.url("logs/**/*.txt")], s3.options)[-1] == s3.url("logs/sub/d.txt")
