@@ -10,6 +10,7 @@ from __future__ import annotations
 import ctypes
 import os
 import re
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -238,17 +239,19 @@ def _wheel_mimalloc() -> str | None:
     """Path of the libmimalloc that the cmeel-mimalloc wheel (a dependency) installed, or None.
 
     cmeel wheels put C libraries under ``<site-packages>/cmeel.prefix/lib``; the versioned
-    name (``libmimalloc.so.3``) is the one the wheel's own files link against.
+    name (``libmimalloc.so.3``) is the one the wheel's own files link against. Looked up on
+    ``sys.path`` rather than through importlib.metadata, whose import and RECORD parsing
+    cost about 40 ms of every command's start-up.
     """
-    from importlib.metadata import PackageNotFoundError, distribution
-
-    try:
-        files = distribution("cmeel-mimalloc").files or []
-    except PackageNotFoundError:
-        return None
-    for file in files:
-        if re.fullmatch(r"libmimalloc\.so\.\d+", file.name):
-            return str(file.locate())
+    for entry in sys.path:
+        lib = os.path.join(entry or os.curdir, "cmeel.prefix", "lib")
+        try:
+            names = sorted(os.listdir(lib))
+        except OSError:
+            continue
+        for name in names:
+            if re.fullmatch(r"libmimalloc\.so\.\d+", name):
+                return os.path.join(lib, name)
     return None
 
 
