@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import ctypes
 import os
-import signal
 import sys
 import threading
-import traceback
-import tracemalloc
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from ._allocators import ALIGNMENT, Backend
+
+if TYPE_CHECKING:
+    import traceback
 
 __all__ = [
     "MODES",
@@ -88,11 +89,17 @@ class GuardedBackend(Backend):
         self.mode = check_mode(mode)
         self._traces: dict[int, traceback.StackSummary] = {}
         self._traces_lock = threading.RLock()  # reentrant: a finalizer may free while it is held
+        # Imported here, not with the module: every pool creation imports this module to read
+        # the environment, and tracemalloc, traceback and signal cost ~5 ms of each command's start-up.
+        import tracemalloc
+
+        self._tracing = tracemalloc.is_tracing
+        self._traceback_limit = tracemalloc.get_traceback_limit
 
     def allocate(self, size: int) -> int:
         address = self.inner.allocate(size + GUARD_SIZE)
         _GuardView.from_address(address + size).raw = _guard(size)
-        if tracemalloc.is_tracing():
+        if self._tracing():
             self._remember(address)
         return address
 
@@ -103,7 +110,7 @@ class GuardedBackend(Backend):
         if self._traces:
             with self._traces_lock:
                 self._traces.pop(address, None)
-        if tracemalloc.is_tracing():
+        if self._tracing():
             self._remember(moved)
         return moved
 
@@ -127,7 +134,7 @@ class GuardedBackend(Backend):
             self._overwritten(address, size, found, context)
 
     def _remember(self, address: int) -> None:
-        stack = caller_stack(tracemalloc.get_traceback_limit())
+        stack = caller_stack(self._traceback_limit())
         with self._traces_lock:
             self._traces[address] = stack
 
@@ -143,9 +150,11 @@ class GuardedBackend(Backend):
         if stack is not None:
             lines.append("  allocated at (most recent call last):")
             lines.extend(line.rstrip("\n") for line in stack.format())
-        elif not tracemalloc.is_tracing():
+        elif not self._tracing():
             lines.append("  (run with python -X tracemalloc to see where it was allocated)")
         print("\n".join(lines), file=sys.stderr, flush=True)
+        import signal
+
         if self.mode == "abort":
             signal.raise_signal(signal.SIGABRT)
         elif self.mode == "trap":
@@ -160,6 +169,8 @@ def caller_stack(depth: int) -> traceback.StackSummary:
 
     Source lines are read only when the stack is formatted, so recording one is cheap.
     """
+    import traceback
+
     frame: FrameType | None = sys._getframe(1)
     while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
         frame = frame.f_back
