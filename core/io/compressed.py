@@ -23,22 +23,17 @@ from ..compression._stream import DecodingReader, EncodingWriter
 from ..compression.codec import Codec
 from ..errors import ArrowInvalid, ArrowNotImplementedError
 from ..memory import MemoryPool
+from ._sources import open_raw
+from ._sources import path_of as _path_of
 from .native_file import NativeFile, abort_or_close, closing_on_error
 
 __all__ = ["CompressedInputStream", "CompressedOutputStream"]
 
 
-def _path_of(source: Any) -> str | None:
-    """The path ``source`` names, or None when it is a stream."""
-    return os.fsdecode(source) if isinstance(source, (str, os.PathLike)) else None
-
-
 def _open(source: Any, direction: str, storage_options: Mapping[str, Any] | None) -> tuple[NativeFile, str | None]:
     """The raw NativeFile for ``source`` and its path (None unless ``source`` is a path)."""
-    from .factories import input_stream, output_stream
-
-    opener = input_stream if direction == "r" else output_stream
-    return opener(source, compression=None, storage_options=storage_options), _path_of(source)
+    raw = open_raw(source, direction, storage_options)
+    return raw.stream, raw.path
 
 
 def _check_name(compression: Any) -> str:
