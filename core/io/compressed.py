@@ -15,7 +15,6 @@ from typing import Any
 
 from ..compression._access import open_access
 from ..compression._base import StreamHeader
-from ..compression._frameread import default_workers
 from ..compression._framewrite import FrameEncoder
 from ..compression._registry import FORMATS, MAGIC_PEEK, Format, from_extension, lookup, resolve
 from ..compression._sequence import SequenceDecoder
@@ -91,9 +90,8 @@ class CompressedInputStream(NativeFile):
             self._raw = raw
             # An index saved beside the file is looked for by its path (also for an OSFile given).
             named = path if path is not None else getattr(raw, "path", None)
-            workers = default_workers() if threaded else 0
             reader, self._access = open_access(
-                raw, fmt.name, os.fsdecode(named) if named is not None else None, workers
+                raw, fmt.name, os.fsdecode(named) if named is not None else None, threaded
             )
             if reader is None:
                 decoder = self._codec.decoder()

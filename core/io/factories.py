@@ -21,7 +21,6 @@ from typing import Any
 from ..compression._registry import FORMATS, MAGIC_PEEK, from_extension, resolve
 from ..errors import ArrowInvalid, ArrowNotImplementedError
 from ._sources import check_source, open_raw
-from .buffered import BufferedInputStream, BufferedOutputStream, check_buffer_size
 from .native_file import NativeFile, abort_or_close
 
 __all__ = ["input_stream", "output_stream"]
@@ -35,6 +34,8 @@ def _buffer_size(buffer_size: object) -> int:
     """0 for "unbuffered" (None or 0), else a valid positive size."""
     if buffer_size is None or (type(buffer_size) is int and buffer_size == 0):
         return 0
+    from .buffered import check_buffer_size  # imported only when asked for: most streams are unbuffered
+
     return check_buffer_size(buffer_size)
 
 
@@ -108,6 +109,8 @@ def _wrap(stream: NativeFile, source: Any, owned: bool, wrap: Any) -> NativeFile
     try:
         return wrap(stream)
     except BaseException:
+        from .buffered import BufferedInputStream, BufferedOutputStream
+
         if owned:
             abort_or_close(stream)  # a remote write must not publish an empty object
         elif stream is not source and isinstance(stream, (BufferedInputStream, BufferedOutputStream)):
@@ -149,6 +152,8 @@ def input_stream(
     size = _buffer_size(buffer_size)
     stream, path, owned = open_raw(source, "r", storage_options)
     if size:
+        from .buffered import BufferedInputStream
+
         stream = _wrap(stream, source, owned, lambda raw: BufferedInputStream(raw, size))
     if compression is not None:
         stream = _wrap(stream, source, owned, lambda raw: _decoded(raw, compression, path))
@@ -181,6 +186,8 @@ def output_stream(
     size = _buffer_size(buffer_size)
     stream, path, owned = open_raw(source, "w", storage_options)
     if size:
+        from .buffered import BufferedOutputStream
+
         stream = _wrap(stream, source, owned, lambda raw: BufferedOutputStream(raw, size))
     if compression is not None:
         stream = _wrap(stream, source, owned, lambda raw: _encoded(raw, compression, path))
