@@ -11,7 +11,12 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import arrowio
+
 from .errors import CliError
+from .remote import expand_inputs, is_url, shown
+from .runner import InputRunner
+from .sink import OutputFailed, Stdout, stdin_file
 from .streams import fileno, format_of
 
 __all__ = ["CHUNK", "CatJob", "Tally", "TooMuchOutput"]
@@ -58,9 +63,6 @@ class CatJob:
         max_output: int | None,
         storage_options: dict[str, Any],
     ) -> None:
-        from .runner import InputRunner
-        from .sink import OutputFailed, Stdout
-
         # stdout failing ends the run: no later input can do better
         self.runner = InputRunner(fatal=(TooMuchOutput, OutputFailed, BrokenPipeError))
         self.codec = codec
@@ -78,8 +80,6 @@ class CatJob:
 
     def run_all(self, inputs: tuple[str, ...]) -> None:
         """Every input in order (a URL glob expanded), then stdout flushed."""
-        from .remote import expand_inputs
-
         for name, error in expand_inputs(inputs or ("-",), self.storage_options):
             if error is None:
                 self.run(name)
@@ -89,8 +89,6 @@ class CatJob:
 
     def run(self, name: str) -> Tally:
         """Copy one input; a failure is recorded in the returned tally, not raised."""
-        from .remote import shown
-
         record = Tally("<stdin>" if name == "-" else shown(name, self.storage_options))
         self.records.append(record)
         start = time.perf_counter()
@@ -111,8 +109,6 @@ class CatJob:
 
     def failed(self, name: str, exc: BaseException) -> Tally:
         """The record of an input that failed before it could be opened (a glob without a match)."""
-        from .remote import shown
-
         record = Tally(shown(name, self.storage_options))
         record.error = self.runner.failed(record.source, exc)
         self.records.append(record)
@@ -120,10 +116,6 @@ class CatJob:
 
     # -- one input ---------------------------------------------------------------------------
     def _copy(self, name: str, record: Tally) -> None:
-        import arrowio
-
-        from .sink import stdin_file
-
         if self.hexdump:
             from .hexdump import HexDump
 
@@ -144,8 +136,6 @@ class CatJob:
     def _plain_range(self, name: str, stream: Any, record: Tally) -> None:
         """A plain seekable file: only the range is read, by the kernel, a map, read_at, or (a URL)
         ranged requests."""
-        from .remote import is_url
-
         size = stream.size()
         start = min(self.offset, size)
         wanted = size if self.length is None else min(size, start + self.length)
@@ -171,12 +161,8 @@ class CatJob:
             raise TooMuchOutput(self._too_much())
 
     def _from_map(self, name: str, start: int, end: int) -> int:
-        import arrowio
-
         if start == end:
             return end  # mmap(2) refuses empty files; nothing to map anyway
-        from .sink import OutputFailed
-
         with arrowio.memory_map(name) as mapped:
             check = _ShrinkCheck(mapped.fileno(), mapped.size())
             try:
@@ -262,8 +248,6 @@ class CatJob:
     def _buffer(self) -> memoryview:
         """One pool buffer for the whole run, so the pool (and pool-stats) sees cat's memory."""
         if self._scratch is None:
-            import arrowio
-
             self._scratch = arrowio.allocate_buffer(CHUNK)
         return memoryview(self._scratch)
 
