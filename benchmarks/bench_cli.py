@@ -10,8 +10,12 @@ of the pipeline, by /usr/bin/time; "-" where it is not installed); the ratios (a
 anchor, lower is better) and the issue's goals come last.
 
     python benchmarks/bench_cli.py [--rounds 7] [--startup-runs 20] [--big-gib 1] [--only TEXT] [--arrowio CMD]
+                                   [--baseline CMD]
 
 ``--arrowio`` times another arrowio command (an older checkout's, say) in arrowio's place.
+``--baseline`` times a second arrowio command (the checkout before a change) in the same
+alternation, and adds its CPU time and the ratio arrowio / baseline: on a busy machine, before
+and after compare fairly only when they take turns in one run.
 
 Inputs are made once under benchmarks/data/ (git-ignored): the 256 MiB mixed corpus of
 bench_compression.py with its ``zstd -3`` and ``gzip -6`` forms, a ``zstd -3`` file of
@@ -104,7 +108,7 @@ def timed(command: str) -> Run:
     (large) Python process would inherit its peak RSS at exec and report that instead. CPU time
     is what this process's waited-for descendants used, before and after.
     """
-    rss_file = DATA / ".rss"
+    rss_file = DATA / f".rss.{os.getpid()}"  # one per run: several runs may share the data folder
     argv = [TIME, "-f", "%M", "-o", str(rss_file), "/bin/sh", "-c", command] if TIME else ["/bin/sh", "-c", command]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
@@ -114,7 +118,10 @@ def timed(command: str) -> Run:
     if code != 0:
         raise SystemExit(f"failed ({code}): {command}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    rss = int(rss_file.read_text().split()[-1]) * 1024 if TIME else None
+    rss = None
+    if TIME:
+        rss = int(rss_file.read_text().split()[-1]) * 1024
+        rss_file.unlink()
     return Run(wall, cpu, rss)
 
 
@@ -125,16 +132,20 @@ class Row:
     ours: str
     anchor: str
     goal: float | None
+    baseline: str | None = None  # the same command line with the baseline arrowio
 
 
-def measure(row: Row, rounds: int) -> tuple[list[Run], list[Run]]:
-    """Alternating runs of both sides after one warm-up each (page cache, interpreter files)."""
-    timed(row.ours), timed(row.anchor)
-    ours, theirs = [], []
+def measure(row: Row, rounds: int) -> tuple[list[Run], list[Run], list[Run]]:
+    """Alternating runs of every side after one warm-up each (page cache, interpreter files):
+    arrowio, the anchor, and the baseline arrowio when there is one."""
+    commands = [row.ours, row.anchor] + ([row.baseline] if row.baseline else [])
+    for command in commands:
+        timed(command)
+    runs: list[list[Run]] = [[] for _ in commands]
     for _ in range(rounds):
-        ours.append(timed(row.ours))
-        theirs.append(timed(row.anchor))
-    return ours, theirs
+        for command, done in zip(commands, runs, strict=True):
+            done.append(timed(command))
+    return runs[0], runs[1], runs[2] if row.baseline else []
 
 
 SINKS = {"/dev/null": "> /dev/null", "pipe": "| cat > /dev/null"}
@@ -205,6 +216,7 @@ def main() -> None:
     parser.add_argument("--plain-mib", type=int, default=512, help="size of the plain random file")
     parser.add_argument("--only", metavar="TEXT", help="run only the rows whose label contains TEXT")
     parser.add_argument("--arrowio", default=ARROWIO, metavar="CMD", help="the arrowio command to time")
+    parser.add_argument("--baseline", metavar="CMD", help="a second arrowio command timed in the same alternation")
     args = parser.parse_args()
     for tool in ("gzip", "igzip", "zcat", "zstd", "pigz"):
         if not shutil.which(tool):
@@ -223,20 +235,23 @@ def main() -> None:
     print("medians; wall s and CPU s (user+sys) of arrowio, then of the anchor; ratio = arrowio / anchor")
     print(
         f"{'case':<36} {'sink':<9} {'wall':>7} {'cpu':>7} {'rss':>6} | {'wall':>7} {'cpu':>7} {'rss':>6} | "
-        f"{'wall x':>6} {'cpu x':>6}  goal"
+        f"{'wall x':>6} {'cpu x':>6}  goal{'  | baseline cpu, cpu x vs it' if args.baseline else ''}"
     )
+    baselines = {(r.label, r.sink): r.ours for r in rows(q, args.big_gib, args.baseline)} if args.baseline else {}
     for row in rows(q, args.big_gib, args.arrowio):
         if args.only and args.only not in row.label:
             continue
+        row.baseline = baselines.get((row.label, row.sink))
         rounds = args.startup_runs if row.label.startswith("start-up") else args.rounds
-        ours, theirs = measure(row, rounds)
+        ours, theirs, base = measure(row, rounds)
         wall_o, wall_t = statistics.median(r.wall for r in ours), statistics.median(r.wall for r in theirs)
         cpu_o, cpu_t = statistics.median(r.cpu for r in ours), statistics.median(r.cpu for r in theirs)
         ratio = wall_o / wall_t
         verdict = "report" if row.goal is None else f"<= {row.goal} {'ok' if ratio <= row.goal else 'MISSED'}"
         print(
             f"{row.label:<36} {row.sink:<9} {wall_o:>7.3f} {cpu_o:>7.3f} {_mib(ours[-1].rss):>6} | "
-            f"{wall_t:>7.3f} {cpu_t:>7.3f} {_mib(theirs[-1].rss):>6} | {ratio:>6.2f} {cpu_o / cpu_t:>6.2f}  {verdict}",
+            f"{wall_t:>7.3f} {cpu_t:>7.3f} {_mib(theirs[-1].rss):>6} | {ratio:>6.2f} {cpu_o / cpu_t:>6.2f}  {verdict}"
+            + (f"  | {(cpu_b := statistics.median(r.cpu for r in base)):>7.3f} {cpu_o / cpu_b:>6.2f}" if base else ""),
             flush=True,
         )
 

@@ -4,10 +4,11 @@ index, or (None) as one sequential stream. :class:`arrowio.CompressedInputStream
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ._frameread import FrameReader, ReadAt, read_range
-from ._frametable import FrameTable
+if TYPE_CHECKING:  # imported where a file has frames: most files are one stream, opened faster without
+    from ._frameread import FrameReader, ReadAt
+    from ._frametable import FrameTable
 
 __all__ = ["FramedAccess", "open_access"]
 
@@ -22,31 +23,44 @@ class FramedAccess:
 
     def reader(self, position: int) -> FrameReader:
         """Decoded content from ``position`` on, on ``workers`` threads."""
+        from ._frameread import FrameReader
+
         return FrameReader(self._read_at, self._fmt, self._table, position, self._workers)
 
     def readinto_at(self, view: memoryview, offset: int) -> int:
         """Decode only the frames that hold ``offset`` .. ``offset + len(view)``."""
+        from ._frameread import read_range
+
         return read_range(self._read_at, self._fmt, self._table, view, offset)
 
     def close(self) -> None:
         pass
 
 
-def open_access(raw: Any, fmt: str, path: str | None, workers: int) -> tuple[Any, Any]:
+def open_access(raw: Any, fmt: str, path: str | None, threaded: bool) -> tuple[Any, Any]:
     """``(reader, access)`` for ``raw``, a compressed file of format ``fmt`` named ``path``:
     a reader of its frames from the start (None: read it as one stream) and, where it allows
-    random access, the object that provides it (None otherwise)."""
+    random access, the object that provides it (None otherwise). ``threaded``: frames are
+    decoded on one thread per core, else in the reading thread."""
+    if fmt not in ("zstd", "gzip") or not raw.seekable():
+        return None, None  # no other format has independent frames; a pipe cannot be walked
     from ._framescan import find_table, is_local
 
     table = find_table(raw, fmt, path)
     if table is not None:
+        from ._frameread import FrameReader, default_workers
+
+        workers = default_workers() if threaded else 0
         reader = FrameReader(raw.read_at, fmt, table, 0, workers)
         return reader, FramedAccess(raw.read_at, fmt, table, workers) if table.size is not None else None
-    if fmt == "gzip" and path is not None and raw.seekable() and is_local(raw):
+    if fmt == "gzip" and path is not None and is_local(raw):
         from ._gzcheckpoint import CheckpointAccess, checkpoint_index
 
         index = checkpoint_index(path)
         if index is not None:
+            from ._frameread import default_workers
+
+            workers = default_workers() if threaded else 0
             # Read from the start by our own strict decoder; the checkpoints serve seeks and read_at.
             return None, CheckpointAccess(path, index, workers)
     return None, None

@@ -32,6 +32,13 @@ _START, _HEADER, _BLOCK, _CHECKSUM, _SKIP = range(5)
 _WHERE = {_HEADER: "frame header", _BLOCK: "blocks", _CHECKSUM: "checksum", _SKIP: "skippable frame"}
 _FCS_SIZE = (0, 2, 4, 8)
 _DID_SIZE = (0, 1, 2, 4)
+#: Decompression contexts not in use (for the default window limit). Making one costs about
+#: 16 µs (libzstd allocates its tables), as much as decoding a 10 KiB frame, so each frame
+#: borrows one for its length and gives it back: ``cat`` of 1,000 small files makes one, not
+#: 1,000. A context serves one frame at a time (a decompressobj decodes in its decompressor's
+#: context), so one is never shared; list pop/append are atomic, so threads need no lock.
+_IDLE: list[zstandard.ZstdDecompressor] = []
+_IDLE_MAX = 16
 
 
 class ZstdDecoder(Decoder):
@@ -40,7 +47,8 @@ class ZstdDecoder(Decoder):
 
     def __init__(self, max_window_size: int = _MAX_WINDOW) -> None:
         super().__init__()
-        self._dctx = zstandard.ZstdDecompressor(max_window_size=max_window_size)
+        self._max_window = max_window_size
+        self._dctx: zstandard.ZstdDecompressor | None = None  # borrowed for the current frame
         self._obj: Any = None  # decompressobj of the current frame
         self._state = _START
         self._checksum = False
@@ -94,6 +102,7 @@ class ZstdDecoder(Decoder):
             return False
         self._frame_start = cursor.pos
         if magic == _MAGIC:
+            self._dctx = _borrow(self._max_window)
             self._obj = self._dctx.decompressobj()
             self._state = _HEADER
         elif _SKIPPABLE_MIN <= magic <= _SKIPPABLE_MAX:
@@ -193,6 +202,8 @@ class ZstdDecoder(Decoder):
                     f"its header records {self._content_size}",
                 )
             self._obj = None
+            _give_back(self._dctx, self._max_window)
+            self._dctx = None
             self._frames += 1
 
     def _needs(self) -> str:
@@ -205,6 +216,22 @@ class ZstdDecoder(Decoder):
             raise self._empty()
         if self._state != _START or self._in or not self._frames:
             raise self._truncated(_WHERE.get(self._state, "frame header"), self._frame_start)
+
+
+def _borrow(max_window_size: int) -> zstandard.ZstdDecompressor:
+    """An idle decompression context, or a new one."""
+    if max_window_size == _MAX_WINDOW:
+        try:
+            return _IDLE.pop()
+        except IndexError:
+            pass
+    return zstandard.ZstdDecompressor(max_window_size=max_window_size)
+
+
+def _give_back(dctx: zstandard.ZstdDecompressor | None, max_window_size: int) -> None:
+    """Keep ``dctx``, whose frame ended cleanly, for the next frame (a failed one's is dropped)."""
+    if dctx is not None and max_window_size == _MAX_WINDOW and len(_IDLE) < _IDLE_MAX:
+        _IDLE.append(dctx)
 
 
 def _window_size(header: bytes, single_segment: int, fcs: int) -> int:

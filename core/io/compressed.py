@@ -15,7 +15,6 @@ from typing import Any
 
 from ..compression._access import open_access
 from ..compression._base import StreamHeader
-from ..compression._frameread import default_workers
 from ..compression._framewrite import FrameEncoder
 from ..compression._registry import FORMATS, MAGIC_PEEK, Format, from_extension, lookup, resolve
 from ..compression._sequence import SequenceDecoder
@@ -23,22 +22,17 @@ from ..compression._stream import DecodingReader, EncodingWriter
 from ..compression.codec import Codec
 from ..errors import ArrowInvalid, ArrowNotImplementedError
 from ..memory import MemoryPool
+from ._sources import open_raw
+from ._sources import path_of as _path_of
 from .native_file import NativeFile, abort_or_close, closing_on_error
 
 __all__ = ["CompressedInputStream", "CompressedOutputStream"]
 
 
-def _path_of(source: Any) -> str | None:
-    """The path ``source`` names, or None when it is a stream."""
-    return os.fsdecode(source) if isinstance(source, (str, os.PathLike)) else None
-
-
 def _open(source: Any, direction: str, storage_options: Mapping[str, Any] | None) -> tuple[NativeFile, str | None]:
     """The raw NativeFile for ``source`` and its path (None unless ``source`` is a path)."""
-    from .factories import input_stream, output_stream
-
-    opener = input_stream if direction == "r" else output_stream
-    return opener(source, compression=None, storage_options=storage_options), _path_of(source)
+    raw = open_raw(source, direction, storage_options)
+    return raw.stream, raw.path
 
 
 def _check_name(compression: Any) -> str:
@@ -96,9 +90,8 @@ class CompressedInputStream(NativeFile):
             self._raw = raw
             # An index saved beside the file is looked for by its path (also for an OSFile given).
             named = path if path is not None else getattr(raw, "path", None)
-            workers = default_workers() if threaded else 0
             reader, self._access = open_access(
-                raw, fmt.name, os.fsdecode(named) if named is not None else None, workers
+                raw, fmt.name, os.fsdecode(named) if named is not None else None, threaded
             )
             if reader is None:
                 decoder = self._codec.decoder()

@@ -1,62 +1,107 @@
-"""input_stream and output_stream: the one place that turns "something" into the right stream."""
+"""input_stream and output_stream: the one place that turns "something" into the right stream.
+
+The raw stream comes from :func:`~arrowio.io._sources.open_raw` (as it does for the compressed
+streams); on top go buffering, then decoding or encoding by one of two detection rules:
+
+* ``'detect'`` is PyArrow's rule to the letter, so that ported code never changes its result:
+  only a path is decompressed, and only by its extension, exactly ``.gz``, ``.bz2``, ``.lz4``
+  and ``.zst`` (case-sensitive). Buffers, Python files, NativeFiles and other extensions
+  (``.xz``, ``.br``, ``.GZ``...) stay raw.
+* ``'auto'`` is arrowio's wider rule (stated in :mod:`arrowio.compression._registry`): for
+  input, a known magic number at the start of the content, then the path's extension, on
+  every source (the peek consumes nothing, also on pipes and Python files); for output,
+  every format's extensions.
+"""
 
 from __future__ import annotations
 
-import io
-import os
 from collections.abc import Mapping
 from typing import Any
 
-from ..buffer import Buffer
-from . import _compression_hook as compression_hook
-from ._remote_fs import is_url
-from .buffer_reader import BufferReader
-from .buffered import BufferedInputStream, BufferedOutputStream, check_buffer_size
-from .fixed_size_writer import FixedSizeBufferWriter
+from ..compression._registry import FORMATS, MAGIC_PEEK, from_extension, resolve
+from ..errors import ArrowInvalid, ArrowNotImplementedError
+from ._sources import check_source, open_raw
 from .native_file import NativeFile, abort_or_close
-from .os_file import OSFile
-from .python_file import PythonFile, is_text_file
 
 __all__ = ["input_stream", "output_stream"]
+
+#: PyArrow's ``_detect_compression``: these suffixes, compared case-sensitively, and no others.
+PYARROW_EXTENSIONS = {".gz": "gzip", ".bz2": "bz2", ".lz4": "lz4", ".zst": "zstd"}
+_RULES = ("detect", "auto")
 
 
 def _buffer_size(buffer_size: object) -> int:
     """0 for "unbuffered" (None or 0), else a valid positive size."""
     if buffer_size is None or (type(buffer_size) is int and buffer_size == 0):
         return 0
+    from .buffered import check_buffer_size  # imported only when asked for: most streams are unbuffered
+
     return check_buffer_size(buffer_size)
 
 
-def _python_file(source: Any, direction: str) -> PythonFile:
-    if is_text_file(source):
-        raise TypeError("binary file expected, got text file")
-    check = getattr(source, "readable" if direction == "r" else "writable", None)
-    if check is not None and not check():
-        raise TypeError(f"{'readable' if direction == 'r' else 'writable'} file expected")
-    return PythonFile(source, mode=direction)
+def _check_compression(value: object) -> str | None:
+    """``value`` checked before anything is opened (or truncated): a streaming format whose
+    backend loads (its name, normalised), ``'detect'``, ``'auto'`` or None."""
+    if value is None or value in _RULES:
+        return value  # type: ignore[return-value]
+    if not isinstance(value, str):  # TypeError, as PyArrow raises it
+        raise TypeError(f"compression must be a str or None, not {type(value).__name__}")
+    fmt = FORMATS.get(value.lower())
+    if fmt is None:
+        raise ArrowInvalid(
+            f"Invalid value for compression: {value!r} (expected 'detect', 'auto', None or one of {', '.join(FORMATS)})"
+        )
+    if not fmt.streaming:  # NotImplementedError, as PyArrow raises it
+        raise ArrowNotImplementedError(
+            f"{fmt.name} is a raw block format with no stream form: use Codec({fmt.name!r}) for one-shot compression"
+        )
+    fmt.load()  # a missing backend says what to install, before the file is touched
+    return fmt.name
 
 
-def _check_source(source: Any, function: str, methods: tuple[str, ...]) -> None:
-    """TypeError for a source of no kind ``function`` takes: checked first, as PyArrow does,
-    so a bad source is named even when the compression is bad too."""
-    if isinstance(source, (NativeFile, str, os.PathLike, Buffer, memoryview, io.IOBase)):
-        return
-    if any(hasattr(source, method) for method in methods):
-        return
-    verb = "read from" if function == "input_stream" else "write to"
-    raise TypeError(
-        f"{function}() cannot {verb} {type(source).__name__!r}: expected a path, "
-        "Buffer, memoryview, binary file or NativeFile"
-    )
+def _pyarrow_detect(path: str | None) -> str | None:
+    """The format PyArrow's ``compression='detect'`` gives ``path`` (None: read raw)."""
+    if path is not None:
+        for suffix, name in PYARROW_EXTENSIONS.items():
+            if path.endswith(suffix):
+                return name
+    return None
 
 
-def _open_path(source: str | os.PathLike[str], direction: str, storage_options: Mapping[str, Any] | None) -> NativeFile:
-    """An OSFile for a local path; for a URL with a scheme, a RemoteFile through fsspec."""
-    if is_url(source):
-        from .remote import open_url
+def _decoded(stream: NativeFile, compression: str, path: str | None) -> NativeFile:
+    """``stream`` decoded as ``compression`` says (``'detect'``, ``'auto'`` or a name); the
+    plain stream itself when detection finds no compression."""
+    sequence = compression == "auto"  # detected from the bytes: other formats may follow
+    if compression == "detect":
+        name = _pyarrow_detect(path)
+        if name is None:
+            return stream
+        compression = name
+    elif sequence:
+        fmt = resolve("detect", path, stream.peek(MAGIC_PEEK))
+        if fmt is None:
+            return stream
+        compression = fmt.name
+    from .compressed import CompressedInputStream
 
-        return open_url(source, direction + "b", storage_options=storage_options)  # type: ignore[arg-type]
-    return OSFile(source, direction)
+    return CompressedInputStream(stream, compression, sequence=sequence)
+
+
+def _encoded(stream: NativeFile, compression: str, path: str | None) -> NativeFile:
+    """``stream`` encoding as ``compression`` says; the plain stream when the path names no format."""
+    if compression == "detect":
+        name = _pyarrow_detect(path)
+        if name is None:
+            return stream
+        compression = name
+    elif compression == "auto":
+        fmt = from_extension(path)
+        if fmt is None:
+            return stream
+        compression = fmt.name
+    from .compressed import CompressedOutputStream
+
+    return CompressedOutputStream(stream, compression)
 
 
 def _wrap(stream: NativeFile, source: Any, owned: bool, wrap: Any) -> NativeFile:
@@ -64,6 +109,8 @@ def _wrap(stream: NativeFile, source: Any, owned: bool, wrap: Any) -> NativeFile
     try:
         return wrap(stream)
     except BaseException:
+        from .buffered import BufferedInputStream, BufferedOutputStream
+
         if owned:
             abort_or_close(stream)  # a remote write must not publish an empty object
         elif stream is not source and isinstance(stream, (BufferedInputStream, BufferedOutputStream)):
@@ -100,26 +147,16 @@ def input_stream(
 
     ``buffer_size``: > 0 reads through a BufferedInputStream of that size; None or 0 do not.
     """
-    _check_source(source, "input_stream", ("read", "read_buffer"))
-    compression = compression_hook.check_compression(compression)
+    check_source(source, "r")
+    compression = _check_compression(compression)
     size = _buffer_size(buffer_size)
-    path: str | None = None
-    owned = False
-    if isinstance(source, NativeFile):
-        if not source.readable():
-            raise TypeError("readable file expected")
-        stream = source
-    elif isinstance(source, (str, os.PathLike)):
-        path = os.fsdecode(source)
-        stream, owned = _open_path(source, "r", storage_options), True
-    elif isinstance(source, (Buffer, memoryview)):
-        stream = BufferReader(source)
-    else:
-        stream = _python_file(source, "r")
+    stream, path, owned = open_raw(source, "r", storage_options)
     if size:
+        from .buffered import BufferedInputStream
+
         stream = _wrap(stream, source, owned, lambda raw: BufferedInputStream(raw, size))
     if compression is not None:
-        stream = _wrap(stream, source, owned, lambda raw: compression_hook.wrap_input(raw, compression, path))
+        stream = _wrap(stream, source, owned, lambda raw: _decoded(raw, compression, path))
     return stream
 
 
@@ -144,24 +181,14 @@ def output_stream(
     without being closed is flushed and closed by its finalizer, so the file is complete; over a
     remote upload, which only close() publishes, it is aborted instead (no object appears).
     """
-    _check_source(source, "output_stream", ("write",))
-    compression = compression_hook.check_compression(compression)
+    check_source(source, "w")
+    compression = _check_compression(compression)
     size = _buffer_size(buffer_size)
-    path: str | None = None
-    owned = False
-    if isinstance(source, NativeFile):
-        if not source.writable():
-            raise TypeError("writable file expected")
-        stream = source
-    elif isinstance(source, (str, os.PathLike)):
-        path = os.fsdecode(source)
-        stream, owned = _open_path(source, "w", storage_options), True
-    elif isinstance(source, (Buffer, memoryview)):
-        stream = FixedSizeBufferWriter(source)
-    else:
-        stream = _python_file(source, "w")
+    stream, path, owned = open_raw(source, "w", storage_options)
     if size:
+        from .buffered import BufferedOutputStream
+
         stream = _wrap(stream, source, owned, lambda raw: BufferedOutputStream(raw, size))
     if compression is not None:
-        stream = _wrap(stream, source, owned, lambda raw: compression_hook.wrap_output(raw, compression, path))
+        stream = _wrap(stream, source, owned, lambda raw: _encoded(raw, compression, path))
     return stream

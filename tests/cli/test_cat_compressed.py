@@ -181,13 +181,23 @@ def test_a_pipe_is_detected_by_magic(big_gz, make_compressed):
 
 
 def test_pool_stats_gates_around_cat(big_gz, sh):
-    failing = sh("pool-stats", "--max-peak", "1K", "--", "cat", big_gz)
+    # A guarded cat (--max-output) reads through its pool buffer: the gates see that memory.
+    guarded = ("cat", "--max-output", "1G", big_gz)
+    failing = sh("pool-stats", "--max-peak", "1K", "--", *guarded)
     assert failing.returncode == 10 and failing.stdout.startswith(b"arrowio cat")
     assert failing.stderr.decode().startswith("arrowio: error: pool peak ") and failing.stderr.count(b"\n") == 1
-    passing = sh("pool-stats", "--json", "--max-peak", "1G", "--fail-on-leak", "--", "cat", big_gz)
+    passing = sh("pool-stats", "--json", "--max-peak", "1G", "--fail-on-leak", "--", *guarded)
     assert passing.returncode == 0, passing.stderr
     report = json.loads(passing.stdout)
     assert report["failures"] == [] and report["bytes_allocated"] == 0 and 1024 < report["max_memory"] <= 1 << 30
+
+
+def test_a_whole_decoded_input_is_written_from_the_decoders_pieces(big_gz, sh):
+    # No copy into a scratch buffer: the pool is not touched at all, and the output is whole.
+    report = sh("pool-stats", "--json", "--fail-on-leak", "--", "cat", big_gz)
+    assert report.returncode == 0, report.stderr
+    assert json.loads(report.stdout)["max_memory"] == 0
+    assert sh("cat", big_gz).stdout == TEXT * 8
 
 
 def test_start_up_of_cat_imports_no_rich_or_numpy(tmp_path):

@@ -139,9 +139,7 @@ def test_compression_none_and_detect_on_plain_paths(tmp_path, text_file) -> None
     assert isinstance(pa.output_stream(tmp_path / "out.gz", compression=None), pa.OSFile)
 
 
-def test_compressed_paths_reach_the_compression_hook(tmp_path) -> None:
-    from arrowio.io import _compression_hook
-
+def test_a_failed_wrap_closes_what_was_opened(tmp_path) -> None:
     (tmp_path / "data.gz").write_bytes(b"\x1f\x8b")
     before = _open_fds()
     for call in (
@@ -151,14 +149,46 @@ def test_compressed_paths_reach_the_compression_hook(tmp_path) -> None:
         lambda: pa.output_stream(tmp_path / "out.ZST"),
         lambda: pa.output_stream(tmp_path / "out.bin", compression="GZIP"),
     ):
-        try:
-            stream = call()
-        except NotImplementedError:  # until the compression package replaces the hook
-            assert _compression_hook.__doc__ and "Until then" in _compression_hook.__doc__
-        else:
-            assert stream.readable() or stream.writable()
-            stream.close()
+        stream = call()
+        assert stream.readable() or stream.writable()
+        stream.close()
+    for bad in ("bz2", "xz"):  # detection refuses the content: the file it opened is closed
+        (tmp_path / f"data.{bad}").write_bytes(b"not compressed at all")
+        with pytest.raises(OSError):
+            pa.input_stream(tmp_path / f"data.{bad}", compression="auto")
     assert _open_fds() == before  # nothing leaked when wrapping failed
+
+
+def test_input_stream_and_compressed_input_stream_open_the_same_way(tmp_path) -> None:
+    import gzip
+
+    from arrowio.io._sources import open_raw
+
+    path = tmp_path / "data.gz"
+    path.write_bytes(gzip.compress(b"payload"))
+    raw = open_raw(path, "r")
+    assert isinstance(raw.stream, pa.OSFile) and raw.path == str(path) and raw.owned
+    raw.stream.close()
+    for source in (path, str(path)):
+        with pa.input_stream(source) as a, pa.CompressedInputStream(source, "detect") as b:
+            assert type(a.raw) is type(b.raw) is pa.OSFile and a.read() == b.read() == b"payload"
+    with pytest.raises(TypeError, match="cannot read from 'bytearray'"):
+        pa.CompressedInputStream(bytearray(b"x"), "gzip")
+    with pytest.raises(TypeError, match="readable file expected"):
+        pa.CompressedInputStream(pa.output_stream(tmp_path / "out.bin"), "gzip")
+
+
+def test_the_compressed_and_factory_modules_import_each_other_no_more() -> None:
+    import ast
+    import pathlib
+
+    import arrowio.io
+
+    folder = pathlib.Path(arrowio.io.__file__).parent
+    assert not (folder / "_compression_hook.py").exists()
+    tree = ast.parse((folder / "compressed.py").read_text())
+    imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    assert "factories" not in imported and "_sources" in imported
 
 
 def test_buffer_size(tmp_path, text_file) -> None:

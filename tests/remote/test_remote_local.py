@@ -138,7 +138,7 @@ def test_a_failed_wrap_does_not_publish_an_empty_object(memory_url, monkeypatch)
     def refuse(stream, compression, path):
         raise pa.ArrowNotImplementedError("no codec")
 
-    monkeypatch.setattr(factories.compression_hook, "wrap_output", refuse)
+    monkeypatch.setattr(factories, "_encoded", refuse)
     with pytest.raises(pa.ArrowNotImplementedError):
         pa.output_stream(f"{memory_url}/x.zst", compression="zstd")
     assert not fsspec.filesystem("memory").exists(f"{memory_url}/x.zst")
