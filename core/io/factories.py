@@ -53,7 +53,7 @@ def _check_source(source: Any, function: str, methods: tuple[str, ...]) -> None:
 def _open_path(source: str | os.PathLike[str], direction: str, storage_options: Mapping[str, Any] | None) -> NativeFile:
     """An OSFile for a local path; for a URL with a scheme, a RemoteFile through fsspec."""
     if is_url(source):
-        from .remote import open_url
+        from .urls import open_url
 
         return open_url(source, direction + "b", storage_options=storage_options)  # type: ignore[arg-type]
     return OSFile(source, direction)

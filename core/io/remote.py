@@ -37,7 +37,7 @@ from .native_file import NativeFile, closing_on_error
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
-__all__ = ["RemoteFile", "open_url", "DEFAULT_BLOCK_SIZE", "DEFAULT_READ_AHEAD"]
+__all__ = ["RemoteFile", "DEFAULT_BLOCK_SIZE", "DEFAULT_READ_AHEAD"]
 
 #: Bytes per ranged read and per uploaded part: large enough that per-request overhead is small
 #: next to the transfer, and at least S3's 5 MiB minimum part size.
@@ -295,28 +295,3 @@ class RemoteFile(NativeFile):
     def _write(self, view: memoryview) -> None:
         self._upload.write(view)
         self._written += len(view)
-
-
-def open_url(
-    url: str,
-    mode: str = "rb",
-    *,
-    storage_options: Mapping[str, Any] | None = None,
-    block_size: int | None = None,
-    read_ahead: int | None = None,
-    memory_pool: MemoryPool | None = None,
-) -> RemoteFile:
-    """A :class:`RemoteFile` (an :class:`~arrowio.io.hdfs.HdfsFile` for ``hdfs://``/``webhdfs://``)
-    for ``url``, opened for reading (``'rb'``) or writing (``'wb'``)."""
-    from ._remote_fs import scheme_of
-    from .hdfs import HDFS_SCHEMES, HdfsFile
-
-    cls = HdfsFile if scheme_of(url) in HDFS_SCHEMES else RemoteFile
-    return cls(
-        url,
-        mode,
-        storage_options=storage_options,
-        block_size=block_size,
-        read_ahead=read_ahead,
-        memory_pool=memory_pool,
-    )

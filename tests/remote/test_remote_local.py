@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import subprocess
 import sys
 
 import hypothesis.strategies as st
@@ -15,7 +16,8 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 import arrowio as pa
 from arrowio.io import HdfsClient, HdfsFile, expand_url_globs, is_url, parse_storage_options
 from arrowio.io._remote_fs import redact, translate
-from arrowio.io.remote import RemoteFile, open_url
+from arrowio.io.remote import RemoteFile
+from arrowio.io.urls import open_url
 
 
 # -- reading against a model ---------------------------------------------------------------------
@@ -305,13 +307,42 @@ def test_hdfs_file_needs_an_hdfs_url():
 
 
 def test_hdfs_urls_open_hdfs_files(monkeypatch):
-    from arrowio.io import hdfs, remote
+    from arrowio.io import hdfs, urls
 
     opened = []
     monkeypatch.setattr(hdfs.HdfsFile, "__init__", lambda self, url, mode, **kw: opened.append((url, mode)))
-    assert isinstance(remote.open_url("webhdfs://nn:9870/data/x"), hdfs.HdfsFile)
-    assert isinstance(remote.open_url("hdfs://nn:8020/data/x", "wb"), hdfs.HdfsFile)
+    assert isinstance(urls.open_url("webhdfs://nn:9870/data/x"), hdfs.HdfsFile)
+    assert isinstance(urls.open_url("hdfs://nn:8020/data/x", "wb"), hdfs.HdfsFile)
     assert opened == [("webhdfs://nn:9870/data/x", "rb"), ("hdfs://nn:8020/data/x", "wb")]
+
+
+@pytest.mark.parametrize(
+    ("url", "name"),
+    [
+        ("hdfs://nn:8020/x", "HdfsFile"),
+        ("webhdfs://nn:9870/x", "HdfsFile"),
+        ("arrow_hdfs://nn/x", "HdfsFile"),
+        ("simplecache::HDFS://nn/x", "HdfsFile"),
+        ("s3://bucket/x", "RemoteFile"),
+        ("memory://x", "RemoteFile"),
+        ("file:///x", "RemoteFile"),
+    ],
+)
+def test_scheme_table_picks_the_file_class(url, name):
+    from arrowio.io.urls import file_class
+
+    assert file_class(url).__name__ == name
+
+
+def test_remote_does_not_import_hdfs():
+    """The base class knows no subclass (issue 16): the scheme table in urls picks HdfsFile, so
+    importing remote, and opening a URL of another scheme, loads no HDFS module."""
+    code = (
+        "import sys, arrowio.io.remote, arrowio.io.urls as u; u.open_url('memory://x/y', 'wb').close(); "
+        "print(sorted(m for m in sys.modules if 'hdfs' in m))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
 
 
 def test_hdfs_client_over_an_fsspec_filesystem(memory_url):

@@ -15,7 +15,8 @@ import pytest
 
 import arrowio as pa
 from arrowio.io import expand_url_globs
-from arrowio.io.remote import RemoteFile, open_url
+from arrowio.io.remote import RemoteFile
+from arrowio.io.urls import open_url
 
 MiB = 1024 * 1024
 
@@ -284,7 +285,7 @@ def test_after_a_failed_part_close_publishes_nothing(s3):
 
 _KILLED_WRITER = textwrap.dedent("""
     import os, signal, sys
-    from arrowio.io.remote import open_url
+    from arrowio.io.urls import open_url
     options = dict(key=sys.argv[2], secret=sys.argv[3], endpoint_url=sys.argv[4])
     f = open_url(sys.argv[1], "wb", storage_options=options, block_size=5 * 1024 * 1024)
     for _ in range(4):
