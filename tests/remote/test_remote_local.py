@@ -32,6 +32,7 @@ class RemoteReadMachine(RuleBasedStateMachine):
         fsspec.filesystem("memory").pipe_file(self.url, data)
         self.file = open_url(self.url, block_size=block, read_ahead=depth)
         self.model = io.BytesIO(data)
+        self.kept: list[tuple[pa.Buffer, bytes]] = []
 
     @rule(n=st.none() | st.integers(0, 120))
     def read(self, n: int | None) -> None:
@@ -40,6 +41,11 @@ class RemoteReadMachine(RuleBasedStateMachine):
     @rule(n=st.integers(0, 120))
     def read_buffer(self, n: int) -> None:
         assert self.file.read_buffer(n).to_pybytes() == self.model.read(n)
+
+    @rule(n=st.integers(0, 120))
+    def read_buffer_kept(self, n: int) -> None:
+        # Held on to while reading goes on: block memory that is reused must never be one of these.
+        self.kept.append((self.file.read_buffer(n), self.model.read(n)))
 
     @rule(n=st.integers(0, 120))
     def readinto(self, n: int) -> None:
@@ -82,6 +88,11 @@ class RemoteReadMachine(RuleBasedStateMachine):
         if hasattr(self, "file"):
             assert self.file.tell() == self.model.tell()
 
+    @invariant()
+    def kept_slices_keep_their_bytes(self) -> None:
+        for buffer, expected in getattr(self, "kept", ()):
+            assert buffer.to_pybytes() == expected
+
     def teardown(self) -> None:
         if hasattr(self, "file"):
             self.file.close()
@@ -100,6 +111,27 @@ def test_joined_reads_equal_the_object(data, block, sizes):
         pieces = [f.read_buffer(n).to_pybytes() for n in sizes]
         pieces.append(f.read())
     assert b"".join(pieces) == data
+
+
+def test_a_sequential_read_reuses_block_memory(memory_url):
+    """Blocks handed back by the reader take later fetches: a long read allocates the window once,
+    not once per block, and a read_buffer slice still held keeps its block out of reuse."""
+    import fsspec
+
+    data = os.urandom(40 * 1000)
+    fsspec.filesystem("memory").pipe_file(f"{memory_url}/x", data)
+    block, depth = 1000, 3
+    pool = pa.proxy_memory_pool(pa.default_memory_pool())
+    with open_url(f"{memory_url}/x", block_size=block, read_ahead=depth, memory_pool=pool) as f:
+        held = f.read_buffer(600)  # a slice of the first block, kept
+        pieces = [held.to_pybytes()]
+        while chunk := f.read(700):
+            pieces.append(chunk)
+        assert held.to_pybytes() == data[:600]
+    assert b"".join(pieces) == data
+    assert pool.num_allocations() <= depth + 3  # the window, the block read, the one held, a spare
+    del held
+    assert pool.bytes_allocated() == 0
 
 
 # -- writing ---------------------------------------------------------------------------------------

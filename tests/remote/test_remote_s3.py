@@ -123,6 +123,24 @@ def test_sequential_read_ahead_keeps_several_blocks_in_flight_within_bounds(s3):
     assert pool.bytes_allocated() == 0
 
 
+def test_a_long_sequential_read_allocates_its_blocks_once(s3):
+    data = payload(6 * MiB, seed=6)
+    url = s3.put("obj.bin", data)
+    block, depth = 256 * 1024, 4
+    pool = pa.proxy_memory_pool(pa.default_memory_pool())
+    with open_url(url, storage_options=s3.options, block_size=block, read_ahead=depth, memory_pool=pool) as f:
+        # readinto (as a decoder reads) and read_buffer slices dropped at once both hand blocks
+        # back; reads that divide the block make no allocation of their own.
+        into, pieces = bytearray(block // 4), []
+        while len(pieces) < 40 and (got := f.readinto(into)):
+            pieces.append(bytes(into[:got]))
+        while piece := f.read_buffer(block // 8).to_pybytes():
+            pieces.append(piece)
+    assert b"".join(pieces) == data
+    # 24 blocks were read; their memory was allocated for the window, the block read and a spare only.
+    assert pool.num_allocations() <= depth + 2
+
+
 def test_a_jump_does_not_fetch_the_whole_window(s3):
     data = payload(4 * MiB, seed=7)
     url = s3.put("obj.bin", data)
