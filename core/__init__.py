@@ -73,7 +73,7 @@ _LAZY: dict[str, str] = {
     "input_stream": ".io.factories",
     "memory_map": ".io.memory_map",
     "output_stream": ".io.factories",
-    "open_url": ".io.remote",
+    "open_url": ".io.urls",
     "transcoding_input_stream": ".io.transform",
     "Codec": ".compression",
     "compress": ".compression",
@@ -107,7 +107,8 @@ if TYPE_CHECKING:  # what static tools see; at run time __getattr__ imports thes
     from .io.compressed import CompressedInputStream, CompressedOutputStream
     from .io.hdfs import HdfsFile
     from .io.libhdfs import have_libhdfs
-    from .io.remote import RemoteFile, open_url
+    from .io.remote import RemoteFile
+    from .io.urls import open_url
     from .memory import (
         LoggingMemoryPool,
         MemoryPool,

@@ -31,7 +31,7 @@ _LAZY: dict[str, str] = {
     "is_url": ".urls",
     "input_stream": ".factories",
     "memory_map": ".memory_map",
-    "open_url": ".remote",
+    "open_url": ".urls",
     "output_stream": ".factories",
     "parse_storage_options": ".urls",
     "redact_url": ".urls",
@@ -51,9 +51,9 @@ if TYPE_CHECKING:
     from .native_file import NativeFile, UnsupportedOperation
     from .os_file import OSFile
     from .python_file import PythonFile
-    from .remote import RemoteFile, open_url
+    from .remote import RemoteFile
     from .transform import TransformInputStream, transcoding_input_stream
-    from .urls import expand_url_globs, is_url, parse_storage_options, redact_url, remove_url, url_exists
+    from .urls import expand_url_globs, is_url, open_url, parse_storage_options, redact_url, remove_url, url_exists
 
 
 __getattr__, __dir__ = lazy_exports(globals(), _LAZY)

@@ -7,6 +7,10 @@ most ``depth`` blocks of ``block_size`` bytes are in flight or waiting, plus the
 The window ramps like an operating system's read-ahead: full depth for a reader that starts at
 the beginning and keeps going, none after a jump (a seek outside the window), then doubling
 with each block the reader consumes in order, so random access does not fetch what it skips.
+
+Block memory is reused: a block the reader hands back with :meth:`ReadAhead.recycle` (it holds
+no view of it any more) receives a later fetch, so a long sequential read allocates ``depth +
+2`` blocks once instead of one per block, and the allocator has no freed blocks to keep resident.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ class ReadAhead:
     def __init__(self, fetcher: Fetcher, size: int, block_size: int, depth: int, pool: MemoryPool | None) -> None:
         self._fetcher, self._size, self._block_size, self._depth, self._pool = fetcher, size, block_size, depth, pool
         self._window: deque[_Block] = deque()
+        self._spare: list[Buffer] = []  # full blocks handed back by the reader, free for the next fetch
         self._ramp = depth
         self._expected = 0  # where the next block would start for a reader going on in order
 
@@ -57,7 +62,7 @@ class ReadAhead:
                 self._ramp = 0
             elif self._expected:  # in order, but the window had run dry: read further ahead
                 self._ramp = min(self._depth, max(1, 2 * self._ramp))
-            self.reset()
+            self._drop_window()
             block = self._submit(position)
         self._expected = block.end
         ahead = block.end if not window else window[-1].end
@@ -77,8 +82,14 @@ class ReadAhead:
         self.reset()
         self._expected = position
 
+    def recycle(self, buffer: Buffer) -> None:
+        """Take back a block from :meth:`block_at` that nothing views any more, to fetch into again."""
+        if buffer.size == self._block_size and len(self._spare) <= self._depth:
+            self._spare.append(buffer)
+
     def _submit(self, start: int) -> _Block:
-        buffer = allocate_buffer(min(self._block_size, self._size - start), self._pool)
+        size = min(self._block_size, self._size - start)
+        buffer = self._spare.pop() if self._spare and size == self._block_size else allocate_buffer(size, self._pool)
         return _Block(start, buffer, self._fetcher.submit(buffer._memview(), start, buffer))
 
     @staticmethod
@@ -87,6 +98,11 @@ class ReadAhead:
         block.future.cancel()
 
     def reset(self) -> None:
-        """Forget every block in flight (after a jump, or at close)."""
+        """Forget every block in flight and every spare block (at close, or when the reader has
+        gone ahead on its own)."""
+        self._spare.clear()
+        self._drop_window()
+
+    def _drop_window(self) -> None:
         while self._window:
             self._drop(self._window.popleft())

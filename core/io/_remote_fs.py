@@ -17,9 +17,11 @@ from typing import Any
 
 from ..errors import ArrowInvalid, ArrowIOError, ArrowNotImplementedError
 
-__all__ = ["INSTALL_HINT", "Location", "is_url", "redact", "resolve", "translated"]
+__all__ = ["HDFS_SCHEMES", "INSTALL_HINT", "Location", "is_url", "redact", "resolve", "translated"]
 
 INSTALL_HINT = "pip install 'arrowio[remote]'"
+#: The schemes whose files are HdfsFile (``arrowio.io.urls``'s table of file classes).
+HDFS_SCHEMES = frozenset({"hdfs", "webhdfs", "arrow_hdfs"})
 
 # scheme://... with optional fsspec chaining ("simplecache::s3://..."). Schemes of one letter are
 # Windows drive letters, not URLs.

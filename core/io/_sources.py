@@ -66,7 +66,7 @@ def open_raw(source: Any, direction: str, storage_options: Mapping[str, Any] | N
     if isinstance(source, (str, os.PathLike)):
         path = os.fsdecode(source)
         if isinstance(source, str) and is_url(source):  # an os.PathLike is always local
-            from .remote import open_url
+            from .urls import open_url
 
             return Raw(open_url(source, direction + "b", storage_options=storage_options), path, True)
         from .os_file import OSFile

@@ -13,12 +13,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import ArrowInvalid
-from ._remote_fs import _import_fsspec, collect_secrets, redact, scheme_of, translated
+from ._remote_fs import HDFS_SCHEMES, _import_fsspec, collect_secrets, redact, scheme_of, translated
 from .remote import RemoteFile
 
 __all__ = ["HDFS_SCHEMES", "HdfsClient", "HdfsFile"]
-
-HDFS_SCHEMES = frozenset({"hdfs", "webhdfs", "arrow_hdfs"})
 
 
 class HdfsFile(RemoteFile):

@@ -9,7 +9,7 @@ the fsspec configuration, then the implementation's defaults (the ``AWS_*`` vari
 Reading (``'rb'``) is random access by ranged reads: ``size()`` comes from the listing at open,
 ``seek`` is free, ``read_at`` fetches just the range asked for (in parallel parts when large), and
 sequential reads are served from a read-ahead window of ``read_ahead`` blocks of ``block_size``
-bytes fetched in parallel into pool memory. ``read_buffer`` returns a zero-copy slice of a block
+bytes fetched in parallel into pool memory, reused block after block. ``read_buffer`` returns a zero-copy slice of a block
 when the range lies in one, and reads larger ranges straight into one pool buffer.
 
 Writing (``'wb'``) uploads in parts of ``block_size`` bytes while the caller writes; the file
@@ -20,6 +20,7 @@ dropping the file unclosed, or the process dying leaves no object (or the old on
 from __future__ import annotations
 
 import errno
+import weakref
 from collections import deque
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -37,11 +38,14 @@ from .native_file import NativeFile, closing_on_error
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
-__all__ = ["RemoteFile", "open_url", "DEFAULT_BLOCK_SIZE", "DEFAULT_READ_AHEAD"]
+__all__ = ["RemoteFile", "DEFAULT_BLOCK_SIZE", "DEFAULT_PART_SIZE", "DEFAULT_READ_AHEAD"]
 
-#: Bytes per ranged read and per uploaded part: large enough that per-request overhead is small
-#: next to the transfer, and at least S3's 5 MiB minimum part size.
-DEFAULT_BLOCK_SIZE = 8 * 1024 * 1024
+#: Bytes per ranged read: large enough that per-request overhead is small next to the transfer
+#: (4 MiB reads as fast as 8 MiB against a local S3 store, benchmarks/bench_remote.py), small
+#: enough that the window (4 + 2 blocks of pool memory) keeps a reader under 100 MiB peak RSS.
+DEFAULT_BLOCK_SIZE = 4 * 1024 * 1024
+#: Bytes per uploaded part: at least S3's 5 MiB minimum part size.
+DEFAULT_PART_SIZE = 8 * 1024 * 1024
 #: Blocks fetched ahead of a sequential reader, and ranged reads in flight for one large read.
 DEFAULT_READ_AHEAD = 4
 _MODES = {"r": "rb", "rb": "rb", "w": "wb", "wb": "wb"}
@@ -68,9 +72,10 @@ class RemoteFile(NativeFile):
 
     ``url``: a URL with a scheme, or a path of ``filesystem`` (an fsspec filesystem) when given.
     ``storage_options``: options for the fsspec implementation (s3fs: ``key``, ``secret``,
-    ``endpoint_url``, ``anon``, ``client_kwargs``, ...). ``block_size``: bytes per ranged read and
-    per uploaded part (default 8 MiB). ``read_ahead``: blocks fetched ahead of a sequential reader
-    (default 4; 0 fetches only what is read). Memory for blocks comes from ``memory_pool``.
+    ``endpoint_url``, ``anon``, ``client_kwargs``, ...). ``block_size``: bytes per ranged read
+    (default 4 MiB) or per uploaded part (default 8 MiB). ``read_ahead``: blocks fetched ahead of
+    a sequential reader (default 4; 0 fetches only what is read). Memory for blocks comes from
+    ``memory_pool``.
     """
 
     _abandon = False
@@ -89,7 +94,9 @@ class RemoteFile(NativeFile):
         if mode not in _MODES:
             raise ArrowInvalid(f"Invalid mode for a remote file: {mode!r} (expected 'rb' or 'wb')")
         mode = _MODES[mode]
-        block_size = DEFAULT_BLOCK_SIZE if block_size is None else int(block_size)
+        if block_size is None:
+            block_size = DEFAULT_BLOCK_SIZE if mode == "rb" else DEFAULT_PART_SIZE
+        block_size = int(block_size)
         read_ahead = DEFAULT_READ_AHEAD if read_ahead is None else int(read_ahead)
         if block_size <= 0 or read_ahead < 0:
             raise ArrowInvalid(
@@ -114,6 +121,7 @@ class RemoteFile(NativeFile):
             self._block: Buffer | None = None
             self._block_start = 0
             self._block_view = _EMPTY
+            self._lent: list[weakref.ref[Buffer]] = []  # zero-copy slices of _block handed out
         else:
             self._upload = Upload(location, block_size)
             self._written = 0
@@ -188,10 +196,19 @@ class RemoteFile(NativeFile):
             return self._block_view[offset:]
         if pos >= self._file_size:
             return _EMPTY
+        self._give_back_block()
         with self._translated():
             start, block = self._engine.block_at(pos)
         self._block, self._block_start, self._block_view = block, start, block._memview()
         return self._block_view[pos - start :]
+
+    def _give_back_block(self) -> None:
+        """Hand the current block back to the read-ahead for reuse, unless a slice of it that
+        read_buffer returned is still alive (it would see the next fetch's bytes)."""
+        block, lent = self._block, self._lent
+        self._block, self._block_view, self._lent = None, _EMPTY, []
+        if block is not None and all(ref() is None for ref in lent):
+            self._engine.recycle(block)
 
     def _readinto(self, view: memoryview) -> int:
         available = self._available()
@@ -237,14 +254,13 @@ class RemoteFile(NativeFile):
             data = bytearray(max(0, min(nbytes, self._file_size - self._pos)))
             del data[self._fill(memoryview(data)) :]
             return bytes(data)
-        pieces, blocks = [], []  # the blocks keep the memory of their pieces alive until the join
+        pieces = []  # copied at once: fetching the next block may reuse this one's memory
         while nbytes and (available := self._available()):
             count = min(nbytes, len(available))
-            pieces.append(available[:count])
-            blocks.append(self._block)
+            pieces.append(available[:count].tobytes())
             self._pos += count
             nbytes -= count
-        return pieces[0].tobytes() if len(pieces) == 1 else b"".join(pieces)
+        return pieces[0] if len(pieces) == 1 else b"".join(pieces)
 
     def _read_buffer(self, nbytes: int) -> Buffer:
         if nbytes and not self._bypasses_read_ahead(nbytes):
@@ -252,7 +268,11 @@ class RemoteFile(NativeFile):
             if nbytes <= len(available) and self._block is not None:
                 start = self._pos - self._block_start
                 self._pos += nbytes
-                return self._block.slice(start, nbytes)
+                piece = self._block.slice(start, nbytes)
+                if len(self._lent) >= 32:  # many small reads: keep only the slices still alive
+                    self._lent = [ref for ref in self._lent if ref() is not None]
+                self._lent.append(weakref.ref(piece))
+                return piece
         buffer = allocate_buffer(max(0, min(nbytes, self._file_size - self._pos)), self._pool)
         return fitted(buffer, self._fill(buffer._memview()), self._pool)
 
@@ -295,28 +315,3 @@ class RemoteFile(NativeFile):
     def _write(self, view: memoryview) -> None:
         self._upload.write(view)
         self._written += len(view)
-
-
-def open_url(
-    url: str,
-    mode: str = "rb",
-    *,
-    storage_options: Mapping[str, Any] | None = None,
-    block_size: int | None = None,
-    read_ahead: int | None = None,
-    memory_pool: MemoryPool | None = None,
-) -> RemoteFile:
-    """A :class:`RemoteFile` (an :class:`~arrowio.io.hdfs.HdfsFile` for ``hdfs://``/``webhdfs://``)
-    for ``url``, opened for reading (``'rb'``) or writing (``'wb'``)."""
-    from ._remote_fs import scheme_of
-    from .hdfs import HDFS_SCHEMES, HdfsFile
-
-    cls = HdfsFile if scheme_of(url) in HDFS_SCHEMES else RemoteFile
-    return cls(
-        url,
-        mode,
-        storage_options=storage_options,
-        block_size=block_size,
-        read_ahead=read_ahead,
-        memory_pool=memory_pool,
-    )

@@ -1,21 +1,27 @@
-"""URL helpers for callers such as the command line: recognise URLs, parse ``KEY=VALUE`` storage
-options, expand globs, check for and remove objects, show URLs without credentials. Importing this
-module does not import fsspec."""
+"""URL helpers for callers such as the command line: open a URL as the file class its scheme
+calls for, recognise URLs, parse ``KEY=VALUE`` storage options, expand globs, check for and
+remove objects, show URLs without credentials. Importing this module does not import fsspec."""
 
 from __future__ import annotations
 
 import errno
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ArrowInvalid
-from ._remote_fs import INSTALL_HINT, collect_secrets, is_url, redact, resolve, scheme_of, translated
+from ._remote_fs import HDFS_SCHEMES, INSTALL_HINT, collect_secrets, is_url, redact, resolve, scheme_of, translated
+
+if TYPE_CHECKING:
+    from ..memory import MemoryPool
+    from .remote import RemoteFile
 
 __all__ = [
     "INSTALL_HINT",
     "expand_url_globs",
+    "file_class",
     "is_url",
+    "open_url",
     "parse_storage_options",
     "redact_url",
     "remove_url",
@@ -23,6 +29,9 @@ __all__ = [
 ]
 
 _GLOB_CHARS = frozenset("*?[")
+#: Schemes whose files have a RemoteFile subclass of their own, as (module of this package, class);
+#: every other scheme opens a plain RemoteFile. Imported on first use: opening an S3 URL loads no HDFS code.
+_FILE_CLASSES = dict.fromkeys(HDFS_SCHEMES, (".hdfs", "HdfsFile"))
 _WORDS = {"true": True, "false": False, "none": None, "null": None}
 
 
@@ -136,3 +145,38 @@ def remove_url(url: str, storage_options: Mapping[str, Any] | None = None) -> No
     with translated(location.shown, location.secrets):
         location.fs.rm(location.path)
         location.fs.invalidate_cache(location.path)
+
+
+def file_class(url: str) -> type[RemoteFile]:
+    """The class that opens ``url``: the one its scheme has in the table, else RemoteFile."""
+    from importlib import import_module
+
+    entry = _FILE_CLASSES.get(scheme_of(url))
+    if entry is None:
+        from .remote import RemoteFile
+
+        return RemoteFile
+    module, name = entry
+    cls: type[RemoteFile] = getattr(import_module(module, __package__), name)
+    return cls
+
+
+def open_url(
+    url: str,
+    mode: str = "rb",
+    *,
+    storage_options: Mapping[str, Any] | None = None,
+    block_size: int | None = None,
+    read_ahead: int | None = None,
+    memory_pool: MemoryPool | None = None,
+) -> RemoteFile:
+    """A :class:`~arrowio.io.remote.RemoteFile` (an :class:`~arrowio.io.hdfs.HdfsFile` for
+    ``hdfs://``/``webhdfs://``) for ``url``, opened for reading (``'rb'``) or writing (``'wb'``)."""
+    return file_class(url)(
+        url,
+        mode,
+        storage_options=storage_options,
+        block_size=block_size,
+        read_ahead=read_ahead,
+        memory_pool=memory_pool,
+    )

@@ -6,7 +6,7 @@ import pytest
 
 import arrowio as pa
 from arrowio.compression import FORMATS
-from arrowio.io.remote import open_url
+from arrowio.io.urls import open_url
 
 #: Every streaming format, named by its first extension (lz4_raw has no stream format).
 STREAMING = {name: fmt.extensions[0] for name, fmt in FORMATS.items() if fmt.extensions}

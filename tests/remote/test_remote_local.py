@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import subprocess
 import sys
 
 import hypothesis.strategies as st
@@ -15,7 +16,8 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 import arrowio as pa
 from arrowio.io import HdfsClient, HdfsFile, expand_url_globs, is_url, parse_storage_options
 from arrowio.io._remote_fs import redact, translate
-from arrowio.io.remote import RemoteFile, open_url
+from arrowio.io.remote import RemoteFile
+from arrowio.io.urls import open_url
 
 
 # -- reading against a model ---------------------------------------------------------------------
@@ -30,6 +32,7 @@ class RemoteReadMachine(RuleBasedStateMachine):
         fsspec.filesystem("memory").pipe_file(self.url, data)
         self.file = open_url(self.url, block_size=block, read_ahead=depth)
         self.model = io.BytesIO(data)
+        self.kept: list[tuple[pa.Buffer, bytes]] = []
 
     @rule(n=st.none() | st.integers(0, 120))
     def read(self, n: int | None) -> None:
@@ -38,6 +41,11 @@ class RemoteReadMachine(RuleBasedStateMachine):
     @rule(n=st.integers(0, 120))
     def read_buffer(self, n: int) -> None:
         assert self.file.read_buffer(n).to_pybytes() == self.model.read(n)
+
+    @rule(n=st.integers(0, 120))
+    def read_buffer_kept(self, n: int) -> None:
+        # Held on to while reading goes on: block memory that is reused must never be one of these.
+        self.kept.append((self.file.read_buffer(n), self.model.read(n)))
 
     @rule(n=st.integers(0, 120))
     def readinto(self, n: int) -> None:
@@ -80,6 +88,11 @@ class RemoteReadMachine(RuleBasedStateMachine):
         if hasattr(self, "file"):
             assert self.file.tell() == self.model.tell()
 
+    @invariant()
+    def kept_slices_keep_their_bytes(self) -> None:
+        for buffer, expected in getattr(self, "kept", ()):
+            assert buffer.to_pybytes() == expected
+
     def teardown(self) -> None:
         if hasattr(self, "file"):
             self.file.close()
@@ -98,6 +111,27 @@ def test_joined_reads_equal_the_object(data, block, sizes):
         pieces = [f.read_buffer(n).to_pybytes() for n in sizes]
         pieces.append(f.read())
     assert b"".join(pieces) == data
+
+
+def test_a_sequential_read_reuses_block_memory(memory_url):
+    """Blocks handed back by the reader take later fetches: a long read allocates the window once,
+    not once per block, and a read_buffer slice still held keeps its block out of reuse."""
+    import fsspec
+
+    data = os.urandom(40 * 1000)
+    fsspec.filesystem("memory").pipe_file(f"{memory_url}/x", data)
+    block, depth = 1000, 3
+    pool = pa.proxy_memory_pool(pa.default_memory_pool())
+    with open_url(f"{memory_url}/x", block_size=block, read_ahead=depth, memory_pool=pool) as f:
+        held = f.read_buffer(600)  # a slice of the first block, kept
+        pieces = [held.to_pybytes()]
+        while chunk := f.read(700):
+            pieces.append(chunk)
+        assert held.to_pybytes() == data[:600]
+    assert b"".join(pieces) == data
+    assert pool.num_allocations() <= depth + 3  # the window, the block read, the one held, a spare
+    del held
+    assert pool.bytes_allocated() == 0
 
 
 # -- writing ---------------------------------------------------------------------------------------
@@ -305,13 +339,42 @@ def test_hdfs_file_needs_an_hdfs_url():
 
 
 def test_hdfs_urls_open_hdfs_files(monkeypatch):
-    from arrowio.io import hdfs, remote
+    from arrowio.io import hdfs, urls
 
     opened = []
     monkeypatch.setattr(hdfs.HdfsFile, "__init__", lambda self, url, mode, **kw: opened.append((url, mode)))
-    assert isinstance(remote.open_url("webhdfs://nn:9870/data/x"), hdfs.HdfsFile)
-    assert isinstance(remote.open_url("hdfs://nn:8020/data/x", "wb"), hdfs.HdfsFile)
+    assert isinstance(urls.open_url("webhdfs://nn:9870/data/x"), hdfs.HdfsFile)
+    assert isinstance(urls.open_url("hdfs://nn:8020/data/x", "wb"), hdfs.HdfsFile)
     assert opened == [("webhdfs://nn:9870/data/x", "rb"), ("hdfs://nn:8020/data/x", "wb")]
+
+
+@pytest.mark.parametrize(
+    ("url", "name"),
+    [
+        ("hdfs://nn:8020/x", "HdfsFile"),
+        ("webhdfs://nn:9870/x", "HdfsFile"),
+        ("arrow_hdfs://nn/x", "HdfsFile"),
+        ("simplecache::HDFS://nn/x", "HdfsFile"),
+        ("s3://bucket/x", "RemoteFile"),
+        ("memory://x", "RemoteFile"),
+        ("file:///x", "RemoteFile"),
+    ],
+)
+def test_scheme_table_picks_the_file_class(url, name):
+    from arrowio.io.urls import file_class
+
+    assert file_class(url).__name__ == name
+
+
+def test_remote_does_not_import_hdfs():
+    """The base class knows no subclass (issue 16): the scheme table in urls picks HdfsFile, so
+    importing remote, and opening a URL of another scheme, loads no HDFS module."""
+    code = (
+        "import sys, arrowio.io.remote, arrowio.io.urls as u; u.open_url('memory://x/y', 'wb').close(); "
+        "print(sorted(m for m in sys.modules if 'hdfs' in m))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
 
 
 def test_hdfs_client_over_an_fsspec_filesystem(memory_url):

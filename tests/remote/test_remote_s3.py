@@ -15,7 +15,8 @@ import pytest
 
 import arrowio as pa
 from arrowio.io import expand_url_globs
-from arrowio.io.remote import RemoteFile, open_url
+from arrowio.io.remote import RemoteFile
+from arrowio.io.urls import open_url
 
 MiB = 1024 * 1024
 
@@ -120,6 +121,24 @@ def test_sequential_read_ahead_keeps_several_blocks_in_flight_within_bounds(s3):
     # ... but never more than the window plus the block being read (and one being replaced).
     assert pool.max_memory() <= (depth + 2) * block
     assert pool.bytes_allocated() == 0
+
+
+def test_a_long_sequential_read_allocates_its_blocks_once(s3):
+    data = payload(6 * MiB, seed=6)
+    url = s3.put("obj.bin", data)
+    block, depth = 256 * 1024, 4
+    pool = pa.proxy_memory_pool(pa.default_memory_pool())
+    with open_url(url, storage_options=s3.options, block_size=block, read_ahead=depth, memory_pool=pool) as f:
+        # readinto (as a decoder reads) and read_buffer slices dropped at once both hand blocks
+        # back; reads that divide the block make no allocation of their own.
+        into, pieces = bytearray(block // 4), []
+        while len(pieces) < 40 and (got := f.readinto(into)):
+            pieces.append(bytes(into[:got]))
+        while piece := f.read_buffer(block // 8).to_pybytes():
+            pieces.append(piece)
+    assert b"".join(pieces) == data
+    # 24 blocks were read; their memory was allocated for the window, the block read and a spare only.
+    assert pool.num_allocations() <= depth + 2
 
 
 def test_a_jump_does_not_fetch_the_whole_window(s3):
@@ -284,7 +303,7 @@ def test_after_a_failed_part_close_publishes_nothing(s3):
 
 _KILLED_WRITER = textwrap.dedent("""
     import os, signal, sys
-    from arrowio.io.remote import open_url
+    from arrowio.io.urls import open_url
     options = dict(key=sys.argv[2], secret=sys.argv[3], endpoint_url=sys.argv[4])
     f = open_url(sys.argv[1], "wb", storage_options=options, block_size=5 * 1024 * 1024)
     for _ in range(4):
