@@ -18,10 +18,8 @@ import errno
 import io
 import os
 import select
-import shutil
 import signal
 import stat
-import tempfile
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -111,6 +109,9 @@ def atomic_output(path: str, *, force: bool = False, like: str | None = None) ->
                 yield file
             return
         folder = os.path.dirname(os.path.abspath(path))
+        import shutil  # only here: `compress -c` and `cat` import this module but make no file
+        import tempfile
+
         try:
             fd, temp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=TEMP_SUFFIX, dir=folder)
         except OSError as exc:  # name the destination, not the random temporary name

@@ -9,6 +9,12 @@ busy machine wall time also counts the wait for a core) and the peak RSS (the la
 of the pipeline, by /usr/bin/time; "-" where it is not installed); the ratios (arrowio /
 anchor, lower is better) and the issue's goals come last.
 
+``compress -o FILE`` rows write a file, which arrowio does atomically: a temporary file, fsynced,
+renamed into place, then the folder fsynced. ``zstd -o`` syncs nothing, so each such row runs
+twice: against ``zstd -o`` as people run it (sink ``file``) and against ``zstd -o`` followed by
+``sync`` of the file and its folder (sink ``file+sync``), the same work; the difference between
+the two anchors is what the syncs cost.
+
     python benchmarks/bench_cli.py [--rounds 7] [--startup-runs 20] [--big-gib 1] [--only TEXT] [--arrowio CMD]
                                    [--baseline CMD]
 
@@ -33,6 +39,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -151,7 +158,20 @@ def measure(row: Row, rounds: int) -> tuple[list[Run], list[Run], list[Run]]:
 SINKS = {"/dev/null": "> /dev/null", "pipe": "| cat > /dev/null"}
 
 
-def rows(q: dict[str, str], big_gib: int, arrowio: str) -> list[Row]:
+def file_rows(q: dict[str, str], a: str, out: Path) -> list[Row]:
+    """Compression into a file (see the module doc): arrowio's atomic, fsynced output vs ``zstd -o``
+    without and with the same syncs."""
+    ours, theirs = f"'{out / 'arrowio.zst'}'", f"'{out / 'zstd.zst'}'"
+    zstd = f"zstd -q -3 -f {q['corpus']} -o {theirs}"
+    label = "compress zstd -3 -o FILE | zstd -o"
+    command = f"{a} compress -C zstd -3 -f {q['corpus']} -o {ours}"
+    return [
+        Row(label, "file", command, zstd, None),
+        Row(label, "file+sync", command, f"{zstd} && sync {theirs} '{out}'", 1.05),
+    ]
+
+
+def rows(q: dict[str, str], big_gib: int, arrowio: str, out: Path) -> list[Row]:
     a = f"'{arrowio}'"
     logs_gz, logs_zst = f"'{DATA}/logs-gz/'*.gz", f"'{DATA}/logs-zst/'*.zst"
     data = [
@@ -201,7 +221,7 @@ def rows(q: dict[str, str], big_gib: int, arrowio: str) -> list[Row]:
     for label, ours, anchor, goal in data:
         for sink, redirect in SINKS.items():
             made.append(Row(label, sink, f"{ours} {redirect}", f"{anchor} {redirect}", goal))
-    return made
+    return made + file_rows(q, a, out)
 
 
 def _mib(rss: int | None) -> str:
@@ -237,23 +257,36 @@ def main() -> None:
         f"{'case':<36} {'sink':<9} {'wall':>7} {'cpu':>7} {'rss':>6} | {'wall':>7} {'cpu':>7} {'rss':>6} | "
         f"{'wall x':>6} {'cpu x':>6}  goal{'  | baseline cpu, cpu x vs it' if args.baseline else ''}"
     )
-    baselines = {(r.label, r.sink): r.ours for r in rows(q, args.big_gib, args.baseline)} if args.baseline else {}
-    for row in rows(q, args.big_gib, args.arrowio):
-        if args.only and args.only not in row.label:
-            continue
-        row.baseline = baselines.get((row.label, row.sink))
-        rounds = args.startup_runs if row.label.startswith("start-up") else args.rounds
-        ours, theirs, base = measure(row, rounds)
-        wall_o, wall_t = statistics.median(r.wall for r in ours), statistics.median(r.wall for r in theirs)
-        cpu_o, cpu_t = statistics.median(r.cpu for r in ours), statistics.median(r.cpu for r in theirs)
-        ratio = wall_o / wall_t
-        verdict = "report" if row.goal is None else f"<= {row.goal} {'ok' if ratio <= row.goal else 'MISSED'}"
-        print(
-            f"{row.label:<36} {row.sink:<9} {wall_o:>7.3f} {cpu_o:>7.3f} {_mib(ours[-1].rss):>6} | "
-            f"{wall_t:>7.3f} {cpu_t:>7.3f} {_mib(theirs[-1].rss):>6} | {ratio:>6.2f} {cpu_o / cpu_t:>6.2f}  {verdict}"
-            + (f"  | {(cpu_b := statistics.median(r.cpu for r in base)):>7.3f} {cpu_o / cpu_b:>6.2f}" if base else ""),
-            flush=True,
+    # Outputs of the -o rows: a folder of our own beside the shared inputs (same file system),
+    # removed at the end.
+    out = Path(tempfile.mkdtemp(prefix=".bench-cli-", dir=DATA))
+    try:
+        baselines = (
+            {(r.label, r.sink): r.ours for r in rows(q, args.big_gib, args.baseline, out)} if args.baseline else {}
         )
+        for row in rows(q, args.big_gib, args.arrowio, out):
+            if args.only and args.only not in row.label:
+                continue
+            row.baseline = baselines.get((row.label, row.sink))
+            _report(row, args)
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+
+
+def _report(row: Row, args: argparse.Namespace) -> None:
+    """Measure one row and print its line of the table."""
+    rounds = args.startup_runs if row.label.startswith("start-up") else args.rounds
+    ours, theirs, base = measure(row, rounds)
+    wall_o, wall_t = statistics.median(r.wall for r in ours), statistics.median(r.wall for r in theirs)
+    cpu_o, cpu_t = statistics.median(r.cpu for r in ours), statistics.median(r.cpu for r in theirs)
+    ratio = wall_o / wall_t
+    verdict = "report" if row.goal is None else f"<= {row.goal} {'ok' if ratio <= row.goal else 'MISSED'}"
+    print(
+        f"{row.label:<36} {row.sink:<9} {wall_o:>7.3f} {cpu_o:>7.3f} {_mib(ours[-1].rss):>6} | "
+        f"{wall_t:>7.3f} {cpu_t:>7.3f} {_mib(theirs[-1].rss):>6} | {ratio:>6.2f} {cpu_o / cpu_t:>6.2f}  {verdict}"
+        + (f"  | {(cpu_b := statistics.median(r.cpu for r in base)):>7.3f} {cpu_o / cpu_b:>6.2f}" if base else ""),
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ Every file here is also read by the real tools (zstd, gzip, pzstd, bgzip) or wri
 
 from __future__ import annotations
 
+import itertools
 import os
 import random
 import struct
@@ -152,6 +153,32 @@ def test_flush_makes_what_was_written_decodable(tmp_path):
     out.close()
     assert run_tool(["zstd", "-q", "-dc"], path.read_bytes()) == b"first part\nsecond\n"
     assert read_all(str(path)) == (b"first part\nsecond\n", True)
+
+
+@pytest.mark.parametrize("threads", [0, 2])
+def test_frames_are_cut_exactly_from_a_buffer_the_writer_reuses(tmp_path, data, threads):
+    """The encoder keeps no view of what it is given: a writer that refills one buffer (as the
+    command line does) gets its bytes in the right frames, each exactly the frame size, through
+    writes smaller than a frame, across frames and spanning several."""
+    path = tmp_path / "f.zst"
+    buffer = bytearray(FRAME * 5 + 7)
+    sizes = [1, FRAME - 1, FRAME, 3, FRAME * 5 + 7, 100, FRAME * 2 + 1]
+    with arrowio.CompressedOutputStream(str(path), "zstd", layout="seekable", threads=threads, frame_size=FRAME) as out:
+        start = 0
+        while start < len(data):
+            n = min(sizes[start % len(sizes)], len(data) - start)
+            buffer[:n] = data[start : start + n]
+            out.write(memoryview(buffer)[:n])
+            buffer[:n] = bytes(n)  # overwritten at once, as a reused read buffer is
+            start += n
+    assert run_tool(["zstd", "-q", "-dc", str(path)]) == data
+    from arrowio.compression._frametable import read_seek_table
+
+    raw = path.read_bytes()
+    table = read_seek_table(lambda n, offset: raw[offset : offset + n], len(raw))
+    assert table is not None and table.plain is not None
+    steps = [b - a for a, b in itertools.pairwise(table.plain)]
+    assert steps == [FRAME] * (len(data) // FRAME) + [len(data) % FRAME]
 
 
 @pytest.mark.parametrize("layout,fmt", [("seekable", "gzip"), ("bgzf", "zstd"), ("columns", "zstd")])
