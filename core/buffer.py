@@ -24,6 +24,12 @@ __all__ = ["Buffer", "ResizableBuffer", "py_buffer", "foreign_buffer", "allocate
 _PyBUF_WRITABLE = 0x0001
 _new_object = object.__new__
 _FIRST_VIEW_LOCK = threading.Lock()  # see Buffer._memview
+#: The views that Buffer.__buffer__ handed out and that are not released yet, by id. Reachable
+#: from here, such a view is never cleared by the cycle collector before the memoryview that holds
+#: it: CPython 3.12 clears a view with exports in no set order, leaving it half torn down (its
+#: BufferError is printed, "memoryview has 1 exported buffer"), and releasing it afterwards
+#: crashes the interpreter (a memoryview of a Buffer in a traceback's reference cycle at exit).
+_EXPORTED: dict[int, memoryview] = {}
 
 
 class _PoolBlock:
@@ -182,6 +188,7 @@ class Buffer:
         view = self._memview()
         view = view[:] if self._mutable else view.toreadonly()
         self._exports += 1
+        _EXPORTED[id(view)] = view
         return view
 
     def __release_buffer__(self, view: memoryview) -> None:
@@ -189,6 +196,7 @@ class Buffer:
             self._exports -= 1
         except AttributeError:  # the garbage collector cleared this buffer first (a reference cycle)
             pass
+        _EXPORTED.pop(id(view), None)
         view.release()
 
     def slice(self, offset: int = 0, length: int | None = None) -> Buffer:
