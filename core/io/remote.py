@@ -32,7 +32,7 @@ from ._readahead import ReadAhead
 from ._remote_fs import Location, redact, resolve, translated
 from ._upload import Upload
 from ._views import fitted
-from .native_file import NativeFile, closing_on_error
+from .native_file import NativeFile
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -148,7 +148,7 @@ class RemoteFile(NativeFile):
         if self._readable_flag:
             self._engine.reset()
             self._block, self._block_view = None, _EMPTY
-        elif self._abandon or closing_on_error.get():
+        elif self._abandon:
             self._upload.discard()
         else:
             self._upload.commit()
