@@ -7,6 +7,12 @@ most ``depth`` blocks of ``block_size`` bytes are in flight or waiting, plus the
 The window ramps like an operating system's read-ahead: full depth for a reader that starts at
 the beginning and keeps going, none after a jump (a seek outside the window), then doubling
 with each block the reader consumes in order, so random access does not fetch what it skips.
+
+Not a third copy of stream buffering: this prefetches whole blocks of a remote file by position,
+in parallel, to hide latency. The two byte buffers of the stream API sit above it and keep their
+own jobs: NativeFile's read-ahead is the small pushback that ``peek``/``readline`` need on any
+file, and holds the read error deferred after partial data; BufferedInputStream is PyArrow's
+class that turns many small reads of a stream into few large ones (see :mod:`.buffered`).
 """
 
 from __future__ import annotations

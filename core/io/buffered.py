@@ -1,4 +1,11 @@
-"""BufferedInputStream and BufferedOutputStream: fewer, larger calls to the stream below."""
+"""BufferedInputStream and BufferedOutputStream: fewer, larger calls to the stream below.
+
+PyArrow's classes, over another NativeFile that they own (closefd-like: ``detach()`` hands it
+back). The input side is deliberately apart from NativeFile's own read-ahead: that one is the
+pushback ``peek``/``readline`` need on every file (bytes, consumed first, plus an error deferred
+after partial data), while this is a fixed, reused buffer that reads of less than its size are
+served from, and that larger reads bypass; a remote file's prefetching is :mod:`._readahead`.
+"""
 
 from __future__ import annotations
 

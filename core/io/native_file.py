@@ -489,6 +489,9 @@ class NativeFile(io.BufferedIOBase):
         return FileSegment(self, file_offset, nbytes)
 
     # -- read-ahead bookkeeping --------------------------------------------------------------------
+    # The one pushback of the stream API: bytes peek/readline read beyond the caller (consumed
+    # first by every read) and the error deferred after partial data. Buffering for fewer raw
+    # calls is BufferedInputStream's job, prefetching remote blocks _readahead's (see there).
     def _take_ahead(self, nbytes: int) -> bytes:
         start = self._ahead_pos
         stop = min(start + nbytes, len(self._ahead))
