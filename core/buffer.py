@@ -304,11 +304,16 @@ class ResizableBuffer(Buffer):
         self._view = None
 
     def _frozen(self) -> Buffer:
-        """This buffer as a plain, fixed-size Buffer (same object, same memory), for results
-        that were built by growing: ``getvalue()`` and ``decompress()`` return a Buffer, as
-        PyArrow's do."""
-        self.__class__ = Buffer  # type: ignore[assignment]  # same slots: only the methods change
-        return self
+        """A plain, fixed-size Buffer that takes this buffer's memory over, for results that were
+        built by growing: ``getvalue()`` and ``decompress()`` return a Buffer, as PyArrow's do.
+        This buffer is left empty, owning nothing; its makers drop it."""
+        frozen = Buffer._make(self._view, self._address, self._size, True, None, self._base)
+        frozen._pool, frozen._capacity = self._pool, self._capacity
+        # Memory still with the pool (no view made since the last resize) is freed by `frozen`
+        # from now on; memory a view made is owned by its _PoolBlock, which `frozen` holds too.
+        self._pool = self._view = self._base = None
+        self._size = self._capacity = 0
+        return frozen
 
     def _reclaim_block(self) -> None:
         """Take the memory back from the view-owning block, so that it may move."""
@@ -316,7 +321,9 @@ class ResizableBuffer(Buffer):
         if not isinstance(block, _PoolBlock):
             return
         self._view = None
-        # Ours and getrefcount's argument: any other holder is a view still alive somewhere.
+        # Views that _memview() made (the internal fast path: slices of it are not exports, so
+        # _exports does not count them) hold the block as their owner; only its reference count
+        # sees them. Three references are ours: self._base, `block` and getrefcount's argument.
         if sys.getrefcount(block) > 3:
             raise BufferError("cannot resize: a view of the buffer's memory is still alive")
         self._pool, self._capacity = block.pool, block.capacity

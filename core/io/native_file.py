@@ -520,18 +520,19 @@ class NativeFile(io.BufferedIOBase):
     def _readinto(self, view: memoryview) -> int:
         raise UnsupportedOperation("only valid on readable files")
 
-    def _fill(self, view: memoryview, defer_errors: bool = True) -> int:
+    def _fill(self, view: memoryview) -> int:
         """Call _readinto until ``view`` is full or the file ends; returns the count.
 
         A read that fails after some bytes arrived hands those bytes out first and keeps the
-        error for the next read of the file (``defer_errors``), so nothing is lost either way.
+        error for the next read of the file, so nothing is lost either way. Files whose one
+        ``_readinto`` always fills what it can (memory) may set ``_fill = _readinto``.
         """
         total, size = 0, len(view)
         while total < size:
             try:
                 got = self._readinto(view[total:] if total else view)
             except Exception as exc:
-                if not total or not defer_errors:
+                if not total:
                     raise
                 self._defer(exc)
                 break
@@ -572,7 +573,11 @@ class NativeFile(io.BufferedIOBase):
             saved = self._tell()
             self._seek(offset)
             try:
-                return self._fill(view, defer_errors=False)  # no next call to raise it on
+                # Not _fill: an error raises at once, as there is no next call to keep it for.
+                total = 0
+                while total < len(view) and (got := self._readinto(view[total:])):
+                    total += got
+                return total
             finally:
                 self._seek(saved)
 

@@ -216,7 +216,7 @@ class RemoteFile(NativeFile):
             and not self._engine.holds(pos)
         )
 
-    def _fill(self, view: memoryview) -> int:  # type: ignore[override]  # no defer_errors: _readinto_at is overridden
+    def _fill(self, view: memoryview) -> int:
         total, size = 0, len(view)
         while total < size:
             if self._bypasses_read_ahead(size - total):
