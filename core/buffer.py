@@ -24,6 +24,12 @@ __all__ = ["Buffer", "ResizableBuffer", "py_buffer", "foreign_buffer", "allocate
 _PyBUF_WRITABLE = 0x0001
 _new_object = object.__new__
 _FIRST_VIEW_LOCK = threading.Lock()  # see Buffer._memview
+#: The views that Buffer.__buffer__ handed out and that are not released yet, by id. Reachable
+#: from here, such a view is never cleared by the cycle collector before the memoryview that holds
+#: it: CPython 3.12 clears a view with exports in no set order, leaving it half torn down (its
+#: BufferError is printed, "memoryview has 1 exported buffer"), and releasing it afterwards
+#: crashes the interpreter (a memoryview of a Buffer in a traceback's reference cycle at exit).
+_EXPORTED: dict[int, memoryview] = {}
 
 
 class _PoolBlock:
@@ -182,6 +188,7 @@ class Buffer:
         view = self._memview()
         view = view[:] if self._mutable else view.toreadonly()
         self._exports += 1
+        _EXPORTED[id(view)] = view
         return view
 
     def __release_buffer__(self, view: memoryview) -> None:
@@ -189,6 +196,7 @@ class Buffer:
             self._exports -= 1
         except AttributeError:  # the garbage collector cleared this buffer first (a reference cycle)
             pass
+        _EXPORTED.pop(id(view), None)
         view.release()
 
     def slice(self, offset: int = 0, length: int | None = None) -> Buffer:
@@ -296,11 +304,16 @@ class ResizableBuffer(Buffer):
         self._view = None
 
     def _frozen(self) -> Buffer:
-        """This buffer as a plain, fixed-size Buffer (same object, same memory), for results
-        that were built by growing: ``getvalue()`` and ``decompress()`` return a Buffer, as
-        PyArrow's do."""
-        self.__class__ = Buffer  # type: ignore[assignment]  # same slots: only the methods change
-        return self
+        """A plain, fixed-size Buffer that takes this buffer's memory over, for results that were
+        built by growing: ``getvalue()`` and ``decompress()`` return a Buffer, as PyArrow's do.
+        This buffer is left empty, owning nothing; its makers drop it."""
+        frozen = Buffer._make(self._view, self._address, self._size, True, None, self._base)
+        frozen._pool, frozen._capacity = self._pool, self._capacity
+        # Memory still with the pool (no view made since the last resize) is freed by `frozen`
+        # from now on; memory a view made is owned by its _PoolBlock, which `frozen` holds too.
+        self._pool = self._view = self._base = None
+        self._size = self._capacity = 0
+        return frozen
 
     def _reclaim_block(self) -> None:
         """Take the memory back from the view-owning block, so that it may move."""
@@ -308,7 +321,9 @@ class ResizableBuffer(Buffer):
         if not isinstance(block, _PoolBlock):
             return
         self._view = None
-        # Ours and getrefcount's argument: any other holder is a view still alive somewhere.
+        # Views that _memview() made (the internal fast path: slices of it are not exports, so
+        # _exports does not count them) hold the block as their owner; only its reference count
+        # sees them. Three references are ours: self._base, `block` and getrefcount's argument.
         if sys.getrefcount(block) > 3:
             raise BufferError("cannot resize: a view of the buffer's memory is still alive")
         self._pool, self._capacity = block.pool, block.capacity

@@ -296,26 +296,10 @@ _READERS_DETECTION = "detect"
 
 
 def _decoder(fmt: str) -> Any:
-    """The strict decoder of ``fmt`` that readers use; for gzip one that also counts members."""
+    """The strict decoder of ``fmt`` that readers use."""
     from .compression.codec import Codec
 
-    codec = Codec(fmt)  # checks that the format's backend is installed
-    if fmt != "gzip":
-        return codec.decoder()
-    from .compression._gzip import GzipDecoder
-
-    class CountingGzipDecoder(GzipDecoder):
-        """gzip's decoder, counting the member headers it parses (exactly once per member)."""
-
-        _members = 0
-
-        def _header_length(self) -> int | None:
-            length = super()._header_length()
-            if length is not None:
-                self._members += 1
-            return length
-
-    return CountingGzipDecoder()
+    return Codec(fmt).decoder()  # checks that the format's backend is installed
 
 
 def _scan(file: Any, fmt: str) -> tuple[int, int | None, tuple[str, ...]]:

@@ -151,10 +151,14 @@ class BlockEncoder(Encoder):
 class MemberDecoder(Decoder):
     """A decoder for formats made of concatenated members, each decoded by a backend object
     with the bz2-style interface (``decompress(data, max_length)``, ``needs_input``, ``eof``,
-    ``unused_data``). Subclasses say what may stand between members (:meth:`_between`) and
-    which backend exceptions mean corrupt data (``_backend_errors``)."""
+    ``unused_data``). Subclasses say what may stand between members (:meth:`_between`: a
+    header to parse, the previous member's trailer to check) and which backend exceptions mean
+    corrupt data (``_backend_errors``); the other hooks have defaults that suit most formats:
+    :meth:`_begin_member`, :meth:`_end_member`, :meth:`_clean_end`, :meth:`_where`."""
 
     _backend_errors: tuple[type[BaseException], ...] = ()
+    #: What a backend error means, in the message (before "in the member starting at ...").
+    _corrupt = "corrupt data"
 
     def __init__(self) -> None:
         super().__init__()
@@ -172,8 +176,7 @@ class MemberDecoder(Decoder):
                     self.needs_input = True
                     return b""
                 self._backend = backend
-                self._member_start = cursor.pos
-                cursor.start_member()
+                self._begin_member(cursor)
             if backend.needs_input:
                 if not cursor:
                     self.needs_input = True
@@ -185,12 +188,13 @@ class MemberDecoder(Decoder):
                 out = backend.decompress(piece, max_length)
             except self._backend_errors as exc:
                 raise self._error(
-                    cursor.pos, f"corrupt data in the {self._unit} starting at offset {self._member_start} ({exc})"
+                    cursor.pos, f"{self._corrupt} in the {self._unit} starting at offset {self._member_start} ({exc})"
                 ) from None
             if backend.eof:
                 cursor.give_back(backend.unused_data)
                 self._backend = None
                 self._members += 1
+                self._end_member(backend)
             if out:
                 self.needs_input = False
                 return out
@@ -200,16 +204,29 @@ class MemberDecoder(Decoder):
             raise self._empty()
         if self._backend is None and self._clean_end():
             return
-        raise self._truncated("compressed data", self._member_start)
+        raise self._truncated(self._where(), self._member_start)
 
     def _between(self) -> Any:
         """At a member boundary: consume what may stand between members and return a backend
         for the next member, or None when more input is needed; raise on anything else."""
         raise NotImplementedError
 
+    def _begin_member(self, cursor: Cursor) -> None:
+        """The backend :meth:`_between` returned takes over at ``cursor``: by default its
+        member starts there (formats whose header :meth:`_between` consumed say otherwise)."""
+        self._member_start = cursor.pos
+        cursor.start_member()
+
+    def _end_member(self, backend: Any) -> None:
+        """The member ``backend`` decoded has ended (its unused input is given back already)."""
+
     def _clean_end(self) -> bool:
         """Whether input may end here (between members)."""
         return self._members > 0 and not self._in
+
+    def _where(self) -> str:
+        """The part of the member that a truncated input ended in, for the error."""
+        return "compressed data"
 
 
 class Pending:

@@ -15,8 +15,9 @@ import zlib
 from collections import deque
 from typing import TYPE_CHECKING
 
-from ._base import UNLIMITED, Decoder, Encoder, StreamHeader
+from ._base import Encoder, MemberDecoder, StreamHeader
 from ._deflate import Inflater, crc32, deflate_block, make_deflater
+from ._input import Cursor
 
 __all__ = ["GzipDecoder", "GzipEncoder", "decoder", "encoder", "RECORDS"]
 
@@ -25,8 +26,6 @@ RECORDS = ("name", "mtime")
 
 _FHCRC, _FEXTRA, _FNAME, _FCOMMENT = 0x02, 0x04, 0x08, 0x10
 _RESERVED = 0xE0
-_HEADER, _BODY, _TRAILER, _BETWEEN = range(4)
-_WHERE = {_HEADER: "header", _BODY: "deflate data", _TRAILER: "trailer"}
 _TRAILER_SIZE = 8  # CRC32 and ISIZE, little endian
 _HEADER_PEEK = 4096  # enough for any header without long names or extra fields
 
@@ -34,92 +33,90 @@ if TYPE_CHECKING:  # the thread pool is imported only when compressing with thre
     from concurrent.futures import Future
 
 
-class GzipDecoder(Decoder):
-    """Strict incremental gzip decoder (see the module doc)."""
+class _Body(Inflater):
+    """One member's deflate data, counting the bytes it decoded (for the trailer's ISIZE)."""
 
-    format = "gzip"
+    __slots__ = ("size",)
 
     def __init__(self) -> None:
         super().__init__()
-        self._state = _HEADER
-        self._member_start = 0
-        self._inflater: Inflater | None = None
-        self._crc = 0
-        self._size = 0
+        self.size = 0
 
-    def decompress(self, data: bytes | memoryview, max_length: int = UNLIMITED) -> bytes:  # noqa: C901 - the member state machine, kept in one loop
-        cursor = self._push(data)
-        while True:
-            state = self._state
-            if state == _BODY:
-                inflater = self._inflater
-                assert inflater is not None
-                if inflater.needs_input:
-                    if not cursor:
-                        self.needs_input = True
-                        return b""
-                    piece = cursor.take_feed()
-                else:
-                    piece = b""
-                try:
-                    out = inflater.decompress(piece, max_length)
-                except inflater.error as exc:
-                    raise self._error(
-                        cursor.pos,
-                        f"zlib inflate failed: corrupt deflate data in the member starting at offset {self._member_start} ({exc})",
-                    ) from None
-                self._size += len(out)
-                if inflater.eof:
-                    self._crc = inflater.crc
-                    cursor.give_back(inflater.unused_data)
-                    self._inflater = None
-                    self._state = _TRAILER
-                if out:
-                    self.needs_input = False
-                    return out
-            elif state == _HEADER:
-                length = self._header_length()
-                if length is None:
-                    self.needs_input = True
-                    return b""
-                cursor.skip(length)
-                self._inflater = Inflater()
-                cursor.start_member()
-                self._crc = self._size = 0
-                self._state = _BODY
-            elif state == _TRAILER:
-                trailer = cursor.peek(_TRAILER_SIZE)
-                if len(trailer) < _TRAILER_SIZE:
-                    self.needs_input = True
-                    return b""
-                crc, isize = struct.unpack("<II", trailer)
-                if crc != self._crc:
-                    raise self._error(
-                        cursor.pos, f"CRC32 mismatch in the trailer: stored {crc:08x}, computed {self._crc:08x}"
-                    )
-                if isize != self._size & 0xFFFFFFFF:
-                    raise self._error(
-                        cursor.pos + 4,
-                        f"length mismatch in the trailer: stored {isize}, decoded {self._size} (mod 2**32)",
-                    )
-                cursor.skip(_TRAILER_SIZE)
-                self._state = _BETWEEN
-            else:  # _BETWEEN: another member, or the end
-                head = cursor.peek(2)
-                if not head:
-                    self.needs_input = True
-                    return b""
-                if head[0] != 0x1F or (len(head) > 1 and head[1] != 0x8B):
-                    raise self._error(cursor.pos, "trailing garbage after the last gzip member")
-                self._member_start = cursor.pos
-                self._state = _HEADER
+    def decompress(self, data: bytes | memoryview, max_length: int) -> bytes:
+        out = super().decompress(data, max_length)
+        self.size += len(out)
+        return out
 
-    def finish(self) -> None:
-        if self._fed == 0:
-            raise self._empty()
-        if self._state == _BETWEEN and not self._in:
-            return
-        raise self._truncated(_WHERE[self._state], self._member_start)
+
+class GzipDecoder(MemberDecoder):
+    """Strict incremental gzip decoder (see the module doc).
+
+    A :class:`MemberDecoder` whose backend is each member's deflate data, as CPython's
+    ``gzip._GzipReader`` reads: :meth:`_between` checks the trailer of the member before, then
+    parses the next header (the header and trailer hooks); the member loop is the base's.
+    """
+
+    format = "gzip"
+    _corrupt = "zlib inflate failed: corrupt deflate data"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._ended: _Body | None = None  # the member whose trailer is still to check
+        self._in_header = False  # a next member's magic was seen: its header is being read
+
+    def _between(self) -> _Body | None:
+        cursor = self._in
+        if self._ended is not None and not self._check_trailer():
+            return None
+        if self._members and not self._in_header:  # another member, or the end
+            head = cursor.peek(2)
+            if not head:
+                return None
+            if head[0] != 0x1F or (len(head) > 1 and head[1] != 0x8B):
+                raise self._error(cursor.pos, "trailing garbage after the last gzip member")
+            self._member_start = cursor.pos
+            self._in_header = True  # from here on the header's own checks judge these bytes
+        length = self._header_length()
+        if length is None:
+            return None
+        self._in_header = False
+        cursor.skip(length)
+        body = _Body()
+        self._backend_errors = (body.error,)  # zlib's or ISA-L's, as the inflater runs on
+        return body
+
+    def _begin_member(self, cursor: Cursor) -> None:
+        cursor.start_member()  # the member started at its header, where _between left _member_start
+
+    def _end_member(self, backend: _Body) -> None:
+        self._ended = backend
+
+    def _check_trailer(self) -> bool:
+        """Check the ended member's CRC32 and ISIZE; False if the trailer is not all here yet."""
+        cursor = self._in
+        trailer = cursor.peek(_TRAILER_SIZE)
+        if len(trailer) < _TRAILER_SIZE:
+            return False
+        body = self._ended
+        assert body is not None
+        crc, isize = struct.unpack("<II", trailer)
+        if crc != body.crc:
+            raise self._error(cursor.pos, f"CRC32 mismatch in the trailer: stored {crc:08x}, computed {body.crc:08x}")
+        if isize != body.size & 0xFFFFFFFF:
+            raise self._error(
+                cursor.pos + 4, f"length mismatch in the trailer: stored {isize}, decoded {body.size} (mod 2**32)"
+            )
+        cursor.skip(_TRAILER_SIZE)
+        self._ended = None
+        return True
+
+    def _clean_end(self) -> bool:
+        return self._ended is None and super()._clean_end()
+
+    def _where(self) -> str:
+        if self._backend is not None:
+            return "deflate data"
+        return "trailer" if self._ended is not None else "header"
 
     def _header_length(self) -> int | None:
         """Length of the complete member header at the cursor; None if more bytes are needed."""

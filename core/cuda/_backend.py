@@ -18,6 +18,9 @@ from ..errors import ArrowIOError, ArrowMemoryError, ArrowNotImplementedError
 
 __all__ = [
     "INSTALL_HINT",
+    "MEMORY_TYPE_HOST",
+    "MEMORY_TYPE_DEVICE",
+    "MEMORY_TYPE_MANAGED",
     "cupy",
     "runtime",
     "pynvml",
@@ -28,6 +31,12 @@ __all__ = [
 ]
 
 INSTALL_HINT = "pip install 'arrowio[cuda12]' for CUDA 12 or 'arrowio[cuda13]' for CUDA 13"
+
+# cudaMemoryType values (driver_types.h): what pointerGetAttributes says an address is. Here, not in
+# context.py or buffer.py, because both need them and each imports the other's classes.
+MEMORY_TYPE_HOST = 1
+MEMORY_TYPE_DEVICE = 2
+MEMORY_TYPE_MANAGED = 3
 
 # cudaError_t values this module tells apart (CUDA runtime API, driver_types.h).
 _ERROR_MEMORY_ALLOCATION = 2

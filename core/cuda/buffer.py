@@ -108,11 +108,11 @@ class CudaBuffer(Buffer):
             return buf
         if not isinstance(buf, Buffer):
             raise ArrowTypeError(f"expected a Buffer, got {type(buf).__name__}")
-        from .context import _MEMORY_TYPE_DEVICE, _MEMORY_TYPE_MANAGED, Context
+        from .context import Context  # deferred: context.py imports this module
 
         rt = _backend.runtime()
         attributes = rt.pointerGetAttributes(buf.address) if buf.size else None
-        if attributes is None or attributes.type not in (_MEMORY_TYPE_DEVICE, _MEMORY_TYPE_MANAGED):
+        if attributes is None or attributes.type not in (_backend.MEMORY_TYPE_DEVICE, _backend.MEMORY_TYPE_MANAGED):
             raise ArrowTypeError("buffer is not backed by CUDA device memory")
         return _cuda_buffer(Context(attributes.device), buf.address, buf.size, buf.is_mutable, None, buf)
 

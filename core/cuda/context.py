@@ -14,11 +14,6 @@ from .buffer import CudaBuffer, IpcMemHandle, _cuda_buffer
 
 __all__ = ["Context"]
 
-# cudaMemoryType values (driver_types.h).
-_MEMORY_TYPE_HOST = 1
-_MEMORY_TYPE_DEVICE = 2
-_MEMORY_TYPE_MANAGED = 3
-
 
 class _DeviceAccounting:
     """Exact counters of the device memory arrowio allocated on one device (shared by its Contexts)."""
@@ -223,7 +218,7 @@ class Context:
             rt.streamSynchronize(stream)
         if size:
             attributes = rt.pointerGetAttributes(address)
-            if attributes.type not in (_MEMORY_TYPE_DEVICE, _MEMORY_TYPE_MANAGED):
+            if attributes.type not in (_backend.MEMORY_TYPE_DEVICE, _backend.MEMORY_TYPE_MANAGED):
                 raise ArrowInvalid(f"{type(obj).__name__}'s memory at {address:#x} is not device memory")
             if attributes.device != self._device_number:
                 raise ArrowInvalid(
@@ -237,7 +232,7 @@ class Context:
         rt = _backend.runtime()
         with self._device():
             attributes = rt.pointerGetAttributes(int(host_address))
-        if attributes.type != _MEMORY_TYPE_HOST:
+        if attributes.type != _backend.MEMORY_TYPE_HOST:
             raise ArrowInvalid(f"address {int(host_address):#x} is not page-locked host memory known to CUDA")
         return int(attributes.devicePointer)
 

@@ -53,8 +53,7 @@ class BufferReader(FixedExtentFile):
         self._pos += count
         return count
 
-    # one copy fills as much as there is; defer_errors only comes from the default _readinto_at, which this never runs
-    _fill = _readinto  # type: ignore[assignment]
+    _fill = _readinto  # one copy fills as much as there is: nothing to loop for, no error to keep
 
 
 class BufferWriter(FixedExtentFile):

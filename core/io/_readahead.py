@@ -11,6 +11,12 @@ with each block the reader consumes in order, so random access does not fetch wh
 Block memory is reused: a block the reader hands back with :meth:`ReadAhead.recycle` (it holds
 no view of it any more) receives a later fetch, so a long sequential read allocates ``depth +
 2`` blocks once instead of one per block, and the allocator has no freed blocks to keep resident.
+
+Not a third copy of stream buffering: this prefetches whole blocks of a remote file by position,
+in parallel, to hide latency. The two byte buffers of the stream API sit above it and keep their
+own jobs: NativeFile's read-ahead is the small pushback that ``peek``/``readline`` need on any
+file, and holds the read error deferred after partial data; BufferedInputStream is PyArrow's
+class that turns many small reads of a stream into few large ones (see :mod:`.buffered`).
 """
 
 from __future__ import annotations

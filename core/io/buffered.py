@@ -1,4 +1,11 @@
-"""BufferedInputStream and BufferedOutputStream: fewer, larger calls to the stream below."""
+"""BufferedInputStream and BufferedOutputStream: fewer, larger calls to the stream below.
+
+PyArrow's classes, over another NativeFile that they own (closefd-like: ``detach()`` hands it
+back). The input side is deliberately apart from NativeFile's own read-ahead: that one is the
+pushback ``peek``/``readline`` need on every file (bytes, consumed first, plus an error deferred
+after partial data), while this is a fixed, reused buffer that reads of less than its size are
+served from, and that larger reads bypass; a remote file's prefetching is :mod:`._readahead`.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +15,7 @@ from typing import Any
 from ..buffer import Buffer
 from ..errors import ArrowInvalid
 from ..memory import MemoryPool
-from .native_file import NativeFile, abort_or_close
+from .native_file import NativeFile
 
 __all__ = ["BufferedInputStream", "BufferedOutputStream", "check_buffer_size"]
 
@@ -43,7 +50,7 @@ class BufferedInputStream(NativeFile):
         self._buf = bytearray(size)
         self._mv = memoryview(self._buf)
         self._start = self._end = 0
-        self._detached = False
+        self._owns_raw = True  # closed with this stream, until detach() hands it back
         super().__init__("rb", memory_pool=memory_pool)
 
     @property
@@ -59,13 +66,13 @@ class BufferedInputStream(NativeFile):
     def detach(self) -> NativeFile:  # type: ignore[override]  # the NativeFile below, as in PyArrow
         """Return the stream below and close this one without closing it."""
         self._check_open()
-        self._detached = True
+        self._owns_raw = False
         self.close()
         return self._raw
 
     def _close(self) -> None:
         self._mv.release()
-        if not self._detached:
+        if self._owns_raw:
             self._raw.close()
 
     def _tell(self) -> int:
@@ -128,10 +135,10 @@ class BufferedOutputStream(NativeFile):
         self._buf = bytearray(size)
         self._mv = memoryview(self._buf)
         self._used = 0
-        self._detached = False
+        self._owns_raw = True  # closed (or aborted) with this stream, until detach() hands it back
         self._failure: BaseException | None = None  # the error that lost bytes, raised again
         super().__init__("wb", memory_pool=memory_pool)
-        raw._wrapped = True  # this stream closes raw, after its last bytes
+        self._hold(raw)
 
     @property
     def raw(self) -> NativeFile:
@@ -146,27 +153,24 @@ class BufferedOutputStream(NativeFile):
     def detach(self) -> NativeFile:  # type: ignore[override]  # the NativeFile below, as in PyArrow
         """Flush, then return the stream below and close this one without closing it."""
         self._check_open()
-        self._detached = True
+        self._owns_raw = False
         self.close()
-        self._raw._wrapped = False
         return self._raw
 
-    @property
-    def _commits_on_close(self) -> bool:  # type: ignore[override]
-        return self._raw._commits_on_close
-
     def abort(self) -> None:
-        """Close without writing what is buffered, aborting the stream below where it can (a
-        remote upload then publishes nothing) and closing it otherwise; harmless when closed."""
+        """Close without writing what is buffered and abort the stream below (a remote upload
+        then publishes nothing; a plain file just closes); harmless when closed."""
         if self._closed:
             return
         self._used = 0
-        self._detached = True  # raw is aborted below, not closed by close()
-        self._aborting = True  # nothing is flushed, and an earlier failure is not raised again
-        try:
-            self.close()
-        finally:
-            abort_or_close(self._raw)
+        self._aborting = True  # nothing is flushed, an earlier failure is not raised again, raw is aborted
+        self.close()
+
+    def _close_interrupted(self, dropped: bool) -> None:
+        # What is buffered still goes down: only the stream below knows whether an interrupted
+        # close publishes it (a plain file keeps every byte written, an upload is aborted).
+        self._interrupted = dropped
+        self.close()
 
     def _tell(self) -> int:
         return self._raw.tell() + self._used
@@ -211,10 +215,15 @@ class BufferedOutputStream(NativeFile):
         self._down(self._raw.flush)
 
     def _close(self) -> None:
-        self._mv.release()
-        if self._detached:
-            return
-        if self._failure is not None:  # a remote upload must not publish what is left
-            abort_or_close(self._raw)
-        else:
-            self._raw.close()
+        self._let_go()
+        try:
+            if not self._owns_raw:
+                return
+            if self._failure is not None or self._aborting:  # a remote upload must not publish what is left
+                self._raw.abort()
+            else:
+                self._close_owned(self._raw)
+        finally:
+            # Last: it raises BufferError while the failure kept a slice of the buffer alive (its
+            # traceback holds the write's arguments), and raw must be released all the same.
+            self._mv.release()

@@ -24,7 +24,7 @@ from ..errors import ArrowInvalid, ArrowNotImplementedError
 from ..memory import MemoryPool
 from ._sources import open_raw
 from ._sources import path_of as _path_of
-from .native_file import NativeFile, abort_or_close, closing_on_error
+from .native_file import NativeFile
 
 __all__ = ["CompressedInputStream", "CompressedOutputStream"]
 
@@ -237,11 +237,12 @@ class CompressedOutputStream(NativeFile):
             self._writer = EncodingWriter(self._counter, encoder, threaded=threaded)
         except BaseException:
             if raw is not stream:
-                abort_or_close(raw)  # a remote write must not publish an empty object
+                raw.abort()  # a remote write must not publish an empty object
             raise
         self._written = 0
+        self._owns_raw = True  # closed after the end of the compressed data, aborted by abort()
         super().__init__("wb", seekable=False, memory_pool=memory_pool)
-        raw._wrapped = True  # this stream closes raw, after the end of the compressed data
+        self._hold(raw)
 
     @property
     def codec(self) -> Codec:
@@ -263,10 +264,6 @@ class CompressedOutputStream(NativeFile):
         """Bytes written to this stream that the encoder has compressed so far; with a
         background thread, those still queued for it are not counted (a progress measure)."""
         return self._writer.encoded
-
-    @property
-    def _commits_on_close(self) -> bool:  # type: ignore[override]
-        return self._raw._commits_on_close
 
     def _write(self, view: memoryview) -> None:
         self._written += self._guarded(self._writer.write, view)
@@ -297,9 +294,6 @@ class CompressedOutputStream(NativeFile):
         (see :meth:`abort`): an interrupted write never looks complete.
         """
         if self.closed:
-            return
-        if closing_on_error.get():
-            self.abort()
             return
         failure = self._failure
         if failure is not None:
@@ -333,14 +327,27 @@ class CompressedOutputStream(NativeFile):
             self._finish_failed = True
             super().close()
 
+    def _close_interrupted(self, dropped: bool) -> None:
+        # A with block that raised aborts (an interrupted write never looks complete); a stream
+        # dropped unclosed ends its compressed data as close() does, and the stream below is
+        # told it was dropped (an upload then publishes nothing).
+        if not dropped:
+            self.abort()
+            return
+        self._interrupted = dropped
+        self.close()
+
     def _tell(self) -> int:
         return self._written
 
     def _close(self) -> None:
+        self._let_go()
+        if not self._owns_raw:
+            return
         if self._finish_failed:
-            abort_or_close(self._raw)  # a remote write must not publish a truncated stream
+            self._raw.abort()  # a remote write must not publish a truncated stream
         else:
-            self._raw.close()
+            self._close_owned(self._raw)
 
     def __repr__(self) -> str:
         return f"<arrowio.CompressedOutputStream codec={self._codec.name} closed={self.closed}>"

@@ -59,8 +59,7 @@ class MemorySourceFile(FixedExtentFile):
         self._pos = pos + count
         return count
 
-    # one copy always fills as much as there is; defer_errors only comes from the default _readinto_at, which this never runs
-    _fill = _readinto  # type: ignore[assignment]
+    _fill = _readinto  # one copy fills as much as there is: nothing to loop for, no error to keep
 
     def _read_bytes(self, nbytes: int) -> bytes:
         pos = self._pos

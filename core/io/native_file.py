@@ -12,7 +12,6 @@ import operator
 import os
 import threading
 from collections.abc import Iterable, Iterator
-from contextvars import ContextVar
 from typing import Any
 
 from ..buffer import Buffer, allocate_buffer, py_buffer
@@ -32,10 +31,11 @@ _COPY_CHUNK = 1024 * 1024
 
 _MODES = ("rb", "wb", "ab", "rb+")
 
-#: True while a ``with`` block that exits by an exception closes its file. Files that publish on
-#: close (remote writes) abandon the write instead; it reaches them through every wrapper (buffered,
-#: compressed) whose close closes the stream below it.
-closing_on_error: ContextVar[bool] = ContextVar("arrowio_closing_on_error", default=False)
+#: The file each open buffering or compressing stream writes into, by the stream's id. Held here,
+#: the file cannot be finalized before the stream, which may still have bytes to write into it
+#: (the collector finalizes a reference cycle in no set order); the stream lets go as it closes
+#: or detaches. Single dict operations: safe from any thread, and from a finalizer, without a lock.
+_HELD: dict[int, NativeFile] = {}
 
 
 class UnsupportedOperation(io.UnsupportedOperation, ArrowIOError):
@@ -83,9 +83,16 @@ class NativeFile(io.BufferedIOBase):
       called once, after a final ``_flush()`` of writable files), ``_truncate(size)``,
       ``_metadata() -> dict``, and override ``fileno()``/``isatty()``.
     * A subclass may override a public method for speed (BufferOutputStream.write does) as long
-      as it keeps the checks above. Dropping an open file closes it (flushing written data),
-      unless a stream writing into it is ``_wrapped`` around it and will; a subclass that must not
-      close something on drop overrides ``__del__``.
+      as it keeps the checks above.
+    * **Closing.** :meth:`close` commits (flushes, ends a compressed stream, publishes an upload);
+      :meth:`abort` gives the file up without committing. A file whose close is what publishes
+      its writes (a remote upload) sets ``_commits_on_close``: an exception in its ``with`` block
+      or dropping it unclosed aborts it instead (:meth:`_close_interrupted`).
+    * **Streams over another file** (buffered, compressed, transforming) keep it as ``_raw`` and
+      say themselves whether they own it (``_owns_raw``, set by their constructor, cleared by
+      ``detach()``; like ``closefd``): an owning stream closes it, aborts it from :meth:`abort`,
+      and passes an interrupted close on to it (:meth:`_close_owned`). A stream that writes into
+      it also holds it while open (:meth:`_hold`), so that the file outlives the stream's finalizer.
     """
 
     # Class-level defaults: an instance whose __init__ never ran (a constructor that raised)
@@ -99,10 +106,12 @@ class NativeFile(io.BufferedIOBase):
     _ahead_pos = 0  # ...starting at this index
     _mode = "rb"
     _readable_flag = False
-    _wrapped = False  # a stream that writes into this file will close it (see __del__)
-    #: True where close() is what publishes the writes (a remote upload): such a file, or a stream
-    #: writing into one, dropped unclosed is aborted by its finalizer, never published.
+    #: True where close() is what publishes the writes (a remote upload): dropped unclosed or
+    #: closed by a ``with`` block that raised, such a file is aborted, never published.
     _commits_on_close = False
+    #: How a stream is being closed, for :meth:`_close_owned`: None normally, else the
+    #: ``dropped`` argument of :meth:`_close_interrupted`.
+    _interrupted: bool | None = None
     _writable_flag = False
     _seekable_flag = False
 
@@ -185,16 +194,49 @@ class NativeFile(io.BufferedIOBase):
     def _close(self) -> None:
         """Release resources (primitive). Default: nothing to release."""
 
+    def abort(self) -> None:
+        """Give the file up: close it without committing what was written.
+
+        A remote upload publishes nothing (an older object stays as it was); a compressing
+        stream writes no end of stream; a stream that owns the file below aborts it too. Files
+        with nothing to commit just close. Harmless on a closed file.
+        """
+        self.close()
+
+    def _close_interrupted(self, dropped: bool) -> None:
+        """Close a file whose writer did not finish: it was ``dropped`` unclosed (its finalizer),
+        or its ``with`` block raised. Default: abort where close would publish, else close.
+
+        Streams that own a file below override this to pass the interruption on to it (a
+        buffered stream over an upload: the upload is aborted either way).
+        """
+        if self._commits_on_close:
+            self.abort()
+        else:
+            self.close()
+
+    def _close_owned(self, raw: NativeFile) -> None:
+        """Close ``raw``, which this stream owns, the way this stream is being closed."""
+        if self._interrupted is None:
+            raw.close()
+        else:
+            raw._close_interrupted(self._interrupted)
+
+    def _hold(self, raw: NativeFile) -> None:
+        """Keep ``raw``, which this open stream writes into, from being finalized before it."""
+        _HELD[id(self)] = raw
+
+    def _let_go(self) -> None:
+        """Undo :meth:`_hold`, once this stream has written its last bytes."""
+        _HELD.pop(id(self), None)
+
     def __del__(self) -> None:
-        # In a reference cycle the collector may finalize this file before the buffering or
-        # compressing stream that writes into it; that stream's finalizer still has bytes to
-        # write here and closes this file after them, so a wrapped file leaves closing to it.
-        if self._wrapped:
+        if self._closed:
             return
-        if not self._closed and self._commits_on_close:
-            self.abort()  # type: ignore[attr-defined]  # dropped before close(): publish nothing
-            return
-        super().__del__()
+        try:
+            self._close_interrupted(dropped=True)
+        except Exception:  # as io.IOBase's finalizer does: no caller is left to tell
+            pass
 
     def __enter__(self) -> NativeFile:
         self._check_open()
@@ -203,12 +245,8 @@ class NativeFile(io.BufferedIOBase):
     def __exit__(self, exc_type: object, *exc_info: object) -> None:
         if exc_type is None:
             self.close()
-            return
-        token = closing_on_error.set(True)
-        try:
-            self.close()
-        finally:
-            closing_on_error.reset(token)
+        else:  # an interrupted write must never look complete (a remote upload publishes nothing)
+            self._close_interrupted(dropped=False)
 
     def __repr__(self) -> str:
         return (
@@ -451,6 +489,9 @@ class NativeFile(io.BufferedIOBase):
         return FileSegment(self, file_offset, nbytes)
 
     # -- read-ahead bookkeeping --------------------------------------------------------------------
+    # The one pushback of the stream API: bytes peek/readline read beyond the caller (consumed
+    # first by every read) and the error deferred after partial data. Buffering for fewer raw
+    # calls is BufferedInputStream's job, prefetching remote blocks _readahead's (see there).
     def _take_ahead(self, nbytes: int) -> bytes:
         start = self._ahead_pos
         stop = min(start + nbytes, len(self._ahead))
@@ -479,18 +520,19 @@ class NativeFile(io.BufferedIOBase):
     def _readinto(self, view: memoryview) -> int:
         raise UnsupportedOperation("only valid on readable files")
 
-    def _fill(self, view: memoryview, defer_errors: bool = True) -> int:
+    def _fill(self, view: memoryview) -> int:
         """Call _readinto until ``view`` is full or the file ends; returns the count.
 
         A read that fails after some bytes arrived hands those bytes out first and keeps the
-        error for the next read of the file (``defer_errors``), so nothing is lost either way.
+        error for the next read of the file, so nothing is lost either way. Files whose one
+        ``_readinto`` always fills what it can (memory) may set ``_fill = _readinto``.
         """
         total, size = 0, len(view)
         while total < size:
             try:
                 got = self._readinto(view[total:] if total else view)
             except Exception as exc:
-                if not total or not defer_errors:
+                if not total:
                     raise
                 self._defer(exc)
                 break
@@ -531,7 +573,11 @@ class NativeFile(io.BufferedIOBase):
             saved = self._tell()
             self._seek(offset)
             try:
-                return self._fill(view, defer_errors=False)  # no next call to raise it on
+                # Not _fill: an error raises at once, as there is no next call to keep it for.
+                total = 0
+                while total < len(view) and (got := self._readinto(view[total:])):
+                    total += got
+                return total
             finally:
                 self._seek(saved)
 
@@ -623,8 +669,8 @@ def _first(chunk: bytearray, count: int) -> bytes:
 
 
 def abort_or_close(stream: Any) -> None:
-    """Give ``stream`` up: ``abort()`` where it has one (a remote upload then publishes nothing,
-    an atomic write leaves the old file), else ``close()`` (a plain Python file)."""
+    """Give ``stream`` up: ``abort()`` where it has one (every NativeFile; a remote upload then
+    publishes nothing), else ``close()`` (a plain Python file)."""
     abort = getattr(stream, "abort", None)
     if abort is not None:
         abort()

@@ -33,7 +33,7 @@ from ._readahead import ReadAhead
 from ._remote_fs import Location, redact, resolve, translated
 from ._upload import Upload
 from ._views import fitted
-from .native_file import NativeFile, closing_on_error
+from .native_file import NativeFile
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -156,7 +156,7 @@ class RemoteFile(NativeFile):
         if self._readable_flag:
             self._engine.reset()
             self._block, self._block_view = None, _EMPTY
-        elif self._abandon or closing_on_error.get():
+        elif self._abandon:
             self._upload.discard()
         else:
             self._upload.commit()
@@ -233,7 +233,7 @@ class RemoteFile(NativeFile):
             and not self._engine.holds(pos)
         )
 
-    def _fill(self, view: memoryview) -> int:  # type: ignore[override]  # no defer_errors: _readinto_at is overridden
+    def _fill(self, view: memoryview) -> int:
         total, size = 0, len(view)
         while total < size:
             if self._bypasses_read_ahead(size - total):

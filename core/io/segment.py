@@ -44,8 +44,7 @@ class FileSegment(NativeFile):
         self._pos += got
         return got
 
-    # positional reads fill what they can; defer_errors only comes from the default _readinto_at, which this never runs
-    _fill = _readinto  # type: ignore[assignment]
+    _fill = _readinto  # positional reads fill what they can: nothing to loop for, no error to keep
 
     def _read_bytes(self, nbytes: int) -> bytes:
         count = min(nbytes, self._end - self._pos)

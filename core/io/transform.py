@@ -35,11 +35,13 @@ class TransformInputStream(NativeFile):
         self._produced = 0
         self._finished = False
         self._failure: Exception | None = None
+        self._owns_raw = True  # closed with this stream
         super().__init__("rb")
 
     def _close(self) -> None:
         self._out = memoryview(b"")
-        self._raw.close()
+        if self._owns_raw:
+            self._raw.close()
 
     def _tell(self) -> int:
         return self._produced
