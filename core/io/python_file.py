@@ -120,9 +120,19 @@ class PythonFile(NativeFile):
         return bool(isatty()) if isatty is not None else False
 
     def _close(self) -> None:
+        if isinstance(self.handle, NativeFile):  # an arrowio file below is closed the way this one is
+            self._close_owned(self.handle)
+            return
         close = getattr(self.handle, "close", None)
         if close is not None:
             close()
+
+    def _close_interrupted(self, dropped: bool) -> None:
+        if isinstance(self.handle, NativeFile):  # an upload below publishes nothing: pass it on
+            self._interrupted = dropped
+            self.close()
+        else:
+            super()._close_interrupted(dropped)
 
     def _flush(self) -> None:
         flush = getattr(self.handle, "flush", None)

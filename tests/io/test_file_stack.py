@@ -91,3 +91,16 @@ def test_a_compressed_stream_dropped_under_a_dropped_buffer_still_ends(tmp_path)
     out.write(b"z" * 10_000)
     del out  # dropped unclosed: a plain file below publishes nothing special, so it completes
     assert gzip.decompress(path.read_bytes()) == b"z" * 10_000
+
+
+def test_an_exception_in_a_with_block_aborts_an_upload_below_a_python_file() -> None:
+    fsspec = pytest.importorskip("fsspec")
+    url = "memory://arrowio-stack/python-file"
+    with pytest.raises(RuntimeError):
+        with pa.PythonFile(pa.output_stream(url), mode="w") as f:
+            f.write(b"half of it")
+            raise RuntimeError("the writer failed")
+    assert not fsspec.filesystem("memory").exists(url)
+    with pa.PythonFile(pa.output_stream(url), mode="w") as f:
+        f.write(b"all of it")
+    assert fsspec.filesystem("memory").cat(url) == b"all of it"
