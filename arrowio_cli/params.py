@@ -32,7 +32,7 @@ class SizeType(click.ParamType):
 
     name = "size"
 
-    def convert(self, value, param, ctx):  # type: ignore[no-untyped-def]
+    def convert(self, value, param, ctx):
         if isinstance(value, int):
             return value
         try:
@@ -64,7 +64,7 @@ class CompressionName(click.ParamType):
         names = ", ".join(f.name for f in FORMATS.values() if f.streaming)
         return f"expected {'auto, none or ' if self.auto_none else ''}a codec name: {names}"
 
-    def convert(self, value, param, ctx):  # type: ignore[no-untyped-def]
+    def convert(self, value, param, ctx):
         text = str(value).strip().lower()
         if self.auto_none and text in ("auto", "none"):
             return text
@@ -100,7 +100,7 @@ class PathOrURL(click.Path):
     """A local path checked as :class:`click.Path` checks it, or a URL with a scheme, passed as it
     is (only the store can tell whether it exists; opening it says so)."""
 
-    def convert(self, value, param, ctx):  # type: ignore[no-untyped-def]
+    def convert(self, value, param, ctx):
         from arrowio.io.urls import is_url
 
         if isinstance(value, str) and is_url(value):

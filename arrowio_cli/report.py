@@ -279,7 +279,7 @@ def _rich_progress(owner: Progress) -> Any:
             rate = "-" if not task.speed else f"{format_bytes(task.speed)}/s"
             return Text(f"{done}  {rate}")
 
-    class Polling(RichProgress):  # type: ignore[misc]
+    class Polling(RichProgress):
         def get_renderables(self) -> Any:  # each redraw reads the counts afresh
             for task in self.tasks:
                 self.update(task.id, completed=owner.work_done(), written=owner.bytes_written())

@@ -38,7 +38,7 @@ def check_compression(value: object) -> str | None:
     """``value`` checked before anything is opened (or truncated): a streaming format whose
     backend loads, ``'detect'``, ``'auto'`` or None."""
     if value is None or value in _RULES:
-        return value  # type: ignore[return-value]
+        return value
     if not isinstance(value, str):  # TypeError, as PyArrow raises it
         raise TypeError(f"compression must be a str or None, not {type(value).__name__}")
     if isinstance(value, str) and value.lower() in FORMATS:

@@ -175,7 +175,7 @@ def test_buffer_size(tmp_path, text_file) -> None:
             factory(target, buffer_size=-1)
         for bad in ("64", 1.5, True):
             with pytest.raises(TypeError):
-                factory(target, buffer_size=bad)
+                factory(target, buffer_size=bad)  # type: ignore[arg-type]  # wrong on purpose
 
 
 def test_buffered_wrapper_of_a_callers_stream_is_detached_on_failure() -> None:
