@@ -108,6 +108,25 @@ def _page(ctx: click.Context, command: click.Command, page_name: str, see_also: 
     ]
     _render_blocks(_help_blocks(command.help or ""), lines)
 
+    _render_parameters(ctx, command, lines)
+    if isinstance(command, click.Group):
+        _render_commands(ctx, command, lines)
+    if command.epilog:
+        lines.append(".SH NOTES")
+        _render_blocks(_help_blocks(command.epilog), lines)
+
+    lines.append(".SH EXIT STATUS")
+    for code, meaning in _EXIT_STATUS:
+        lines += [".TP", f"\\fB{code}\\fR", _escape(meaning)]
+    lines.append(".SH ENVIRONMENT")
+    for name, meaning in _ENVIRONMENT:
+        lines += [".TP", f"\\fB{name}\\fR", _escape(meaning)]
+    lines += [".SH SEE ALSO", ",\n".join(f"\\fB{_escape(page)}\\fR(1)" for page in see_also)]
+    return "\n".join(lines) + "\n"
+
+
+def _render_parameters(ctx: click.Context, command: click.Command, lines: list[str]) -> None:
+    """Append the ARGUMENTS and OPTIONS sections (an argument only where it has help text)."""
     records = [param.get_help_record(ctx) for param in command.get_params(ctx)]
     arguments = [
         r
@@ -123,28 +142,18 @@ def _page(ctx: click.Context, command: click.Command, page_name: str, see_also: 
             for spec, text in items:
                 lines += [".TP", f"\\fB{_escape(spec)}\\fR", _escape(" ".join(text.split()))]
 
-    if isinstance(command, click.Group):
-        lines.append(".SH COMMANDS")
-        for name in command.list_commands(ctx):
-            sub = command.get_command(ctx, name)
-            if sub is not None and not sub.hidden:
-                lines += [
-                    ".TP",
-                    f"\\fB{_escape(name)}\\fR(1): see \\fBarrowio\\-{_escape(name)}\\fR(1)",
-                    _escape(sub.get_short_help_str(limit=200)),
-                ]
-    if command.epilog:
-        lines.append(".SH NOTES")
-        _render_blocks(_help_blocks(command.epilog), lines)
 
-    lines.append(".SH EXIT STATUS")
-    for code, meaning in _EXIT_STATUS:
-        lines += [".TP", f"\\fB{code}\\fR", _escape(meaning)]
-    lines.append(".SH ENVIRONMENT")
-    for name, meaning in _ENVIRONMENT:
-        lines += [".TP", f"\\fB{name}\\fR", _escape(meaning)]
-    lines += [".SH SEE ALSO", ",\n".join(f"\\fB{_escape(page)}\\fR(1)" for page in see_also)]
-    return "\n".join(lines) + "\n"
+def _render_commands(ctx: click.Context, group: click.Group, lines: list[str]) -> None:
+    """Append the COMMANDS section: each visible subcommand, its page and its short help."""
+    lines.append(".SH COMMANDS")
+    for name in group.list_commands(ctx):
+        sub = group.get_command(ctx, name)
+        if sub is not None and not sub.hidden:
+            lines += [
+                ".TP",
+                f"\\fB{_escape(name)}\\fR(1): see \\fBarrowio\\-{_escape(name)}\\fR(1)",
+                _escape(sub.get_short_help_str(limit=200)),
+            ]
 
 
 def render_pages() -> dict[str, str]:

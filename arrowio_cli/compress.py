@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import click
@@ -203,30 +204,27 @@ def compress(
     if list_:
         _list(ctx, inputs, storage_options, decompress or to_stdout or output is not None or test or not keep)
         return
-    if output is not None and len(inputs) > 1:
-        raise click.UsageError("-o/--output names one output: give one input")
-    if output is not None and to_stdout:
-        raise click.UsageError("-o/--output and -c/--stdout both name the output: choose one")
-    if test and (output is not None or to_stdout or not keep):
-        raise click.UsageError("-t/--test writes nothing: -o, -c and --rm do not apply")
-    if not keep and to_stdout:
-        raise click.UsageError("--rm removes an input only after writing its own output file, not with -c")
+    _refuse_clashing_outputs(len(inputs), output, to_stdout, test, keep)
     from .malloc_tuning import keep_heap_for_streaming
 
     keep_heap_for_streaming()
-    layout = _layout(codec, decompress or test, threads, seekable, bgzf, frame_size)
+    decoding = decompress or test
+    layout = _layout(codec, decoding, threads, seekable, bgzf, frame_size)
     if layout is not None and codec is None:
         codec = "gzip" if layout == "bgzf" else "zstd"
-    level = _level(codec or DEFAULT_FORMAT, level, fast, best, ultra, decompress or test)
-    job = _Job(codec, level, decompress or test, force, threads, test, verbose, quiet, keep, storage_options)
+    level = _level(codec or DEFAULT_FORMAT, level, fast, best, ultra, decoding)
+    codec, level = _codec_and_level(codec, level, decoding)
     if progress and quiet:
         raise click.UsageError("--progress and -q/--quiet contradict each other: choose one")
-    job.suffix, job.save_name, job.progress = suffix, save_name, progress
-    job.layout, job.frame_size = layout, frame_size
+    job = _Job(_Options(
+        codec=codec, level=level, decoding=decoding, threads=threads if threads else -1, test=test, force=force,
+        keep=keep, verbose=verbose, quiet=quiet, progress=progress, suffix=suffix, save_name=save_name,
+        layout=layout, frame_size=frame_size, storage_options=storage_options,
+    ))  # fmt: skip
     names = inputs or ("-",)
-    if not job.decoding and not test and not force and any(_target(n, to_stdout, output) is None for n in names):
-        if job.out.isatty():
-            raise CliError("refusing to write compressed data to a terminal (use -f to force, or redirect stdout)")
+    to_terminal = any(_target(n, to_stdout, output) is None for n in names) and job.out.isatty()
+    if not decoding and not force and to_terminal:
+        raise CliError("refusing to write compressed data to a terminal (use -f to force, or redirect stdout)")
     from .runner import InputRunner
 
     runner = InputRunner(fatal=job.fatal)
@@ -235,6 +233,18 @@ def compress(
             job.one(name, _target(name, to_stdout, output))
     job.out.flush()
     runner.exit(ctx)
+
+
+def _refuse_clashing_outputs(inputs: int, output: str | None, to_stdout: bool, test: bool, keep: bool) -> None:
+    """Usage errors for output options that contradict each other or the number of inputs."""
+    if output is not None and inputs > 1:
+        raise click.UsageError("-o/--output names one output: give one input")
+    if output is not None and to_stdout:
+        raise click.UsageError("-o/--output and -c/--stdout both name the output: choose one")
+    if test and (output is not None or to_stdout or not keep):
+        raise click.UsageError("-t/--test writes nothing: -o, -c and --rm do not apply")
+    if not keep and to_stdout:
+        raise click.UsageError("--rm removes an input only after writing its own output file, not with -c")
 
 
 def _list(ctx: click.Context, inputs: tuple[str, ...], storage_options: dict[str, Any], other_work: bool) -> None:
@@ -319,54 +329,57 @@ def _target(name: str, to_stdout: bool, output: str | None) -> str | None:
     return None if name == "-" else ""
 
 
+def _codec_and_level(codec: str | None, level: int | None, decoding: bool) -> tuple[str, int | None]:
+    """The codec to open streams with and its level, checked: ``auto`` (detect) when decoding
+    without -C; when encoding, the format's tool's default level where none was given."""
+    if decoding:
+        return ("auto" if codec is None else codec), None
+    import arrowio
+
+    name = codec or DEFAULT_FORMAT
+    if level is None:  # as the format's own tool would (gzip -6, zstd -3), not the library's
+        from arrowio.compression import FORMATS
+
+        level = FORMATS[arrowio.Codec(name).name].tool_level
+    try:
+        return name, arrowio.Codec(name, level).compression_level
+    except ValueError as exc:
+        raise click.BadParameter(describe(exc), param_hint="-N/--level") from None
+
+
+@dataclass(frozen=True)
+class _Options:
+    """The options of one run, as every input needs them."""
+
+    codec: str  # a format's name, or "auto" (detect) when decoding
+    level: int | None
+    decoding: bool  # -d or -t
+    threads: int  # -1: one worker per core
+    test: bool
+    force: bool
+    keep: bool  # not --rm
+    verbose: bool
+    quiet: bool
+    progress: bool  # --progress: also when stderr is not a terminal
+    suffix: str | None  # --suffix
+    save_name: bool  # gzip's -N/-n
+    layout: str | None  # independent frames (see _layout)
+    frame_size: int | None
+    storage_options: dict[str, Any]
+
+
 class _Job:
-    """The options of one run and what each input needs."""
+    """A run over its inputs: the options and what they share (stdout, the copy buffer)."""
 
-    def __init__(
-        self,
-        codec: str | None,
-        level: int | None,
-        decoding: bool,
-        force: bool,
-        threads: int,
-        test: bool,
-        verbose: bool,
-        quiet: bool,
-        keep: bool,
-        storage_options: dict[str, Any],
-    ) -> None:
-        import arrowio
-
+    def __init__(self, options: _Options) -> None:
         from .sink import OutputFailed, Stdout
 
+        self.options = options
         self.fatal = (OutputFailed, BrokenPipeError)
-        self.decoding = decoding
-        self.force, self.test, self.verbose, self.quiet, self.keep = force, test, verbose, quiet, keep
-        self.storage_options = storage_options
-        self.threads = threads if threads else -1
         self.out = Stdout()
-        if decoding:
-            self.codec = "auto" if codec is None else codec
-            self.level = None
-        else:
-            name = codec or DEFAULT_FORMAT
-            if level is None:  # as the format's own tool would (gzip -6, zstd -3), not the library's
-                from arrowio.compression import FORMATS
-
-                level = FORMATS[arrowio.Codec(name).name].tool_level
-            try:
-                self.level = arrowio.Codec(name, level).compression_level
-            except ValueError as exc:
-                raise click.BadParameter(describe(exc), param_hint="-N/--level") from None
-            self.codec = name
         self._buffer: Any = None
-        self.suffix: str | None = None  # --suffix
-        self.save_name = True  # gzip's -N/-n
         self.header: Any = None  # what the next output's header records (StreamHeader)
         self.compressed_bytes = 0  # of the last output written
-        self.progress = False  # --progress: also when stderr is not a terminal
-        self.layout: str | None = None  # independent frames (see _layout)
-        self.frame_size: int | None = None
 
     def view(self) -> memoryview:
         if self._buffer is None:
@@ -379,75 +392,94 @@ class _Job:
         """``name`` as messages show it (a URL without credentials)."""
         from .remote import shown
 
-        return shown(name, self.storage_options)
+        return shown(name, self.options.storage_options)
 
-    def one(self, name: str, target: str | None) -> None:  # noqa: C901 - one file end to end; under refactor (error policy)
+    def one(self, name: str, target: str | None) -> None:
+        """Compress, decompress or test the input ``name`` into ``target`` (see :func:`_target`)."""
         import arrowio
 
-        from .atomic import atomic_output, refuse_existing, special_file
         from .remote import is_url
-        from .report import Progress
         from .sink import stdin_file
 
+        options = self.options
         stdin = name == "-"
         local = not stdin and not is_url(name)
         label = "<stdin>" if stdin else self.shown(name)
         if local:
-            try:  # a missing input says so before anything is derived from its name
-                os.stat(name)
-            except OSError as exc:
-                raise CliError(describe(exc)) from None
-        if local and os.path.isdir(name):
-            raise CliError(f"{name}: is a directory")
-        if self.test:
-            target = None  # nothing is written, so no output name is needed
-        elif target == "":
+            _check_local_input(name)
+        target = self._resolve_target(name, label, target)
+        start = time.perf_counter()
+        reader = arrowio.input_stream(
+            stdin_file() if stdin else name,
+            compression=options.codec if options.decoding else None,
+            storage_options=options.storage_options,
+        )
+        size = _input_size(reader)
+        self.header = None if options.decoding else self._header_for(name if local else None, size)
+        produced, stored = self._transfer(reader, label, target, size, like=name if local else None)
+        seconds = time.perf_counter() - start
+        if not options.keep and target is not None and not stdin:
+            self._remove_input(name, label, target, stored, local)
+        if options.verbose:
+            self._report(label, target, size, produced, seconds, format_of(reader))
+
+    def _resolve_target(self, name: str, label: str, target: str | None) -> str | None:
+        """The output path (None: stdout or none), checked before anything is read: not the
+        input itself, not an existing file without -f, not a special file with --rm."""
+        from .atomic import refuse_existing, special_file
+        from .remote import is_url
+
+        options = self.options
+        if options.test:
+            return None  # nothing is written, so no output name is needed
+        if target == "":
             target = self._derived_name(name)
-        if not self.test:
-            self._refuse_same_file(name, label, target)
+        self._refuse_same_file(name, label, target)
         if target is not None:
-            refuse_existing(target, self.force, self.storage_options)
-            if not self.keep and not is_url(target) and special_file(target) is not None:
+            refuse_existing(target, options.force, options.storage_options)
+            if not options.keep and not is_url(target) and special_file(target) is not None:
                 raise CliError(
                     f"{target}: not a regular file, so --rm would leave {label}'s content nowhere; nothing done"
                 )
-        source = stdin_file() if stdin else name
-        start = time.perf_counter()
-        reader = arrowio.input_stream(
-            source, compression=self.codec if self.decoding else None, storage_options=self.storage_options
-        )
-        size = _input_size(reader)
-        self.header = None if self.decoding else self._header_for(name if local else None, size)
-        with reader, Progress(label, size, enabled=not self.quiet, force=self.progress) as progress:
-            if self.decoding:  # the bar runs over the compressed input, as far as the decoder took it
-                progress.poll(done=lambda: _consumed(reader, progress.done), written=lambda: progress.done)
-            if self.decoding and format_of(reader) is None and not (self.force and target is None):
-                raise CliError(f"{label}: not in a known compressed format (no magic number, no known extension)")
-            stored = None  # bytes a local output file took, for --rm's check
-            if self.test:
-                produced = self._copy(reader, None, progress, "")
-            elif target is None:
-                produced = self._write(reader, self.out.file(), progress, "<stdout>")
-            elif is_url(target):
-                produced = self._upload(reader, target, progress)  # its commit checks the stored size
-            else:
-                with atomic_output(target, force=self.force, like=name if local else None) as file:
-                    produced = self._write(reader, file, progress, target)
-                stored = file.bytes_written
-        seconds = time.perf_counter() - start
-        if not self.keep and target is not None and not stdin:
-            # Only now: the output is committed (fsynced and renamed into place, or the object
-            # published); and only if it holds every byte that was produced for it.
-            if stored is not None:
-                self._check_stored(target, stored, label)
-            if local:
-                os.unlink(name)
-            else:
-                from arrowio.io.urls import remove_url
+        return target
 
-                remove_url(name, self.storage_options)
-        if self.verbose:
-            self._report(label, target, size, produced, seconds, format_of(reader))
+    def _transfer(
+        self, reader: Any, label: str, target: str | None, size: int | None, like: str | None
+    ) -> tuple[int, int | None]:
+        """Copy ``reader`` to ``target`` (stdout when None, nowhere with -t) with a progress line:
+        the bytes produced and, for a local output file, the bytes it took (for --rm's check).
+        ``like`` is the local input whose permissions and times the output gets."""
+        from .atomic import atomic_output
+        from .remote import is_url
+        from .report import Progress
+
+        options = self.options
+        with reader, Progress(label, size, enabled=not options.quiet, force=options.progress) as progress:
+            if options.decoding:  # the bar runs over the compressed input, as far as the decoder took it
+                progress.poll(done=lambda: _consumed(reader, progress.done), written=lambda: progress.done)
+            if options.decoding and format_of(reader) is None and not (options.force and target is None):
+                raise CliError(f"{label}: not in a known compressed format (no magic number, no known extension)")
+            if options.test:
+                return self._copy(reader, None, progress, ""), None
+            if target is None:
+                return self._write(reader, self.out.file(), progress, "<stdout>"), None
+            if is_url(target):
+                return self._upload(reader, target, progress), None  # its commit checks the stored size
+            with atomic_output(target, force=options.force, like=like) as file:
+                produced = self._write(reader, file, progress, target)
+            return produced, file.bytes_written
+
+    def _remove_input(self, name: str, label: str, target: str, stored: int | None, local: bool) -> None:
+        """--rm: remove the input, only now that its output is committed (fsynced and renamed into
+        place, or the object published), and only if it holds every byte produced for it."""
+        if stored is not None:
+            self._check_stored(target, stored, label)
+        if local:
+            os.unlink(name)
+        else:
+            from arrowio.io.urls import remove_url
+
+            remove_url(name, self.options.storage_options)
 
     def _upload(self, reader: Any, target: str, progress: Any) -> int:
         """Write to a URL: the object is published by the final close, and by nothing else."""
@@ -457,13 +489,13 @@ class _Job:
 
         shown = self.shown(target)
         with sigterm_raises():
-            sink = arrowio.output_stream(target, compression=None, storage_options=self.storage_options)
+            sink = arrowio.output_stream(target, compression=None, storage_options=self.options.storage_options)
             try:
                 produced = self._write(reader, sink, progress, shown)
                 with _naming(shown):
                     sink.close()  # publishes (a no-op when the compressing stream closed it already)
             except BaseException:
-                sink.abort()  # type: ignore[attr-defined]  # a URL's stream has abort(); nothing is published; an older object stays as it was
+                sink.abort()  # a URL's stream has abort(); nothing is published; an older object stays as it was
                 raise
         return produced
 
@@ -484,22 +516,22 @@ class _Job:
         trailer): an interrupted output never decodes as complete, wherever it went."""
         import arrowio
 
-        if self.decoding:
+        if self.options.decoding:
             return self._copy(reader, sink, progress, output)
         # Workers: 0 compresses in this thread, -1 one worker per core.
-        workers = 0 if self.threads == 1 else self.threads
+        workers = 0 if self.options.threads == 1 else self.options.threads
         # threaded=False: the encoder runs in this thread, on our buffer as it is. A writer thread
         # would only overlap the reads (a small part) but costs a copy of every 4 MiB piece and a
         # hand-over each: 4-8 % more CPU for zstd -3, where parallelism comes from -T's workers.
         stream = arrowio.CompressedOutputStream(
             sink,
-            self.codec,
-            compression_level=self.level,
+            self.options.codec,
+            compression_level=self.options.level,
             threads=workers,
             header=self.header,
             threaded=False,
-            layout=self.layout,
-            frame_size=self.frame_size,
+            layout=self.options.layout,
+            frame_size=self.options.frame_size,
         )
         # Work done is what the encoder compressed, not what was read into its queue.
         progress.poll(done=lambda: stream.encoded_size, written=lambda: stream.compressed_size)
@@ -560,19 +592,19 @@ class _Job:
         if path is None:
             return None
         status = os.stat(path)
-        if not self.save_name:
+        if not self.options.save_name:
             return StreamHeader(content_size=size)
         return StreamHeader(content_size=size, name=os.path.basename(path), mtime=int(status.st_mtime))
 
     def _derived_name(self, name: str) -> str:
         import arrowio
 
-        if not self.decoding:
-            return name + (self.suffix or arrowio.compression.FORMATS[self.codec].extensions[0])
-        if self.suffix is not None:
-            if len(name) > len(self.suffix) and name.endswith(self.suffix):
-                return name[: -len(self.suffix)]
-            raise CliError(f"{name}: does not end in {self.suffix}: use -o or -c to name the output")
+        if not self.options.decoding:
+            return name + (self.options.suffix or arrowio.compression.FORMATS[self.options.codec].extensions[0])
+        if self.options.suffix is not None:
+            if len(name) > len(self.options.suffix) and name.endswith(self.options.suffix):
+                return name[: -len(self.options.suffix)]
+            raise CliError(f"{name}: does not end in {self.options.suffix}: use -o or -c to name the output")
         try:
             fmt = arrowio.Codec.detect(name).name
         except ValueError:
@@ -591,16 +623,16 @@ class _Job:
 
         label = printable(label)
         where = "stdout" if target is None else printable(self.shown(target))
-        if self.test:
+        if self.options.test:
             click.echo(
                 f"{label}: OK ({fmt}, {format_bytes(produced)} decoded, {format_rate(produced, seconds)})", err=True
             )
             return
-        if self.decoding and size is None:  # a pipe: how much came in is not known
+        if self.options.decoding and size is None:  # a pipe: how much came in is not known
             click.echo(f"{label}: {format_bytes(produced)} in {seconds:.2f} s -> {where}", err=True)
             return
         # Counted as written, not stat-ed: stdout and devices (-o /dev/null) have no useful size.
-        compressed, plain = (size, produced) if self.decoding else (self.compressed_bytes, produced)
+        compressed, plain = (size, produced) if self.options.decoding else (self.compressed_bytes, produced)
         assert compressed is not None  # a pipe's unknown size returned above
         ratio = f"{plain / compressed:.2f}x" if compressed else "-"
         percent = f"{100 * compressed / plain:.2f}%" if plain else "-"
@@ -609,6 +641,16 @@ class _Job:
             f"{format_rate(plain, seconds)} -> {where}",
             err=True,
         )
+
+
+def _check_local_input(name: str) -> None:
+    """A missing input or a folder says so before anything is derived from its name."""
+    try:
+        os.stat(name)
+    except OSError as exc:
+        raise CliError(describe(exc)) from None
+    if os.path.isdir(name):
+        raise CliError(f"{name}: is a directory")
 
 
 def _input_size(reader: Any) -> int | None:

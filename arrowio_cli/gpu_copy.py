@@ -154,22 +154,10 @@ def gpu_copy(
     if reason is not None:
         raise Unavailable(f"gpu-copy: no CUDA device ({reason})")
     opener, size, compression_name = _open_input(file, compression, storage_options)
+    options = {"pinned": pinned, "chunk_size": chunk_size, "streams": streams, "repeat": repeat,
+               "roundtrip": roundtrip, "verify": verify}  # fmt: skip
     context = cuda.Context(device_number)
-    before = cuda.device_info(device_number)
-    copy = cuda.copy_to_device(
-        opener,
-        context,
-        size=size,
-        chunk_size=chunk_size,
-        streams=streams,
-        pinned=pinned,
-        roundtrip=roundtrip,
-        checksum=verify,
-        repeat=repeat,
-    )
-    after = cuda.device_info(device_number)
-    stats = copy.stats
-    del copy  # frees the device memory
+    before, after, stats = _copy(opener, context, device_number, size, options)
     from .remote import shown
 
     report = build_report(
@@ -179,14 +167,7 @@ def gpu_copy(
         after,
         stats,
         peak_device_memory=context.max_memory,
-        options={
-            "pinned": pinned,
-            "chunk_size": chunk_size,
-            "streams": streams,
-            "repeat": repeat,
-            "roundtrip": roundtrip,
-            "verify": verify,
-        },
+        options=options,
     )
     if as_json:
         click.echo(json.dumps(report))
@@ -194,6 +175,31 @@ def gpu_copy(
         _render(report)
     if stats.verified is False:
         raise CliError("gpu-copy: the round-tripped bytes differ from the input (checksums above)")
+
+
+def _copy(
+    opener: Callable[[], Any], context: Any, device_number: int, size: int | None, options: dict[str, Any]
+) -> tuple[DeviceInfo, DeviceInfo, TransferStats]:
+    """Copy the input to the device: the device before, the device after (the data still on it)
+    and the transfer's figures. The device memory is freed on return."""
+    from arrowio import cuda
+
+    before = cuda.device_info(device_number)
+    copy = cuda.copy_to_device(
+        opener,
+        context,
+        size=size,
+        chunk_size=options["chunk_size"],
+        streams=options["streams"],
+        pinned=options["pinned"],
+        roundtrip=options["roundtrip"],
+        checksum=options["verify"],
+        repeat=options["repeat"],
+    )
+    after = cuda.device_info(device_number)
+    stats = copy.stats
+    del copy  # frees the device memory
+    return before, after, stats
 
 
 def _check_local_input(file: str) -> None:
@@ -267,29 +273,11 @@ def build_report(
         values = [getattr(run, name) for run in stats.runs]
         return None if not values or values[0] is None else sum(values)
 
-    checksum = None
-    if stats.runs and stats.runs[0].input_checksum is not None:
-        algorithm, _, first = stats.runs[0].input_checksum.partition(":")
-        back = stats.runs[0].roundtrip_checksum
-        checksum = {"algorithm": algorithm, "input": first, "roundtrip": back.partition(":")[2] if back else None}
     return {
         "input": file,
         "compression": compression,
         "bytes": stats.nbytes,
-        "device": {
-            "number": before.device_number,
-            "name": before.name,
-            "pci_bus_id": before.pci_bus_id,
-            "driver_version": before.driver_version,
-            "cuda_driver_version": before.cuda_driver_version,
-            "cuda_runtime_version": before.cuda_runtime_version,
-            "memory_total": before.memory_total,
-            "memory_free_before": before.memory_free,
-            "memory_free_after": after.memory_free,
-            "memory_used_before": before.memory_used,
-            "memory_used_after": after.memory_used,
-            "memory_source": before.source,
-        },
+        "device": _device_report(before, after),
         "options": {key: options[key] for key in OPTION_KEYS},
         "h2d_mib_s": _mib_s(stats.h2d_gbps),
         "d2h_mib_s": _mib_s(stats.d2h_gbps),
@@ -299,10 +287,37 @@ def build_report(
         "download_seconds": total("download_seconds"),
         "d2h_seconds": total("d2h_seconds"),
         "peak_device_memory": peak_device_memory,
-        "checksum": checksum,
+        "checksum": _checksum_report(stats),
         "verified": stats.verified,
         "runs": [{key: getattr(run, key) for key in RUN_KEYS} for run in stats.runs],
     }
+
+
+def _device_report(before: DeviceInfo, after: DeviceInfo) -> dict[str, Any]:
+    """The report's ``device`` object: the device, its memory before and after the copy."""
+    return {
+        "number": before.device_number,
+        "name": before.name,
+        "pci_bus_id": before.pci_bus_id,
+        "driver_version": before.driver_version,
+        "cuda_driver_version": before.cuda_driver_version,
+        "cuda_runtime_version": before.cuda_runtime_version,
+        "memory_total": before.memory_total,
+        "memory_free_before": before.memory_free,
+        "memory_free_after": after.memory_free,
+        "memory_used_before": before.memory_used,
+        "memory_used_after": after.memory_used,
+        "memory_source": before.source,
+    }
+
+
+def _checksum_report(stats: TransferStats) -> dict[str, Any] | None:
+    """The report's ``checksum`` object (the first run's), or None when none was taken."""
+    if not stats.runs or stats.runs[0].input_checksum is None:
+        return None
+    algorithm, _, first = stats.runs[0].input_checksum.partition(":")
+    back = stats.runs[0].roundtrip_checksum
+    return {"algorithm": algorithm, "input": first, "roundtrip": back.partition(":")[2] if back else None}
 
 
 def _size(nbytes: int | None) -> str:

@@ -72,53 +72,18 @@ def mmap_read(
       arrowio mmap-read --offset 1M --length 256 -x big.bin
       arrowio mmap-read --verify --checksum sha256 disk.img
     """
-    if hexdump and as_json:
-        raise click.UsageError("--hexdump and --json both want stdout; choose one")
-    if chunk_size <= 0:
-        raise click.BadParameter("must be at least 1 byte", param_hint="--chunk-size")
-    from .remote import is_url, shown
-
-    if is_url(file):
-        raise CliError(f"mmap-read: cannot memory-map a URL ({shown(file)}); use arrowio cat")
-    _refuse_unmappable(file)
+    _check_arguments(file, chunk_size, hexdump, as_json)
     import arrowio
-    from arrowio import stats
     from arrowio.checksums import checksum as new_checksum
-    from arrowio.madvise import madvise
 
     running = new_checksum(checksum)
     with arrowio.memory_map(file) as mapped:
-        size = mapped.size()
-        if size == 0:
-            raise CliError(f"{file}: empty file: nothing to map")
-        if offset >= size:
-            raise CliError(f"{file}: offset {offset} is past the end of the file ({size} bytes)")
-        if length is None:
-            length = size - offset
-        elif offset + length > size:
-            raise CliError(f"{file}: range {offset}..{offset + length} is past the end of the file ({size} bytes)")
+        length = _range_length(file, mapped.size(), offset, length)
         dump = _dumper(offset) if hexdump else None
-        chunks = 0
-        with stats.measure() as measuring:
-            mapped.seek(offset)
-            if advise:
-                madvise(mapped.read_buffer(length), advise)
-                mapped.seek(offset)
-            remaining = length
-            while remaining:
-                _check_size(file, mapped.fileno(), size)
-                chunk = mapped.read_buffer(min(chunk_size, remaining))
-                running.update(chunk)
-                if dump is not None:
-                    dump.feed(memoryview(chunk))
-                remaining -= chunk.size
-                chunks += 1
-                del chunk
+        chunks, result = _read_range(file, mapped, offset, length, chunk_size, running, dump, advise)
         if dump is not None:
             dump.close()
         verified = _verify(file, mapped, offset, length, chunk_size) if verify else None
-    result = measuring.result
-    assert result is not None
     report: dict[str, Any] = {
         "schema": SCHEMA,
         "path": file,
@@ -139,6 +104,60 @@ def mmap_read(
         "verified": verified,
     }
     _render(report, as_json, err=hexdump)
+
+
+def _check_arguments(file: str, chunk_size: int, hexdump: bool, as_json: bool) -> None:
+    """Refuse what cannot work before anything is opened: clashing options, a URL, a FIFO."""
+    if hexdump and as_json:
+        raise click.UsageError("--hexdump and --json both want stdout; choose one")
+    if chunk_size <= 0:
+        raise click.BadParameter("must be at least 1 byte", param_hint="--chunk-size")
+    from .remote import is_url, shown
+
+    if is_url(file):
+        raise CliError(f"mmap-read: cannot memory-map a URL ({shown(file)}); use arrowio cat")
+    _refuse_unmappable(file)
+
+
+def _range_length(file: str, size: int, offset: int, length: int | None) -> int:
+    """The length of the range to read, checked against the file's ``size``."""
+    if size == 0:
+        raise CliError(f"{file}: empty file: nothing to map")
+    if offset >= size:
+        raise CliError(f"{file}: offset {offset} is past the end of the file ({size} bytes)")
+    if length is None:
+        return size - offset
+    if offset + length > size:
+        raise CliError(f"{file}: range {offset}..{offset + length} is past the end of the file ({size} bytes)")
+    return length
+
+
+def _read_range(
+    file: str, mapped: Any, offset: int, length: int, chunk_size: int, running: Any, dump: Any, advise: str | None
+) -> tuple[int, Any]:
+    """Read the range, measured, in zero-copy chunks into the checksum (and the hex dump): the
+    number of chunks and the measurement."""
+    from arrowio import stats
+    from arrowio.madvise import madvise
+
+    size = mapped.size()
+    chunks, remaining = 0, length
+    with stats.measure() as measuring:
+        mapped.seek(offset)
+        if advise:
+            madvise(mapped.read_buffer(length), advise)
+            mapped.seek(offset)
+        while remaining:
+            _check_size(file, mapped.fileno(), size)
+            chunk = mapped.read_buffer(min(chunk_size, remaining))
+            running.update(chunk)
+            if dump is not None:
+                dump.feed(memoryview(chunk))
+            remaining -= chunk.size
+            chunks += 1
+            del chunk
+    assert measuring.result is not None
+    return chunks, measuring.result
 
 
 def _refuse_unmappable(file: str) -> None:

@@ -8,6 +8,8 @@ from typing import Any, TypeVar
 
 import click
 
+from arrowio.units import parse_size
+
 __all__ = [
     "CODEC",
     "COMPRESSION",
@@ -24,49 +26,13 @@ __all__ = [
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-_UNITS = {
-    "": 1,
-    "b": 1,
-    "k": 1 << 10,
-    "kb": 1000,
-    "kib": 1 << 10,
-    "m": 1 << 20,
-    "mb": 1000**2,
-    "mib": 1 << 20,
-    "g": 1 << 30,
-    "gb": 1000**3,
-    "gib": 1 << 30,
-    "t": 1 << 40,
-    "tb": 1000**4,
-    "tib": 1 << 40,
-}
-_SIZE = re.compile(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*([a-zA-Z]*)\s*")
-
-
-def parse_size(text: str) -> int:
-    """Bytes in ``text``: a number with an optional unit (``64K``, ``1.5MiB``, ``2G``, ``10MB``).
-
-    Single letters and ``KiB``-style units are powers of 1024, ``KB``-style units powers of 1000
-    (as in GNU coreutils).
-    """
-    match = _SIZE.fullmatch(text)
-    if not match or match.group(2).lower() not in _UNITS:
-        raise ValueError(f"invalid size {text!r} (expected a number with an optional unit: 64K, 1.5MiB, 2G)")
-    from fractions import Fraction  # here, not at start-up: only sizes given on the command line need it
-
-    number, unit = match.groups()
-    value = Fraction(number) * _UNITS[unit.lower()]  # exact: 1.5K is 1536, 0.1K is no whole number
-    if value.denominator != 1:
-        raise ValueError(f"invalid size {text!r}: {float(value):g} is not a whole number of bytes")
-    return int(value)
-
 
 class SizeType(click.ParamType):
     """A byte count with optional units."""
 
     name = "size"
 
-    def convert(self, value, param, ctx):  # type: ignore[no-untyped-def]
+    def convert(self, value, param, ctx):
         if isinstance(value, int):
             return value
         try:
@@ -98,7 +64,7 @@ class CompressionName(click.ParamType):
         names = ", ".join(f.name for f in FORMATS.values() if f.streaming)
         return f"expected {'auto, none or ' if self.auto_none else ''}a codec name: {names}"
 
-    def convert(self, value, param, ctx):  # type: ignore[no-untyped-def]
+    def convert(self, value, param, ctx):
         text = str(value).strip().lower()
         if self.auto_none and text in ("auto", "none"):
             return text
@@ -134,7 +100,7 @@ class PathOrURL(click.Path):
     """A local path checked as :class:`click.Path` checks it, or a URL with a scheme, passed as it
     is (only the store can tell whether it exists; opening it says so)."""
 
-    def convert(self, value, param, ctx):  # type: ignore[no-untyped-def]
+    def convert(self, value, param, ctx):
         from arrowio.io.urls import is_url
 
         if isinstance(value, str) and is_url(value):

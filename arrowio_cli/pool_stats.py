@@ -11,10 +11,11 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .errors import CliError, describe, describe_input, exit_code_for, print_error
+from .errors import CliError, describe
 from .exit_codes import ExitCode
 from .params import SIZE, redact_arguments
 from .python_workload import is_python, run_python
+from .runner import InputRunner
 from .timeline import TIMELINE_SUFFIXES
 
 if TYPE_CHECKING:
@@ -187,23 +188,8 @@ def pool_stats(
       arrowio pool-stats --backend mimalloc --workload-output out.bin -- cat big.zst
       arrowio pool-stats --json -- cat -S anon=true s3://bucket/big.zst
     """
-    from arrowio import diagnostics
-
     if not workload:
-        if max_peak is not None or max_rss is not None or fail_on_leak:
-            raise click.UsageError("--max-peak, --max-rss and --fail-on-leak need a workload after --")
-        given = [
-            name
-            for name, value in (
-                ("--pool", gated != "arrowio"),
-                ("--debug-pool", debug_pool),
-                ("--timeline", timeline),
-                ("--format", output_format != "text"),
-            )
-            if value
-        ]
-        if given:
-            raise click.UsageError(f"{', '.join(given)} need{'s' if len(given) == 1 else ''} a workload after --")
+        _refuse_workload_options(max_peak, max_rss, fail_on_leak, gated, debug_pool, timeline, output_format)
         _show_pools(as_json, backend)
         return
     if timeline and not timeline.lower().endswith(TIMELINE_SUFFIXES):
@@ -211,21 +197,10 @@ def pool_stats(
                                f"{', '.join(TIMELINE_SUFFIXES)} file")  # fmt: skip
 
     python = is_python(workload[0])
-    pool: MemoryPool | None
-    if debug_pool:
-        pool = diagnostics.debug_memory_pool(debug_pool, backend)
-    else:
-        pool = _pool(backend) if backend else None
     with _workload_stdout(workload_output):
-        code, result, growth, pyarrow, samples = _measure(ctx, workload, pool, python)
+        code, result, growth, pyarrow, samples = _measure(ctx, workload, _workload_pool(debug_pool, backend), python)
     failures = _gates(result, pyarrow, gated, max_peak, max_rss, fail_on_leak)
-    report: dict[str, Any] = {"schema": SCHEMA, "workload": redact_arguments(workload), "exit_code": code}
-    for key, value in result.to_dict().items():
-        report[key] = value
-        if key == "backend":
-            report["default_backend"] = _plain_default()
-        elif key == "peak_rss_scope":
-            report["peak_rss_growth_bytes"] = growth
+    report = _workload_report(workload, code, result, growth)
     report.update({"max_peak": max_peak, "max_rss": max_rss, "fail_on_leak": fail_on_leak, "failures": failures})
     report.update({
         "workload_kind": "python" if python else "arrowio", "pool": gated, "debug_pool": debug_pool,
@@ -240,6 +215,58 @@ def pool_stats(
     _render_workload(report, samples, as_json)
     if output_format == "github":
         _annotate(failures, report, as_json)
+    _end(code, python, failures)
+
+
+def _refuse_workload_options(
+    max_peak: int | None,
+    max_rss: int | None,
+    fail_on_leak: bool,
+    gated: str,
+    debug_pool: str | None,
+    timeline: str | None,
+    output_format: str,
+) -> None:
+    """A usage error naming the options given that only mean something with a workload."""
+    if max_peak is not None or max_rss is not None or fail_on_leak:
+        raise click.UsageError("--max-peak, --max-rss and --fail-on-leak need a workload after --")
+    given = [
+        name
+        for name, value in (
+            ("--pool", gated != "arrowio"),
+            ("--debug-pool", debug_pool),
+            ("--timeline", timeline),
+            ("--format", output_format != "text"),
+        )
+        if value
+    ]
+    if given:
+        raise click.UsageError(f"{', '.join(given)} need{'s' if len(given) == 1 else ''} a workload after --")
+
+
+def _workload_pool(debug_pool: str | None, backend: str | None) -> MemoryPool | None:
+    """The pool the workload runs with: a debug pool, the ``backend``'s, or None for the default."""
+    if debug_pool:
+        from arrowio import diagnostics
+
+        return diagnostics.debug_memory_pool(debug_pool, backend)
+    return _pool(backend) if backend else None
+
+
+def _workload_report(workload: Sequence[str], code: int, result: Any, growth: int) -> dict[str, Any]:
+    """The report's first keys: the workload, its exit code and the measurement, in the schema's order."""
+    report: dict[str, Any] = {"schema": SCHEMA, "workload": redact_arguments(workload), "exit_code": code}
+    for key, value in result.to_dict().items():
+        report[key] = value
+        if key == "backend":
+            report["default_backend"] = _plain_default()
+        elif key == "peak_rss_scope":
+            report["peak_rss_growth_bytes"] = growth
+    return report
+
+
+def _end(code: int, python: bool, failures: list[str]) -> None:
+    """Fail with the workload's exit code when it failed, else with the gates' when one failed."""
     if code != ExitCode.OK:
         # A Python program's own status passes through as it is (sys.exit(7) gives 7).
         status = code if python else _exit_code(code)
@@ -409,8 +436,11 @@ def _run_workload(ctx: click.Context, args: Sequence[str]) -> int:
     except Exception as exc:
         if root.meta.get("arrowio.traceback"):
             raise
-        print_error(describe_input(name, exc))
-        return exit_code_for(exc)
+        # The one error policy of the commands: what a subcommand raised is reported as that
+        # subcommand run alone would report it.
+        runner = InputRunner()
+        runner.failed(name, exc)
+        return runner.worst
     return ExitCode.OK
 
 

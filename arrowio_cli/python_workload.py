@@ -109,7 +109,7 @@ def _load(kind: str, target: str, main: types.ModuleType) -> types.CodeType | No
     main.__spec__ = spec
     main.__loader__ = spec.loader
     main.__package__ = spec.parent
-    return spec.loader.get_code(spec.name)  # type: ignore[attr-defined, no-any-return]
+    return spec.loader.get_code(spec.name)  # type: ignore[attr-defined]
 
 
 def _module_spec(name: str) -> ModuleSpec | None:

@@ -17,6 +17,10 @@ from typing import IO, Any
 
 import click
 
+# The one size formatter of every report (rates too: format_rate), the one the size options'
+# parser matches, so that a size and a rate side by side are in the same unit.
+from arrowio.units import format_size as format_bytes
+
 from .names import printable
 
 __all__ = [
@@ -47,19 +51,6 @@ def color_enabled(stream: IO[Any]) -> bool:
     if ctx is not None and ctx.color is not None:
         return bool(ctx.color)
     return not os.environ.get("NO_COLOR") and is_terminal(stream)
-
-
-def format_bytes(n: float) -> str:
-    """``1536`` -> ``1.5 KiB``: powers of 1024, as the size options read them. The one size
-    formatter of every report (rates too: :func:`format_rate`), so a size and a rate side by
-    side are in the same unit."""
-    if abs(n) < 1024:
-        return f"{int(n)} B"
-    for unit in ("KiB", "MiB", "GiB", "TiB"):
-        n /= 1024
-        if abs(n) < 1024:
-            return f"{n:.1f} {unit}"
-    return f"{n / 1024:.1f} PiB"
 
 
 def format_rate(nbytes: float, seconds: float) -> str:
@@ -288,7 +279,7 @@ def _rich_progress(owner: Progress) -> Any:
             rate = "-" if not task.speed else f"{format_bytes(task.speed)}/s"
             return Text(f"{done}  {rate}")
 
-    class Polling(RichProgress):  # type: ignore[misc]
+    class Polling(RichProgress):
         def get_renderables(self) -> Any:  # each redraw reads the counts afresh
             for task in self.tasks:
                 self.update(task.id, completed=owner.work_done(), written=owner.bytes_written())

@@ -66,10 +66,10 @@ class Stdout:
     a command that writes only files runs without one.
     """
 
-    def __init__(self, stream: BinaryIO | None = None) -> None:
+    def __init__(self, stream: BinaryIO | io.RawIOBase | None = None) -> None:
         if stream is None and sys.stdout is not None:
             stream = getattr(sys.stdout, "buffer", None)
-        self.stream: BinaryIO | None = stream
+        self.stream: BinaryIO | io.RawIOBase | None = stream  # a raw one too: its None (EAGAIN) is handled
         self.fd = fileno(stream) if stream is not None else None
         if self.fd is not None:
             _widen_pipe(self.fd)
@@ -80,7 +80,7 @@ class Stdout:
         except (AttributeError, ValueError):
             return False
 
-    def _open_stream(self) -> BinaryIO:
+    def _open_stream(self) -> BinaryIO | io.RawIOBase:
         if self.stream is None:
             raise _closed_stdout()
         return self.stream

@@ -37,7 +37,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests" / "remote"))
+sys.path.insert(0, str(ROOT / "tests" / "helpers"))
 
 from _seaweedfs import SeaweedFS  # noqa: E402  (the test suite's launcher)
 

@@ -145,12 +145,7 @@ def _lz4(src: _Source) -> tuple[int | None, str | None, int | None, str]:
             offset += 8 + struct.unpack_from("<I", head, 4)[0]
             continue
         if magic == 0x184C2102:  # legacy frame (lz4 -l): 4-byte block sizes until EOF or another magic
-            legacy, sized, frames, offset = True, False, frames + 1, offset + 4
-            while offset + 4 <= src.size:
-                size = struct.unpack("<I", src.read(offset, 4))[0]
-                if size in (0x184C2102, 0x184D2204):
-                    break
-                offset += 4 + size
+            legacy, sized, frames, offset = True, False, frames + 1, _lz4_legacy_blocks(src, offset + 4)
             continue
         if magic != 0x184D2204 or len(head) < 7:
             raise ArrowIOError(f"lz4: not an lz4 frame (at compressed offset {offset})")
@@ -166,21 +161,7 @@ def _lz4(src: _Source) -> tuple[int | None, str | None, int | None, str]:
             position += 8
         else:
             sized = False
-        offset += position + 4 * has_dict + 1  # + the header checksum byte
-        while True:
-            raw = src.read(offset, 4)
-            if len(raw) < 4:
-                raise ArrowIOError(
-                    f"lz4: truncated input: it ends inside a block header (at compressed offset {offset})"
-                )
-            size = struct.unpack("<I", raw)[0]
-            block_at = offset
-            offset += 4
-            if size == 0:  # end mark
-                break
-            offset += (size & 0x7FFFFFFF) + 4 * block_checksum
-            if offset > src.size:
-                raise _past_end("lz4", block_at, src.size)
+        offset = _lz4_blocks(src, offset + position + 4 * has_dict + 1, block_checksum)  # + header checksum
         offset += 4 * content_checksum
         frames += 1
         content_checked += content_checksum
@@ -191,6 +172,34 @@ def _lz4(src: _Source) -> tuple[int | None, str | None, int | None, str]:
     parts = [part for part in parts if part != "none"]
     checksum = "none (legacy format)" if legacy and not parts else ", ".join(parts) or "none"
     return (total, "header", frames, checksum) if sized else (None, None, frames, checksum)
+
+
+def _lz4_legacy_blocks(src: _Source, offset: int) -> int:
+    """Where a legacy frame's blocks (4-byte sizes) starting at ``offset`` end: at the end of
+    the file or at the next frame's magic number."""
+    while offset + 4 <= src.size:
+        size = struct.unpack("<I", src.read(offset, 4))[0]
+        if size in (0x184C2102, 0x184D2204):
+            break
+        offset += 4 + size
+    return offset
+
+
+def _lz4_blocks(src: _Source, offset: int, block_checksum: int) -> int:
+    """Where the end mark of a frame's blocks starting at ``offset`` ends (each block ends with
+    a 4-byte checksum where ``block_checksum`` is 1)."""
+    while True:
+        raw = src.read(offset, 4)
+        if len(raw) < 4:
+            raise ArrowIOError(f"lz4: truncated input: it ends inside a block header (at compressed offset {offset})")
+        size = struct.unpack("<I", raw)[0]
+        block_at = offset
+        offset += 4
+        if size == 0:  # end mark
+            return offset
+        offset += (size & 0x7FFFFFFF) + 4 * block_checksum
+        if offset > src.size:
+            raise _past_end("lz4", block_at, src.size)
 
 
 def _gzip(src: _Source) -> tuple[int | None, str | None, int | None, str]:

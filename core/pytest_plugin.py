@@ -18,14 +18,16 @@ from __future__ import annotations
 import gc
 import io
 import json
-import re
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-# Only pytest and the standard library at the top: pytest imports this module in every run of a
-# project that installs arrowio, and a run that does not ask for the plugin must not pay for pools.
+from .units import format_size, parse_size
+
+# Only pytest, the standard library and .units (which imports only re) at the top: pytest imports
+# this module in every run of a project that installs arrowio, and a run that does not ask for the
+# plugin must not pay for pools.
 if TYPE_CHECKING:
     from .memory import MemoryPool
 
@@ -36,30 +38,7 @@ DEBUG_POOL_MODES = ("abort", "trap", "warn", "none")
 
 _KEY = "arrowio_pool"
 SCHEMA = "arrowio.pytest-pool/1"
-_SIZE = re.compile(r"\s*(\d+)\s*([kmgt]?)(i?b?)\s*", re.IGNORECASE)
 _LARGEST = 5  # live allocations shown for a leaking test
-
-
-def parse_size(value: str | int) -> int:
-    """Bytes in ``value``: an int, or a whole number with a unit (``64K``, ``64 MiB``, ``10MB``, ``512``)."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    match = _SIZE.fullmatch(str(value))
-    if not match or (match.group(3) and not match.group(2) and match.group(3).lower() != "b"):
-        raise ValueError(f"invalid size {value!r} (expected a whole number with an optional unit: 64K, 64 MiB, 2G)")
-    number, unit, suffix = match.groups()
-    power = "kmgt".find(unit.lower()) + 1 if unit else 0
-    base = 1000 if suffix.lower() == "b" and unit else 1024  # 10MB is decimal, 10M and 10MiB binary
-    return int(number) * base**power
-
-
-def format_size(n: int) -> str:
-    """``n`` bytes for a reader: ``1.5 MiB``."""
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if abs(n) < 1024 or unit == "GiB":
-            return f"{n} B" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024  # type: ignore[assignment]
-    raise AssertionError("unreachable")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

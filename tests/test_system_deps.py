@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from system_deps import need_tool
 
 HERE = Path(__file__).parent
@@ -51,7 +50,7 @@ def test_each_backend(backend):
 def run_inner(tmp_path: Path, ci: bool) -> subprocess.CompletedProcess[str]:
     (tmp_path / "hide_mimalloc.py").write_text(HIDE_MIMALLOC)
     (tmp_path / "conftest.py").write_text((HERE / "conftest.py").read_text())
-    (tmp_path / "system_deps.py").write_text((HERE / "system_deps.py").read_text())
+    (tmp_path / "system_deps.py").write_text((HERE / "helpers" / "system_deps.py").read_text())
     (tmp_path / "test_inner.py").write_text(INNER_TESTS)
     env = {k: v for k, v in os.environ.items() if k not in ("ARROWIO_CI", "ARROWIO_DEFAULT_MEMORY_POOL")}
     if ci:

@@ -123,59 +123,72 @@ class ZstdDecoder(Decoder):
     def _plan(self, blocks: int) -> int:
         """How many bytes at the front end on a frame-part boundary, covering at most ``blocks``
         whole blocks (plus the header and checksum around them); moves the state along."""
-        cursor = self._in
-        available = len(cursor)
+        available = len(self._in)
         size = 0
         while True:
             state = self._state
             if state == _HEADER:
-                head = cursor.peek_at(size, 6)
-                if len(head) < 6:
-                    break
-                descriptor = head[4]
-                if descriptor & 0x08:
-                    raise self._error(cursor.pos + size + 4, "reserved bit set in the frame header descriptor")
-                single_segment = descriptor >> 5 & 1
-                fcs = _FCS_SIZE[descriptor >> 6] or single_segment
-                length = 5 + (not single_segment) + _DID_SIZE[descriptor & 3] + fcs
-                if available < size + length:
-                    break
-                self._window = _window_size(cursor.peek_at(size, length), single_segment, fcs)
-                self._checksum = bool(descriptor & 0x04)
-                self._content_size = _content_size(cursor.peek_at(size + length - fcs, fcs)) if fcs else None
-                self._decoded = 0
-                size += length
-                self._state = _BLOCK
+                length = self._frame_header(size, available)
             elif state == _BLOCK:
                 if not blocks:
                     break
-                head = cursor.peek_at(size, 3)
-                if len(head) < 3:
-                    break
-                header = int.from_bytes(head, "little")
-                kind = header >> 1 & 3
-                if kind == 3:
-                    raise self._error(cursor.pos + size, "reserved block type")
-                if kind == 2 and header >> 3 == 0:
-                    # RFC 8878 3.1.1.3: a compressed block holds at least a literals section
-                    # header. libzstd refuses an empty one only when it gets the whole frame at
-                    # once, so the answer would depend on how the reads cut the input.
-                    raise self._error(cursor.pos + size, "compressed block of size 0")
-                length = 3 + (1 if kind == 1 else header >> 3)
-                if available < size + length:
-                    break
-                size += length
+                length = self._block(size, available)
                 blocks -= 1
-                if header & 1:  # the last block
-                    self._state = _CHECKSUM if self._checksum else _START
             elif state == _CHECKSUM:
-                if available < size + 4:
-                    break
-                size += 4
-                self._state = _START
+                length = 4 if available >= size + 4 else 0
+                if length:
+                    self._state = _START
             else:  # the frame ends here
                 break
+            if not length:  # the part is not all there yet
+                break
+            size += length
         return size
+
+    def _frame_header(self, at: int, available: int) -> int:
+        """The length of the frame header ``at`` bytes into the input (0: not all there yet); keeps
+        what it says of the frame and moves the state on to the blocks."""
+        cursor = self._in
+        head = cursor.peek_at(at, 6)
+        if len(head) < 6:
+            return 0
+        descriptor = head[4]
+        if descriptor & 0x08:
+            raise self._error(cursor.pos + at + 4, "reserved bit set in the frame header descriptor")
+        single_segment = descriptor >> 5 & 1
+        fcs = _FCS_SIZE[descriptor >> 6] or single_segment
+        length = 5 + (not single_segment) + _DID_SIZE[descriptor & 3] + fcs
+        if available < at + length:
+            return 0
+        self._window = _window_size(cursor.peek_at(at, length), single_segment, fcs)
+        self._checksum = bool(descriptor & 0x04)
+        self._content_size = _content_size(cursor.peek_at(at + length - fcs, fcs)) if fcs else None
+        self._decoded = 0
+        self._state = _BLOCK
+        return length
+
+    def _block(self, at: int, available: int) -> int:
+        """The length of the block (header included) ``at`` bytes into the input (0: not all there
+        yet); after the frame's last block, moves the state on to the checksum or the next frame."""
+        cursor = self._in
+        head = cursor.peek_at(at, 3)
+        if len(head) < 3:
+            return 0
+        header = int.from_bytes(head, "little")
+        kind = header >> 1 & 3
+        if kind == 3:
+            raise self._error(cursor.pos + at, "reserved block type")
+        if kind == 2 and header >> 3 == 0:
+            # RFC 8878 3.1.1.3: a compressed block holds at least a literals section
+            # header. libzstd refuses an empty one only when it gets the whole frame at
+            # once, so the answer would depend on how the reads cut the input.
+            raise self._error(cursor.pos + at, "compressed block of size 0")
+        length = 3 + (1 if kind == 1 else header >> 3)
+        if available < at + length:
+            return 0
+        if header & 1:  # the last block
+            self._state = _CHECKSUM if self._checksum else _START
+        return length
 
     def _feed(self, size: int) -> None:
         """Give the next ``size`` bytes to the backend; finish the frame if they end it."""

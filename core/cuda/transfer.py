@@ -227,39 +227,17 @@ def copy_to_device(
     buffers; ``checksum`` hashes the input as it is read and (with ``roundtrip``) the bytes that
     came back, so that ``stats.verified`` tells whether they are equal.
     """
-    if chunk_size <= 0:
-        raise ArrowInvalid(f"chunk size must be positive, got {chunk_size}")
-    if streams <= 0:
-        raise ArrowInvalid(f"the number of streams must be positive, got {streams}")
-    if repeat <= 0:
-        raise ArrowInvalid(f"repeat must be positive, got {repeat}")
-    if size is not None and size < 0:
-        raise ArrowInvalid(f"size must be non-negative, got {size}")
-    slots_per_stream = 2
-    if size is not None:
-        # Small inputs need no more staging than they have bytes.
-        chunk_size = max(1, min(chunk_size, size))
-        chunks = -(-size // chunk_size)
-        streams = max(1, min(streams, chunks))
-        slots_per_stream = 1 if chunks <= streams else 2
+    _check_arguments(size, chunk_size, streams, repeat)
+    chunk_size, streams, slots_per_stream = _staging_shape(size, chunk_size, streams)
     pipeline = _Pipeline(context, chunk_size, slots_per_stream, streams, pinned)
     whole = context.new_buffer(size) if size is not None else None
-    segments: list[CudaBuffer] = [whole] if whole is not None else []
-    layout: list[tuple[int, int]] = []  # (device address, bytes) of each chunk, fixed by the first pass
+    placement = _Placement(context, whole, [whole] if whole is not None else [])
     runs = []
     nbytes = 0
     try:
         for index in range(repeat):
             run, nbytes = _one_pass(
-                pipeline,
-                open_input,
-                context,
-                whole,
-                segments,
-                layout,
-                first=index == 0,
-                roundtrip=roundtrip,
-                checksum=checksum,
+                pipeline, open_input, placement, first=index == 0, roundtrip=roundtrip, checksum=checksum
             )
             runs.append(run)
     except BaseException:
@@ -270,19 +248,74 @@ def copy_to_device(
         chunk_size=chunk_size,
         streams=streams,
         pinned=pinned,
-        device_bytes=sum(buffer.size for buffer in segments),
+        device_bytes=sum(buffer.size for buffer in placement.segments),
         runs=tuple(runs),
     )
-    return DeviceCopy(buffers=segments, stats=stats)
+    return DeviceCopy(buffers=placement.segments, stats=stats)
+
+
+def _check_arguments(size: int | None, chunk_size: int, streams: int, repeat: int) -> None:
+    if chunk_size <= 0:
+        raise ArrowInvalid(f"chunk size must be positive, got {chunk_size}")
+    if streams <= 0:
+        raise ArrowInvalid(f"the number of streams must be positive, got {streams}")
+    if repeat <= 0:
+        raise ArrowInvalid(f"repeat must be positive, got {repeat}")
+    if size is not None and size < 0:
+        raise ArrowInvalid(f"size must be non-negative, got {size}")
+
+
+def _staging_shape(size: int | None, chunk_size: int, streams: int) -> tuple[int, int, int]:
+    """The chunk size, the number of streams and the staging slots per stream for an input of
+    ``size`` bytes (None: unknown)."""
+    if size is None:
+        return chunk_size, streams, 2
+    # Small inputs need no more staging than they have bytes.
+    chunk_size = max(1, min(chunk_size, size))
+    chunks = -(-size // chunk_size)
+    streams = max(1, min(streams, chunks))
+    return chunk_size, streams, 1 if chunks <= streams else 2
+
+
+@dataclass
+class _Placement:
+    """Where each chunk lands on the device: in one buffer of the known size (``whole``) or in a
+    buffer of its own (``segments``); fixed by the first pass, which the later ones must match."""
+
+    context: Context
+    whole: CudaBuffer | None
+    segments: list[CudaBuffer]  # every device buffer of the copy
+    layout: list[tuple[int, int]] = field(default_factory=list)  # (device address, bytes) of each chunk
+
+    def address(self, index: int, offset: int, count: int, *, first: bool) -> int:
+        """The device address of chunk ``index`` of ``count`` bytes at input ``offset``."""
+        if not first:
+            if index >= len(self.layout) or self.layout[index][1] != count:
+                raise ArrowIOError("the input changed between passes")
+            return self.layout[index][0]
+        if self.whole is not None:
+            if offset + count > self.whole.size:
+                raise ArrowIOError(f"the input is longer than the {self.whole.size} bytes it was said to have")
+            address = self.whole.address + offset
+        else:
+            segment = self.context.new_buffer(count)
+            self.segments.append(segment)
+            address = segment.address
+        self.layout.append((address, count))
+        return address
+
+    def check_end(self, offset: int, *, first: bool) -> None:
+        """The input ended after ``offset`` bytes: as the first pass did and as its size said."""
+        if not first and offset != sum(count for _, count in self.layout):
+            raise ArrowIOError("the input changed between passes")
+        if self.whole is not None and offset != self.whole.size:
+            raise ArrowIOError(f"the input ended after {offset} of the {self.whole.size} bytes it was said to have")
 
 
 def _one_pass(
     pipeline: _Pipeline,
     open_input: Callable[[], AbstractContextManager[_Readable]],
-    context: Context,
-    whole: CudaBuffer | None,
-    segments: list[CudaBuffer],
-    layout: list[tuple[int, int]],
+    placement: _Placement,
     *,
     first: bool,
     roundtrip: bool,
@@ -299,37 +332,21 @@ def _one_pass(
             count = _fill(source, view)
             if not count:
                 break
-            if first:
-                if whole is not None:
-                    if offset + count > whole.size:
-                        raise ArrowIOError(f"the input is longer than the {whole.size} bytes it was said to have")
-                    address = whole.address + offset
-                else:
-                    segment = context.new_buffer(count)
-                    segments.append(segment)
-                    address = segment.address
-                layout.append((address, count))
-            else:
-                if index >= len(layout) or layout[index][1] != count:
-                    raise ArrowIOError("the input changed between passes")
-                address = layout[index][0]
+            address = placement.address(index, offset, count, first=first)
             pipeline.copy(slot, address, pipeline.staging[slot].address, count, _HOST_TO_DEVICE)
             if input_hash is not None:  # hashed while the copy runs
                 input_hash.update(view[:count])
             offset += count
         h2d_seconds = pipeline.drain()
     upload_seconds = time.perf_counter() - started
-    if not first and offset != sum(count for _, count in layout):
-        raise ArrowIOError("the input changed between passes")
-    if whole is not None and offset != whole.size:
-        raise ArrowIOError(f"the input ended after {offset} of the {whole.size} bytes it was said to have")
+    placement.check_end(offset, first=first)
     run = TransferRun(
         upload_seconds=upload_seconds,
         h2d_seconds=h2d_seconds,
         input_checksum=_digest(input_hash),
     )
     if roundtrip:
-        run = _download(pipeline, layout, run, checksum)
+        run = _download(pipeline, placement.layout, run, checksum)
     return run, offset
 
 

@@ -23,7 +23,7 @@ class _PoolSink(io.RawIOBase):
     """The raw end of the staging writer: appends into a pool-allocated ResizableBuffer."""
 
     def __init__(self, pool: MemoryPool | None) -> None:
-        self.buffer: ResizableBuffer = allocate_buffer(0, pool, resizable=True)  # type: ignore[assignment]
+        self.buffer: ResizableBuffer = allocate_buffer(0, pool, resizable=True)
         self.view = self.buffer._memview()  # cached: an append is one slice assignment
         self.capacity = 0
         self.size = 0
@@ -31,7 +31,7 @@ class _PoolSink(io.RawIOBase):
     def writable(self) -> bool:
         return True
 
-    def write(self, data: Any) -> int:  # type: ignore[override]
+    def write(self, data: Any) -> int:
         view = byte_view(data)
         count = len(view)
         start = self.size

@@ -43,7 +43,7 @@ def _check_compression(value: object) -> str | None:
     """``value`` checked before anything is opened (or truncated): a streaming format whose
     backend loads (its name, normalised), ``'detect'``, ``'auto'`` or None."""
     if value is None or value in _RULES:
-        return value  # type: ignore[return-value]
+        return value
     if not isinstance(value, str):  # TypeError, as PyArrow raises it
         raise TypeError(f"compression must be a str or None, not {type(value).__name__}")
     fmt = FORMATS.get(value.lower())

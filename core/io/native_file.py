@@ -12,7 +12,7 @@ import operator
 import os
 import threading
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, Self
 
 from ..buffer import Buffer, allocate_buffer, py_buffer
 from ..errors import ArrowInvalid, ArrowInvalidPosition, ArrowIOError
@@ -136,7 +136,7 @@ class NativeFile(io.BufferedIOBase):
         return self._mode
 
     @property
-    def closed(self) -> bool:  # type: ignore[override]
+    def closed(self) -> bool:
         """Whether the file is closed."""
         return self._closed
 
@@ -238,7 +238,7 @@ class NativeFile(io.BufferedIOBase):
         except Exception:  # as io.IOBase's finalizer does: no caller is left to tell
             pass
 
-    def __enter__(self) -> NativeFile:
+    def __enter__(self) -> Self:
         self._check_open()
         return self
 
@@ -601,7 +601,7 @@ class NativeFile(io.BufferedIOBase):
         self._write(view)
         return view.nbytes
 
-    def writelines(self, lines: Iterable[Any]) -> None:  # type: ignore[override]
+    def writelines(self, lines: Iterable[Any]) -> None:
         """Write each bytes-like object of ``lines``."""
         self._check_open()
         for line in lines:

@@ -95,7 +95,7 @@ class PythonFile(NativeFile):
         super().__init__(canonical, seekable=seekable)
 
     @property
-    def closed(self) -> bool:  # type: ignore[override]
+    def closed(self) -> bool:
         return self._closed or bool(getattr(self.handle, "closed", False))
 
     def _check_open(self) -> None:

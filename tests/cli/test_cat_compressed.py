@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import subprocess
-import sys
 
 import pytest
-from cli_helpers import FORMATS, arrowio_command
+from cli_helpers import FORMATS, HEAVY_MODULES, arrowio_command, start_up_imports
 
 TEXT = b"".join(b"line %06d: the quick brown fox jumps over the lazy dog\n" % i for i in range(20000))  # ~1.1 MB
 
@@ -203,29 +201,9 @@ def test_a_whole_decoded_input_is_written_from_the_decoders_pieces(big_gz, sh):
 def test_start_up_of_cat_imports_no_rich_or_numpy(tmp_path):
     tiny = tmp_path / "tiny.gz"
     tiny.write_bytes(gzip.compress(b"tiny\n"))
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    result = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "arrowio_cli", "cat", tiny], capture_output=True, env=env
-    )
+    result, imported = start_up_imports("cat", tiny)
     assert result.returncode == 0 and result.stdout == b"tiny\n", result.stderr
-    imported = {
-        line.split("|")[-1].strip().split(".")[0]
-        for line in result.stderr.decode().splitlines()
-        if line.startswith("import time:")
-    }
-    assert not imported & {
-        "rich",
-        "numpy",
-        "cupy",
-        "pynvml",
-        "fsspec",
-        "s3fs",
-        "pyarrow",
-        "zstandard",
-        "brotli",
-        "lz4",
-        "snappy",
-    }
+    assert not HEAVY_MODULES & imported
 
 
 def test_stats_of_stdin_count_the_compressed_bytes(run, make_compressed):

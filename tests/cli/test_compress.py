@@ -14,10 +14,10 @@ import time
 
 import pytest
 from cli_helpers import FORMATS, arrowio_command, compressed_by_tool, decoded_by_tool, extension, run_in_terminal
+from system_deps import need_tool
 
 import arrowio
 from arrowio_cli import atomic
-from system_deps import need_tool
 
 TEXT = b"".join(b"%08d compress me, compress me not\n" % i for i in range(30000))  # ~1 MB
 
@@ -239,7 +239,7 @@ class FailsOnNthWrite(atomic._TempFile):
 
     writes = 0
 
-    def write(self, data):  # type: ignore[override]
+    def write(self, data):
         FailsOnNthWrite.writes += 1
         if FailsOnNthWrite.writes == 3:
             raise OSError(errno.ENOSPC, "No space left on device")

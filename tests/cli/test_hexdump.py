@@ -6,9 +6,9 @@ import subprocess
 
 from hypothesis import given
 from hypothesis import strategies as st
+from system_deps import need_tool
 
 from arrowio_cli.hexdump import HexDump
-from system_deps import need_tool
 
 
 def dump(data: bytes, pieces: list[int], offset: int = 0) -> bytes:

@@ -10,10 +10,10 @@ import subprocess
 
 import pytest
 from cli_helpers import FORMATS, compressed_by_tool, extension, need
+from system_deps import need_tool
 
 import arrowio
 from arrowio.fileinfo import file_info
-from system_deps import need_tool
 
 TEXT = b"".join(b"row %06d,info,sizes\n" % i for i in range(40000))  # ~800 KB
 

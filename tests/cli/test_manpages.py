@@ -8,10 +8,10 @@ import subprocess
 import click
 import pytest
 from click.testing import CliRunner
+from system_deps import need_tool
 
 from arrowio_cli import _manpages
 from arrowio_cli.main import COMMANDS, cli
-from system_deps import need_tool
 
 REGENERATE = "python -m arrowio_cli._manpages"
 

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import fcntl
 import gzip
+import io
 import os
 import signal
 import subprocess
 import threading
 import time
+from typing import cast
 
 import pytest
 from cli_helpers import arrowio_command
-
 from system_deps import need_tool
 
 NUMBERS = b"".join(b"%d\n" % i for i in range(400_000))  # ~2.7 MB: more than a widened pipe holds
@@ -42,6 +43,7 @@ def _through_a_non_blocking_pipe(args: list[object]) -> tuple[int, bytes, bytes]
     fcntl.fcntl(write_end, fcntl.F_SETFL, fcntl.fcntl(write_end, fcntl.F_GETFL) | os.O_NONBLOCK)
     process = subprocess.Popen(arrowio_command(*args), stdout=write_end, stderr=subprocess.PIPE)
     os.close(write_end)
+    assert process.stderr is not None
     time.sleep(0.5)  # not a timing assertion: only lets the pipe fill before anyone reads
     chunks = []
     with open(read_end, "rb") as pipe:
@@ -116,11 +118,13 @@ def _partial_compress(args: list[object], sig: signal.Signals) -> tuple[int, byt
     process = subprocess.Popen(
         arrowio_command("compress", *args), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
+    assert process.stdin is not None and process.stderr is not None
+    stdout = cast(io.BufferedReader, process.stdout)  # bufsize -1: a PIPE is a buffered reader
     out: list[bytes] = []
     got_some = threading.Event()
 
     def read() -> None:
-        while chunk := process.stdout.read1(1 << 16):
+        while chunk := stdout.read1(1 << 16):
             out.append(chunk)
             got_some.set()
 

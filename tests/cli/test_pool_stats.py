@@ -226,3 +226,19 @@ def test_the_default_column_does_not_depend_on_the_backend_flag(sh):
     assert column(flagged_report, "used") == ["jemalloc"]
     workload = json.loads(sh("pool-stats", "--json", "--backend", "jemalloc", "--", "info", "--help", env=env).stdout)
     assert (workload["backend"], workload["default_backend"]) == ("jemalloc", column(plain, "default")[0])
+
+
+def test_a_failing_subcommand_reports_as_it_does_alone(run, tmp_path):
+    # The workload's error goes through the commands' one error policy (InputRunner): a message
+    # that names its file already is not prefixed with the subcommand's name as well.
+    empty = tmp_path / "empty.bin"
+    empty.write_bytes(b"")
+    alone = run(["mmap-read", str(empty)])
+    measured = run(["pool-stats", "--json", "--", "mmap-read", str(empty)])
+    assert alone.exit_code == measured.exit_code == 1
+    assert alone.stderr == f"arrowio: error: {empty}: empty file: nothing to map\n"
+    assert measured.stderr.splitlines() == [
+        alone.stderr.rstrip("\n"),
+        "arrowio: error: the workload failed with exit code 1",
+    ]
+    assert json.loads(measured.stdout)["exit_code"] == 1

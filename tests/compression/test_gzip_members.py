@@ -18,9 +18,9 @@ SECOND_AT = len(FIRST)
 FEEDS = [[1], [7], [1 << 20]]
 
 
-def rejected(data: bytes, chunks: list[int]) -> str:
+def rejected(data: bytes | bytearray, chunks: list[int]) -> str:
     with pytest.raises(ArrowIOError) as info:
-        drive(Codec("gzip").decoder(), data, chunks, [10])
+        drive(Codec("gzip").decoder(), bytes(data), chunks, [10])
     return str(info.value)
 
 

@@ -45,7 +45,7 @@ def _between(text: str, start: str, end: str) -> str:
 
 
 def test_test_format_lists_are_the_registry():
-    faults = _load(Path(__file__).parent.parent / "faults" / "fault_helpers.py")
+    faults = _load(Path(__file__).parent.parent / "helpers" / "fault_helpers.py")
 
     assert list(STREAMING) == [f.name for f in STREAMING_ROWS]
     assert list(ONESHOT) == list(FORMATS)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import gzip
 
 import pytest
+from compression_helpers import sequence_decode
 
 import arrowio
-from arrowio.compression._sequence import SequenceDecoder
 
 A, B = b"first part\n" * 5000, b"second part\n" * 7000
 
@@ -20,21 +20,10 @@ def joined() -> bytes:
     )
 
 
-def decode_in_pieces(data: bytes, size: int) -> bytes:
-    decoder = SequenceDecoder(arrowio.Codec("gzip").decoder(), lambda fmt: arrowio.Codec(fmt.name).decoder())
-    out = []
-    for start in range(0, len(data), size):
-        out.append(decoder.decompress(data[start : start + size]))
-        while not decoder.needs_input:
-            out.append(decoder.decompress(b""))
-    decoder.finish()
-    return b"".join(out)
-
-
 @pytest.mark.parametrize("size", [1, 2, 3, 7, 4096, 1 << 20])
 def test_magic_numbers_split_across_pieces(size):
     """A next stream's magic number may arrive a byte at a time: it is waited for, not refused."""
-    assert decode_in_pieces(joined(), size) == A + B + A
+    assert sequence_decode("gzip", joined(), size) == A + B + A
 
 
 def test_detected_streams_switch_and_explicit_ones_do_not():
@@ -49,4 +38,4 @@ def test_detected_streams_switch_and_explicit_ones_do_not():
 def test_an_unknown_tail_and_a_cut_magic_stay_errors():
     for tail in (b"plain", b"\x28\xb5"):  # no magic; the start of zstd's and then the end
         with pytest.raises(arrowio.ArrowIOError, match="trailing garbage"):
-            decode_in_pieces(gzip.compress(A) + tail, 1 << 20)
+            sequence_decode("gzip", gzip.compress(A) + tail, 1 << 20)

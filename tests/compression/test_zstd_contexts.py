@@ -40,13 +40,13 @@ def test_one_context_serves_file_after_file(tmp_path):
         made.append(1)
         return real(*args, **kwargs)
 
-    _zstd.zstandard.ZstdDecompressor = counting  # type: ignore[misc]
+    _zstd.zstandard.ZstdDecompressor = counting
     try:
         for i, path in enumerate(paths):
             with pa.input_stream(path) as stream:
                 assert stream.read() == b"log line %d\n" % i * 100
     finally:
-        _zstd.zstandard.ZstdDecompressor = real  # type: ignore[misc]
+        _zstd.zstandard.ZstdDecompressor = real
     assert len(made) == 1 and len(_zstd._IDLE) == 1
 
 

@@ -11,10 +11,10 @@ import sys
 import threading
 
 import pytest
+from system_deps import backend_unavailable
 
 import arrowio as pa
 from arrowio.memory import JEMALLOC_TLS_TUNABLE
-from system_deps import backend_unavailable
 
 needs_jemalloc = pytest.mark.backend("jemalloc")
 needs_mimalloc = pytest.mark.backend("mimalloc")

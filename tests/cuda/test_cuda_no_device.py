@@ -6,6 +6,7 @@ import io
 import pickle
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 
@@ -204,7 +205,7 @@ class ShortReads(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+    def readinto(self, buffer) -> int:
         view = memoryview(buffer)[: self._step]
         return self._data.readinto(view)
 
@@ -225,7 +226,7 @@ def _stats(**overrides) -> cuda.TransferStats:
         cuda.TransferRun(2.0, 1.0, 4.0, 0.5, "xxh3_64:00ff", "xxh3_64:00ff"),
         cuda.TransferRun(2.0, 1.0, 4.0, 1.5, "xxh3_64:00ff", "xxh3_64:00ff"),
     )
-    values = {
+    values: dict[str, Any] = {
         "nbytes": 10**9,
         "chunk_size": 64 << 20,
         "streams": 2,
@@ -265,7 +266,7 @@ def test_a_different_roundtrip_checksum_is_not_verified():
 )
 def test_copy_to_device_checks_its_arguments_first(option, message):
     with pytest.raises(arrowio.ArrowInvalid, match=message):
-        cuda.copy_to_device(lambda: io.BytesIO(b""), None, **option)  # type: ignore[arg-type]
+        cuda.copy_to_device(lambda: io.BytesIO(b""), None, **option)
 
 
 def test_backend_reason_for_an_unknown_runtime_error_is_its_text():

@@ -48,7 +48,8 @@ def run_main(args: list[str], stdin: bytes = b"") -> tuple[int, str, str]:
             main(args)
         except SystemExit as exit_info:
             code = exit_info.code
-    return code, out.getvalue().decode(), err.getvalue().decode()  # type: ignore[possibly-undefined]
+    assert isinstance(code, int), code  # main() always exits with a status number
+    return code, out.getvalue().decode(), err.getvalue().decode()
 
 
 # -- no device: exit 69 with one line that names what is missing ----------------------------------

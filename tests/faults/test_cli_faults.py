@@ -150,6 +150,7 @@ def test_cat_to_stdout(fault, source_kind, tmp_path, request, payload, compresse
     if source_kind == "plain-pipe":
         with open(source, "rb") as pipe_end:  # a file as stdin is not a pipe: feed it through `cat`
             feeder = subprocess.Popen(["cat"], stdin=pipe_end, stdout=subprocess.PIPE)
+            assert feeder.stdout is not None
             try:
                 result = _cat_with_stdin(fault, tmp_path, request, feeder.stdout)
             finally:

@@ -19,6 +19,7 @@ from fault_helpers import FORMATS, LIMIT, limited, temporaries
 
 import arrowio
 
+HERE = Path(__file__).parent
 SIZE = 512 << 10
 
 Opener = Callable[[str], Any]
@@ -69,7 +70,7 @@ def test_a_full_tmpfs(name, tiny, data) -> None:
 _CHILD = textwrap.dedent(
     """
     import os, sys
-    sys.path.insert(0, sys.argv[3])
+    sys.path[:0] = sys.argv[3:]  # this folder, and the helpers' (pytest's pythonpath)
     from test_library_real_faults import PATH_WRITERS, write_and_close
     stream = PATH_WRITERS[sys.argv[1]](sys.argv[2])
     try:
@@ -86,7 +87,7 @@ _CHILD = textwrap.dedent(
 def test_a_file_size_limit(name, tmp_path) -> None:
     target = tmp_path / "out"
     child = subprocess.run(
-        [sys.executable, "-c", _CHILD, name, str(target), str(Path(__file__).parent)],
+        [sys.executable, "-c", _CHILD, name, str(target), str(HERE), str(HERE.parent / "helpers")],
         capture_output=True,
         preexec_fn=limited(LIMIT),
         timeout=60,

@@ -44,6 +44,7 @@ def test_sigkill_leaves_only_a_hidden_temporary(tmp_path) -> None:
     child = subprocess.Popen(
         arrowio_command("compress", "-f", "-o", target), stdin=subprocess.PIPE, stderr=subprocess.PIPE
     )
+    assert child.stdin is not None
     try:
         child.stdin.write(os.urandom(1 << 20))  # stdin stays open: the command is mid-write
         child.stdin.flush()

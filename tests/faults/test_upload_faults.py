@@ -17,7 +17,7 @@ DATA = os.urandom(3 << 20)
 class _HalfFile(MemoryFile):
     """Takes half of each write and says so (a short count)."""
 
-    def write(self, data):  # type: ignore[override]
+    def write(self, data):
         view = memoryview(data)[: max(1, len(data) // 2)]
         return super().write(view)
 
@@ -28,7 +28,7 @@ class _HalfStore(MemoryFileSystem):
     store: dict = {}  # its own, not the memory:// store of other tests
     pseudo_dirs = [""]
 
-    def _open(self, path, mode="rb", **kwargs):  # type: ignore[override]
+    def _open(self, path, mode="rb", **kwargs):
         if "w" in mode:
             file = _HalfFile(self, self._strip_protocol(path))
             file.commit = lambda: self.store.__setitem__(file.path, file)  # as MemoryFile.commit does
@@ -39,7 +39,7 @@ class _HalfStore(MemoryFileSystem):
 class _LossyFile(MemoryFile):
     """Takes every write, then keeps all but the last byte when it is stored."""
 
-    def close(self):  # type: ignore[override]
+    def close(self):
         self.truncate(max(0, self.tell() - 1))
         super().close()
 
@@ -50,7 +50,7 @@ class _LossyStore(MemoryFileSystem):
     store: dict = {}
     pseudo_dirs = [""]
 
-    def _open(self, path, mode="rb", **kwargs):  # type: ignore[override]
+    def _open(self, path, mode="rb", **kwargs):
         if "w" in mode:
             file = _LossyFile(self, self._strip_protocol(path))
             self.store[file.path] = file

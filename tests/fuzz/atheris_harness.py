@@ -21,8 +21,8 @@ import tempfile
 import weakref
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path[:0] = [str(HERE), str(HERE.parent / "cli")]
+HELPERS = Path(__file__).resolve().parent.parent / "helpers"
+sys.path.insert(0, str(HELPERS))  # as pytest's pythonpath (pyproject.toml) does
 
 from fuzz_corpus import KINDS, apply, random_mutations, seeds  # noqa: E402
 

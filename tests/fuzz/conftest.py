@@ -2,17 +2,12 @@
 
 Tests marked ``fuzz`` are the long campaign: they run only when asked, ``pytest -m fuzz``
 (``ARROWIO_FUZZ_EXAMPLES`` sets their hypothesis examples per format). The CLI tests' in-process
-runner (``cli_helpers.run_in_process``) is shared, not copied.
+runner (``cli_helpers.run_in_process``, in tests/helpers) is shared, not copied.
 """
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent.parent / "cli"))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -8,24 +8,13 @@ that drop, repeat or invent a stream.
 from __future__ import annotations
 
 import pytest
+from compression_helpers import sequence_decode
 from fuzz_corpus import compress_with_tool, tools_missing
 from fuzz_oracle import Sequences, check
 
 import arrowio
-from arrowio.compression._sequence import SequenceDecoder
 
 pytestmark = pytest.mark.skipif(bool(tools_missing()), reason=f"seed tools missing: {tools_missing()}")
-
-
-def sequence_decode(first: str, data: bytes, piece: int) -> bytes:
-    decoder = SequenceDecoder(arrowio.Codec(first).decoder(), lambda fmt: arrowio.Codec(fmt.name).decoder())
-    out = []
-    for start in range(0, len(data), piece):
-        out.append(decoder.decompress(data[start : start + piece]))
-        while not decoder.needs_input:
-            out.append(decoder.decompress(b""))
-    decoder.finish()
-    return b"".join(out)
 
 
 @pytest.mark.parametrize("piece", [1, 7, 1 << 20])

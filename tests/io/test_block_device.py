@@ -6,9 +6,9 @@ import os
 import subprocess
 
 import pytest
+from system_deps import need_tool
 
 import arrowio as pa
-from system_deps import need_tool
 
 pytestmark = pytest.mark.privileged
 

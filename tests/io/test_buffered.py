@@ -70,9 +70,9 @@ def test_buffer_size_is_checked(cls) -> None:
     for bad in (0, -1):
         with pytest.raises(ValueError, match="Buffer size must be larger than zero"):
             cls(raw, bad)
-    for bad in ("8", 1.5, None):
+    for wrong_type in ("8", 1.5, None):
         with pytest.raises(TypeError):
-            cls(raw, bad)
+            cls(raw, wrong_type)
 
 
 def test_wrong_direction_raw() -> None:

@@ -171,6 +171,7 @@ def test_input_stream_and_compressed_input_stream_open_the_same_way(tmp_path) ->
     raw.stream.close()
     for source in (path, str(path)):
         with pa.input_stream(source) as a, pa.CompressedInputStream(source, "detect") as b:
+            assert isinstance(a, pa.CompressedInputStream)
             assert type(a.raw) is type(b.raw) is pa.OSFile and a.read() == b.read() == b"payload"
     with pytest.raises(TypeError, match="cannot read from 'bytearray'"):
         pa.CompressedInputStream(bytearray(b"x"), "gzip")
@@ -205,7 +206,7 @@ def test_buffer_size(tmp_path, text_file) -> None:
             factory(target, buffer_size=-1)
         for bad in ("64", 1.5, True):
             with pytest.raises(TypeError):
-                factory(target, buffer_size=bad)
+                factory(target, buffer_size=bad)  # type: ignore[arg-type]  # wrong on purpose
 
 
 def test_buffered_wrapper_of_a_callers_stream_is_detached_on_failure() -> None:

@@ -106,7 +106,7 @@ def test_peek_does_not_consume() -> None:
 
 def test_text_wrapper_and_copyfileobj() -> None:
     text = "héllo\nwörld\n" * 100
-    assert io.TextIOWrapper(Trickle(text.encode()), encoding="utf-8").read() == text
+    assert io.TextIOWrapper(Trickle(text.encode()), encoding="utf-8").read() == text  # type: ignore[type-var]  # typeshed asks for .name
     out = io.BytesIO()
     shutil.copyfileobj(Trickle(DATA), out)
     assert out.getvalue() == DATA
@@ -172,9 +172,9 @@ def test_wrong_direction_and_unsupported() -> None:
     for call in (s.read, s.read_buffer, s.readline, s.read1, lambda: s.readinto(bytearray(1))):
         with pytest.raises(OSError, match="only valid on readable files"):
             call()
-    for call in (lambda: f.seek(0), lambda: f.read_at(1, 0), lambda: f.get_stream(0, 1), f.size):
+    for unsupported in (lambda: f.seek(0), lambda: f.read_at(1, 0), lambda: f.get_stream(0, 1), f.size):
         with pytest.raises(UnsupportedOperation):
-            call()
+            unsupported()
     with pytest.raises(io.UnsupportedOperation):
         f.fileno()
     with pytest.raises(UnsupportedOperation):

@@ -137,21 +137,21 @@ def test_text_wrapper_reading(tmp_path) -> None:
     text = "".join(f"línea {i} ✓\n" for i in range(5000))
     path = tmp_path / "text.txt"
     path.write_text(text, encoding="utf-8")
-    with io.TextIOWrapper(pa.OSFile(path), encoding="utf-8") as wrapper:
+    with io.TextIOWrapper(pa.OSFile(path), encoding="utf-8") as wrapper:  # type: ignore[type-var]  # typeshed asks for .name
         assert wrapper.readline() == "línea 0 ✓\n"
         position = wrapper.tell()
         assert wrapper.read(7) == "línea 1"
         wrapper.seek(position)
         assert wrapper.readline() == "línea 1 ✓\n"
         assert wrapper.read() == text.split("\n", 2)[2]
-    with io.TextIOWrapper(pa.OSFile(path), encoding="utf-8") as wrapper:
+    with io.TextIOWrapper(pa.OSFile(path), encoding="utf-8") as wrapper:  # type: ignore[type-var]  # typeshed asks for .name
         assert list(wrapper) == text.splitlines(keepends=True)
 
 
 def test_text_wrapper_writing(tmp_path) -> None:
     path = tmp_path / "out.txt"
     raw = pa.OSFile(path, "w")
-    with io.TextIOWrapper(raw, encoding="utf-8", newline="\r\n") as wrapper:
+    with io.TextIOWrapper(raw, encoding="utf-8", newline="\r\n") as wrapper:  # type: ignore[type-var]  # typeshed asks for .name
         wrapper.write("ünïcode\nlines\n")
         wrapper.writelines(["a\n", "b\n"])
     assert raw.closed
@@ -174,7 +174,7 @@ def test_readline_and_text_readlines_do_not_drain(tmp_path) -> None:
         assert f.readlines(5) == [b"second\n"]
         assert _kernel_position(f) <= 1 << 20
     with pa.OSFile(path) as f:
-        wrapper = io.TextIOWrapper(f, encoding="ascii")
+        wrapper = io.TextIOWrapper(f, encoding="ascii")  # type: ignore[type-var]  # typeshed asks for .name
         assert wrapper.readlines(3) == ["first\n"]
         assert _kernel_position(f) <= 1 << 20
         wrapper.detach()

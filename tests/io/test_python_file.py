@@ -105,9 +105,9 @@ def test_reads_writes_and_size() -> None:
 
 
 def test_closing_closes_the_handle_dropping_does_not(tmp_path) -> None:
-    handle = io.BytesIO(b"x")
-    pa.PythonFile(handle).close()
-    assert handle.closed
+    memory = io.BytesIO(b"x")
+    pa.PythonFile(memory).close()
+    assert memory.closed
 
     with open(tmp_path / "out", "wb") as handle:
         f = pa.PythonFile(handle)

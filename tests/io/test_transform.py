@@ -50,7 +50,7 @@ def test_transform_close_closes_the_stream() -> None:
     pa.TransformInputStream(raw, bytes).close()
     assert raw.closed
     with pytest.raises(TypeError):
-        pa.TransformInputStream(raw, "not callable")
+        pa.TransformInputStream(raw, "not callable")  # type: ignore[arg-type]  # wrong on purpose
 
 
 @pytest.mark.parametrize(("src", "dest"), [("utf8", "UTF-8"), ("latin1", "iso-8859-1"), ("utf-16", "UTF16")])

@@ -6,6 +6,7 @@ import random
 import subprocess
 
 import system_deps
+
 from arrowio.compression import FORMATS
 
 #: Every streaming format, and every format (the one-shot-only ones too), from the registry:
@@ -113,5 +114,21 @@ def drive(decoder, data: bytes, chunks: list[int] | None = None, max_lengths: li
             got = decoder.decompress(b"", limit)
             assert len(got) <= limit
             out.append(got)
+    decoder.finish()
+    return b"".join(out)
+
+
+def sequence_decode(first: str, data: bytes, piece: int) -> bytes:
+    """Decode ``data`` with a SequenceDecoder whose first stream is ``first``, given in pieces of
+    ``piece`` bytes and drained without an output limit (how 'auto' reads ``cat a.gz b.zst``)."""
+    import arrowio
+    from arrowio.compression._sequence import SequenceDecoder
+
+    decoder = SequenceDecoder(arrowio.Codec(first).decoder(), lambda fmt: arrowio.Codec(fmt.name).decoder())
+    out = []
+    for start in range(0, len(data), piece):
+        out.append(decoder.decompress(data[start : start + piece]))
+        while not decoder.needs_input:
+            out.append(decoder.decompress(b""))
     decoder.finish()
     return b"".join(out)

@@ -10,9 +10,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from click.testing import CliRunner
+from system_deps import need_tool
 
 from arrowio_cli.main import main
-from system_deps import need_tool
 
 
 @dataclass
@@ -26,7 +26,7 @@ class Run:
         return self.stdout_bytes.decode()
 
 
-def run_in_terminal(argv: Sequence[str], cwd: object = None) -> tuple[int, bytes]:
+def run_in_terminal(argv: Sequence[str], cwd: str | os.PathLike[str] | None = None) -> tuple[int, bytes]:
     """Run ``argv`` with stdout and stderr on a pseudo-terminal: its exit code and all it showed."""
     pid, fd = pty.fork()
     if pid == 0:  # the child: stdout and stderr are the terminal
@@ -64,6 +64,23 @@ def run_in_process(
 
 def arrowio_command(*args: object) -> list[str]:
     return [sys.executable, "-m", "arrowio_cli", *map(str, args)]
+
+
+#: What the command line's start-up must not import: the rendering, GPU, remote and PyArrow
+#: packages, and the codec backends but ISA-L (cat of a .gz needs it; --help needs none).
+HEAVY_MODULES = frozenset(
+    {"rich", "numpy", "cupy", "pynvml", "fsspec", "s3fs", "pyarrow", "zstandard", "brotli", "lz4", "snappy"}
+)
+
+
+def start_up_imports(*args: object) -> tuple[subprocess.CompletedProcess[bytes], set[str]]:
+    """Run ``python -X importtime -m arrowio_cli ARGS``: the run, and the top-level packages it imported."""
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    command = [sys.executable, "-X", "importtime", "-m", "arrowio_cli", *map(str, args)]
+    result = subprocess.run(command, capture_output=True, env=env)
+    lines = result.stderr.decode().splitlines()
+    imported = {line.split("|")[-1].strip().split(".")[0] for line in lines if line.startswith("import time:")}
+    return result, imported
 
 
 #: Format -> (extension, the command that writes a file's compression to stdout). snappy (framing)

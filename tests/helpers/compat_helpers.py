@@ -11,6 +11,7 @@ section); a test that meets one says so by that name instead of comparing.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -33,8 +34,8 @@ DELIBERATE = {
 class Raised:
     """A call that raised: the exception's class and the builtin class an ``except`` names."""
 
-    type: type
-    kind: type
+    type: builtins.type[BaseException]  # the field's name shadows the builtin in the class body
+    kind: builtins.type[BaseException]
     message: str
 
     def __repr__(self) -> str:
