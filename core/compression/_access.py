@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._frameread import FrameReader, ReadAt, read_range
+from ._frameread import FrameReader, ReadAt, ReadIntoAt, read_range
 from ._frametable import FrameTable
 
 __all__ = ["FramedAccess", "open_access"]
@@ -15,18 +15,21 @@ __all__ = ["FramedAccess", "open_access"]
 class FramedAccess:
     """Random access to a file of independent frames whose decoded sizes are known."""
 
-    def __init__(self, read_at: ReadAt, fmt: str, table: FrameTable, workers: int) -> None:
+    def __init__(
+        self, read_at: ReadAt, fmt: str, table: FrameTable, workers: int, readinto_at: ReadIntoAt | None = None
+    ) -> None:
         assert table.size is not None
         self._read_at, self._fmt, self._table, self._workers = read_at, fmt, table, workers
+        self._readinto_at = readinto_at
         self.size: int = table.size
 
     def reader(self, position: int) -> FrameReader:
         """Decoded content from ``position`` on, on ``workers`` threads."""
-        return FrameReader(self._read_at, self._fmt, self._table, position, self._workers)
+        return FrameReader(self._read_at, self._fmt, self._table, position, self._workers, self._readinto_at)
 
     def readinto_at(self, view: memoryview, offset: int) -> int:
         """Decode only the frames that hold ``offset`` .. ``offset + len(view)``."""
-        return read_range(self._read_at, self._fmt, self._table, view, offset)
+        return read_range(self._read_at, self._fmt, self._table, view, offset, self._readinto_at)
 
     def close(self) -> None:
         pass
@@ -40,8 +43,11 @@ def open_access(raw: Any, fmt: str, path: str | None, workers: int) -> tuple[Any
 
     table = find_table(raw, fmt, path)
     if table is not None:
-        reader = FrameReader(raw.read_at, fmt, table, 0, workers)
-        return reader, FramedAccess(raw.read_at, fmt, table, workers) if table.size is not None else None
+        # Compressed input is read into reused buffers where the file reads into memory by position.
+        readinto_at = getattr(raw, "_readinto_at", None)
+        reader = FrameReader(raw.read_at, fmt, table, 0, workers, readinto_at)
+        access = FramedAccess(raw.read_at, fmt, table, workers, readinto_at) if table.size is not None else None
+        return reader, access
     if fmt == "gzip" and path is not None and raw.seekable() and is_local(raw):
         from ._gzcheckpoint import CheckpointAccess, checkpoint_index
 

@@ -123,13 +123,13 @@ def test_read_at_decodes_only_the_frames_it_needs(tmp_path, data, monkeypatch):
     from arrowio.compression import _frameread
 
     ranges = []
-    real = _frameread.decode_range
+    real = _frameread.decode_into
 
-    def counting(read_at, fmt, start, end):
-        ranges.append(end - start)
-        return real(read_at, fmt, start, end)
+    def counting(fmt, src, base, bounds, out):
+        ranges.append(len(src))
+        return real(fmt, src, base, bounds, out)
 
-    monkeypatch.setattr(_frameread, "decode_range", counting)
+    monkeypatch.setattr(_frameread, "decode_into", counting)
     with arrowio.input_stream(path, compression="auto") as stream:
         assert stream.read_at(64, 2_000_000) == data[2_000_000:2_000_064]
     assert len(ranges) == 1 and ranges[0] <= FRAME + 1024  # one frame (of random data: not smaller) of ~50
@@ -428,3 +428,55 @@ def test_frames_in_memory_are_found_too(tmp_path, data, fmt, layout):
         assert stream.seekable()
         assert stream.read_at(100, 1_234_567) == data[1_234_567:1_234_667]
         assert stream.read() == data
+
+
+# -- decoding into reused buffers ----------------------------------------------------------------------
+def test_frames_are_decoded_into_a_ring_of_reused_buffers(tmp_path, data):
+    # 3 MiB in 64 KiB frames make some 50 tasks: their output lands in one buffer per task in
+    # flight, reused, and the pieces handed out are views of those buffers (no bytes per piece).
+    path = write(str(tmp_path / "f.zst"), data, "zstd", "seekable")
+    with arrowio.input_stream(path, compression="auto") as stream:
+        reader = stream._reader
+        owners = set()
+        got = bytearray()
+        for piece in reader._pieces:
+            assert isinstance(piece, memoryview)
+            owners.add(id(piece.obj))
+            got += piece
+        assert got == data
+        assert len(owners) <= reader._ahead
+
+
+def test_a_frame_whose_checksum_is_wrong_is_an_error_where_the_buffer_ends(tmp_path, data):
+    # The frame's output exactly fills the buffer it is decoded into: its checksum is still checked.
+    path, blob = seekable_file(tmp_path, data)
+    count, _ = footer(blob)
+    first = struct.unpack_from("<I", blob, len(blob) - 9 - 8 * count)[0]  # the first frame's compressed size
+    damaged = bytearray(blob)
+    damaged[first - 1] ^= 0xFF  # the last byte of its content checksum
+    open(path, "wb").write(damaged)
+    with arrowio.input_stream(path, compression="auto") as stream:
+        with pytest.raises(ArrowIOError, match="zstd: corrupt data in the frame starting at offset 0 .*checksum"):
+            stream.read_at(10, 5)
+        with pytest.raises(ArrowIOError, match="checksum"):
+            stream.read()
+    assert subprocess.run(["zstd", "-q", "-dc", path], capture_output=True).returncode != 0  # zstd agrees
+
+
+@pytest.mark.parametrize("shift", [1, -1])
+def test_gzi_entries_that_miss_member_boundaries_are_errors(tmp_path, data, shift):
+    path = write(str(tmp_path / "b.gz"), data, "gzip", "bgzf")
+    with arrowio.input_stream(path, compression="auto") as stream:
+        assert stream.read() == data
+    from arrowio.compression._framescan import find_table
+
+    with arrowio.OSFile(path) as raw:
+        table = find_table(raw, "gzip", path)
+    pairs = list(zip(table.comp[1:-1], table.plain[1:-1], strict=True))
+    pairs[3] = (pairs[3][0] + shift, pairs[3][1])  # the fifth member starts a byte off
+    with open(path + ".gzi", "wb") as gzi:
+        gzi.write(struct.pack("<Q", len(pairs)) + b"".join(struct.pack("<QQ", c, d) for c, d in pairs))
+    expected = "ends before offset" if shift > 0 else "truncated input: it ends inside the member"
+    with arrowio.input_stream(path, compression="auto") as stream:
+        with pytest.raises(ArrowIOError, match=f"gzip: {expected}|gzip: the member starting at .* {expected}"):
+            stream.read()
