@@ -393,6 +393,47 @@ def test_checkpoint_index_of_a_corrupt_file_is_not_written(single_gzip):
     assert not os.path.exists(single_gzip + ".gzidx")
 
 
+def dense_checkpoints(tmp_path, data) -> tuple[str, bytes]:
+    """A gzip file with a random stretch (stored blocks) and an index with a checkpoint every
+    64 KiB of input: checkpoints inside bytes and before stored blocks."""
+    rapidgzip = pytest.importorskip("rapidgzip")
+    plain = data[:1_000_000] + random.Random(5).randbytes(300_000) + data[1_000_000:]
+    path = str(tmp_path / "dense.gz")
+    open(path, "wb").write(run_tool(["gzip", "-c"], plain))
+    f = rapidgzip.RapidgzipFile(path, parallelization=1, chunk_size=64 << 10)
+    try:
+        f.seek(0, os.SEEK_END)
+        f.export_index(path + ".gzidx")
+    finally:
+        f.close()
+    return path, plain
+
+
+def test_read_at_decodes_from_one_checkpoint_without_loading_the_whole_index(tmp_path, data):
+    path, plain = dense_checkpoints(tmp_path, data)
+    index = open(path + ".gzidx", "rb").read()
+    bits = [index[35 + 18 * i + 16] for i in range(struct.unpack_from("<I", index, 31)[0])]
+    assert len(bits) > 20 and any(bits)  # some checkpoints fall inside a byte
+    rng = random.Random(7)
+    with arrowio.input_stream(path, compression="auto") as stream:
+        assert stream.seekable() and stream.size() == len(plain)
+        for _ in range(60):
+            offset, n = rng.randrange(len(plain) + 10), rng.randrange(1, 200_000)
+            assert stream.read_at(n, offset) == plain[offset : offset + n]
+        assert stream._access._opened is None  # rapidgzip never loaded the windows
+        stream.seek(1_100_000)  # a reader from a position: rapidgzip, the whole index
+        assert stream.read(1000) == plain[1_100_000:1_101_000]
+
+
+@pytest.mark.parametrize("cut", [1, 40_000])
+def test_truncated_checkpoint_index_is_refused_at_open(tmp_path, data, cut):
+    path, _ = dense_checkpoints(tmp_path, data)
+    index = open(path + ".gzidx", "rb").read()
+    open(path + ".gzidx", "wb").write(index[:-cut])
+    with pytest.raises(ArrowIOError, match="gzip: .*unusable checkpoint index"):
+        arrowio.input_stream(path, compression="auto")
+
+
 def test_checkpoint_index_without_rapidgzip_says_what_to_install(tmp_path, monkeypatch):
     import sys
 
