@@ -143,6 +143,13 @@ def _task_into(
     return filled, None
 
 
+def _fits(table: FrameTable) -> bool:
+    """Whether every frame's decoded size is known and at most TASK_PLAIN, so that each task can
+    be decoded into a buffer of its size (a larger frame is streamed: memory stays bounded)."""
+    plain = table.plain
+    return plain is not None and max(b - a for a, b in zip(plain, plain[1:], strict=False)) <= TASK_PLAIN
+
+
 def _mismatch(fmt: str, start: int, end: int, got: int, expected: int) -> Exception:
     return corrupt(
         fmt,
@@ -203,7 +210,7 @@ class FrameReader(DecodingReader):
             skip = position - table.plain[first]  # type: ignore[index]  # checked by frame_at
         self.position = position
         self.compressed_read = table.comp[first]  # the end of the frames handed to the reader so far
-        self._pieces = self._generate_into(first, skip) if table.plain is not None else self._generate(first, skip)
+        self._pieces = self._generate_into(first, skip) if _fits(table) else self._generate(first, skip)
 
     def _run(self, task: tuple[int, int]) -> Any:
         comp = self._table.comp
@@ -328,10 +335,25 @@ def read_range(
     if offset >= end:
         return 0
     first, last = table.frame_at(offset), table.frame_at(end - 1)
-    out = memoryview(bytearray(plain[last + 1] - plain[first]))  # the frames are decoded whole: their size is checked
-    _, error = _task_into(read_at, readinto_at, fmt, list(comp[first : last + 2]), out)
-    if error is not None:
-        raise error
     skip = offset - plain[first]
-    view[: end - offset] = out[skip : skip + end - offset]
-    return end - offset
+    expected = plain[last + 1] - plain[first]
+    if expected <= TASK_PLAIN:  # decoded whole into one buffer (their size is checked too)
+        out = memoryview(bytearray(expected))
+        _, error = _task_into(read_at, readinto_at, fmt, list(comp[first : last + 2]), out)
+        if error is not None:
+            raise error
+        view[: end - offset] = out[skip : skip + end - offset]
+        return end - offset
+    filled = got = 0  # frames too large to hold: streamed, what lies outside the range dropped
+    for piece in decode_range(read_at, fmt, comp[first], comp[last + 1]):
+        got += len(piece)
+        if skip >= len(piece) or filled == end - offset:
+            skip = max(skip - len(piece), 0)
+            continue
+        take = min(len(piece) - skip, end - offset - filled)
+        view[filled : filled + take] = memoryview(piece)[skip : skip + take]
+        filled += take
+        skip = 0
+    if got != expected:
+        raise _mismatch(fmt, comp[first], comp[last + 1], got, expected)
+    return filled

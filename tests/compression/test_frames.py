@@ -488,6 +488,22 @@ def test_frames_are_decoded_into_a_ring_of_reused_buffers(tmp_path, data):
         assert len(owners) <= reader._ahead
 
 
+@pytest.mark.parametrize("fmt,layout", [("zstd", "seekable"), ("gzip", "bgzf")])
+def test_frames_larger_than_a_task_may_hold_are_streamed(tmp_path, data, monkeypatch, fmt, layout):
+    # A frame may decode to anything up to 4 GiB (a seek table's sizes are 32-bit): one larger
+    # than TASK_PLAIN is never decoded into a buffer of its size, but streamed in pieces.
+    from arrowio.compression import _frameread
+
+    monkeypatch.setattr(_frameread, "TASK_PLAIN", 16 << 10)
+    path = write(str(tmp_path / f"f{FORMATS[fmt].extensions[0]}"), data, fmt, layout)
+    allocated = []
+    monkeypatch.setattr(_frameread, "bytearray", lambda n: allocated.append(n) or bytearray(n), raising=False)
+    with arrowio.input_stream(path, compression="auto") as stream:
+        assert stream.read() == data
+        assert stream.read_at(100, 1_234_567) == data[1_234_567:1_234_667]
+    assert not [n for n in allocated if n > _frameread.TASK_PLAIN]
+
+
 def test_a_frame_whose_checksum_is_wrong_is_an_error_where_the_buffer_ends(tmp_path, data):
     # The frame's output exactly fills the buffer it is decoded into: its checksum is still checked.
     path, blob = seekable_file(tmp_path, data)
