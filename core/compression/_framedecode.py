@@ -24,7 +24,7 @@ from typing import Any
 
 from ._base import corrupt
 
-__all__ = ["decode_into"]
+__all__ = ["decode_into", "DecodeError", "Overflow"]
 
 _ZSTD_MAGIC = 0xFD2FB528
 _SKIPPABLE_MIN, _SKIPPABLE_MAX = 0x184D2A50, 0x184D2A5F
@@ -37,8 +37,9 @@ _local = threading.local()  # one libzstd context per thread: a context is not t
 def decode_into(fmt: str, src: memoryview, base: int, bounds: list[int], out: memoryview) -> int:
     """Decode the frames in ``src`` (compressed offset ``base`` in the file; ``bounds``: the
     table's frame starts within it, relative, and its end) into ``out``; returns the bytes
-    written. Raises ArrowIOError when the data is bad or does not decode to ``len(out)`` bytes
-    (what it decoded before a bad frame is in ``out[:filled]`` of the error's ``filled``)."""
+    written. Raises DecodeError (its ``error``: the ArrowIOError) when the data is bad, Overflow
+    when it decodes to more than ``len(out)`` bytes; what was decoded before is in
+    ``out[:filled]`` of the exception's ``filled``."""
     if fmt == "zstd":
         return _zstd_into(src, base, out)
     return _gzip_into(src, base, bounds, out)
@@ -50,6 +51,10 @@ class DecodeError(Exception):
     def __init__(self, error: Exception, filled: int) -> None:
         super().__init__(str(error))
         self.error, self.filled = error, filled
+
+
+class Overflow(DecodeError):
+    """The frames decode to more than the buffer holds (an error where their size is known)."""
 
 
 def _too_much(fmt: str, base: int, size: int, expected: int) -> Exception:
@@ -129,7 +134,7 @@ def _zstd_into(src: memoryview, base: int, out: memoryview) -> int:
                 )
                 raise DecodeError(error, filled) from None
             if more:
-                raise DecodeError(_too_much("zstd", base, len(src), len(out)), filled)
+                raise Overflow(_too_much("zstd", base, len(src), len(out)), filled)
             filled += got
         pos = end
     return filled
@@ -160,7 +165,7 @@ def _gzip_into(src: memoryview, base: int, bounds: list[int], out: memoryview) -
             )
             raise DecodeError(error, filled) from None
         if len(piece) > room:
-            raise DecodeError(_too_much("gzip", base, len(src), len(out)), filled)
+            raise Overflow(_too_much("gzip", base, len(src), len(out)), filled)
         if not inflater.eof:
             error = corrupt(
                 "gzip", base + end, f"truncated input: it ends inside the member starting at offset {base + start}"

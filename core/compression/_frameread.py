@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from ._base import Decoder, corrupt
-from ._framedecode import DecodeError, decode_into
+from ._framedecode import DecodeError, Overflow, decode_into
 from ._frametable import FrameTable
 from ._stream import OUT_CHUNK, DecodingReader
 
@@ -113,11 +113,12 @@ def _input(size: int) -> memoryview:
 
 
 def _task_into(
-    read_at: ReadAt, readinto_at: ReadIntoAt | None, fmt: str, bounds: list[int], out: memoryview
+    read_at: ReadAt, readinto_at: ReadIntoAt | None, fmt: str, bounds: list[int], out: memoryview, exact: bool = True
 ) -> tuple[int, Exception | None]:
     """Decode the frames starting at ``bounds`` (file offsets; the last one is their end) into
-    ``out``, which is as large as the table says they decode to: the bytes decoded, and the
-    error that stopped them (after those bytes)."""
+    ``out``, which is as large as the table says they decode to (``exact``) or as large as a task
+    may hold: the bytes decoded, and the error that stopped them (after those bytes), which is
+    the Overflow itself where they did not fit a buffer of a size the table does not know."""
     start, end = bounds[0], bounds[-1]
     try:
         if readinto_at is not None:
@@ -134,20 +135,31 @@ def _task_into(
             )
         filled = decode_into(fmt, src, start, [b - start for b in bounds], out)
     except DecodeError as exc:
-        return exc.filled, exc.error
+        return exc.filled, exc if isinstance(exc, Overflow) and not exact else exc.error
     except Exception as exc:  # handed to the reader, raised after the bytes before it
         exc.__traceback__ = None
         return 0, exc
-    if filled != len(out):
+    if exact and filled != len(out):
         return filled, _mismatch(fmt, start, end, filled, len(out))
     return filled, None
 
 
 def _fits(table: FrameTable) -> bool:
-    """Whether every frame's decoded size is known and at most TASK_PLAIN, so that each task can
-    be decoded into a buffer of its size (a larger frame is streamed: memory stays bounded)."""
+    """Whether each task can be decoded into a buffer: of its size where every frame's is known
+    and at most TASK_PLAIN, of TASK_PLAIN where none is known (a larger frame is streamed:
+    memory stays bounded)."""
     plain = table.plain
-    return plain is not None and max(b - a for a, b in zip(plain, plain[1:], strict=False)) <= TASK_PLAIN
+    return plain is None or max(b - a for a, b in zip(plain, plain[1:], strict=False)) <= TASK_PLAIN
+
+
+def _buffer(size: int, lazy: bool) -> Any:
+    """An output buffer: anonymous memory (its pages faulted in only when written) where it is
+    a capacity that the data may not fill, a bytearray otherwise."""
+    if lazy:
+        import mmap
+
+        return mmap.mmap(-1, size)
+    return bytearray(size)
 
 
 def _mismatch(fmt: str, start: int, end: int, got: int, expected: int) -> Exception:
@@ -257,28 +269,29 @@ class FrameReader(DecodingReader):
                     f"{got} bytes, where the frame table says {plain[task[1]] - plain[task[0]]}",
                 )
 
-    def _generate_into(self, first: int, skip: int) -> Iterator[memoryview]:
-        """Pieces of the ring's buffers, decoded by the workers (the table knows every size)."""
+    def _generate_into(self, first: int, skip: int) -> Iterator[bytes | memoryview]:
+        """Pieces of the ring's buffers, decoded by the workers. Where the table does not know
+        the decoded sizes, a buffer holds TASK_PLAIN bytes (anonymous memory: only the pages
+        written are ever faulted in), and a task that does not fit is streamed by this thread."""
         table = self._table
         comp, plain = table.comp, table.plain
-        assert plain is not None
         tasks = _tasks(table, first)
-        pending: deque[tuple[tuple[int, int], bytearray, Any]] = deque()
-        free: list[bytearray] = []  # the ring: one buffer per task in flight, reused
+        pending: deque[tuple[tuple[int, int], Any, Any]] = deque()
+        free: list[Any] = []  # the ring: one buffer per task in flight, reused
         while True:
             while len(pending) < self._ahead and (
-                not pending or plain[pending[-1][0][1]] - plain[pending[0][0][0]] < IN_FLIGHT
+                plain is None or not pending or plain[pending[-1][0][1]] - plain[pending[0][0][0]] < IN_FLIGHT
             ):
                 task = next(tasks, None)
                 if task is None:
                     break
-                size = plain[task[1]] - plain[task[0]]
-                buffer = free.pop() if free else bytearray(size)
+                size = TASK_PLAIN if plain is None else plain[task[1]] - plain[task[0]]
+                buffer = free.pop() if free else _buffer(size, plain is None)
                 if len(buffer) < size:
-                    buffer = bytearray(size)  # the smaller one goes: the ring holds one per task in flight
+                    buffer = _buffer(size, False)  # the smaller one goes: the ring holds one per task in flight
                 out = memoryview(buffer)[:size]
                 bounds = list(comp[task[0] : task[1] + 1])
-                args = (self._read_at, self._readinto_at, self._fmt, bounds, out)
+                args = (self._read_at, self._readinto_at, self._fmt, bounds, out, plain is not None)
                 future = _Done(_task_into(*args)) if self._pool is None else self._pool.submit(_task_into, *args)
                 pending.append((task, buffer, future))
             if not pending:
@@ -286,6 +299,10 @@ class FrameReader(DecodingReader):
             task, buffer, future = pending.popleft()
             filled, error = future.result()
             self.compressed_read = comp[task[1]]
+            if isinstance(error, Overflow):  # frames of unknown size, too large to hold: streamed
+                free.append(buffer)
+                yield from decode_range(self._read_at, self._fmt, comp[task[0]], comp[task[1]])
+                continue
             view = memoryview(buffer)
             for start in range(skip, filled, OUT_CHUNK):
                 yield view[start : min(start + OUT_CHUNK, filled)]

@@ -504,6 +504,28 @@ def test_frames_larger_than_a_task_may_hold_are_streamed(tmp_path, data, monkeyp
     assert not [n for n in allocated if n > _frameread.TASK_PLAIN]
 
 
+@pytest.mark.parametrize("task_plain", [None, 1 << 20])
+def test_frames_of_unknown_size_fill_the_ring_or_are_streamed_when_too_large(tmp_path, data, monkeypatch, task_plain):
+    # pzstd's frames record no decoded size: each task is decoded into a buffer of TASK_PLAIN
+    # bytes, and one that does not fit (its 2 MiB frames, with TASK_PLAIN cut to 1 MiB) is
+    # streamed by the reading thread instead, its data still right.
+    need_tool("pzstd")
+    from arrowio.compression import _frameread
+
+    if task_plain is not None:
+        monkeypatch.setattr(_frameread, "TASK_PLAIN", task_plain)
+    src = tmp_path / "in.bin"
+    src.write_bytes(data)
+    path = str(tmp_path / "theirs.zst")
+    run_tool(["pzstd", "-q", "-f", "-p", "2", "-1", str(src), "-o", path])  # level 1: 2 MiB frames
+    with arrowio.input_stream(path, compression="auto") as stream:
+        assert not stream.seekable()
+        pieces = list(stream._reader._pieces)
+    assert b"".join(pieces) == data
+    kinds = {type(piece) for piece in pieces}
+    assert kinds == ({memoryview} if task_plain is None else {bytes})
+
+
 def test_a_frame_whose_checksum_is_wrong_is_an_error_where_the_buffer_ends(tmp_path, data):
     # The frame's output exactly fills the buffer it is decoded into: its checksum is still checked.
     path, blob = seekable_file(tmp_path, data)
