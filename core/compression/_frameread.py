@@ -39,6 +39,9 @@ __all__ = ["FrameReader", "decode_range", "read_range", "default_workers"]
 
 TASK_BYTES = 1 << 20  # compressed bytes per task: hand-over costs ~50 us, decoding 1 MiB ~1-3 ms
 TASK_PLAIN = 32 << 20  # decoded bytes a task may gather before the reading thread takes over
+#: Decoded bytes a task gathers at most from several frames: the ring holds three such buffers,
+#: and every page of them is faulted in once per stream (a single larger frame is one task).
+TASK_GROUP = 4 << 20
 IN_FLIGHT = 64 << 20  # decoded bytes of the tasks in flight, where the table knows them
 
 ReadAt = Callable[[int, int], bytes]
@@ -149,7 +152,7 @@ def _fits(table: FrameTable) -> bool:
     and at most TASK_PLAIN, of TASK_PLAIN where none is known (a larger frame is streamed:
     memory stays bounded)."""
     plain = table.plain
-    return plain is None or max(b - a for a, b in zip(plain, plain[1:], strict=False)) <= TASK_PLAIN
+    return plain is None or max((b - a for a, b in zip(plain, plain[1:], strict=False)), default=0) <= TASK_PLAIN
 
 
 def _buffer(size: int, lazy: bool) -> Any:
@@ -171,7 +174,8 @@ def _mismatch(fmt: str, start: int, end: int, got: int, expected: int) -> Except
 
 
 def _tasks(table: FrameTable, first: int) -> Iterator[tuple[int, int]]:
-    """Frame ranges ``[i, j)`` from frame ``first``: about TASK_BYTES compressed, at most TASK_PLAIN decoded."""
+    """Frame ranges ``[i, j)`` from frame ``first``: about TASK_BYTES compressed, and several frames
+    only up to TASK_GROUP decoded."""
     comp, plain = table.comp, table.plain
     i = first
     while i < table.frames:
@@ -179,7 +183,7 @@ def _tasks(table: FrameTable, first: int) -> Iterator[tuple[int, int]]:
         while (
             j < table.frames
             and comp[j] - comp[i] < TASK_BYTES
-            and (plain is None or plain[j + 1] - plain[i] <= TASK_PLAIN)
+            and (plain is None or plain[j + 1] - plain[i] <= TASK_GROUP)
         ):
             j += 1
         yield i, j
@@ -275,7 +279,11 @@ class FrameReader(DecodingReader):
         written are ever faulted in), and a task that does not fit is streamed by this thread."""
         table = self._table
         comp, plain = table.comp, table.plain
-        tasks = _tasks(table, first)
+        planned = list(_tasks(table, first))
+        tasks = iter(planned)
+        # Every buffer of the ring holds the largest task: tasks of varying sizes never make it
+        # drop a buffer for a larger one (each new buffer's pages are faulted in again).
+        capacity = TASK_PLAIN if plain is None else max((plain[j] - plain[i] for i, j in planned), default=0)
         pending: deque[tuple[tuple[int, int], Any, Any]] = deque()
         free: list[Any] = []  # the ring: one buffer per task in flight, reused
         while True:
@@ -286,9 +294,7 @@ class FrameReader(DecodingReader):
                 if task is None:
                     break
                 size = TASK_PLAIN if plain is None else plain[task[1]] - plain[task[0]]
-                buffer = free.pop() if free else _buffer(size, plain is None)
-                if len(buffer) < size:
-                    buffer = _buffer(size, False)  # the smaller one goes: the ring holds one per task in flight
+                buffer = free.pop() if free else _buffer(capacity, plain is None)
                 out = memoryview(buffer)[:size]
                 bounds = list(comp[task[0] : task[1] + 1])
                 args = (self._read_at, self._readinto_at, self._fmt, bounds, out, plain is not None)
