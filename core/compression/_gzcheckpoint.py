@@ -115,7 +115,14 @@ class CheckpointAccess:
         return self._opened
 
     def readinto_at(self, view: memoryview, offset: int) -> int:
-        return self._table.readinto_at(view, offset)
+        from ._gzindex import MemberEnd
+
+        try:
+            return self._table.readinto_at(view, offset)
+        except MemberEnd:  # a file of several members, read across one's end: rapidgzip's way
+            with self._lock:
+                self._file.seek(offset)
+                return self._fill(view)
 
     def _fill(self, view: memoryview) -> int:
         filled = 0

@@ -30,12 +30,17 @@ from typing import Any
 
 from ._base import corrupt
 
-__all__ = ["CheckpointTable"]
+__all__ = ["CheckpointTable", "MemberEnd"]
 
 _MAGIC = b"GZIDX"
 _HEAD = struct.Struct("<5sBBQQIII")  # magic, version, flags, sizes, spacing, window size, count
 _POINT = struct.Struct("<QQBB")
 _PIECE = 256 << 10  # compressed bytes shifted and inflated per step: a read stops within one
+
+
+class MemberEnd(Exception):
+    """The gzip member ended before the bytes asked for: they lie in a later member, which a
+    raw inflater from a checkpoint cannot enter (rapidgzip reads across members)."""
 
 
 class CheckpointTable:
@@ -74,7 +79,8 @@ class CheckpointTable:
         return corrupt("gzip", 0, f"{self._index}: unusable checkpoint index ({why})")
 
     def readinto_at(self, view: memoryview, offset: int) -> int:
-        """Decode ``len(view)`` bytes (fewer at the end) at decoded ``offset`` into ``view``."""
+        """Decode ``len(view)`` bytes (fewer at the end) at decoded ``offset`` into ``view``;
+        raises MemberEnd where they reach past the end of the member the checkpoint is in."""
         end = min(offset + len(view), self.size)
         if offset >= end:
             return 0
@@ -92,7 +98,7 @@ class CheckpointTable:
             filled += take
             skip = 0
         if filled < end - offset:
-            raise corrupt("gzip", self._comp[-1], f"{self._path}: the data ends before its index says it does")
+            raise MemberEnd()
         return filled
 
     def _inflate_from(self, i: int, wanted: int) -> Any:

@@ -425,6 +425,17 @@ def test_read_at_decodes_from_one_checkpoint_without_loading_the_whole_index(tmp
         assert stream.read(1000) == plain[1_100_000:1_101_000]
 
 
+def test_checkpoint_read_at_across_gzip_members(tmp_path, data):
+    pytest.importorskip("rapidgzip")
+    path = multi_member_gzip(tmp_path, data)  # members of 700,000 bytes each
+    arrowio.compression.build_gzip_index(path)
+    with arrowio.input_stream(path, compression="auto") as stream:
+        assert stream.seekable()
+        assert stream.read_at(100, 699_950) == data[699_950:700_050]  # across the first members' boundary
+        assert stream.read_at(2_000_000, 10) == data[10:2_000_010]
+        assert stream.read_at(64, 2_100_000) == data[2_100_000:2_100_064]
+
+
 @pytest.mark.parametrize("cut", [1, 40_000])
 def test_truncated_checkpoint_index_is_refused_at_open(tmp_path, data, cut):
     path, _ = dense_checkpoints(tmp_path, data)
