@@ -7,16 +7,18 @@ release the GIL). Tasks finish out of order and are handed out in order; one tas
 and one more are in flight (at most :data:`IN_FLIGHT` decoded bytes of them where the sizes
 are known).
 
-Where the table knows the decoded sizes, a task is read into a per-thread input buffer and
-decoded straight into an output buffer of exactly its decoded size (:mod:`._framedecode`);
-the output buffers form a ring of one per task in flight, reused task after task, so decoding
-allocates nothing and faults no page in after the first tasks (a fresh ``bytes`` per decoded
-piece cost some 40,000 page faults and a third more CPU per 256 MiB). The reader hands out
-views of them, which its consumer copies (``readinto``) before the buffer is reused.
-
-Without decoded sizes, each task is decoded by a fresh strict streaming decoder and holds at
-most :data:`TASK_PLAIN` decoded bytes before it stops and leaves the rest of its frames to the
-reading thread, so memory stays bounded whatever the compression ratio.
+Each task is read into a per-thread input buffer and decoded straight into an output buffer
+(:mod:`._framedecode`): of exactly its decoded size where the table knows it, of
+:data:`TASK_PLAIN` bytes otherwise. The output buffers form a ring of one per task in flight,
+each as large as the largest task, reused task after task, so decoding allocates nothing and
+faults no page in after the first tasks (a fresh ``bytes`` per decoded piece cost 20-30 % more
+CPU and twice the page faults per 256 MiB). The reader hands out views of them, which its
+consumer copies (``readinto``) before the buffer is reused. Frames that do not fit are decoded
+by the strict streaming decoder instead, so memory stays bounded whatever the compression ratio:
+a task of frames of unknown size that overflows its buffer, by the reading thread; a file with
+a frame larger than TASK_PLAIN, throughout (a task then holds at most TASK_PLAIN decoded bytes
+before it leaves the rest to the reading thread). A task that failed is decoded again that way,
+so that its error and the bytes handed out before it are those of a sequential read.
 
 Every task's output is checked against the sizes the table knows: a frame table that does not
 match the data is an error, never silently wrong data.
