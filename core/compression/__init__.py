@@ -25,10 +25,10 @@ def build_index(path: str, *, save: bool = True, index_path: str | None = None) 
 
 def build_gzip_index(path: str, workers: int | None = None) -> str:
     """Give the gzip file ``path`` (an ordinary single-member one too) random access: decode it
-    once on ``workers`` threads (default: every core), CRCs checked, and save a checkpoint index
+    once on ``workers`` threads (default: one, the cheapest), CRCs checked, and save a checkpoint index
     beside it (``path + '.gzidx'``, indexed_gzip's format, built by rapidgzip, which must be
     installed: ``pip install rapidgzip``). Later opens of the file are seekable; ``seek`` and
-    ``read_at`` then decode from the nearest checkpoint. An index older than the file is
+    ``read_at`` then decode from the nearest checkpoint (``read_at`` reads only its window). An index older than the file is
     ignored. Returns the index's path."""
     from ._gzcheckpoint import build_checkpoints
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # imported where a file has frames: most files are one stream, opened faster without
-    from ._frameread import FrameReader, ReadAt
+    from ._frameread import FrameReader, ReadAt, ReadIntoAt
     from ._frametable import FrameTable
 
 __all__ = ["FramedAccess", "open_access"]
@@ -16,22 +16,25 @@ __all__ = ["FramedAccess", "open_access"]
 class FramedAccess:
     """Random access to a file of independent frames whose decoded sizes are known."""
 
-    def __init__(self, read_at: ReadAt, fmt: str, table: FrameTable, workers: int) -> None:
+    def __init__(
+        self, read_at: ReadAt, fmt: str, table: FrameTable, workers: int, readinto_at: ReadIntoAt | None = None
+    ) -> None:
         assert table.size is not None
         self._read_at, self._fmt, self._table, self._workers = read_at, fmt, table, workers
+        self._readinto_at = readinto_at
         self.size: int = table.size
 
     def reader(self, position: int) -> FrameReader:
         """Decoded content from ``position`` on, on ``workers`` threads."""
         from ._frameread import FrameReader
 
-        return FrameReader(self._read_at, self._fmt, self._table, position, self._workers)
+        return FrameReader(self._read_at, self._fmt, self._table, position, self._workers, self._readinto_at)
 
     def readinto_at(self, view: memoryview, offset: int) -> int:
         """Decode only the frames that hold ``offset`` .. ``offset + len(view)``."""
         from ._frameread import read_range
 
-        return read_range(self._read_at, self._fmt, self._table, view, offset)
+        return read_range(self._read_at, self._fmt, self._table, view, offset, self._readinto_at)
 
     def close(self) -> None:
         pass
@@ -51,8 +54,11 @@ def open_access(raw: Any, fmt: str, path: str | None, threaded: bool) -> tuple[A
         from ._frameread import FrameReader, default_workers
 
         workers = default_workers() if threaded else 0
-        reader = FrameReader(raw.read_at, fmt, table, 0, workers)
-        return reader, FramedAccess(raw.read_at, fmt, table, workers) if table.size is not None else None
+        # Compressed input is read into reused buffers where the file reads into memory by position.
+        readinto_at = getattr(raw, "_readinto_at", None)
+        reader = FrameReader(raw.read_at, fmt, table, 0, workers, readinto_at)
+        access = FramedAccess(raw.read_at, fmt, table, workers, readinto_at) if table.size is not None else None
+        return reader, access
     if fmt == "gzip" and path is not None and is_local(raw):
         from ._gzcheckpoint import CheckpointAccess, checkpoint_index
 

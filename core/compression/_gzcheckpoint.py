@@ -2,13 +2,16 @@
 
 A deflate stream can only be entered where the decoder's state is known: at checkpoints that
 record the 32 KiB window every few MiB (zlib's zran). We do not write zran again: ``rapidgzip``
-(PyPI, maintained, MIT/Apache) builds the index while decoding on every core, reaching ISA-L's
-single-core speed or better, so building it costs about one full decode (indexed_gzip, the
-other well-kept choice, builds it with single-threaded zlib: two to three times slower than
-our ISA-L decode, beyond the 1.2x the issue allows). The index is saved in indexed_gzip's
+(PyPI, maintained, MIT/Apache) builds the index while decoding, with ISA-L where the window is
+known (indexed_gzip, the other well-kept choice, builds it with zlib: two to three times slower
+than our ISA-L decode, beyond the 1.2x the issue allows). By default it builds on one thread:
+on the 256 MiB corpus that costs 1.1x the CPU of our sequential ISA-L decode, where its
+parallel mode (decoding chunks before their windows are known, then resolving them) costs
+2.2x the CPU and, on two cores, more wall time too. The index is saved in indexed_gzip's
 format (readable by both libraries) as ``<file>.gzidx``; one older than the file is ignored,
-and rapidgzip refuses an index whose recorded file size differs. rapidgzip is optional:
-``pip install 'arrowio[gzip-index]'``.
+one of another file refused. Positional reads use only the checkpoint they need
+(:mod:`._gzindex`); rapidgzip loads the whole index for readers from a position (``seek``).
+rapidgzip is optional: ``pip install 'arrowio[gzip-index]'``.
 
 rapidgzip's decoder threads abort the interpreter if a file is still open at exit, so every
 file opened here is closed by a finalizer and at exit.
@@ -65,13 +68,12 @@ def checkpoint_index(path: str) -> str | None:
 
 
 def build_checkpoints(path: str, workers: int | None = None) -> str:
-    """Decode the gzip file ``path`` once on ``workers`` threads (default: every core), checking
-    every CRC32, and save its checkpoint index beside it; returns the index's path."""
-    from ._frameread import default_workers
-
+    """Decode the gzip file ``path`` once on ``workers`` threads (default: one, the cheapest:
+    see above), checking every CRC32, and save its checkpoint index beside it; returns the
+    index's path."""
     index = path + CHECKPOINT_SUFFIX
     tmp = f"{index}.tmp{os.getpid()}"
-    f = _open(path, workers or default_workers())
+    f = _open(path, workers or 1)
     try:
         f.seek(0, os.SEEK_END)  # decodes everything, recording checkpoints
         f.export_index(tmp)
@@ -84,24 +86,43 @@ def build_checkpoints(path: str, workers: int | None = None) -> str:
 
 
 class CheckpointAccess:
-    """Random access to a gzip file with a checkpoint index: readers from any position and
-    positional reads (serialized: a rapidgzip file has one position)."""
+    """Random access to a gzip file with a checkpoint index: positional reads from the one
+    checkpoint they need (:class:`CheckpointTable`, thread-safe), and readers from any position
+    through rapidgzip, which loads the whole index on the first seek (serialized: a rapidgzip
+    file has one position)."""
 
     def __init__(self, path: str, index: str, workers: int) -> None:
-        self._file = _open(path, workers)
+        from ._gzindex import CheckpointTable
+
+        self._path, self._index, self._workers = path, index, workers
+        self._table = CheckpointTable(path, index)  # the checkpoints only: cheap, and checked against the file
+        self.size: int = self._table.size
         self._lock = threading.Lock()
-        try:
-            self._file.import_index(index)
-        except ValueError as exc:
-            self.close()
-            raise ArrowIOError(f"gzip: {index}: unusable checkpoint index ({exc})") from None
-        self.size: int = self._file.size()
-        self._finalizer = weakref.finalize(self, self._file.close)
+        self._opened: Any = None
+
+    @property
+    def _file(self) -> Any:
+        """The rapidgzip file with the whole index loaded (on first use)."""
+        if self._opened is None:
+            opened = _open(self._path, self._workers)
+            try:
+                opened.import_index(self._index)
+            except ValueError as exc:
+                opened.close()
+                raise ArrowIOError(f"gzip: {self._index}: unusable checkpoint index ({exc})") from None
+            self._opened = opened
+            self._finalizer = weakref.finalize(self, opened.close)
+        return self._opened
 
     def readinto_at(self, view: memoryview, offset: int) -> int:
-        with self._lock:
-            self._file.seek(offset)
-            return self._fill(view)
+        from ._gzindex import MemberEnd
+
+        try:
+            return self._table.readinto_at(view, offset)
+        except MemberEnd:  # a file of several members, read across one's end: rapidgzip's way
+            with self._lock:
+                self._file.seek(offset)
+                return self._fill(view)
 
     def _fill(self, view: memoryview) -> int:
         filled = 0
@@ -121,7 +142,8 @@ class CheckpointAccess:
         return CheckpointReader(self, position)
 
     def close(self) -> None:
-        self._file.close()
+        if self._opened is not None:
+            self._opened.close()
 
 
 class CheckpointReader:
@@ -134,7 +156,7 @@ class CheckpointReader:
     def readinto(self, target: Any) -> int:
         view = memoryview(target).cast("B")
         with self._access._lock:
-            self._access._file.seek(self.position)  # read_at may have moved it
+            self._access._file.seek(self.position)  # another reader of the file may have moved it
             n = self._access._fill(view)
         self.position += n
         return n

@@ -124,13 +124,13 @@ def test_read_at_decodes_only_the_frames_it_needs(tmp_path, data, monkeypatch):
     from arrowio.compression import _frameread
 
     ranges = []
-    real = _frameread.decode_range
+    real = _frameread.decode_into
 
-    def counting(read_at, fmt, start, end):
-        ranges.append(end - start)
-        return real(read_at, fmt, start, end)
+    def counting(fmt, src, base, bounds, out):
+        ranges.append(len(src))
+        return real(fmt, src, base, bounds, out)
 
-    monkeypatch.setattr(_frameread, "decode_range", counting)
+    monkeypatch.setattr(_frameread, "decode_into", counting)
     with arrowio.input_stream(path, compression="auto") as stream:
         assert stream.read_at(64, 2_000_000) == data[2_000_000:2_000_064]
     assert len(ranges) == 1 and ranges[0] <= FRAME + 1024  # one frame (of random data: not smaller) of ~50
@@ -420,6 +420,58 @@ def test_checkpoint_index_of_a_corrupt_file_is_not_written(single_gzip):
     assert not os.path.exists(single_gzip + ".gzidx")
 
 
+def dense_checkpoints(tmp_path, data) -> tuple[str, bytes]:
+    """A gzip file with a random stretch (stored blocks) and an index with a checkpoint every
+    64 KiB of input: checkpoints inside bytes and before stored blocks."""
+    rapidgzip = pytest.importorskip("rapidgzip")
+    plain = data[:1_000_000] + random.Random(5).randbytes(300_000) + data[1_000_000:]
+    path = str(tmp_path / "dense.gz")
+    open(path, "wb").write(run_tool(["gzip", "-c"], plain))
+    f = rapidgzip.RapidgzipFile(path, parallelization=1, chunk_size=64 << 10)
+    try:
+        f.seek(0, os.SEEK_END)
+        f.export_index(path + ".gzidx")
+    finally:
+        f.close()
+    return path, plain
+
+
+def test_read_at_decodes_from_one_checkpoint_without_loading_the_whole_index(tmp_path, data):
+    path, plain = dense_checkpoints(tmp_path, data)
+    index = open(path + ".gzidx", "rb").read()
+    bits = [index[35 + 18 * i + 16] for i in range(struct.unpack_from("<I", index, 31)[0])]
+    assert len(bits) > 20 and any(bits)  # some checkpoints fall inside a byte
+    rng = random.Random(7)
+    with arrowio.input_stream(path, compression="auto") as stream:
+        assert stream.seekable() and stream.size() == len(plain)
+        for _ in range(60):
+            offset, n = rng.randrange(len(plain) + 10), rng.randrange(1, 200_000)
+            assert stream.read_at(n, offset) == plain[offset : offset + n]
+        assert stream._access._opened is None  # rapidgzip never loaded the windows
+        stream.seek(1_100_000)  # a reader from a position: rapidgzip, the whole index
+        assert stream.read(1000) == plain[1_100_000:1_101_000]
+
+
+def test_checkpoint_read_at_across_gzip_members(tmp_path, data):
+    pytest.importorskip("rapidgzip")
+    path = multi_member_gzip(tmp_path, data)  # members of 700,000 bytes each
+    arrowio.compression.build_gzip_index(path)
+    with arrowio.input_stream(path, compression="auto") as stream:
+        assert stream.seekable()
+        assert stream.read_at(100, 699_950) == data[699_950:700_050]  # across the first members' boundary
+        assert stream.read_at(2_000_000, 10) == data[10:2_000_010]
+        assert stream.read_at(64, 2_100_000) == data[2_100_000:2_100_064]
+
+
+@pytest.mark.parametrize("cut", [1, 40_000])
+def test_truncated_checkpoint_index_is_refused_at_open(tmp_path, data, cut):
+    path, _ = dense_checkpoints(tmp_path, data)
+    index = open(path + ".gzidx", "rb").read()
+    open(path + ".gzidx", "wb").write(index[:-cut])
+    with pytest.raises(ArrowIOError, match="gzip: .*unusable checkpoint index"):
+        arrowio.input_stream(path, compression="auto")
+
+
 def test_checkpoint_index_without_rapidgzip_says_what_to_install(tmp_path, monkeypatch):
     import sys
 
@@ -455,3 +507,93 @@ def test_frames_in_memory_are_found_too(tmp_path, data, fmt, layout):
         assert stream.seekable()
         assert stream.read_at(100, 1_234_567) == data[1_234_567:1_234_667]
         assert stream.read() == data
+
+
+# -- decoding into reused buffers ----------------------------------------------------------------------
+def test_frames_are_decoded_into_a_ring_of_reused_buffers(tmp_path, data):
+    # 3 MiB in 64 KiB frames make some 50 tasks: their output lands in one buffer per task in
+    # flight, reused, and the pieces handed out are views of those buffers (no bytes per piece).
+    path = write(str(tmp_path / "f.zst"), data, "zstd", "seekable")
+    with arrowio.input_stream(path, compression="auto") as stream:
+        reader = stream._reader
+        owners = set()
+        got = bytearray()
+        for piece in reader._pieces:
+            assert isinstance(piece, memoryview)
+            owners.add(id(piece.obj))
+            got += piece
+        assert got == data
+        assert len(owners) <= reader._ahead
+
+
+@pytest.mark.parametrize("fmt,layout", [("zstd", "seekable"), ("gzip", "bgzf")])
+def test_frames_larger_than_a_task_may_hold_are_streamed(tmp_path, data, monkeypatch, fmt, layout):
+    # A frame may decode to anything up to 4 GiB (a seek table's sizes are 32-bit): one larger
+    # than TASK_PLAIN is never decoded into a buffer of its size, but streamed in pieces.
+    from arrowio.compression import _frameread
+
+    monkeypatch.setattr(_frameread, "TASK_PLAIN", 16 << 10)
+    path = write(str(tmp_path / f"f{FORMATS[fmt].extensions[0]}"), data, fmt, layout)
+    allocated = []
+    monkeypatch.setattr(_frameread, "bytearray", lambda n: allocated.append(n) or bytearray(n), raising=False)
+    with arrowio.input_stream(path, compression="auto") as stream:
+        assert stream.read() == data
+        assert stream.read_at(100, 1_234_567) == data[1_234_567:1_234_667]
+    assert not [n for n in allocated if n > _frameread.TASK_PLAIN]
+
+
+@pytest.mark.parametrize("task_plain", [None, 1 << 20])
+def test_frames_of_unknown_size_fill_the_ring_or_are_streamed_when_too_large(tmp_path, data, monkeypatch, task_plain):
+    # pzstd's frames record no decoded size: each task is decoded into a buffer of TASK_PLAIN
+    # bytes, and one that does not fit (its 2 MiB frames, with TASK_PLAIN cut to 1 MiB) is
+    # streamed by the reading thread instead, its data still right.
+    need_tool("pzstd")
+    from arrowio.compression import _frameread
+
+    if task_plain is not None:
+        monkeypatch.setattr(_frameread, "TASK_PLAIN", task_plain)
+    src = tmp_path / "in.bin"
+    src.write_bytes(data)
+    path = str(tmp_path / "theirs.zst")
+    run_tool(["pzstd", "-q", "-f", "-p", "2", "-1", str(src), "-o", path])  # level 1: 2 MiB frames
+    with arrowio.input_stream(path, compression="auto") as stream:
+        assert not stream.seekable()
+        pieces = list(stream._reader._pieces)
+    assert b"".join(pieces) == data
+    kinds = {type(piece) for piece in pieces}
+    assert kinds == ({memoryview} if task_plain is None else {bytes})
+
+
+def test_a_frame_whose_checksum_is_wrong_is_an_error_where_the_buffer_ends(tmp_path, data):
+    # The frame's output exactly fills the buffer it is decoded into: its checksum is still checked.
+    path, blob = seekable_file(tmp_path, data)
+    count, _ = footer(blob)
+    first = struct.unpack_from("<I", blob, len(blob) - 9 - 8 * count)[0]  # the first frame's compressed size
+    damaged = bytearray(blob)
+    damaged[first - 1] ^= 0xFF  # the last byte of its content checksum
+    open(path, "wb").write(damaged)
+    with arrowio.input_stream(path, compression="auto") as stream:
+        with pytest.raises(ArrowIOError, match="zstd: corrupt data in the frame starting at offset 0 .*checksum"):
+            stream.read_at(10, 5)
+        with pytest.raises(ArrowIOError, match="checksum"):
+            stream.read()
+    assert subprocess.run(["zstd", "-q", "-dc", path], capture_output=True).returncode != 0  # zstd agrees
+
+
+@pytest.mark.parametrize("shift", [1, -1])
+def test_gzi_entries_that_miss_member_boundaries_are_errors_where_entered(tmp_path, data, shift):
+    path = write(str(tmp_path / "b.gz"), data, "gzip", "bgzf")
+    from arrowio.compression._framescan import find_table
+
+    with arrowio.OSFile(path) as raw:
+        table = find_table(raw, "gzip", path)
+    pairs = list(zip(table.comp[1:-1], table.plain[1:-1], strict=True))
+    pairs[3] = (pairs[3][0] + shift, pairs[3][1])  # the fifth member starts a byte off
+    with open(path + ".gzi", "wb") as gzi:
+        gzi.write(struct.pack("<Q", len(pairs)) + b"".join(struct.pack("<QQ", c, d) for c, d in pairs))
+    with arrowio.input_stream(path, compression="auto") as stream:
+        # Read through, a task's members are decoded one after the other: only the ends of tasks
+        # must agree with the table, and the data is right. Entered there, the table is wrong:
+        assert stream.read() == data
+        with pytest.raises(ArrowIOError, match="gzip: "):
+            stream.read_at(10, table.plain[4] + 5)
