@@ -16,7 +16,7 @@ from collections import deque
 from typing import TYPE_CHECKING
 
 from ._base import UNLIMITED, Decoder, Encoder, StreamHeader
-from ._deflate import Inflater, crc32, deflate_block, make_deflater
+from ._deflate import Inflater, crc32, deflate_block, make_deflater, zlib_level
 
 __all__ = ["GzipDecoder", "GzipEncoder", "decoder", "encoder", "RECORDS"]
 
@@ -166,7 +166,7 @@ class GzipDecoder(Decoder):
 
 
 class GzipEncoder(Encoder):
-    """A single-member gzip stream at zlib ``level`` (1..9); ``header`` gives the FNAME and
+    """A single-member gzip stream at zlib ``level`` (-1..9); ``header`` gives the FNAME and
     MTIME fields (none and 0 without it, as ``gzip -n`` writes)."""
 
     format = "gzip"
@@ -176,7 +176,7 @@ class GzipEncoder(Encoder):
         self._crc32 = crc32()
         self._crc = 0
         self._size = 0
-        self._header = _member_header(level, header)
+        self._header = _member_header(zlib_level(level), header)
 
     def _take_header(self) -> bytes:
         header, self._header = self._header, b""
