@@ -26,6 +26,10 @@ DELIBERATE = {
     "resize-with-live-view": "ResizableBuffer.resize refuses (BufferError) while a view is alive",
     "memory-map-seek-past-end": "seeking a memory map past its end is refused (ArrowIOError)",
     "logging-pool-to-stderr": "the logging pool writes to stderr, not stdout",
+    "codec-value-equality": "Codec objects are equal (and hash alike) when name and level are; PyArrow's "
+    "compare by identity",
+    "read1-one-raw-read": "read1() returns what one read of the layer below gives, as io.BufferedReader.read1 "
+    "does; PyArrow's reads like read() up to a 256 KiB chunk",
 }
 
 

@@ -8,6 +8,7 @@ run on a fresh pool of each to compare the counters.
 from __future__ import annotations
 
 import pickle
+import re
 
 import numpy as np
 import pyarrow
@@ -170,3 +171,30 @@ def test_the_logging_pool_deliberately_writes_to_stderr(capfd):
     out, err = capfd.readouterr()
     assert "Allocate: size = 128" in err and "Free: size = 128" in err  # arrowio's, on stderr
     assert "Allocate: size = 128" in out and "Free: size = 128" in out  # PyArrow's, on stdout
+
+
+def test_pool_reprs_agree():
+    for make in (
+        lambda lib: lib.system_memory_pool(),
+        lambda lib: lib.proxy_memory_pool(lib.system_memory_pool()),
+        lambda lib: lib.logging_memory_pool(lib.system_memory_pool()),
+    ):
+        # Counters zeroed: both processes' system pools hold whatever the test run allocated.
+        compare(
+            "pool repr",
+            lambda: re.sub(r"=\d+", "=N", repr(make(arrowio))).replace("arrowio", "pyarrow"),
+            lambda: re.sub(r"=\d+", "=N", repr(make(pyarrow))),
+        )
+    pool = arrowio.proxy_memory_pool(arrowio.system_memory_pool())
+    kept = arrowio.allocate_buffer(100, memory_pool=pool)
+    assert repr(pool) == "<arrowio.ProxyMemoryPool backend_name=system bytes_allocated=128 max_memory=128>"
+    del kept
+
+
+def test_codecs_deliberately_compare_by_value():
+    assert "codec-value-equality" in DELIBERATE
+    assert pyarrow.Codec("zstd", 3) != pyarrow.Codec("zstd", 3)  # PyArrow: identity
+    assert (
+        arrowio.Codec("zstd", 3) == arrowio.Codec("zstd", 3)
+        and len({arrowio.Codec("zstd", 3)} | {arrowio.Codec("zstd", 3)}) == 1
+    )
