@@ -98,7 +98,10 @@ def test_decompress_without_a_size(name):
 # -- buffers ------------------------------------------------------------------------------------------
 def _buffer_ops(lib, content: bytes, a: int, b: int):
     buf = lib.py_buffer(content)
+    mutable = lib.py_buffer(bytearray(content))
     return [
+        ("slice-of-mutable", lambda: (mutable.slice(a).is_mutable, memoryview(mutable[a:b]).readonly)),
+        ("slice-error-class", lambda: _error_class(lambda: buf.slice(a, b))),
         ("size", lambda: (buf.size, len(buf))),
         ("slice", lambda: buf.slice(a, b)),
         ("slice-offset", lambda: buf.slice(a)),
@@ -120,6 +123,15 @@ def _buffer_ops(lib, content: bytes, a: int, b: int):
         ("is_cpu", lambda: buf.is_cpu),
         ("hash", lambda: hash(buf)),
     ]
+
+
+def _error_class(call) -> str | None:
+    """The name of the class ``call`` raises (ArrowIndexError or IndexError), or None."""
+    try:
+        call()
+    except Exception as exc:
+        return type(exc).__name__
+    return None
 
 
 @given(content=st.binary(max_size=64), a=st.integers(-3, 70), b=st.integers(-3, 70))

@@ -300,7 +300,11 @@ def _known_difference(
             return DELIBERATE["memory-map-seek-past-end"]
     if op[0] == "read1" and isinstance(ours, bytes) and isinstance(theirs, bytes) and theirs.startswith(ours):
         return DELIBERATE["read1-one-raw-read"]
-    if isinstance(theirs, Raised) and theirs.kind is SystemError and op[0] in ("read", "read_buffer", "read1", "readall"):
+    if (
+        isinstance(theirs, Raised)
+        and theirs.kind is SystemError
+        and op[0] in ("read", "read_buffer", "read1", "readall")
+    ):
         # PyArrow: "Negative size passed to PyBytes_FromStringAndSize", for read(-1) and for a
         # read past the end of a Python file.
         return "read(-1) reads to the end as io.RawIOBase.read(-1) does; past the end it reads nothing"
