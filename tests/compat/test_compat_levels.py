@@ -37,8 +37,10 @@ def _clamped(name: str, level: int) -> int:
         return min(max(level, 0), 11)
     if name == "lz4":  # LZ4F: above 12 is 12; a negative level is an acceleration, kept
         return min(level, 12)
-    if name == "lz4_raw":  # below 3 the default (fast) compressor, which has no level
-        return 1 if level < 3 else min(level, 12)
+    if name == "lz4_raw":
+        # Below 1, the fast compressor as at 1. Where LZ4 HC starts (level 2 or 3) depends on the
+        # liblz4 each library bundles, so levels inside 1..12 are kept as they are.
+        return max(min(level, 12), 1)
     if name == "gzip":
         return 6 if level == -1 else level
     return level
