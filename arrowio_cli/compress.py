@@ -262,7 +262,8 @@ def _list(ctx: click.Context, inputs: tuple[str, ...], storage_options: dict[str
 
 def _level(codec: str, level: int | None, fast: int | None, best: bool, ultra: bool, decoding: bool) -> int | None:
     """The level the options ask for (None: the format's tool's default), checked as zstd and
-    gzip check them: one way of saying it, and zstd's 20 to 22 only with --ultra."""
+    gzip check them: one way of saying it, within the format's range (the library takes any
+    level, as PyArrow does), and zstd's 20 to 22 only with --ultra."""
     given = [
         name for name, value in (("-N/--level", level), ("--fast", fast), ("--best", best or None)) if value is not None
     ]
@@ -282,7 +283,7 @@ def _level(codec: str, level: int | None, fast: int | None, best: bool, ultra: b
         return None
     if fast is not None:
         if fmt.name == "zstd":
-            return -fast
+            return _in_range(fmt, -fast, "--fast")
         if fast > 1:
             raise click.UsageError(
                 f"--fast=N is zstd's negative level -N; {fmt.name}'s fastest is --fast or -{fmt.minimum_level}"
@@ -290,10 +291,21 @@ def _level(codec: str, level: int | None, fast: int | None, best: bool, ultra: b
         return fmt.minimum_level
     if best:
         return 19 if fmt.name == "zstd" else fmt.maximum_level
+    if level is not None:
+        _in_range(fmt, level, "-N/--level")
     if fmt.name == "zstd" and level is not None and level > 19 and not ultra:
         raise click.UsageError(f"zstd level {level} needs --ultra (as in zstd: --ultra -{level})")
     if ultra and fmt.name != "zstd":
         raise click.UsageError("--ultra applies to zstd only")
+    return level
+
+
+def _in_range(fmt: Any, level: int, option: str) -> int:
+    """``level`` if the format has it (the registry's range), else a usage error naming ``option``."""
+    if not fmt.minimum_level <= level <= fmt.maximum_level:
+        raise click.BadParameter(
+            f"{fmt.name} has levels {fmt.minimum_level} to {fmt.maximum_level}, not {level}", param_hint=option
+        )
     return level
 
 

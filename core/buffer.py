@@ -16,7 +16,7 @@ from typing import Any, Literal, overload
 from . import _raw
 from . import memory as _memory
 from .device import Device, DeviceAllocationType, MemoryManager, cpu_device, cpu_memory_manager
-from .errors import ArrowInvalid
+from .errors import ArrowIndexError, ArrowInvalid
 from .memory import MemoryPool, default_memory_pool, round_capacity
 
 __all__ = ["Buffer", "ResizableBuffer", "py_buffer", "foreign_buffer", "allocate_buffer"]
@@ -200,21 +200,33 @@ class Buffer:
         view.release()
 
     def slice(self, offset: int = 0, length: int | None = None) -> Buffer:
-        """A zero-copy view of ``length`` bytes from ``offset`` (to the end when None)."""
+        """A zero-copy, read-only view of ``length`` bytes from ``offset`` (to the end when None).
+
+        Out of range: IndexError for a negative offset, else ArrowIndexError, as PyArrow raises them."""
         offset = int(offset)
         if offset < 0:
             raise IndexError("Offset must be non-negative")
         if offset > self._size:
-            raise IndexError(f"Offset {offset} exceeds buffer size {self._size}")
+            raise ArrowIndexError(f"Negative buffer slice length: offset {offset} exceeds buffer size {self._size}")
         if length is None:
             length = self._size - offset
         else:
             length = int(length)
             if length < 0:
-                raise IndexError("Length must be non-negative")
+                raise ArrowIndexError(f"Negative buffer slice length: {length}")
             if offset + length > self._size:
-                raise IndexError(f"buffer slice [{offset}, {offset + length}) would exceed buffer length {self._size}")
-        return self._slice(offset, length)
+                raise ArrowIndexError(
+                    f"buffer slice would exceed buffer length: [{offset}, {offset + length}) of {self._size} bytes"
+                )
+        return self._read_only_slice(offset, length)
+
+    def _read_only_slice(self, offset: int, length: int) -> Buffer:
+        """A slice as PyArrow gives one: read-only even of mutable memory (Arrow's SliceBuffer; a
+        writable slice must be asked for). Device memory keeps its flag (CUDA interop writes)."""
+        part = self._slice(offset, length)
+        if part.is_cpu:
+            part._mutable = False
+        return part
 
     def _slice(self, offset: int, length: int) -> Buffer:
         view = self._memview()[offset : offset + length]
@@ -226,7 +238,7 @@ class Buffer:
             start, stop, step = key.indices(self._size)
             if step != 1:
                 raise IndexError("only slices with step 1 supported")
-            return self._slice(start, max(stop - start, 0))
+            return self._read_only_slice(start, max(stop - start, 0))
         index = operator.index(key)  # TypeError for floats and strings, as for bytes
         if index < 0:
             index += self._size

@@ -32,14 +32,18 @@ class DeviceAllocationType(IntEnum):
 
 
 class Device:
-    """A device memory can live on. Only the CPU device is made here (one, shared)."""
+    """A device memory can live on. The CPU device is made here (one, shared), CUDA devices by
+    ``arrowio.cuda``. ``description`` is what the repr shows (Arrow's ``Device::ToString()``)."""
 
-    __slots__ = ("_type", "_id", "_type_name")
+    __slots__ = ("_type", "_id", "_type_name", "_description")
 
-    def __init__(self, device_type: DeviceAllocationType, device_id: int, type_name: str) -> None:
+    def __init__(
+        self, device_type: DeviceAllocationType, device_id: int, type_name: str, description: str | None = None
+    ) -> None:
         self._type = device_type
         self._id = device_id
         self._type_name = type_name
+        self._description = f"{type_name}({device_id})" if description is None else description
 
     @property
     def device_type(self) -> DeviceAllocationType:
@@ -68,7 +72,7 @@ class Device:
         return hash((self._type, self._id))
 
     def __repr__(self) -> str:
-        return "<arrowio.Device: CPUDevice()>" if self.is_cpu else f"<arrowio.Device: {self._type_name}({self._id})>"
+        return f"<arrowio.Device: {self._description}>"
 
 
 class MemoryManager:
@@ -91,7 +95,7 @@ class MemoryManager:
         return f"<arrowio.MemoryManager device: {repr(self._device)[len('<arrowio.Device: ') : -1]}>"
 
 
-_CPU = Device(DeviceAllocationType.CPU, -1, "arrow::CPUDevice")
+_CPU = Device(DeviceAllocationType.CPU, -1, "arrow::CPUDevice", "CPUDevice()")
 _CPU_MANAGER = MemoryManager(_CPU)
 
 

@@ -131,8 +131,11 @@ class MemoryPool:
         )
 
     def __repr__(self) -> str:
+        # PyArrow's form; the class shown is the public one (MemoryPool for the backend pools).
+        name = next(cls.__name__ for cls in type(self).__mro__ if not cls.__name__.startswith("_"))
         return (
-            f"<arrowio.{type(self).__name__} backend_name={self.backend_name} bytes_allocated={self.bytes_allocated()}>"
+            f"<arrowio.{name} backend_name={self.backend_name} bytes_allocated={self.bytes_allocated()} "
+            f"max_memory={self.max_memory()}>"
         )
 
     # -- used by buffers: sizes passed in are capacities (multiples of 64) ----------------------

@@ -64,11 +64,14 @@ class BrotliDecoder(Decoder):
             raise self._truncated("compressed data", 0)
 
 
+_QUALITY = (0, 11)  # brotli's qualities; the C encoder clamps others, the binding refuses them
+
+
 class BrotliEncoder(Encoder):
     format = "brotli"
 
     def __init__(self, level: int) -> None:
-        self._obj = brotli.Compressor(quality=level)
+        self._obj = brotli.Compressor(quality=min(max(level, _QUALITY[0]), _QUALITY[1]))
 
     def compress(self, data: bytes | memoryview) -> bytes:
         return self._obj.process(data)

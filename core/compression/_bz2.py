@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import bz2
 
+from ..errors import ArrowIOError
 from ._base import BlockEncoder, Decoder, Encoder, MemberDecoder
 
 __all__ = ["decoder", "encoder"]
@@ -30,6 +31,11 @@ class Bz2Encoder(BlockEncoder):
     format = "bz2"  # blocks of 100-900 kB leave as they fill
 
     def __init__(self, level: int) -> None:
+        if not 1 <= level <= 9:  # libbz2's block sizes; Arrow passes the level on and fails so
+            raise ArrowIOError(
+                f"bz2 compressor init failed: wrong parameter to bz2 library (compression level {level}; "
+                "bzip2 has 1..9)"
+            )
         super().__init__(bz2.BZ2Compressor(level))
 
 

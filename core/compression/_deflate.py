@@ -4,8 +4,9 @@ The backend is chosen each time an inflater or deflater is made (the import is c
 Python), so hiding ``isal`` from ``sys.modules`` switches to zlib: that is how the tests run
 every gzip case on both backends.
 
-Compression levels follow zlib (1..9). ISA-L only has levels 0..3, so levels 1..3 run on ISA-L
-(much faster than zlib at similar ratios) and 4..9 run on zlib-ng (the ``zlib-ng`` bindings) when
+Compression levels follow zlib (-1..9: -1 is zlib's default, 6; 0 stores). ISA-L's levels 0..3 are
+all compressing, so only levels 1..3 run on ISA-L (much faster than zlib at similar ratios); 0 and
+4..9 run on zlib-ng (the ``zlib-ng`` bindings) when
 it imports, else on stdlib zlib; any inflater reads either. On a text corpus zlib-ng deflates
 1.2x (level 4), 1.4x (level 6) and 2.2x (level 9) faster than stdlib zlib, within 1 % of its size.
 """
@@ -16,9 +17,20 @@ import zlib
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["backend", "deflate_backend", "Inflater", "make_deflater", "crc32"]
+__all__ = ["backend", "deflate_backend", "Inflater", "make_deflater", "crc32", "zlib_level"]
 
 _WBITS = -15  # raw deflate, 32 KiB window
+_ZLIB_DEFAULT = 6  # what zlib's Z_DEFAULT_COMPRESSION (-1) means
+
+
+def zlib_level(level: int) -> int:
+    """The zlib level ``level`` (-1..9) stands for: -1 is zlib's default."""
+    return _ZLIB_DEFAULT if level == -1 else level
+
+
+def _isal_level(level: int) -> bool:
+    """Whether ISA-L deflates at zlib ``level``: 1..3 (ISA-L's 0 compresses, zlib's 0 stores)."""
+    return 1 <= level <= 3
 
 
 def backend() -> str:
@@ -32,7 +44,7 @@ def backend() -> str:
 
 def deflate_backend(level: int) -> str:
     """'isal', 'zlib-ng' or 'zlib': the library that :func:`make_deflater` uses for ``level`` right now."""
-    if level <= 3:
+    if _isal_level(zlib_level(level)):
         try:
             from isal import isal_zlib  # noqa: F401
         except ImportError:
@@ -120,9 +132,10 @@ class Inflater:
 
 
 def make_deflater(level: int, zdict: bytes = b"") -> tuple[Any, int, int]:
-    """A raw-deflate compressobj for zlib ``level`` (1..9) primed with ``zdict`` (the data just
+    """A raw-deflate compressobj for zlib ``level`` (-1..9) primed with ``zdict`` (the data just
     before, as a parallel compressor gives each block), with its sync-flush and finish modes."""
-    if level <= 3:
+    level = zlib_level(level)
+    if _isal_level(level):
         try:
             from isal import isal_zlib
         except ImportError:

@@ -54,8 +54,10 @@ _BGZF_HEADER = struct.Struct("<4sIBBHBBHH")  # magic+CM+FLG, MTIME, XFL, OS, XLE
 def _zstd_frame(level: int, data: bytearray | memoryview) -> bytes:
     import zstandard
 
+    from ._zstd import backend_level
+
     # A compressor per frame: ZstdCompressor objects are not for use by several threads at once.
-    compressor = zstandard.ZstdCompressor(level=level, write_checksum=True, write_content_size=True)
+    compressor = zstandard.ZstdCompressor(level=backend_level(level), write_checksum=True, write_content_size=True)
     return compressor.compress(data)
 
 

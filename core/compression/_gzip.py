@@ -16,7 +16,7 @@ from collections import deque
 from typing import TYPE_CHECKING
 
 from ._base import Encoder, MemberDecoder, StreamHeader
-from ._deflate import Inflater, crc32, deflate_block, make_deflater
+from ._deflate import Inflater, crc32, deflate_block, make_deflater, zlib_level
 from ._input import Cursor
 
 __all__ = ["GzipDecoder", "GzipEncoder", "decoder", "encoder", "RECORDS"]
@@ -163,7 +163,7 @@ class GzipDecoder(MemberDecoder):
 
 
 class GzipEncoder(Encoder):
-    """A single-member gzip stream at zlib ``level`` (1..9); ``header`` gives the FNAME and
+    """A single-member gzip stream at zlib ``level`` (-1..9); ``header`` gives the FNAME and
     MTIME fields (none and 0 without it, as ``gzip -n`` writes)."""
 
     format = "gzip"
@@ -173,7 +173,7 @@ class GzipEncoder(Encoder):
         self._crc32 = crc32()
         self._crc = 0
         self._size = 0
-        self._header = _member_header(level, header)
+        self._header = _member_header(zlib_level(level), header)
 
     def _take_header(self) -> bytes:
         header, self._header = self._header, b""

@@ -26,7 +26,7 @@ import importlib.util
 from dataclasses import dataclass
 from types import ModuleType
 
-from ..errors import ArrowIOError, ArrowNotImplementedError
+from ..errors import ArrowInvalid, ArrowIOError, ArrowNotImplementedError
 
 __all__ = ["Format", "FORMATS", "lookup", "from_extension", "from_magic", "resolve", "MAGIC_PEEK"]
 
@@ -66,7 +66,7 @@ class Format:
 
     def _levels(self) -> tuple[int, int, int]:
         if self.levels is None:
-            raise ValueError(f"Compression codec {self.name!r} does not support a compression level")
+            raise ArrowInvalid(f"Compression codec {self.name!r} does not support a compression level")
         return self.levels
 
     def is_available(self) -> bool:

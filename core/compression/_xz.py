@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import lzma
 
+from ..errors import ArrowIOError
 from ._base import BlockEncoder, Decoder, Encoder, MemberDecoder
 
 __all__ = ["decoder", "encoder"]
@@ -59,6 +60,8 @@ class XzEncoder(BlockEncoder):
     format = "xz"
 
     def __init__(self, level: int) -> None:
+        if not 0 <= level <= 9:  # liblzma's presets; it refuses others (LZMA_OPTIONS_ERROR)
+            raise ArrowIOError(f"xz compressor init failed: compression level {level}; xz has presets 0..9")
         # CRC64 is what the xz tool writes by default.
         super().__init__(lzma.LZMACompressor(lzma.FORMAT_XZ, check=lzma.CHECK_CRC64, preset=level))
 

@@ -18,7 +18,7 @@ import zstandard
 
 from ._base import UNLIMITED, Decoder, Encoder, Pending, StreamHeader
 
-__all__ = ["decoder", "encoder", "compress_oneshot", "RECORDS"]
+__all__ = ["decoder", "encoder", "compress_oneshot", "backend_level", "RECORDS"]
 
 #: What a frame header records of a :class:`StreamHeader` (see Codec.encoder).
 RECORDS = ("content_size",)
@@ -273,6 +273,12 @@ def _could_be_magic(head: bytes) -> bool:
     )
 
 
+def backend_level(level: int) -> int:
+    """``level`` as ``zstandard`` takes it: libzstd clamps levels below its minimum itself, but the
+    binding refuses those above its maximum (22), which Arrow's libzstd clamps; so clamp those."""
+    return min(level, zstandard.MAX_COMPRESSION_LEVEL)
+
+
 class ZstdEncoder(Encoder):
     """A zstd stream with content checksum, as the ``zstd`` tool writes; ``threads`` > 0 runs
     that many compression workers inside libzstd (-1: one per core). A known ``content_size`` is
@@ -282,7 +288,7 @@ class ZstdEncoder(Encoder):
     format = "zstd"
 
     def __init__(self, level: int, threads: int = 0, content_size: int | None = None) -> None:
-        cctx = zstandard.ZstdCompressor(level=level, threads=threads, write_checksum=True)
+        cctx = zstandard.ZstdCompressor(level=backend_level(level), threads=threads, write_checksum=True)
         self._obj = cctx.compressobj() if content_size is None else cctx.compressobj(size=content_size)
 
     def compress(self, data: bytes | memoryview) -> bytes:
@@ -306,4 +312,5 @@ def encoder(level: int, threads: int = 0, header: StreamHeader | None = None) ->
 def compress_oneshot(data: bytes | memoryview, level: int) -> bytes:
     """One frame that records its content size (so that size-less readers such as PyArrow's
     ``Codec.decompress`` and ``zstd -l`` know it) and its checksum."""
-    return zstandard.ZstdCompressor(level=level, write_checksum=True, write_content_size=True).compress(data)
+    compressor = zstandard.ZstdCompressor(level=backend_level(level), write_checksum=True, write_content_size=True)
+    return compressor.compress(data)

@@ -15,6 +15,8 @@ __all__ = ["Codec", "compress", "decompress"]
 
 _CHUNK = 16 << 20  # decoded bytes per decoder call in one-shot decompression
 _NO_LEVEL = -(2**31)  # Arrow's kUseDefaultCompressionLevel (INT_MIN), lz4_raw's reported level
+_INT32 = (-(2**31), 2**31 - 1)  # a level is a C int in Arrow
+_ZLIB_LEVELS = (-1, 9)  # what deflateInit2 takes: -1 is Z_DEFAULT_COMPRESSION, 0 stores
 
 
 class Codec:
@@ -22,7 +24,12 @@ class Codec:
 
     Names: those of ``arrowio.compression.FORMATS``: gzip, bz2, xz, zstd, lz4 (frame), brotli,
     snappy (raw block), lz4_raw.
-    ``compression_level`` None means the format's default; it is None for snappy.
+    ``compression_level`` None (or INT_MIN, Arrow's marker) means the format's default; it is
+    None for snappy. As in PyArrow, a level outside ``minimum..maximum_compression_level`` is
+    kept and reported as given: zstd, brotli and lz4 compress at the nearest level their
+    library has, bz2 and xz streams refuse it when made (OSError), and gzip takes zlib's
+    -1..9 (-1: zlib's default, 6; 0: stored) and raises OSError ("zlib deflateInit failed")
+    here for anything else.
     """
 
     __slots__ = ("_format", "_level", "_module")
@@ -30,16 +37,20 @@ class Codec:
     def __init__(self, compression: str, compression_level: int | None = None) -> None:
         if compression is None:
             raise TypeError("Codec needs a compression name (str), got None")
+        level = _level_argument(compression_level)
         fmt = lookup(compression)
-        if compression_level is None:
+        if level is None or level == _NO_LEVEL:  # INT_MIN is Arrow's "use the default" too
             level = fmt.levels[2] if fmt.levels else None
         elif fmt.levels is None:
-            raise ArrowInvalid(f"Codec {fmt.name!r} does not support setting a compression level")
-        else:
-            level = int(compression_level)
-            low, high, _ = fmt.levels
-            if not low <= level <= high:
-                raise ArrowInvalid(f"compression level {level} is out of range for {fmt.name}: {low}..{high}")
+            raise ArrowInvalid(f"Codec {fmt.name!r} doesn't support setting a compression level.")
+        elif fmt.name == "gzip" and not _ZLIB_LEVELS[0] <= level <= _ZLIB_LEVELS[1]:
+            # zlib's deflateInit2 refuses the level; Arrow makes its deflate stream here, so
+            # PyArrow fails at Codec creation with this message (zlib gives no text of its own).
+            raise ArrowIOError(
+                f"zlib deflateInit failed: compression level {level} is outside zlib's -1..9 (-1: its default, 6)"
+            )
+        # Any other level is kept as given, as PyArrow keeps it: each encoder clamps it where its
+        # library needs that (zstd, brotli) or refuses it when the stream is made (bz2, xz).
         self._format = fmt
         self._level = level
         self._module = fmt.load()
@@ -97,7 +108,7 @@ class Codec:
         return self._format
 
     def __repr__(self) -> str:
-        return f"<arrowio.Codec name={self.name} compression_level={self._level}>"
+        return f"<arrowio.Codec name={self.name} compression_level={self.compression_level}>"
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Codec) and (self.name, self._level) == (other.name, other._level)
@@ -205,6 +216,19 @@ class Codec:
                 size = sum(map(len, pieces))
                 raise out_of_memory(f"{self.name} decompress", f"asked for {size} bytes to join its output") from None
         return _decode_into_pool(decoder, data, decompressed_size, memory_pool)
+
+
+def _level_argument(value: Any) -> int | None:
+    """``compression_level`` as PyArrow converts it to a C int: None stays None, a number is
+    truncated to an int, a string is a TypeError, beyond 32 bits an OverflowError."""
+    if value is None:
+        return None
+    if isinstance(value, (str, bytes, bytearray)):
+        raise TypeError(f"an integer is required for compression_level, got {type(value).__name__}")
+    level = int(value)
+    if not _INT32[0] <= level <= _INT32[1]:
+        raise OverflowError(f"value too large to convert to int: compression_level={level}")
+    return level
 
 
 def _decode_all(decoder: Decoder, data: memoryview, limit: int | None) -> Any:

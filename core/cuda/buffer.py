@@ -13,10 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 from .. import _raw
 from ..buffer import Buffer, allocate_buffer, py_buffer
-from ..device import DeviceAllocationType
+from ..device import Device, DeviceAllocationType, MemoryManager
 from ..errors import ArrowInvalid, ArrowNotImplementedError, ArrowTypeError
 from ..memory import MemoryPool
 from . import _backend
+from .device import cuda_memory_manager
 
 if TYPE_CHECKING:
     from .context import Context
@@ -56,6 +57,16 @@ class CudaBuffer(Buffer):
     def device_type(self) -> DeviceAllocationType:
         """``DeviceAllocationType.CUDA``, as in PyArrow."""
         return DeviceAllocationType.CUDA
+
+    @property
+    def device(self) -> Device:
+        """The CUDA device the memory lives on, as in PyArrow (``device.device_id`` is its number)."""
+        return self.memory_manager.device
+
+    @property
+    def memory_manager(self) -> MemoryManager:
+        """The memory manager of :attr:`device`."""
+        return cuda_memory_manager(self._context.device_number)
 
     @property
     def context(self) -> Context:

@@ -1,13 +1,49 @@
-"""Facts about a CUDA device: name, driver, memory, read from NVML (pynvml) with the CUDA runtime as fallback."""
+"""Facts about a CUDA device: name, driver, memory, read from NVML (pynvml) with the CUDA runtime as
+fallback; and the :class:`arrowio.Device` a CudaBuffer answers for ``buf.device``."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from ..device import Device, DeviceAllocationType, MemoryManager
 from . import _backend
 
-__all__ = ["DeviceInfo", "device_info"]
+__all__ = ["DeviceInfo", "device_info", "cuda_device", "cuda_memory_manager", "make_cuda_device"]
+
+CUDA_TYPE_NAME = "arrow::cuda::CudaDevice"  # Arrow's CudaDevice::type_name()
+
+# One Device and MemoryManager per device number, made on first use, as Arrow's
+# CudaDeviceManager keeps one CudaDevice per device.
+_devices: dict[int, MemoryManager] = {}
+_devices_lock = threading.Lock()
+
+
+def make_cuda_device(device_number: int, name: str) -> Device:
+    """The Device of CUDA device ``device_number`` called ``name``, described as PyArrow describes it."""
+    return Device(
+        DeviceAllocationType.CUDA,
+        device_number,
+        CUDA_TYPE_NAME,
+        f'CudaDevice(device_number={device_number}, name="{name}")',
+    )
+
+
+def cuda_memory_manager(device_number: int) -> MemoryManager:
+    """The memory manager of CUDA device ``device_number`` (its name is read once, from the runtime)."""
+    manager = _devices.get(device_number)
+    if manager is None:
+        rt = _backend.require_device(device_number)
+        name = _text(rt.getDeviceProperties(device_number)["name"])
+        with _devices_lock:
+            manager = _devices.setdefault(device_number, MemoryManager(make_cuda_device(device_number, name)))
+    return manager
+
+
+def cuda_device(device_number: int) -> Device:
+    """The Device of CUDA device ``device_number``."""
+    return cuda_memory_manager(device_number).device
 
 
 @dataclass(frozen=True)

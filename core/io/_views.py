@@ -50,7 +50,7 @@ def fitted(buffer: Buffer, used: int, pool: MemoryPool | None) -> Buffer:
     if used == size:
         return buffer
     if used * 2 >= size:
-        return buffer.slice(0, used)
+        return buffer._slice(0, used)  # keeps the fresh memory writable, as PyArrow's read_buffer does
     tight = allocate_buffer(used, pool)
     if used:
         tight._memview()[:] = buffer._memview()[:used]

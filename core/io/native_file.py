@@ -603,7 +603,8 @@ class NativeFile(io.BufferedIOBase):
 
     def writelines(self, lines: Iterable[Any]) -> None:
         """Write each bytes-like object of ``lines``."""
-        self._check_open()
+        if not self._wr:  # refused even for no lines, as PyArrow refuses
+            self._refuse("writable")
         for line in lines:
             self.write(line)
 

@@ -36,9 +36,11 @@ class FileSegment(NativeFile):
     def _remaining(self) -> int:
         return max(self._end - self._pos, 0)
 
+    # A read of nothing still asks the file, which refuses a segment that starts past its end
+    # (memory-backed files: "Read out of bounds", as in PyArrow).
     def _readinto(self, view: memoryview) -> int:
         count = min(len(view), self._end - self._pos)
-        if count <= 0:
+        if count < 0:
             return 0
         got = self._parent_file()._readinto_at(view[:count] if count < len(view) else view, self._pos)
         self._pos += got
@@ -48,7 +50,7 @@ class FileSegment(NativeFile):
 
     def _read_bytes(self, nbytes: int) -> bytes:
         count = min(nbytes, self._end - self._pos)
-        if count <= 0:
+        if count < 0:
             return b""
         data = self._parent_file()._read_bytes_at(count, self._pos)
         self._pos += len(data)

@@ -215,6 +215,8 @@ def test_verbose_reports_ratio_and_speed(run, text_file):
         (["-d", "-C", "lz4_raw", "a"], "'lz4_raw' is a raw block format"),
         (["-C", "gzip", "--level", "99", "a"], "-N/--level"),
         (["-C", "gzip", "-99", "a"], "-N/--level"),
+        (["-C", "brotli", "--level", "12", "a"], "brotli has levels 0 to 11, not 12"),
+        (["--fast=200000", "a"], "zstd has levels -131072 to 22, not -200000"),
         (["-d", "--level", "3", "a"], "-N/--level applies to compression only"),
         (["-d", "-3", "a"], "-N/--level applies to compression only"),
         (["-22", "a"], "zstd level 22 needs --ultra"),

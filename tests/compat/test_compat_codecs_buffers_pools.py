@@ -8,6 +8,7 @@ run on a fresh pool of each to compare the counters.
 from __future__ import annotations
 
 import pickle
+import re
 
 import numpy as np
 import pyarrow
@@ -25,12 +26,9 @@ CODECS = [
 ONE_SHOT = [name for name in CODECS if name != "bz2"]
 DATA = b"differential data " * 200
 
-#: Differences this comparison found that are not fixed yet (outside issue 12's files; see the
-#: report). Each is asserted to still differ, so fixing one makes its entry fail until removed.
-OPEN = {
-    "level out of range": "arrowio refuses a level outside the format's range; PyArrow clamps (brotli, "
-    "lz4, zstd) or fails later with OSError (gzip)",
-}
+#: Differences this comparison found that are not fixed yet. Each is asserted to still differ,
+#: so fixing one makes its entry fail until removed. (Levels out of range: test_compat_levels.py.)
+OPEN: dict[str, str] = {}
 
 
 def compare_or_open(what: str, key: str | None, ours, theirs) -> None:
@@ -79,8 +77,7 @@ def test_bad_arguments_raise_the_same_types(name):
         "size too small": lambda lib: lib.decompress(packed, decompressed_size=10, codec=name),
         "str data": lambda lib: lib.compress("text", codec=name),
     }.items():
-        key = what if what == "level out of range" and name != "snappy" else None
-        key = "snappy size too small" if (name, what) == ("snappy", "size too small") else key
+        key = "snappy size too small" if (name, what) == ("snappy", "size too small") else None
         compare_or_open(f"{name}: {what}", key, lambda: call(arrowio), lambda: call(pyarrow))
 
 
@@ -101,7 +98,10 @@ def test_decompress_without_a_size(name):
 # -- buffers ------------------------------------------------------------------------------------------
 def _buffer_ops(lib, content: bytes, a: int, b: int):
     buf = lib.py_buffer(content)
+    mutable = lib.py_buffer(bytearray(content))
     return [
+        ("slice-of-mutable", lambda: (mutable.slice(a).is_mutable, memoryview(mutable[a:b]).readonly)),
+        ("slice-error-class", lambda: _error_class(lambda: buf.slice(a, b))),
         ("size", lambda: (buf.size, len(buf))),
         ("slice", lambda: buf.slice(a, b)),
         ("slice-offset", lambda: buf.slice(a)),
@@ -123,6 +123,15 @@ def _buffer_ops(lib, content: bytes, a: int, b: int):
         ("is_cpu", lambda: buf.is_cpu),
         ("hash", lambda: hash(buf)),
     ]
+
+
+def _error_class(call) -> str | None:
+    """The name of the class ``call`` raises (ArrowIndexError or IndexError), or None."""
+    try:
+        call()
+    except Exception as exc:
+        return type(exc).__name__
+    return None
 
 
 @given(content=st.binary(max_size=64), a=st.integers(-3, 70), b=st.integers(-3, 70))
@@ -174,3 +183,30 @@ def test_the_logging_pool_deliberately_writes_to_stderr(capfd):
     out, err = capfd.readouterr()
     assert "Allocate: size = 128" in err and "Free: size = 128" in err  # arrowio's, on stderr
     assert "Allocate: size = 128" in out and "Free: size = 128" in out  # PyArrow's, on stdout
+
+
+def test_pool_reprs_agree():
+    for make in (
+        lambda lib: lib.system_memory_pool(),
+        lambda lib: lib.proxy_memory_pool(lib.system_memory_pool()),
+        lambda lib: lib.logging_memory_pool(lib.system_memory_pool()),
+    ):
+        # Counters zeroed: both processes' system pools hold whatever the test run allocated.
+        compare(
+            "pool repr",
+            lambda: re.sub(r"=\d+", "=N", repr(make(arrowio))).replace("arrowio", "pyarrow"),
+            lambda: re.sub(r"=\d+", "=N", repr(make(pyarrow))),
+        )
+    pool = arrowio.proxy_memory_pool(arrowio.system_memory_pool())
+    kept = arrowio.allocate_buffer(100, memory_pool=pool)
+    assert repr(pool) == "<arrowio.ProxyMemoryPool backend_name=system bytes_allocated=128 max_memory=128>"
+    del kept
+
+
+def test_codecs_deliberately_compare_by_value():
+    assert "codec-value-equality" in DELIBERATE
+    assert pyarrow.Codec("zstd", 3) != pyarrow.Codec("zstd", 3)  # PyArrow: identity
+    assert (
+        arrowio.Codec("zstd", 3) == arrowio.Codec("zstd", 3)
+        and len({arrowio.Codec("zstd", 3)} | {arrowio.Codec("zstd", 3)}) == 1
+    )

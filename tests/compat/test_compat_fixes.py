@@ -290,3 +290,21 @@ def test_compress_returns_a_resizable_buffer_and_lz4_raw_reports_no_level():
     out = arrowio.compress(b"abc" * 100, codec="zstd")
     assert isinstance(out, arrowio.ResizableBuffer) and arrowio.decompress(out, codec="zstd") == b"abc" * 100
     assert arrowio.Codec("lz4_raw", compression_level=5).compression_level == pyarrow.Codec("lz4_raw").compression_level
+
+
+# -- found by the wider sweep -----------------------------------------------------------------------
+def test_writelines_of_nothing_on_a_read_only_file_raises():
+    for lib in (arrowio, pyarrow):
+        with pytest.raises(OSError, match="only valid on writable files"):
+            lib.BufferReader(b"data").writelines([])
+
+
+def test_a_segment_past_the_end_of_memory_is_out_of_bounds_even_when_empty(tmp_path):
+    path = tmp_path / "data.bin"
+    path.write_bytes(b"x" * 768)
+    for lib in (arrowio, pyarrow):
+        for file in (lib.memory_map(str(path)), lib.BufferReader(b"x" * 768)):
+            with pytest.raises(OSError, match=r"Read out of bounds \(offset = 769, size = 0\)"):
+                file.get_stream(769, 0).read()
+            assert file.get_stream(768, 0).read() == b""  # at the end: nothing, no error
+        assert lib.OSFile(str(path)).get_stream(769, 0).read() == b""  # a file on disk reads nothing

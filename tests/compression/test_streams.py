@@ -136,8 +136,10 @@ def test_bad_compression_arguments():
         CompressedInputStream(pa.BufferReader(b""), "nope")
     with pytest.raises(NotImplementedError, match="raw block"):  # PyArrow's type
         CompressedInputStream(pa.BufferReader(b""), "lz4_raw")
-    with pytest.raises(ValueError, match="out of range"):
+    with pytest.raises(OSError, match="zlib deflateInit failed"):
         CompressedOutputStream(pa.BufferOutputStream(), "gzip", compression_level=42)
+    with pytest.raises(OSError, match="bz2 compressor init failed"):
+        CompressedOutputStream(pa.BufferOutputStream(), "bz2", compression_level=10)
 
 
 def test_compression_level_and_threads_reach_the_encoder():

@@ -183,6 +183,23 @@ def test_copy_from_device(ctx, dbuf):
         other.copy_from_device(arrowio.py_buffer(b"abc"))
 
 
+def test_device_is_the_cuda_device_the_memory_lives_on(ctx, dbuf, cupy):
+    device, manager = dbuf.device, dbuf.memory_manager
+    assert (device.device_type, device.device_id, device.is_cpu) == (arrowio.DeviceAllocationType.CUDA, 0, False)
+    assert manager.device is device and not manager.is_cpu
+    name = cupy.cuda.runtime.getDeviceProperties(0)["name"].decode()
+    assert repr(device) == f'<arrowio.Device: CudaDevice(device_number=0, name="{name}")>'
+    assert dbuf[10:20].device is device and ctx.new_buffer(8).memory_manager is manager  # one per device
+    assert device != arrowio.py_buffer(b"host").device
+    try:
+        from pyarrow import cuda as pyarrow_cuda  # a CUDA build of PyArrow, where installed
+    except ImportError:
+        return
+    theirs = pyarrow_cuda.Context(0).new_buffer(8)
+    assert repr(device) == repr(theirs.device).replace("pyarrow", "arrowio")
+    assert (device.device_id, device.type_name) == (theirs.device.device_id, theirs.device.type_name)
+
+
 def test_from_buffer(ctx, dbuf):
     assert cuda.CudaBuffer.from_buffer(dbuf) is dbuf
     # A plain Buffer object that happens to hold a device address (never read on the host).

@@ -172,6 +172,24 @@ def test_cuda_buffer_facts_and_slices_need_no_copy():
     }
 
 
+def test_a_cuda_device_is_described_as_pyarrow_describes_it():
+    from arrowio.cuda.device import make_cuda_device
+
+    device = make_cuda_device(1, "NVIDIA H100 80GB HBM3")
+    assert (device.device_type, device.device_id, device.type_name, device.is_cpu) == (
+        arrowio.DeviceAllocationType.CUDA,
+        1,
+        "arrow::cuda::CudaDevice",
+        False,
+    )
+    assert repr(device) == '<arrowio.Device: CudaDevice(device_number=1, name="NVIDIA H100 80GB HBM3")>'
+    manager = arrowio.MemoryManager(device)
+    assert not manager.is_cpu and manager.device is device
+    assert repr(manager) == '<arrowio.MemoryManager device: CudaDevice(device_number=1, name="NVIDIA H100 80GB HBM3")>'
+    assert device == make_cuda_device(1, "another name") and device != make_cuda_device(0, "NVIDIA H100 80GB HBM3")
+    assert device != arrowio.py_buffer(b"x").device
+
+
 def test_equals_across_devices_is_a_value_error():
     buf = _unbacked_cuda_buffer(3)
     for other in (arrowio.py_buffer(b"abc"), b"abc"):
