@@ -196,7 +196,8 @@ def test_timeline_draws_the_memory_and_the_limits(run, script, tmp_path, suffix)
                   "python", script(SLOW_GROWTH)])  # fmt: skip
     assert result.exit_code == GATE_FAILED  # 10 MiB peak over 8 MiB
     report = json.loads(result.stdout)
-    assert report["timeline"] == str(picture) and report["samples"] >= 10  # 100 ms sampled every 5 ms
+    # 100 ms sampled every 5 ms: about 20 samples on an idle machine, far fewer under load (no timing asserted)
+    assert report["timeline"] == str(picture) and report["samples"] >= 2
     text = picture.read_text()
     assert "<svg" in text and text.rstrip().endswith("</html>" if suffix == ".html" else "</svg>")
     for label in ("pool bytes allocated", "pool peak", "process RSS", "--max-peak (arrowio pool) 8.0 MiB",
