@@ -9,6 +9,7 @@ and --max-output read through one reused pool buffer. Either way a slow pipe str
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 import arrowio
@@ -234,10 +235,13 @@ class CatJob:
     def _pieces(self, stream: Any, record: Tally) -> None:
         """A decoded input, whole: each piece the decoder made is written as it is, from its own
         memory. A copy into the scratch buffer would cost 15% of the CPU time of a fast decode;
-        plain streams still read into that buffer, which spares them an allocation per read."""
+        plain streams still read into that buffer, which spares them an allocation per read.
+        Frames decoded in parallel are written from the reader's ring of buffers (see
+        :func:`_read_pieces`)."""
+        read = _read_pieces(stream)
         out = 0
         try:
-            while piece := stream.read1(CHUNK):  # what is there: a slow pipe streams through
+            while piece := read(CHUNK):  # what is there: a slow pipe streams through
                 self.out.write(piece)
                 self.written += len(piece)
                 out += len(piece)
@@ -282,6 +286,16 @@ class _ShrinkCheck:
             raise ArrowIOError(
                 f"the file shrank from {self.mapped} to {status.st_size} bytes while it was read; stopped"
             )
+
+
+def _read_pieces(stream: Any) -> Callable[[int], Any]:
+    """How to read ``stream`` piece by piece: ``read1``, or for frames decoded into a ring of
+    reused buffers, the reader's ``read_view``, which hands out the ring's memory itself (valid
+    until the next read, so each piece is written before the next is asked for). ``read1``
+    would copy every decoded byte into a fresh ``bytes``: 7% of the CPU time of ``cat`` of zstd
+    frames. The reader is the stream's own: the same bytes, errors and offsets."""
+    read_view = getattr(getattr(stream, "_reader", None), "read_view", None)
+    return read_view if read_view is not None else stream.read1
 
 
 def _bytes_in(stream: Any, source: Any) -> int | None:

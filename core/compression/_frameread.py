@@ -13,12 +13,13 @@ Each task is read into a per-thread input buffer and decoded straight into an ou
 each as large as the largest task, reused task after task, so decoding allocates nothing and
 faults no page in after the first tasks (a fresh ``bytes`` per decoded piece cost 20-30 % more
 CPU and twice the page faults per 256 MiB). The reader hands out views of them, which its
-consumer copies (``readinto``) before the buffer is reused. Frames that do not fit are decoded
-by the strict streaming decoder instead, so memory stays bounded whatever the compression ratio:
-a task of frames of unknown size that overflows its buffer, by the reading thread; a file with
-a frame larger than TASK_PLAIN, throughout (a task then holds at most TASK_PLAIN decoded bytes
-before it leaves the rest to the reading thread). A task that failed is decoded again that way,
-so that its error and the bytes handed out before it are those of a sequential read.
+consumer copies (``readinto``) or writes out (``read_view``: no copy at all) before the buffer
+is reused. Frames that do not fit are decoded by the strict streaming decoder instead, so memory
+stays bounded whatever the compression ratio: a task of frames of unknown size that overflows
+its buffer, by the reading thread; a file with a frame larger than TASK_PLAIN, throughout (a task
+then holds at most TASK_PLAIN decoded bytes before it leaves the rest to the reading thread). A
+task that failed is decoded again that way, so that its error and the bytes handed out before it
+are those of a sequential read.
 
 Every task's output is checked against the sizes the table knows: a frame table that does not
 match the data is an error, never silently wrong data.
@@ -339,6 +340,18 @@ class FrameReader(DecodingReader):
             if error is not None:
                 raise error
             free.append(buffer)  # the consumer asked for the next piece: done with this buffer
+
+    def read_view(self, n: int) -> memoryview | bytes:
+        """At most ``n`` bytes (any amount if n < 0) of the current piece, as ``read1`` gives
+        them but without its copy: a view of the ring's buffer, valid only until the next read
+        (which may hand that buffer to a worker again); b"" only at the end."""
+        if self._pos >= len(self._piece) and not self._next_piece():
+            return b""
+        piece, pos = self._piece, self._pos
+        n = len(piece) - pos if n < 0 else min(n, len(piece) - pos)
+        self._pos = pos + n
+        self.position += n
+        return memoryview(piece)[pos : pos + n]
 
     def close(self) -> None:
         """Stop the workers: queued tasks are cancelled, running ones (a few ms) are waited for,

@@ -212,3 +212,36 @@ def test_stats_of_stdin_count_the_compressed_bytes(run, make_compressed):
     row = next(line.split() for line in result.stderr.splitlines() if line.startswith("<stdin>"))
     assert result.stdout_bytes == TEXT and row[1] == "gzip" and row[2] != "-"
     assert float(row[6].rstrip("x")) == pytest.approx(len(TEXT) / len(raw), rel=0.01)  # "300.8 KiB" is two fields
+
+
+@pytest.mark.parametrize("fmt,layout", [("zstd", "seekable"), ("gzip", "bgzf")])
+def test_frames_are_written_from_the_readers_ring_with_the_bytes_and_error_of_a_read(
+    run, tmp_path, monkeypatch, fmt, layout
+):
+    # cat writes frames decoded in parallel straight from the reader's ring of reused buffers (no
+    # copy per byte): one frame per task reuses each buffer many times, and what reaches stdout,
+    # its error and its offset are still those of reading the stream.
+    import arrowio
+    from arrowio.compression import _frameread
+    from arrowio_cli.cat_job import _read_pieces
+
+    monkeypatch.setattr(_frameread, "TASK_GROUP", 64 << 10)
+    data = TEXT * 3
+    path = str(tmp_path / f"f.{layout}")
+    with arrowio.CompressedOutputStream(path, fmt, layout=layout, frame_size=64 << 10) as out:
+        out.write(data)
+    with arrowio.input_stream(path, compression=fmt) as stream:
+        read = _read_pieces(stream)
+        assert getattr(read, "__self__", None) is stream._reader and read.__name__ == "read_view"
+    result = run(["cat", "-C", fmt, path])
+    assert (result.exit_code, result.stderr, result.stdout_bytes) == (0, "", data)
+    blob = bytearray(open(path, "rb").read())
+    blob[len(blob) // 2 : len(blob) // 2 + 64] = bytes(64)
+    open(path, "wb").write(blob)
+    expected = bytearray()
+    with arrowio.input_stream(path, compression=fmt) as stream, pytest.raises(arrowio.ArrowIOError) as info:
+        while chunk := stream.read1(1 << 20):
+            expected += chunk
+    result = run(["cat", "-C", fmt, path])
+    assert result.exit_code != 0 and result.stdout_bytes == expected and len(expected) > len(data) // 3
+    assert result.stderr.strip().endswith(str(info.value))

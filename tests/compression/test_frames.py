@@ -597,3 +597,43 @@ def test_gzi_entries_that_miss_member_boundaries_are_errors_where_entered(tmp_pa
         assert stream.read() == data
         with pytest.raises(ArrowIOError, match="gzip: "):
             stream.read_at(10, table.plain[4] + 5)
+
+
+@pytest.mark.parametrize("fmt,layout", [("zstd", "seekable"), ("gzip", "bgzf")])
+def test_read_view_hands_out_the_ring_itself_with_the_bytes_and_error_of_read1(
+    tmp_path, data, monkeypatch, fmt, layout
+):
+    # What `cat` writes without a copy: views of the ring's few buffers, each valid until the next
+    # read. One frame per task makes some 50 tasks, so every buffer is reused many times over.
+    from arrowio.compression import _frameread
+
+    monkeypatch.setattr(_frameread, "TASK_GROUP", FRAME)
+    path = write(str(tmp_path / f"v{FORMATS[fmt].extensions[0]}"), data, fmt, layout)
+    with arrowio.input_stream(path, compression="auto") as stream:
+        reader = stream._reader
+        owners = set()
+        got = bytearray()
+        while piece := reader.read_view(1 << 20):
+            assert isinstance(piece, memoryview)
+            owners.add(id(piece.obj))
+            got += piece  # before the next read: then the buffer may be decoded into again
+        assert got == data
+        assert len(owners) <= reader._ahead
+        assert reader.position == len(data)
+    blob = bytearray(open(path, "rb").read())
+    blob[len(blob) // 2 : len(blob) // 2 + 64] = bytes(64)
+    open(path, "wb").write(blob)
+    outcomes = []
+    for method in ("read_view", "read1"):
+        got = bytearray()
+        with arrowio.input_stream(path, compression="auto") as stream:
+            read = getattr(stream._reader, method)
+            with pytest.raises(ArrowIOError) as info:
+                while piece := read(100_000):
+                    got += piece
+            with pytest.raises(ArrowIOError, match="decode|corrupt|truncated|offset"):
+                read(100_000)  # the error stays: never a clean end after it
+        outcomes.append((bytes(got), str(info.value)))
+    assert outcomes[0] == outcomes[1]
+    # gzip hands out a damaged member's bytes before its CRC tells: only the start is surely right
+    assert len(outcomes[0][0]) > len(data) // 3 and outcomes[0][0][: len(data) // 3] == data[: len(data) // 3]
