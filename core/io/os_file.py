@@ -146,22 +146,28 @@ class OSFile(NativeFile):
     # -- reads -----------------------------------------------------------------------------------
     def peek(self, nbytes: int = 1) -> bytes:
         """As :meth:`NativeFile.peek`; the first peek of a small regular file reads all the rest
-        of it in one read (asking one byte more, so that a short answer shows the end)."""
+        of it ahead (see :meth:`_read_whole`)."""
+        self._read_whole(nbytes)
+        return super().peek(nbytes)
+
+    def _read_whole(self, at_least: int = 0) -> None:
+        """Read the rest of a small regular file ahead in one read, once, while nothing is
+        ahead yet; asking one byte more than it held when opened (and ``at_least``), so that a
+        short answer shows the end and the next read needs no syscall to find it."""
         size = self._peek_whole
         if not 0 <= size <= _WHOLE_UP_TO or self._ahead or not self._rd:
-            return super().peek(nbytes)
+            return
         self._peek_whole = -1
         position = self._tell()
-        want = max(size - position, nbytes) + 1
+        want = max(size - position, at_least) + 1
         data = os.read(self._fd, want)
         self._at_end = len(data) < want  # a regular file answers short only at its end
         if self._at_end and position == 0:
             self._whole = data
         self._ahead, self._ahead_pos = data, 0
-        return data[:nbytes]
 
-    def snapshot(self) -> bytes | None:
-        """The whole file, handed over once, when its first peek read all of it from the start
+    def _snapshot(self) -> bytes | None:
+        """The whole file, handed over once, when :meth:`_read_whole` read all of it from the start
         and none of it was consumed yet (table detection then reads memory, not the file);
         None otherwise."""
         whole, self._whole = self._whole, None

@@ -88,16 +88,16 @@ def test_snapshot_only_while_the_whole_file_is_unread(tmp_path) -> None:
     data = _content(2000)
     (tmp_path / "f").write_bytes(data)
     with pa.OSFile(str(tmp_path / "f")) as f:
-        assert f.snapshot() is None  # nothing peeked
+        assert f._snapshot() is None  # nothing peeked
     with pa.OSFile(str(tmp_path / "f")) as f:
         f.peek(4)
-        assert f.snapshot() == data
-        assert f.snapshot() is None  # handed over once
+        assert f._snapshot() == data
+        assert f._snapshot() is None  # handed over once
         assert f.read() == data
     with pa.OSFile(str(tmp_path / "f")) as f:
         f.peek(4)
         f.read(1)
-        assert f.snapshot() is None
+        assert f._snapshot() is None
 
 
 def test_large_file_peek_reads_only_what_is_asked(tmp_path, reads) -> None:
@@ -105,7 +105,7 @@ def test_large_file_peek_reads_only_what_is_asked(tmp_path, reads) -> None:
     (tmp_path / "f").write_bytes(data)
     with pa.OSFile(str(tmp_path / "f")) as f:
         assert f.peek(4) == data[:4]
-        assert f.snapshot() is None
+        assert f._snapshot() is None
         assert f.read() == data
 
 
@@ -116,6 +116,7 @@ def test_small_compressed_file_takes_one_read(tmp_path, reads, fmt) -> None:
     path.write_bytes(zstandard.compress(data) if fmt == "zstd" else gzip.compress(data))
     reads.clear()
     with pa.input_stream(str(path), compression="auto") as stream:
+        assert isinstance(stream, pa.CompressedInputStream)
         assert stream.codec.name == fmt
         assert stream.read() == data
         assert not stream.seekable()
@@ -145,3 +146,32 @@ def test_truncated_small_zstd_still_fails_with_its_offset(tmp_path) -> None:
     with pa.input_stream(str(path), compression="auto") as stream:
         with pytest.raises(pa.ArrowIOError, match="zstd"):
             stream.read()
+
+
+@pytest.mark.parametrize("how", ["detect", "codec", "osfile"])
+def test_small_file_one_read_without_detection_peek(tmp_path, reads, how) -> None:
+    """PyArrow's extension rule and a named codec peek nothing: the stream reads the file whole."""
+    data = _content(10_000)
+    path = tmp_path / "f.zst"
+    path.write_bytes(zstandard.compress(data))
+    reads.clear()
+    if how == "detect":
+        stream = pa.input_stream(str(path))
+    elif how == "codec":
+        stream = pa.CompressedInputStream(str(path), "zstd")
+    else:
+        stream = pa.CompressedInputStream(pa.OSFile(str(path)), "zstd")
+    with stream:
+        assert stream.read() == data
+    assert dict(reads) == {"read": 1}
+
+
+def test_osfile_read_part_way_then_decoded(tmp_path) -> None:
+    """An OSFile handed over after some reads is decoded from where it stands, frame tables aside."""
+    blob = zstandard.compress(_content(5000))
+    path = tmp_path / "f.bin"
+    path.write_bytes(b"HEAD" + blob)
+    raw = pa.OSFile(str(path))
+    assert raw.read(4) == b"HEAD"
+    with pa.CompressedInputStream(raw, "zstd") as stream:
+        assert stream.read() == _content(5000)
