@@ -49,7 +49,9 @@ def open_access(raw: Any, fmt: str, path: str | None, threaded: bool) -> tuple[A
         return None, None  # no other format has independent frames; a pipe cannot be walked
     from ._framescan import find_table, is_local
 
-    table = find_table(raw, fmt, path)
+    # A small file its detection peek read whole (an OSFile._snapshot) is not read again by position.
+    snapshot = getattr(raw, "_snapshot", None)
+    table = find_table(raw, fmt, path, snapshot() if snapshot is not None else None)
     if table is not None:
         from ._frameread import FrameReader, default_workers
 

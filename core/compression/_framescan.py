@@ -77,8 +77,10 @@ class _Source:
             self._map.close()
 
 
-def find_table(raw: Any, fmt: str, path: str | None) -> FrameTable | None:
-    """The frames ``raw`` (a seekable compressed file of format ``fmt``) declares, or None."""
+def find_table(raw: Any, fmt: str, path: str | None, whole: bytes | None = None) -> FrameTable | None:
+    """The frames ``raw`` (a seekable compressed file of format ``fmt``) declares, or None.
+
+    ``whole``: all of ``raw``'s content, already in memory: the declarations are read there."""
     if fmt not in ("zstd", "gzip") or not raw.seekable():
         return None
     local = is_local(raw)
@@ -88,16 +90,23 @@ def find_table(raw: Any, fmt: str, path: str | None) -> FrameTable | None:
         saved = load_index(path)
         if saved is not None:
             return saved
-    size = raw.size()
+    if whole is None:
+        size, read_at = raw.size(), raw.read_at
+    else:
+        size = len(whole)
+
+        def read_at(nbytes: int, offset: int) -> bytes:
+            return whole[offset : offset + nbytes]
+
     if fmt == "zstd":
-        table = read_seek_table(raw.read_at, size)
+        table = read_seek_table(read_at, size)
         if table is not None:
             return table
-        head = raw.read_at(_PZSTD_HEADER.size, 0)
+        head = read_at(_PZSTD_HEADER.size, 0)
         if not _is_pzstd_header(head, 0) or not local:
             return None
         return _walk(raw, _walk_pzstd)
-    head = raw.read_at(_BGZF_HEADER, 0)
+    head = read_at(_BGZF_HEADER, 0)
     if not _is_bgzf_header(head):
         return None
     if path is not None and os.path.exists(path + ".gzi"):

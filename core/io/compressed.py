@@ -88,6 +88,11 @@ class CompressedInputStream(NativeFile):
                 raise ArrowInvalid(f"cannot detect a compression format for {path or type(stream).__name__}")
             self._codec = Codec(fmt.name)
             self._raw = raw
+            # A small local file is read whole, once (the detection peek may have done it already):
+            # frame-table detection and the decoder then work on memory.
+            read_whole = getattr(raw, "_read_whole", None)
+            if read_whole is not None:
+                read_whole()
             # An index saved beside the file is looked for by its path (also for an OSFile given).
             named = path if path is not None else getattr(raw, "path", None)
             reader, self._access = open_access(

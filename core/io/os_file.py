@@ -29,6 +29,10 @@ _BLKGETSIZE64 = 0x80081272
 #: Reads larger than this are first cut to what the file holds, so that ``read(2**40)`` on a
 #: small file does not try to allocate a terabyte; smaller reads skip the two syscalls.
 _CLAMP_ABOVE = 1 << 20
+#: A regular file of at most this size (when opened) is read whole by its first peek, in one
+#: read: detection and decoding then work on memory, and the next read knows the end is
+#: reached. A decoder's first read takes this much anyway.
+_WHOLE_UP_TO = 256 * 1024
 
 
 def open_descriptor(
@@ -95,6 +99,10 @@ class OSFile(NativeFile):
         if canonical == "ab" and self._regular:
             os.lseek(self._fd, 0, os.SEEK_END)  # so that tell() counts from the end, as writes will
         seekable = canonical == "rb" and (self._regular or self._block_device)
+        # Whole-file peek (see peek): the size when opened, -1 once used or where it does not apply.
+        self._peek_whole = info.st_size if canonical == "rb" and self._regular else -1
+        self._whole: bytes | None = None  # the file from offset 0, as that peek read it
+        self._at_end = False  # that peek read to the end: the next sequential read is empty
         super().__init__(canonical, seekable=seekable, memory_pool=memory_pool)
 
     @property
@@ -119,6 +127,7 @@ class OSFile(NativeFile):
         return os.lseek(self._fd, 0, os.SEEK_CUR)
 
     def _seek(self, position: int) -> None:
+        self._at_end = False
         os.lseek(self._fd, position, os.SEEK_SET)
 
     def _size(self) -> int:
@@ -135,13 +144,53 @@ class OSFile(NativeFile):
         return nbytes
 
     # -- reads -----------------------------------------------------------------------------------
+    def peek(self, nbytes: int = 1) -> bytes:
+        """As :meth:`NativeFile.peek`; the first peek of a small regular file reads all the rest
+        of it ahead (see :meth:`_read_whole`)."""
+        self._read_whole(nbytes)
+        return super().peek(nbytes)
+
+    def _read_whole(self, at_least: int = 0) -> None:
+        """Read the rest of a small regular file ahead in one read, once, while nothing is
+        ahead yet; asking one byte more than it held when opened (and ``at_least``), so that a
+        short answer shows the end and the next read needs no syscall to find it."""
+        size = self._peek_whole
+        if not 0 <= size <= _WHOLE_UP_TO or self._ahead or not self._rd:
+            return
+        self._peek_whole = -1
+        position = self._tell()
+        want = max(size - position, at_least) + 1
+        data = os.read(self._fd, want)
+        self._at_end = len(data) < want  # a regular file answers short only at its end
+        if self._at_end and position == 0:
+            self._whole = data
+        self._ahead, self._ahead_pos = data, 0
+
+    def _snapshot(self) -> bytes | None:
+        """The whole file, handed over once, when :meth:`_read_whole` read all of it from the start
+        and none of it was consumed yet (table detection then reads memory, not the file);
+        None otherwise."""
+        whole, self._whole = self._whole, None
+        if whole is not None and self._ahead is whole and self._ahead_pos == 0:
+            return whole
+        return None
+
     def _readinto(self, view: memoryview) -> int:
+        if self._at_end:
+            self._at_end = False
+            return 0
         return os.readv(self._fd, (view,))
 
     def _read_chunk(self, nbytes: int) -> bytes:
+        if self._at_end:
+            self._at_end = False
+            return b""
         return os.read(self._fd, nbytes)
 
     def _read_bytes(self, nbytes: int) -> bytes:
+        if self._at_end:
+            self._at_end = False
+            return b""
         nbytes = self._clamp(nbytes)
         data = os.read(self._fd, nbytes)
         if len(data) == nbytes or not data:
@@ -157,6 +206,9 @@ class OSFile(NativeFile):
         return b"".join(parts)
 
     def _read_buffer(self, nbytes: int) -> Buffer:
+        if self._at_end:
+            self._at_end = False
+            nbytes = 0
         nbytes = self._clamp(nbytes)
         buffer = allocate_buffer(nbytes, self._pool)
         if not nbytes:
