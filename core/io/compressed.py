@@ -126,6 +126,17 @@ class CompressedInputStream(NativeFile):
         reads leave ``raw.tell()`` at 0); None otherwise."""
         return getattr(self._reader, "compressed_read", None)
 
+    def read_view(self, nbytes: int) -> memoryview | bytes:
+        """Up to ``nbytes`` decoded bytes as :meth:`read1` gives them (b"" only at the end), but
+        without its copy where the reader owns the memory (frames decoded into a ring of reused
+        buffers): then a view valid only until the next read of this stream. arrowio only."""
+        if not self._rd:
+            self._refuse("readable")
+        if self._ahead:
+            return self._take_ahead(nbytes)
+        read_view = getattr(self._reader, "read_view", None)
+        return read_view(nbytes) if read_view is not None else self._reader.read1(nbytes)
+
     def _readinto(self, view: memoryview) -> int:
         return self._reader.readinto(view)
 
