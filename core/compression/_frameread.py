@@ -259,14 +259,20 @@ class FrameReader(DecodingReader):
             return _Done(_task(*args))
         return self._pool.submit(_task, *args)
 
+    def _room(self, pending: deque[Any], plain: Any) -> bool:
+        """Whether another task may start: fewer than ``_ahead`` in flight and, where the decoded
+        sizes are known, under IN_FLIGHT decoded bytes from the oldest pending task (whose entries
+        start with its ``(first, last)`` frame indexes) to the newest."""
+        if len(pending) >= self._ahead:
+            return False
+        return plain is None or not pending or plain[pending[-1][0][1]] - plain[pending[0][0][0]] < IN_FLIGHT
+
     def _generate(self, first: int, skip: int) -> Iterator[bytes | memoryview]:
         tasks = _tasks(self._table, first)
         pending: deque[tuple[tuple[int, int], Any]] = deque()
         plain = self._table.plain
         while True:
-            while len(pending) < self._ahead and (
-                plain is None or not pending or plain[pending[-1][0][1]] - plain[pending[0][0][0]] < IN_FLIGHT
-            ):
+            while self._room(pending, plain):
                 task = next(tasks, None)
                 if task is None:
                     break
@@ -311,9 +317,7 @@ class FrameReader(DecodingReader):
         pending: deque[tuple[tuple[int, int], Any, Any]] = deque()
         free: list[Any] = []  # the ring: one buffer per task in flight, reused
         while True:
-            while len(pending) < self._ahead and (
-                plain is None or not pending or plain[pending[-1][0][1]] - plain[pending[0][0][0]] < IN_FLIGHT
-            ):
+            while self._room(pending, plain):
                 task = next(tasks, None)
                 if task is None:
                     break
