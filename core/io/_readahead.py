@@ -113,7 +113,12 @@ class ReadAhead:
             window.extend(_Block(start, buffer, future) for (start, buffer), future in zip(run, futures, strict=True))
 
     def _buffer(self, size: int) -> Buffer:
-        return self._spare.pop() if self._spare and size == self._block_size else allocate_buffer(size, self._pool)
+        if not self._spare:
+            return allocate_buffer(size, self._pool)
+        # The file's short last block goes into the start of a spare one instead of new memory
+        # (a block more at the peak); as a slice it is not taken back for reuse.
+        spare = self._spare.pop()
+        return spare if size == self._block_size else spare.slice(0, size)
 
     def _submit(self, start: int) -> _Block:
         buffer = self._buffer(min(self._block_size, self._size - start))

@@ -141,6 +141,20 @@ def test_a_long_sequential_read_allocates_its_blocks_once(s3):
     assert pool.num_allocations() <= depth + 2
 
 
+def test_the_short_last_block_reuses_a_spare_block(s3):
+    block, depth = 256 * 1024, 4
+    data = payload(24 * block + 1000, seed=9)
+    url = s3.put("obj.bin", data)
+    pool = pa.proxy_memory_pool(pa.default_memory_pool())
+    with open_url(url, storage_options=s3.options, block_size=block, read_ahead=depth, memory_pool=pool) as f:
+        into, pieces = bytearray(block // 4), []
+        while got := f.readinto(into):
+            pieces.append(bytes(into[:got]))
+    assert b"".join(pieces) == data
+    # The window, the block being read, nothing more: the 1,000-byte tail took a spare block.
+    assert pool.num_allocations() == depth + 1 and pool.max_memory() == (depth + 1) * block
+
+
 def test_read_ahead_fetches_consecutive_blocks_in_runs_of_one_request(s3):
     data = payload(6 * MiB, seed=8)
     url = s3.put("obj.bin", data)
