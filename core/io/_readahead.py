@@ -53,6 +53,7 @@ class ReadAhead:
         self._window: deque[_Block] = deque()
         self._spare: list[Buffer] = []  # full blocks handed back by the reader, free for the next fetch
         self._ramp = depth
+        self._run = max(1, depth // 2)  # blocks per request ahead of the reader (see _top_up)
         self._expected = 0  # where the next block would start for a reader going on in order
 
     def block_at(self, position: int) -> tuple[int, Buffer]:
@@ -71,10 +72,7 @@ class ReadAhead:
             self._drop_window()
             block = self._submit(position)
         self._expected = block.end
-        ahead = block.end if not window else window[-1].end
-        while len(window) < self._ramp and ahead < self._size:
-            window.append(self._submit(ahead))
-            ahead = window[-1].end
+        self._top_up(block.end if not window else window[-1].end)
         got = block.future.result()
         return block.start, block.buffer if got == block.buffer.size else block.buffer.slice(0, got)
 
@@ -93,9 +91,37 @@ class ReadAhead:
         if buffer.size == self._block_size and len(self._spare) <= self._depth:
             self._spare.append(buffer)
 
+    def _top_up(self, ahead: int) -> None:
+        """Fetch the blocks from ``ahead`` on that the window has room for, in runs.
+
+        A request costs far more than its bytes (about 1.7 ms of client CPU per S3 GET, as much as
+        moving 3 MiB), so consecutive blocks share one request, ``run`` of them at most: the
+        window refills once a run's worth of it is free (or it is empty), which keeps depth / run
+        requests in flight, each streaming its blocks in order.
+        """
+        window, block_size = self._window, self._block_size
+        room = self._ramp - len(window)
+        if room <= 0 or ahead >= self._size or (window and room < self._run):
+            return
+        blocks: list[tuple[int, Buffer]] = []
+        while len(blocks) < room and ahead < self._size:
+            blocks.append((ahead, self._buffer(min(block_size, self._size - ahead))))
+            ahead += block_size
+        for first in range(0, len(blocks), self._run):
+            run = blocks[first : first + self._run]
+            futures = self._fetcher.submit_run([(buffer._memview(), start, buffer) for start, buffer in run])
+            window.extend(_Block(start, buffer, future) for (start, buffer), future in zip(run, futures, strict=True))
+
+    def _buffer(self, size: int) -> Buffer:
+        if not self._spare:
+            return allocate_buffer(size, self._pool)
+        # The file's short last block goes into the start of a spare one instead of new memory
+        # (a block more at the peak); as a slice it is not taken back for reuse.
+        spare = self._spare.pop()
+        return spare if size == self._block_size else spare.slice(0, size)
+
     def _submit(self, start: int) -> _Block:
-        size = min(self._block_size, self._size - start)
-        buffer = self._spare.pop() if self._spare and size == self._block_size else allocate_buffer(size, self._pool)
+        buffer = self._buffer(min(self._block_size, self._size - start))
         return _Block(start, buffer, self._fetcher.submit(buffer._memview(), start, buffer))
 
     @staticmethod

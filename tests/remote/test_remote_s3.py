@@ -141,6 +141,55 @@ def test_a_long_sequential_read_allocates_its_blocks_once(s3):
     assert pool.num_allocations() <= depth + 2
 
 
+def test_the_short_last_block_reuses_a_spare_block(s3):
+    block, depth = 256 * 1024, 4
+    data = payload(24 * block + 1000, seed=9)
+    url = s3.put("obj.bin", data)
+    pool = pa.proxy_memory_pool(pa.default_memory_pool())
+    with open_url(url, storage_options=s3.options, block_size=block, read_ahead=depth, memory_pool=pool) as f:
+        into, pieces = bytearray(block // 4), []
+        while got := f.readinto(into):
+            pieces.append(bytes(into[:got]))
+    assert b"".join(pieces) == data
+    # The window, the block being read, nothing more: the 1,000-byte tail took a spare block.
+    assert pool.num_allocations() == depth + 1 and pool.max_memory() == (depth + 1) * block
+
+
+def test_read_ahead_fetches_consecutive_blocks_in_runs_of_one_request(s3):
+    data = payload(6 * MiB, seed=8)
+    url = s3.put("obj.bin", data)
+    block, depth = 256 * 1024, 4
+    with open_url(url, storage_options=s3.options, block_size=block, read_ahead=depth) as f:
+        fs, requests = f._location.fs, []
+        call_s3 = fs._call_s3
+
+        async def counted(method, *args, **kwargs):  # the real request, counted
+            requests.append(kwargs.get("Range"))
+            return await call_s3(method, *args, **kwargs)
+
+        fs._call_s3 = counted
+        try:
+            pieces = []
+            while chunk := f.read(100_000):
+                pieces.append(chunk)
+        finally:
+            del fs._call_s3
+    assert b"".join(pieces) == data
+    # 24 blocks: the first alone, the rest two (depth // 2) to a request, not one request each.
+    assert len(requests) <= 1 + 24 // 2
+    assert requests[0] == f"bytes=0-{block - 1}" and f"bytes={block}-{3 * block - 1}" in requests
+
+
+def test_object_replaced_during_read_ahead_fails_instead_of_mixing_versions(s3):
+    url = s3.put("obj.bin", b"a" * MiB)
+    with open_url(url, storage_options=s3.options, block_size=64 * 1024, read_ahead=4) as f:
+        assert f.read(10) == b"a" * 10
+        s3.put("obj.bin", b"b" * MiB)
+        with pytest.raises(pa.ArrowIOError, match="changed while it was being read"):
+            while chunk := f.read(64 * 1024):
+                assert set(chunk) == {ord("a")}
+
+
 def test_a_jump_does_not_fetch_the_whole_window(s3):
     data = payload(4 * MiB, seed=7)
     url = s3.put("obj.bin", data)
