@@ -10,12 +10,15 @@ import os
 import sys
 import warnings
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from arrowio.settings import JEMALLOC_TLS_TUNABLE, requested_default_pool
 
 from .errors import CliError, Terminated, describe, exit_code_for, print_error, print_warning
 from .exit_codes import ExitCode
+
+if TYPE_CHECKING:
+    from .app import COMMANDS, cli
 
 __all__ = ["cli", "main", "COMMANDS", "RESTARTED_FOR_JEMALLOC_ENV"]
 

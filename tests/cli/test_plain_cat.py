@@ -12,6 +12,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cli_helpers import compressed_by_tool
@@ -38,7 +39,7 @@ def _split(stderr: bytes) -> tuple[bytes, set[str]]:
     return b"".join(kept), modules
 
 
-def _run(click_way: bool, args: list[str], stdin: bytes | None = None, stdout: object = subprocess.PIPE):
+def _run(click_way: bool, args: list[str], stdin: bytes | None = None, stdout: Any = subprocess.PIPE):
     """The status, stdout and stderr of one run; checks that it took the path it was meant to."""
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     env.pop("_ARROWIO_COMPLETE", None)
@@ -55,7 +56,7 @@ def _run(click_way: bool, args: list[str], stdin: bytes | None = None, stdout: o
     return result.returncode, result.stdout, err
 
 
-def _same_both_ways(args: list[str], stdin: bytes | None = None, stdout: object = subprocess.PIPE):
+def _same_both_ways(args: list[str], stdin: bytes | None = None, stdout: Any = subprocess.PIPE):
     plain = _run(False, args, stdin, stdout)
     assert plain == _run(True, args, stdin, stdout)
     return plain
