@@ -39,9 +39,9 @@ def _split(stderr: bytes) -> tuple[bytes, set[str]]:
     return b"".join(kept), modules
 
 
-def _run(click_way: bool, args: list[str], stdin: bytes | None = None, stdout: Any = subprocess.PIPE):
+def _run(click_way: bool, args: list[str], stdin: bytes | None = None, stdout: Any = subprocess.PIPE, **env_vars: str):
     """The status, stdout and stderr of one run; checks that it took the path it was meant to."""
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", **env_vars}
     env.pop("_ARROWIO_COMPLETE", None)
     result = subprocess.run(
         _command(click_way, args),
@@ -56,9 +56,9 @@ def _run(click_way: bool, args: list[str], stdin: bytes | None = None, stdout: A
     return result.returncode, result.stdout, err
 
 
-def _same_both_ways(args: list[str], stdin: bytes | None = None, stdout: Any = subprocess.PIPE):
-    plain = _run(False, args, stdin, stdout)
-    assert plain == _run(True, args, stdin, stdout)
+def _same_both_ways(args: list[str], stdin: bytes | None = None, stdout: Any = subprocess.PIPE, **env_vars: str):
+    plain = _run(False, args, stdin, stdout, **env_vars)
+    assert plain == _run(True, args, stdin, stdout, **env_vars)
     return plain
 
 
@@ -107,6 +107,13 @@ def test_stdin_is_read_the_same_way(args):
     data = b"from stdin\n" * 1000
     code, out, err = _same_both_ways(args, stdin=gzip.compress(data))
     assert (code, out, err) == (0, data, b"")
+
+
+def test_a_library_warning_is_the_same_line():
+    """A plain pipe is copied through a pool buffer: a bad pool variable warns, once, in one line."""
+    code, out, err = _same_both_ways(["-"], stdin=b"plain\n", ARROWIO_DEFAULT_MEMORY_POOL="bogus")
+    assert (code, out) == (0, b"plain\n")
+    assert err.startswith(b"arrowio: warning: ARROWIO_DEFAULT_MEMORY_POOL='bogus'") and err.count(b"\n") == 1
 
 
 def test_a_full_disk_on_stdout_is_the_same_error(files):
