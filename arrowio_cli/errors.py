@@ -7,8 +7,7 @@ them into output, so no command calls ``sys.exit`` itself.
 from __future__ import annotations
 
 import errno
-
-import click
+import sys
 
 from arrowio.errors import ArrowNotImplementedError
 
@@ -17,7 +16,7 @@ from .names import printable
 
 __all__ = [
     "CliError", "OutputError", "Terminated", "Unavailable", "describe", "describe_input", "exit_code_for",
-    "print_error",
+    "print_error", "print_warning",
 ]  # fmt: skip
 
 
@@ -75,7 +74,20 @@ def print_error(message: str) -> None:
     """``arrowio: error: MESSAGE`` on stderr, with the names in it escaped (:func:`printable`).
 
     Messages are kept raw until here, so that a name is escaped exactly once."""
-    click.echo(f"arrowio: error: {printable(message)}", err=True)
+    _to_stderr(f"arrowio: error: {printable(message)}")
+
+
+def print_warning(message: str) -> None:
+    """``arrowio: warning: MESSAGE`` on stderr, on one line, escaped as :func:`print_error` does."""
+    _to_stderr(f"arrowio: warning: {printable(' '.join(message.split()))}")
+
+
+def _to_stderr(line: str) -> None:
+    """One line on stderr, flushed, without click: the click-free ``cat`` path reports through
+    here too. Nothing when the process has no stderr (started with ``2>&-``)."""
+    if sys.stderr is not None:
+        sys.stderr.write(line + "\n")
+        sys.stderr.flush()
 
 
 def exit_code_for(exc: BaseException) -> ExitCode:

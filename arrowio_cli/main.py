@@ -1,7 +1,7 @@
-"""The ``arrowio`` click group, its global options, and the one place errors become exit codes.
+"""The entry point of ``arrowio``: the command line run, and the one place errors become exit codes.
 
-Subcommands live one per module and are imported only when they are run (or listed by
-``--help``); each module imports nothing heavier than click at its top.
+``arrowio cat FILE...`` without options runs without click (:mod:`.plain_cat`); every other
+command line goes through the click group of :mod:`.app`, which is imported only then.
 """
 
 from __future__ import annotations
@@ -9,99 +9,28 @@ from __future__ import annotations
 import os
 import sys
 import warnings
-from importlib import import_module
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-import click
-
-from arrowio import __version__
 from arrowio.settings import JEMALLOC_TLS_TUNABLE, requested_default_pool
 
-from .errors import CliError, Terminated, describe, exit_code_for, print_error
+from .errors import CliError, Terminated, describe, exit_code_for, print_error, print_warning
 from .exit_codes import ExitCode
+
+if TYPE_CHECKING:
+    from .app import COMMANDS, cli
 
 __all__ = ["cli", "main", "COMMANDS", "RESTARTED_FOR_JEMALLOC_ENV"]
 
-#: Subcommand name -> "module:attribute" of its click command.
-COMMANDS: dict[str, str] = {
-    "cat": "arrowio_cli.cat:cat",
-    "completion": "arrowio_cli.completion:completion",
-    "compress": "arrowio_cli.compress:compress",
-    "gpu-copy": "arrowio_cli.gpu_copy:gpu_copy",
-    "info": "arrowio_cli.info:info",
-    "mmap-read": "arrowio_cli.mmap_read:mmap_read",
-    "pool-stats": "arrowio_cli.pool_stats:pool_stats",
-}
 
+def __getattr__(name: str) -> Any:
+    """``cli`` and ``COMMANDS`` (the click group and its table) from :mod:`.app`, imported on
+    first use so that the entry point itself never imports click."""
+    if name in ("cli", "COMMANDS", "LazyGroup"):
+        from . import app
 
-class _ReaderGone(Exception):
-    """Our stdout's reader closed the pipe; raised past click, which would exit 1 on EPIPE itself."""
-
-
-class _Interrupted(Exception):
-    """Ctrl-C; raised past click, which would print a newline of its own before aborting."""
-
-
-class LazyGroup(click.Group):
-    """A group whose subcommands are imported on first use."""
-
-    def invoke(self, ctx: click.Context) -> object:
-        try:
-            return super().invoke(ctx)
-        except BrokenPipeError:
-            raise _ReaderGone() from None
-        except KeyboardInterrupt:
-            raise _Interrupted() from None
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(set(COMMANDS) | set(super().list_commands(ctx)))
-
-    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        target = COMMANDS.get(name)
-        if target is None:
-            return super().get_command(ctx, name)
-        module, attribute = target.split(":")
-        command: click.Command = getattr(import_module(module), attribute)
-        if not any(param.name == "color" for param in command.params):
-            command.params.append(_color_option_after())
-        return command
-
-
-_COLOR_HELP = "Colour the reports (default: when the stream is a terminal and NO_COLOR is unset); --color forces it also into a pipe."
-
-
-def _set_color(ctx: click.Context, param: click.Parameter, value: bool | None) -> None:
-    """``--color/--no-color`` given after the subcommand: it wins over the group's and NO_COLOR."""
-    if value is not None:
-        ctx.color = value
-        ctx.find_root().color = value
-
-
-def _color_option_after() -> click.Option:
-    """The group's ``--color/--no-color``, also accepted after the subcommand (``arrowio info --color f``)."""
-    return click.Option(
-        ["--color/--no-color"], default=None, expose_value=False, is_eager=True, callback=_set_color, help=_COLOR_HELP
-    )
-
-
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "-V", "--version", prog_name="arrowio", message="%(prog)s %(version)s")
-@click.option("--color/--no-color", default=None, help=_COLOR_HELP + " Also accepted after the subcommand.")
-@click.option("--traceback", is_flag=True, hidden=True, help="Show the Python traceback of an error.")
-@click.pass_context
-def cli(ctx: click.Context, color: bool | None, traceback: bool) -> None:
-    """Inspect and convert buffers and files: Arrow's memory and IO layer on the command line.
-
-    \b
-    Examples:
-      arrowio cat logs.gz | grep ERROR       decode by magic bytes, stream to stdout
-      arrowio compress -19 big.csv      write big.csv.zst atomically
-      arrowio pool-stats --max-peak 64M -- cat big.gz   fail CI on a memory regression
-      arrowio cat 's3://bucket/logs/*.zst'   URLs and URL globs (fsspec; -S KEY=VALUE)
-    """
-    if color is None and os.environ.get("NO_COLOR"):
-        color = False
-    ctx.color = color
-    ctx.meta["arrowio.traceback"] = traceback
+        return getattr(app, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _error(message: str) -> None:
@@ -115,7 +44,7 @@ def _show_warning(message: Warning | str, category: type[Warning], *args: object
     """A library warning (a bad ARROWIO_DEFAULT_MEMORY_POOL, say) as one line, in the form of the
     error lines, instead of Python's two with a source line."""
     try:
-        click.echo(f"arrowio: warning: {' '.join(str(message).split())}", err=True)
+        print_warning(str(message))
     except (BrokenPipeError, OSError):
         pass
 
@@ -165,41 +94,56 @@ def _reexec_for_jemalloc(args: list[str]) -> None:
     os.execve(sys.executable, [sys.executable, "-m", "arrowio_cli", *args], env)
 
 
+def _work(args: list[str]) -> Callable[[], int]:
+    """What runs the command line ``args``: the click-free ``cat`` where it applies, else click."""
+    from . import plain_cat
+
+    inputs = plain_cat.operands(args)
+    if inputs is not None:
+        return lambda: plain_cat.run(inputs)
+    from . import app
+
+    return lambda: app.run(args)
+
+
+def exit_code(exc: BaseException, show_traceback: bool = False) -> int:
+    """The exit code of a run that ``exc`` ended, once its one line is on stderr: the single
+    translation of both paths (click's own endings, help and usage errors, are click's).
+
+    With ``show_traceback`` (``--traceback``), an error is raised again instead, for Python to show."""
+    if isinstance(exc, KeyboardInterrupt):
+        _error("interrupted")
+        return ExitCode.INTERRUPTED
+    if isinstance(exc, Terminated):
+        _error("terminated")
+        return ExitCode.TERMINATED
+    if isinstance(exc, BrokenPipeError):
+        # The reader stopped early (`| head`): that ends us quietly, like cat, and by SIGPIPE.
+        _silence_stdout()
+        return ExitCode.BROKEN_PIPE
+    if isinstance(exc, SystemExit) and (exc.code is None or isinstance(exc.code, int)):
+        return exc.code or ExitCode.OK  # a command ending itself with a status (InputRunner.exit)
+    if show_traceback or not isinstance(exc, Exception):
+        raise exc
+    if isinstance(exc, (CliError, OSError, ValueError, TypeError, MemoryError, NotImplementedError)) or type(
+        exc
+    ).__module__.startswith("arrowio"):
+        _error(describe(exc))
+    else:
+        _error(f"internal error: {type(exc).__name__}: {describe(exc)} (run with --traceback for details)")
+    return exit_code_for(exc)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the command line and exit with its code."""
     args = sys.argv[1:] if argv is None else argv
     _reexec_for_jemalloc(args)
-    show_traceback = "--traceback" in args
     try:
         with warnings.catch_warnings():
             warnings.showwarning = _show_warning
-            code = cli.main(args=args, prog_name="arrowio", standalone_mode=False)
-        code = int(code) if isinstance(code, int) else ExitCode.OK
-    except click.exceptions.Exit as exc:  # --help, --version
-        code = exc.exit_code
-    except click.ClickException as exc:  # usage errors: click's own message and exit code (2)
-        exc.show()
-        code = exc.exit_code
-    except (_Interrupted, KeyboardInterrupt, click.exceptions.Abort):
-        _error("interrupted")
-        code = ExitCode.INTERRUPTED
-    except Terminated:
-        _error("terminated")
-        code = ExitCode.TERMINATED
-    except (_ReaderGone, BrokenPipeError):
-        # The reader stopped early (`| head`): that ends us quietly, like cat, and by SIGPIPE.
-        _silence_stdout()
-        code = ExitCode.BROKEN_PIPE
-    except Exception as exc:
-        if show_traceback:
-            raise
-        if isinstance(exc, (CliError, OSError, ValueError, TypeError, MemoryError, NotImplementedError)) or type(
-            exc
-        ).__module__.startswith("arrowio"):
-            _error(describe(exc))
-        else:
-            _error(f"internal error: {type(exc).__name__}: {describe(exc)} (run with --traceback for details)")
-        code = exit_code_for(exc)
+            code = _work(args)()
+    except BaseException as exc:  # noqa: BLE001 - exit_code() raises again what is not ours
+        code = exit_code(exc, show_traceback="--traceback" in args)
     try:
         if sys.stdout is not None:  # None: started with stdout closed (>&-)
             sys.stdout.flush()

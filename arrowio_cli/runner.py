@@ -10,13 +10,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-
-import click
+from typing import TYPE_CHECKING
 
 from arrowio.errors import ArrowException
 
 from .errors import CliError, describe, describe_input, exit_code_for, print_error
 from .exit_codes import ExitCode
+
+if TYPE_CHECKING:
+    from typing import NoReturn, Protocol
+
+    class Exits(Protocol):
+        """What :meth:`InputRunner.exit` needs of a click context."""
+
+        def exit(self, code: int = 0) -> NoReturn: ...
+
 
 __all__ = ["INPUT_ERRORS", "InputRunner"]
 
@@ -61,7 +69,11 @@ class InputRunner:
         except INPUT_ERRORS as exc:
             messages.append(self.failed(label, exc))
 
-    def exit(self, ctx: click.Context) -> None:
-        """End the command with the worst exit code of its inputs (nothing when all succeeded)."""
+    def exit(self, ctx: Exits | None = None) -> None:
+        """End the command with the worst exit code of its inputs (nothing when all succeeded):
+        by ``ctx.exit`` in a click command, else (the click-free ``cat`` path) by ``SystemExit``,
+        which ``main`` turns into the exit status as it does the code a click command returns."""
         if self.worst:
+            if ctx is None:
+                raise SystemExit(self.worst)
             ctx.exit(self.worst)

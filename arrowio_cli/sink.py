@@ -13,7 +13,6 @@ from __future__ import annotations
 import errno
 import io
 import os
-import select
 import stat
 import sys
 from typing import Any, BinaryIO
@@ -127,6 +126,8 @@ class Stdout:
     def _wait(self) -> None:
         """Until the descriptor can take more (a stream without one is retried as it is)."""
         if self.fd is not None:
+            import select  # only a non-blocking stdout waits: most runs never import it
+
             select.select([], [self.fd], [])
 
     def send_file(self, fd: int, offset: int, count: int | None = None) -> int:
@@ -145,7 +146,7 @@ class Stdout:
             try:
                 sent = os.sendfile(self.fd, fd, offset + done, want)
             except BlockingIOError:  # a non-blocking stdout: wait until it takes more
-                select.select([], [self.fd], [])
+                self._wait()
                 continue
             except BrokenPipeError:
                 raise

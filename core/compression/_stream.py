@@ -19,13 +19,15 @@ happened: everything decoded before a corruption is read first.
 
 from __future__ import annotations
 
-import queue
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ArrowMemoryError
 from ._base import Decoder, Encoder, out_of_memory
+
+if TYPE_CHECKING:
+    import queue
 
 __all__ = ["DecodingReader", "EncodingWriter", "RAW_CHUNK", "OUT_CHUNK", "QUEUE_DEPTH", "SYNC_PIECES"]
 
@@ -78,6 +80,8 @@ class DecodingReader:
         self._sync_left = SYNC_PIECES if threaded else -1
 
     def _start_thread(self) -> None:
+        import queue  # here: a small file is decoded without a thread, and cat of one starts faster
+
         self._queue = queue.Queue(QUEUE_DEPTH)
         self._thread = threading.Thread(
             target=_produce, args=(self._pieces, self._queue, self._stop), name="arrowio-decode", daemon=True
@@ -183,6 +187,8 @@ class DecodingReader:
         thread = self._thread
         if thread is None:
             return
+        import queue
+
         self._thread = None
         self._stop.set()
         queue_ = self._queue
@@ -229,6 +235,8 @@ def _decode(read_raw: Callable[[int], bytes], decoder: Decoder, prefix: bytes) -
 
 def _put(queue_: queue.Queue[Any], item: Any, stop: threading.Event) -> bool:
     """Put with a bounded queue, giving up once ``stop`` is set."""
+    import queue
+
     while not stop.is_set():
         try:
             queue_.put(item, timeout=_STOP_WAIT)
@@ -263,6 +271,8 @@ class EncodingWriter:
         self._finished = False
         self._encoded = [0]  # input bytes the encoder has compressed (shared with the thread)
         if threaded:
+            import queue
+
             self._queue = queue.Queue(QUEUE_DEPTH)
             self._thread = threading.Thread(
                 target=_consume,

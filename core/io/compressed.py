@@ -15,7 +15,6 @@ from typing import Any
 
 from ..compression._access import open_access
 from ..compression._base import StreamHeader
-from ..compression._framewrite import FrameEncoder
 from ..compression._registry import FORMATS, MAGIC_PEEK, Format, from_extension, lookup, resolve
 from ..compression._sequence import SequenceDecoder
 from ..compression._stream import DecodingReader, EncodingWriter
@@ -242,6 +241,8 @@ class CompressedOutputStream(NativeFile):
         if layout is None:
             encoder = codec.encoder(threads, header)
         else:
+            from ..compression._framewrite import FrameEncoder  # writers of frames only: readers start faster
+
             assert codec.compression_level is not None
             encoder = FrameEncoder(fmt.name, codec.compression_level, layout, threads, frame_size)
         raw, _ = _open(stream, "w", storage_options)

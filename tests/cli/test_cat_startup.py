@@ -1,6 +1,7 @@
-"""What ``arrowio cat`` of a small file loads: only what the path it takes needs. The stats
-module, the report renderer (json, rich) and the machinery for files of independent frames come
-in when the run asks for them (--stats, a progress line, a file with frames), not before."""
+"""What ``arrowio cat`` of a small file loads: only what the path it takes needs. Without options
+it runs without click (arrowio_cli.plain_cat). The stats module, the report renderer (json, rich),
+the machinery for files of independent frames and the decoding thread's queue come in when the run
+asks for them (--stats, a progress line, a file with frames, a long input), not before."""
 
 from __future__ import annotations
 
@@ -17,8 +18,35 @@ NOT_NEEDED = (
     "arrowio_cli.report",
     "json",
     "arrowio.compression._frameread",
+    "arrowio.compression._framewrite",
     "arrowio.io.buffered",
+    # the click application and what click itself imports
+    "click",
+    "arrowio_cli.app",
+    "arrowio_cli.cat",
+    "arrowio_cli.params",
+    "uuid",
+    "gettext",
+    # wanted only by a decoding thread (a long input) and by a non-blocking stdout
+    "queue",
+    "select",
 )
+
+#: Every module of the command line that a plain ``cat small.gz`` imports.
+CLI_MODULES = {
+    "arrowio_cli",
+    "arrowio_cli.main",
+    "arrowio_cli.errors",
+    "arrowio_cli.exit_codes",
+    "arrowio_cli.names",
+    "arrowio_cli.plain_cat",
+    "arrowio_cli.cat_job",
+    "arrowio_cli.remote",
+    "arrowio_cli.runner",
+    "arrowio_cli.sink",
+    "arrowio_cli.streams",
+    "arrowio_cli.malloc_tuning",
+}
 
 
 def _imported(*args: object) -> tuple[bytes, set[str]]:
@@ -46,6 +74,12 @@ def test_cat_of_a_small_file_imports_only_its_path(small_gz):
     assert out == b"small\n"
     assert "arrowio.io.compressed" in modules  # the check sees the real import list
     assert not modules & set(NOT_NEEDED), sorted(modules & set(NOT_NEEDED))
+
+
+def test_cat_without_options_imports_these_cli_modules_and_no_click(small_gz):
+    _, modules = _imported(small_gz)
+    assert {m for m in modules if m.startswith("arrowio_cli")} == CLI_MODULES
+    assert not any(m == "click" or m.startswith("click.") for m in modules)
 
 
 def test_stats_and_progress_still_load_what_they_need(small_gz):
