@@ -142,13 +142,17 @@ def test_a_reader_that_leaves_early_ends_both_by_sigpipe(tmp_path):
 def _interrupted(click_way: bool) -> tuple[int, bytes, bytes]:
     """Ctrl-C while the command waits for more of stdin, once its output has begun."""
     lines = b"first\n" * 10_000  # more than the detection peeks at: the output starts before EOF
+    # Unbuffered: communicate() reads the pipe itself, so bytes buffered by a read here would be lost.
     process = subprocess.Popen(
-        _command(click_way, ["-"]), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        _command(click_way, ["-"]), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0
     )
     assert process.stdin is not None and process.stdout is not None
     process.stdin.write(lines)
-    process.stdin.flush()
-    out = process.stdout.read(6)  # it is running, its handlers in place
+    out = b""
+    while len(out) < 6:  # it is running, its handlers in place
+        chunk = process.stdout.read(6 - len(out))
+        assert chunk, "cat ended before its output began"
+        out += chunk
     process.send_signal(signal.SIGINT)
     rest, err = process.communicate(timeout=60)
     assert lines.startswith(out + rest)  # how much went out before the signal may differ
