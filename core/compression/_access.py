@@ -49,9 +49,12 @@ def open_access(raw: Any, fmt: str, path: str | None, threaded: bool) -> tuple[A
         return None, None  # no other format has independent frames; a pipe cannot be walked
     from ._framescan import find_table, is_local
 
-    # A small file its detection peek read whole (an OSFile._snapshot) is not read again by position.
+    # A small file its detection peek read whole (an OSFile._snapshot) is not read again by
+    # position, and has no index beside it looked for: decoded from memory, it is done sooner
+    # than an index could be opened (see find_table).
     snapshot = getattr(raw, "_snapshot", None)
-    table = find_table(raw, fmt, path, snapshot() if snapshot is not None else None)
+    whole = snapshot() if snapshot is not None else None
+    table = find_table(raw, fmt, path, whole)
     if table is not None:
         from ._frameread import FrameReader, default_workers
 
@@ -61,7 +64,7 @@ def open_access(raw: Any, fmt: str, path: str | None, threaded: bool) -> tuple[A
         reader = FrameReader(raw.read_at, fmt, table, 0, workers, readinto_at)
         access = FramedAccess(raw.read_at, fmt, table, workers, readinto_at) if table.size is not None else None
         return reader, access
-    if fmt == "gzip" and path is not None and is_local(raw):
+    if fmt == "gzip" and whole is None and path is not None and is_local(raw):
         from ._gzcheckpoint import CheckpointAccess, checkpoint_index
 
         index = checkpoint_index(path)
