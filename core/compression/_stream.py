@@ -70,7 +70,7 @@ class DecodingReader:
         self._eof = False
         self._error: BaseException | None = None
         self._queue: queue.Queue[Any] | None = None
-        self._stop = threading.Event()
+        self._stop: threading.Event | None = None  # made with the thread: a small file has none
         self._thread: threading.Thread | None = None
         # The thread starts only once the source has proved longer than SYNC_PIECES pieces: a
         # small file (one piece, then the end) is decoded with no thread at all, which saves
@@ -79,6 +79,7 @@ class DecodingReader:
 
     def _start_thread(self) -> None:
         self._queue = queue.Queue(QUEUE_DEPTH)
+        self._stop = threading.Event()
         self._thread = threading.Thread(
             target=_produce, args=(self._pieces, self._queue, self._stop), name="arrowio-decode", daemon=True
         )
@@ -184,9 +185,9 @@ class DecodingReader:
         if thread is None:
             return
         self._thread = None
-        self._stop.set()
-        queue_ = self._queue
-        assert queue_ is not None
+        queue_, stop = self._queue, self._stop
+        assert queue_ is not None and stop is not None
+        stop.set()
         waited = 0.0
         while thread.is_alive() and waited < _JOIN_TIMEOUT:
             try:  # make room so that a blocked put() returns and sees the stop flag
