@@ -54,7 +54,9 @@ class _Failure:
 
 class DecodingReader:
     """Decoded bytes of a compressed source. ``read_raw(n)`` reads up to n raw bytes (b"" at
-    its end); ``prefix`` is raw data already read from it (by detection) that comes first."""
+    its end); ``prefix`` is raw data already read from it (by detection) that comes first;
+    ``first_piece`` bounds the first decoded piece (a small source's decoded size, where it is
+    known: ISA-L allocates its output for the bound it is given)."""
 
     def __init__(
         self,
@@ -62,8 +64,9 @@ class DecodingReader:
         decoder: Decoder,
         prefix: bytes = b"",
         threaded: bool = True,
+        first_piece: int = OUT_CHUNK,
     ) -> None:
-        self._pieces = _decode(read_raw, decoder, prefix)
+        self._pieces = _decode(read_raw, decoder, prefix, first_piece)
         self._piece: memoryview | bytes = b""
         self._pos = 0
         self.position = 0  # decoded bytes handed out so far
@@ -209,10 +212,12 @@ def _gathering(exc: MemoryError | None, n: int, got: int) -> ArrowMemoryError:
     return ArrowMemoryError(f"{exc}; {held}") if str(exc) else out_of_memory("decoded stream", held)
 
 
-def _decode(read_raw: Callable[[int], bytes], decoder: Decoder, prefix: bytes) -> Any:
-    """Yield the decoded pieces (each at most OUT_CHUNK bytes) of the whole source."""
+def _decode(read_raw: Callable[[int], bytes], decoder: Decoder, prefix: bytes, limit: int = OUT_CHUNK) -> Any:
+    """Yield the decoded pieces (each at most OUT_CHUNK bytes, the first decoder call's at most
+    ``limit``) of the whole source."""
     if prefix:
-        out = decoder.decode(prefix, OUT_CHUNK)
+        out = decoder.decode(prefix, limit)
+        limit = OUT_CHUNK
         if out:
             yield out
     while True:
@@ -221,9 +226,10 @@ def _decode(read_raw: Callable[[int], bytes], decoder: Decoder, prefix: bytes) -
             if not raw:
                 decoder.finish()
                 return
-            out = decoder.decode(raw, OUT_CHUNK)
+            out = decoder.decode(raw, limit)
         else:
-            out = decoder.decode(b"", OUT_CHUNK)
+            out = decoder.decode(b"", limit)
+        limit = OUT_CHUNK
         if out:
             yield out
 

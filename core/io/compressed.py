@@ -18,7 +18,8 @@ from ..compression._base import StreamHeader
 from ..compression._framewrite import FrameEncoder
 from ..compression._registry import FORMATS, MAGIC_PEEK, Format, from_extension, lookup, resolve
 from ..compression._sequence import SequenceDecoder
-from ..compression._stream import DecodingReader, EncodingWriter
+from ..compression._sizehint import first_piece
+from ..compression._stream import OUT_CHUNK, DecodingReader, EncodingWriter
 from ..compression.codec import Codec
 from ..errors import ArrowInvalid, ArrowNotImplementedError
 from ..memory import MemoryPool
@@ -133,14 +134,19 @@ class CompressedInputStream(NativeFile):
         read_whole = getattr(raw, "_read_whole", None)
         if read_whole is not None:
             read_whole()
+        snapshot = getattr(raw, "_snapshot", None)
+        whole = snapshot() if snapshot is not None else None
         # An index saved beside the file is looked for by its path (also for an OSFile given).
         named = path if path is not None else getattr(raw, "path", None)
-        reader, self._access = open_access(raw, fmt.name, os.fsdecode(named) if named is not None else None, threaded)
+        reader, self._access = open_access(
+            raw, fmt.name, os.fsdecode(named) if named is not None else None, threaded, whole
+        )
         if reader is None:
             decoder = self._codec.decoder()
             if sequence:
                 decoder = SequenceDecoder(decoder, _decoder_for)
-            reader = DecodingReader(raw.read1, decoder, threaded=threaded)
+            first = OUT_CHUNK if whole is None else first_piece(fmt.name, whole, OUT_CHUNK)
+            reader = DecodingReader(raw.read1, decoder, threaded=threaded, first_piece=first)
         self._reader = reader
 
     @property

@@ -92,3 +92,26 @@ def test_small_file_detected_and_named_agree(tmp_path):
             assert stream.codec.name == "zstd" and stream.read() == data + data
     with arrowio.input_stream(path, compression="zstd") as stream, pytest.raises(ArrowIOError, match="trailing"):
         stream.read()  # named: zstd alone, as before
+
+
+def test_first_piece_of_a_small_gzip_file_is_sized_by_its_trailer():
+    from arrowio.compression._sizehint import FLOOR, first_piece
+
+    member = run_tool(["gzip", "-c"], b"x" * 100_000)
+    assert first_piece("gzip", member, 1 << 20) == 100_001  # ISIZE + 1: the member ends within it
+    assert first_piece("gzip", run_tool(["gzip", "-c"], b"tiny"), 1 << 20) == FLOOR
+    assert first_piece("gzip", run_tool(["gzip", "-c"], bytes(3 << 20)), 1 << 20) == 1 << 20
+    assert first_piece("zstd", run_tool(["zstd", "-q", "-c"], b"x" * 100_000), 1 << 20) == 1 << 20
+
+
+@pytest.mark.parametrize("sizes", [(70_000, 10), (10, 70_000), (50_000, 0, 120_000)])
+def test_small_gzip_of_several_members_whose_last_isize_misleads(tmp_path, sizes):
+    """The last member's ISIZE sizes only the first piece: every member is still decoded whole."""
+    parts = [make_data("text", size, seed=size) for size in sizes]
+    path = tmp_path / "members.gz"
+    path.write_bytes(b"".join(run_tool(["gzip", "-c"], part) for part in parts))
+    with arrowio.input_stream(str(path), compression="auto") as stream:
+        pieces = []
+        while piece := stream.read1(1 << 20):
+            pieces.append(piece)
+    assert b"".join(pieces) == b"".join(parts)
