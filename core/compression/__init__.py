@@ -27,7 +27,8 @@ def build_gzip_index(path: str, workers: int | None = None) -> str:
     """Give the gzip file ``path`` (an ordinary single-member one too) random access: decode it
     once on ``workers`` threads (default: one, the cheapest), CRCs checked, and save a checkpoint index
     beside it (``path + '.gzidx'``, indexed_gzip's format, built by rapidgzip, which must be
-    installed: ``pip install rapidgzip``). Later opens of the file are seekable; ``seek`` and
+    installed: ``pip install rapidgzip``). Later opens of the file (if larger than 256 KiB: a
+    smaller one is decoded whole from memory) are seekable; ``seek`` and
     ``read_at`` then decode from the nearest checkpoint (``read_at`` reads only its window). An index older than the file is
     ignored. Returns the index's path."""
     from ._gzcheckpoint import build_checkpoints

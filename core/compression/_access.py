@@ -40,18 +40,20 @@ class FramedAccess:
         pass
 
 
-def open_access(raw: Any, fmt: str, path: str | None, threaded: bool) -> tuple[Any, Any]:
+def open_access(raw: Any, fmt: str, path: str | None, threaded: bool, whole: bytes | None = None) -> tuple[Any, Any]:
     """``(reader, access)`` for ``raw``, a compressed file of format ``fmt`` named ``path``:
     a reader of its frames from the start (None: read it as one stream) and, where it allows
     random access, the object that provides it (None otherwise). ``threaded``: frames are
-    decoded on one thread per core, else in the reading thread."""
+    decoded on one thread per core, else in the reading thread.
+
+    ``whole``: all of ``raw``, already read (a small local file, read whole when opened, as
+    ``OSFile._snapshot`` hands it over): it is not read again by position, and no index beside
+    it is looked for: decoded from memory, it is done sooner than an index could be opened."""
     if fmt not in ("zstd", "gzip") or not raw.seekable():
         return None, None  # no other format has independent frames; a pipe cannot be walked
     from ._framescan import find_table, is_local
 
-    # A small file its detection peek read whole (an OSFile._snapshot) is not read again by position.
-    snapshot = getattr(raw, "_snapshot", None)
-    table = find_table(raw, fmt, path, snapshot() if snapshot is not None else None)
+    table = find_table(raw, fmt, path, whole)
     if table is not None:
         from ._frameread import FrameReader, default_workers
 
@@ -61,7 +63,7 @@ def open_access(raw: Any, fmt: str, path: str | None, threaded: bool) -> tuple[A
         reader = FrameReader(raw.read_at, fmt, table, 0, workers, readinto_at)
         access = FramedAccess(raw.read_at, fmt, table, workers, readinto_at) if table.size is not None else None
         return reader, access
-    if fmt == "gzip" and path is not None and is_local(raw):
+    if fmt == "gzip" and whole is None and path is not None and is_local(raw):
         from ._gzcheckpoint import CheckpointAccess, checkpoint_index
 
         index = checkpoint_index(path)

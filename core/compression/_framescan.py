@@ -21,7 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ._base import corrupt
-from ._frametable import FrameTable, load_index, read_gzi, read_seek_table
+from ._frametable import SEEKABLE_MAGIC, FrameTable, load_index, read_gzi, read_seek_table
 
 __all__ = ["find_table", "scan", "is_local"]
 
@@ -33,6 +33,7 @@ _DID_SIZE = (0, 1, 2, 4)
 _BGZF_HEADER = 18  # gzip header with XLEN 6 and the BC subfield holding the block size - 1
 _BGZF_FIELDS = struct.Struct("<4s6x6sH")  # ID1 ID2 CM FLG, (MTIME XFL OS), XLEN SI1 SI2 SLEN, BSIZE
 _U32 = struct.Struct("<I")
+_SEEKABLE_TAIL = _U32.pack(SEEKABLE_MAGIC)  # the last four bytes of a file in zstd's seekable format
 
 
 def is_local(raw: Any) -> bool:
@@ -80,9 +81,13 @@ class _Source:
 def find_table(raw: Any, fmt: str, path: str | None, whole: bytes | None = None) -> FrameTable | None:
     """The frames ``raw`` (a seekable compressed file of format ``fmt``) declares, or None.
 
-    ``whole``: all of ``raw``'s content, already in memory: the declarations are read there."""
+    ``whole``: all of ``raw``'s content, already in memory (a small local file, read whole when
+    opened): the declarations are read there, and no saved index beside it is looked for (see
+    :func:`build_index`): such a file decodes whole sooner than its index could be opened."""
     if fmt not in ("zstd", "gzip") or not raw.seekable():
         return None
+    if whole is not None:
+        return _declared_in(raw, fmt, path, whole)
     local = is_local(raw)
     if not local:
         path = None  # a remote file's name says nothing about local files beside it
@@ -90,14 +95,7 @@ def find_table(raw: Any, fmt: str, path: str | None, whole: bytes | None = None)
         saved = load_index(path)
         if saved is not None:
             return saved
-    if whole is None:
-        size, read_at = raw.size(), raw.read_at
-    else:
-        size = len(whole)
-
-        def read_at(nbytes: int, offset: int) -> bytes:
-            return whole[offset : offset + nbytes]
-
+    size, read_at = raw.size(), raw.read_at
     if fmt == "zstd":
         table = read_seek_table(read_at, size)
         if table is not None:
@@ -106,9 +104,23 @@ def find_table(raw: Any, fmt: str, path: str | None, whole: bytes | None = None)
         if not _is_pzstd_header(head, 0) or not local:
             return None
         return _walk(raw, _walk_pzstd)
-    head = read_at(_BGZF_HEADER, 0)
-    if not _is_bgzf_header(head):
-        return None
+    return _bgzf_table(raw, path, local) if _is_bgzf_header(read_at(_BGZF_HEADER, 0)) else None
+
+
+def _declared_in(raw: Any, fmt: str, path: str | None, whole: bytes) -> FrameTable | None:
+    """:func:`find_table` of a local file whose content ``whole`` is in memory. Most such files
+    are one frame or member: the two bytes compares that tell so come first."""
+    if fmt == "zstd":
+        if whole.endswith(_SEEKABLE_TAIL):
+            table = read_seek_table(lambda nbytes, offset: whole[offset : offset + nbytes], len(whole))
+            if table is not None:
+                return table
+        return _walk(raw, _walk_pzstd) if _is_pzstd_header(whole, 0) else None
+    return _bgzf_table(raw, path, True) if _is_bgzf_header(whole) else None
+
+
+def _bgzf_table(raw: Any, path: str | None, local: bool) -> FrameTable | None:
+    """The blocks of a BGZF file: from its ``.gzi`` index where there is one, else walked (locally)."""
     if path is not None and os.path.exists(path + ".gzi"):
         return _walk(raw, lambda source: _walk_bgzf(source, read_gzi(path + ".gzi")))
     return _walk(raw, _walk_bgzf) if local else None
@@ -329,8 +341,10 @@ def scan(raw: Any, fmt: str) -> FrameTable:
 def build_index(path: str, *, save: bool = True, index_path: str | None = None) -> FrameTable:
     """Find every frame of the zstd or gzip file ``path`` (a scan where the file declares
     nothing) and, with ``save``, write the index beside it (``path`` + ``.arrowio-index``, or
-    ``index_path``), where every later open finds it: the stream is then seekable and decoded
-    on all cores. An index of a file that changed later is ignored."""
+    ``index_path``), where every later open of a file larger than 256 KiB finds it: the stream
+    is then seekable and decoded on all cores (a smaller file is read whole when opened and
+    decoded from memory, sooner than its index could be opened). An index of a file that
+    changed later is ignored."""
     from ..io.os_file import OSFile
     from ._frametable import save_index
     from ._registry import MAGIC_PEEK, from_magic

@@ -201,11 +201,11 @@ def resolve(compression: str | None, path: object, head: bytes | None) -> Format
             raise ValueError(f"{fmt.name} is a raw block format without framing: no stream can carry it")
         return fmt
     by_magic = from_magic(head) if head else None
-    by_extension = from_extension(path)
     if by_magic is not None:
-        if by_extension is not None and by_extension.name == "lz4" and head and head.startswith(_SKIPPABLE):
-            return by_extension  # a skippable frame first: zstd and lz4 both start so, the name decides
+        if head and head.startswith(_SKIPPABLE) and (named := from_extension(path)) is not None and named.name == "lz4":
+            return named  # a skippable frame first: zstd and lz4 both start so, the name decides
         return by_magic
+    by_extension = from_extension(path)
     if by_extension is None or not by_extension.magics or head is None:
         return by_extension
     raise ArrowIOError(f"{path}: not in {by_extension.name} format (no {by_extension.name} magic number at offset 0)")

@@ -56,7 +56,9 @@ class _Failure:
 
 class DecodingReader:
     """Decoded bytes of a compressed source. ``read_raw(n)`` reads up to n raw bytes (b"" at
-    its end); ``prefix`` is raw data already read from it (by detection) that comes first."""
+    its end); ``prefix`` is raw data already read from it (by detection) that comes first;
+    ``first_piece`` bounds the first decoded piece (a small source's decoded size, where it is
+    known: ISA-L allocates its output for the bound it is given)."""
 
     def __init__(
         self,
@@ -64,15 +66,16 @@ class DecodingReader:
         decoder: Decoder,
         prefix: bytes = b"",
         threaded: bool = True,
+        first_piece: int = OUT_CHUNK,
     ) -> None:
-        self._pieces = _decode(read_raw, decoder, prefix)
+        self._pieces = _decode(read_raw, decoder, prefix, first_piece)
         self._piece: memoryview | bytes = b""
         self._pos = 0
         self.position = 0  # decoded bytes handed out so far
         self._eof = False
         self._error: BaseException | None = None
         self._queue: queue.Queue[Any] | None = None
-        self._stop = threading.Event()
+        self._stop: threading.Event | None = None  # made with the thread: a small file has none
         self._thread: threading.Thread | None = None
         # The thread starts only once the source has proved longer than SYNC_PIECES pieces: a
         # small file (one piece, then the end) is decoded with no thread at all, which saves
@@ -83,6 +86,7 @@ class DecodingReader:
         import queue  # here: a small file is decoded without a thread, and cat of one starts faster
 
         self._queue = queue.Queue(QUEUE_DEPTH)
+        self._stop = threading.Event()
         self._thread = threading.Thread(
             target=_produce, args=(self._pieces, self._queue, self._stop), name="arrowio-decode", daemon=True
         )
@@ -190,9 +194,9 @@ class DecodingReader:
         import queue
 
         self._thread = None
-        self._stop.set()
-        queue_ = self._queue
-        assert queue_ is not None
+        queue_, stop = self._queue, self._stop
+        assert queue_ is not None and stop is not None
+        stop.set()
         waited = 0.0
         while thread.is_alive() and waited < _JOIN_TIMEOUT:
             try:  # make room so that a blocked put() returns and sees the stop flag
@@ -214,10 +218,12 @@ def _gathering(exc: MemoryError | None, n: int, got: int) -> ArrowMemoryError:
     return ArrowMemoryError(f"{exc}; {held}") if str(exc) else out_of_memory("decoded stream", held)
 
 
-def _decode(read_raw: Callable[[int], bytes], decoder: Decoder, prefix: bytes) -> Any:
-    """Yield the decoded pieces (each at most OUT_CHUNK bytes) of the whole source."""
+def _decode(read_raw: Callable[[int], bytes], decoder: Decoder, prefix: bytes, limit: int = OUT_CHUNK) -> Any:
+    """Yield the decoded pieces (each at most OUT_CHUNK bytes, the first decoder call's at most
+    ``limit``) of the whole source."""
     if prefix:
-        out = decoder.decode(prefix, OUT_CHUNK)
+        out = decoder.decode(prefix, limit)
+        limit = OUT_CHUNK
         if out:
             yield out
     while True:
@@ -226,9 +232,10 @@ def _decode(read_raw: Callable[[int], bytes], decoder: Decoder, prefix: bytes) -
             if not raw:
                 decoder.finish()
                 return
-            out = decoder.decode(raw, OUT_CHUNK)
+            out = decoder.decode(raw, limit)
         else:
-            out = decoder.decode(b"", OUT_CHUNK)
+            out = decoder.decode(b"", limit)
+        limit = OUT_CHUNK
         if out:
             yield out
 

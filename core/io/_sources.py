@@ -37,7 +37,8 @@ def path_of(source: Any) -> str | None:
 def check_source(source: Any, direction: str) -> None:
     """TypeError for a source of no kind the direction ('r' or 'w') takes. Callers run it before
     anything else, as PyArrow does, so a bad source is named even when other arguments are bad too."""
-    if isinstance(source, (NativeFile, str, os.PathLike, Buffer, memoryview, io.IOBase)):
+    # str first: a path is the usual source, and the checks against the ABCs cost more.
+    if isinstance(source, (str, NativeFile, os.PathLike, Buffer, memoryview, io.IOBase)):
         return
     methods, function = _NEEDS[direction]
     if any(hasattr(source, method) for method in methods):
@@ -57,6 +58,11 @@ def open_raw(source: Any, direction: str, storage_options: Mapping[str, Any] | N
     (writing); a binary Python file or a duck-typed object → PythonFile; a NativeFile → itself,
     once checked to work in that direction.
     """
+    if type(source) is str and "://" not in source:
+        # The common case first, with none of the checks other kinds of source need: a local path.
+        from .os_file import OSFile
+
+        return Raw(OSFile(source, direction), source, True)
     check_source(source, direction)
     wanted = "readable" if direction == "r" else "writable"
     if isinstance(source, NativeFile):

@@ -17,7 +17,8 @@ from ..compression._access import open_access
 from ..compression._base import StreamHeader
 from ..compression._registry import FORMATS, MAGIC_PEEK, Format, from_extension, lookup, resolve
 from ..compression._sequence import SequenceDecoder
-from ..compression._stream import DecodingReader, EncodingWriter
+from ..compression._sizehint import first_piece
+from ..compression._stream import OUT_CHUNK, DecodingReader, EncodingWriter
 from ..compression.codec import Codec
 from ..errors import ArrowInvalid, ArrowNotImplementedError
 from ..memory import MemoryPool
@@ -47,6 +48,24 @@ def _check_name(compression: Any) -> str:
     return "detect" if compression.lower() == "auto" else compression
 
 
+#: The default-level Codec of each format, made once: a Codec is immutable, and making one per
+#: stream (a registry lookup and a module import check) was a tenth of the cost of opening a
+#: small file.
+_CODECS: dict[str, Codec] = {}
+
+
+def _default_codec(fmt: Format) -> Codec:
+    codec = _CODECS.get(fmt.name)
+    if codec is None:
+        codec = _CODECS[fmt.name] = Codec(fmt.name)
+    return codec
+
+
+def _decoder_for(fmt: Format) -> Any:
+    """A new decoder for ``fmt`` (a stream that follows another in a sequence)."""
+    return _default_codec(fmt).decoder()
+
+
 class CompressedInputStream(NativeFile):
     """Decompresses ``stream`` (a NativeFile, path, URL or Python file) as ``compression``.
 
@@ -65,7 +84,9 @@ class CompressedInputStream(NativeFile):
     file by :func:`arrowio.compression.build_index`. Where the decoded size of every frame is
     known too, the stream is ``seekable()``: ``seek``, ``size`` and ``read_at`` decode only the
     frames they need. A local gzip file with a checkpoint index beside it
-    (:func:`arrowio.compression.build_gzip_index`, through rapidgzip) is seekable too.
+    (:func:`arrowio.compression.build_gzip_index`, through rapidgzip) is seekable too. Those two
+    indexes are looked for beside files larger than 256 KiB only: a smaller local file is read
+    whole when opened and decoded from memory, sooner than an index could be opened.
     """
 
     def __init__(
@@ -79,35 +100,53 @@ class CompressedInputStream(NativeFile):
         sequence: bool | None = None,
     ) -> None:
         name = _check_name(compression)
+        detect = name.lower() == "detect"
         raw, path = _open(stream, "r", storage_options)
         try:
-            head = raw.peek(MAGIC_PEEK) if name.lower() == "detect" else None
+            head = raw.peek(MAGIC_PEEK) if detect else None
             fmt: Format | None = resolve(name, path, head)
             if fmt is None:
                 raise ArrowInvalid(f"cannot detect a compression format for {path or type(stream).__name__}")
-            self._codec = Codec(fmt.name)
-            self._raw = raw
-            # A small local file is read whole, once (the detection peek may have done it already):
-            # frame-table detection and the decoder then work on memory.
-            read_whole = getattr(raw, "_read_whole", None)
-            if read_whole is not None:
-                read_whole()
-            # An index saved beside the file is looked for by its path (also for an OSFile given).
-            named = path if path is not None else getattr(raw, "path", None)
-            reader, self._access = open_access(
-                raw, fmt.name, os.fsdecode(named) if named is not None else None, threaded
-            )
-            if reader is None:
-                decoder = self._codec.decoder()
-                if name.lower() == "detect" if sequence is None else sequence:
-                    decoder = SequenceDecoder(decoder, lambda fmt: Codec(fmt.name).decoder())
-                reader = DecodingReader(raw.read1, decoder, threaded=threaded)
-            self._reader = reader
+            self._decode(raw, fmt, path, threaded, detect if sequence is None else sequence)
         except BaseException:
             if raw is not stream:
                 raw.close()
             raise
         super().__init__("rb", seekable=self._access is not None, memory_pool=memory_pool)
+
+    @classmethod
+    def _over(cls, raw: NativeFile, fmt: Format, sequence: bool) -> CompressedInputStream:
+        """A stream decoding ``raw``, an open readable NativeFile, as ``fmt``, already resolved:
+        what ``input_stream`` makes, without checking and resolving everything a second time.
+        ``raw`` is the caller's to close if this fails."""
+        self = cls.__new__(cls)
+        self._decode(raw, fmt, None, True, sequence)
+        NativeFile.__init__(self, "rb", seekable=self._access is not None)
+        return self
+
+    def _decode(self, raw: NativeFile, fmt: Format, path: str | None, threaded: bool, sequence: bool) -> None:
+        """Set up the decoding of ``raw`` (the one way both constructors take)."""
+        self._codec = _default_codec(fmt)
+        self._raw = raw
+        # A small local file is read whole, once (the detection peek may have done it already):
+        # frame-table detection and the decoder then work on memory.
+        read_whole = getattr(raw, "_read_whole", None)
+        if read_whole is not None:
+            read_whole()
+        snapshot = getattr(raw, "_snapshot", None)
+        whole = snapshot() if snapshot is not None else None
+        # An index saved beside the file is looked for by its path (also for an OSFile given).
+        named = path if path is not None else getattr(raw, "path", None)
+        reader, self._access = open_access(
+            raw, fmt.name, os.fsdecode(named) if named is not None else None, threaded, whole
+        )
+        if reader is None:
+            decoder = self._codec.decoder()
+            if sequence:
+                decoder = SequenceDecoder(decoder, _decoder_for)
+            first = OUT_CHUNK if whole is None else first_piece(fmt.name, whole, OUT_CHUNK)
+            reader = DecodingReader(raw.read1, decoder, threaded=threaded, first_piece=first)
+        self._reader = reader
 
     @property
     def codec(self) -> Codec:

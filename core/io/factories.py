@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..compression._registry import FORMATS, MAGIC_PEEK, from_extension, resolve
+from ..compression._registry import FORMATS, MAGIC_PEEK, Format, from_extension, resolve
 from ..errors import ArrowInvalid, ArrowNotImplementedError
 from ._sources import check_source, open_raw
 from .native_file import NativeFile, abort_or_close
@@ -72,19 +72,19 @@ def _decoded(stream: NativeFile, compression: str, path: str | None) -> NativeFi
     """``stream`` decoded as ``compression`` says (``'detect'``, ``'auto'`` or a name); the
     plain stream itself when detection finds no compression."""
     sequence = compression == "auto"  # detected from the bytes: other formats may follow
+    fmt: Format | None
     if compression == "detect":
         name = _pyarrow_detect(path)
-        if name is None:
-            return stream
-        compression = name
+        fmt = None if name is None else FORMATS[name]
     elif sequence:
         fmt = resolve("detect", path, stream.peek(MAGIC_PEEK))
-        if fmt is None:
-            return stream
-        compression = fmt.name
+    else:
+        fmt = FORMATS[compression]  # a name _check_compression normalised
+    if fmt is None:
+        return stream
     from .compressed import CompressedInputStream
 
-    return CompressedInputStream(stream, compression, sequence=sequence)
+    return CompressedInputStream._over(stream, fmt, sequence)
 
 
 def _encoded(stream: NativeFile, compression: str, path: str | None) -> NativeFile:

@@ -88,6 +88,11 @@ class OSFile(NativeFile):
         canonical = _MODES.get(mode) if isinstance(mode, str) else None
         if canonical is None:
             raise ArrowInvalid(f"Invalid file mode: {mode!r} (expected one of {', '.join(_MODES)})")
+        # The file position, where known without asking the kernel (-1: ask it): a path we opened
+        # for reading starts at 0; the whole-file read and seeks keep it, every other read forgets
+        # it. So a small file costs no lseek (see _read_whole). Moves made through fileno() by
+        # others are not seen in that window; positional reads (pread, sendfile) move nothing.
+        self._known_pos = -1
         if isinstance(path, int) and not isinstance(path, bool):
             self._path: int | str | bytes = path
             self._fd, info = path, _adopt_descriptor(path)
@@ -95,6 +100,8 @@ class OSFile(NativeFile):
             self._path = os.fspath(path)  # type: ignore[arg-type]  # a bool is refused by fspath's TypeError
             self._fd, info = open_descriptor(self._path, canonical)
         self._regular = stat.S_ISREG(info.st_mode)
+        if canonical == "rb" and self._regular and not isinstance(path, int):
+            self._known_pos = 0  # a pipe's tell() stays the kernel's error
         self._block_device = stat.S_ISBLK(info.st_mode)
         if canonical == "ab" and self._regular:
             os.lseek(self._fd, 0, os.SEEK_END)  # so that tell() counts from the end, as writes will
@@ -124,11 +131,13 @@ class OSFile(NativeFile):
 
     # -- position --------------------------------------------------------------------------------
     def _tell(self) -> int:
-        return os.lseek(self._fd, 0, os.SEEK_CUR)
+        known = self._known_pos
+        return known if known >= 0 else os.lseek(self._fd, 0, os.SEEK_CUR)
 
     def _seek(self, position: int) -> None:
         self._at_end = False
-        os.lseek(self._fd, position, os.SEEK_SET)
+        self._known_pos = -1  # unknown should the seek fail
+        self._known_pos = os.lseek(self._fd, position, os.SEEK_SET)
 
     def _size(self) -> int:
         if self._block_device:  # st_size is 0 for devices: ask the kernel for the device's size
@@ -161,6 +170,7 @@ class OSFile(NativeFile):
         position = self._tell()
         want = max(size - position, at_least) + 1
         data = os.read(self._fd, want)
+        self._known_pos = position + len(data)
         self._at_end = len(data) < want  # a regular file answers short only at its end
         if self._at_end and position == 0:
             self._whole = data
@@ -179,12 +189,14 @@ class OSFile(NativeFile):
         if self._at_end:
             self._at_end = False
             return 0
+        self._known_pos = -1
         return os.readv(self._fd, (view,))
 
     def _read_chunk(self, nbytes: int) -> bytes:
         if self._at_end:
             self._at_end = False
             return b""
+        self._known_pos = -1
         return os.read(self._fd, nbytes)
 
     def _read_bytes(self, nbytes: int) -> bytes:
@@ -192,6 +204,7 @@ class OSFile(NativeFile):
             self._at_end = False
             return b""
         nbytes = self._clamp(nbytes)
+        self._known_pos = -1
         data = os.read(self._fd, nbytes)
         if len(data) == nbytes or not data:
             return data
@@ -214,6 +227,7 @@ class OSFile(NativeFile):
         if not nbytes:
             return buffer
         # Straight into pool memory, no copy; the buffer outlives the call.
+        self._known_pos = -1
         got = os.readv(self._fd, (_raw.syscall_target(buffer.address, nbytes),))
         if got == nbytes:
             return buffer

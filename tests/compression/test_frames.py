@@ -403,8 +403,8 @@ def test_checkpoint_index_older_than_the_file_is_ignored(single_gzip, data):
 
 def test_checkpoint_index_of_another_file_is_refused(single_gzip, tmp_path):
     index = arrowio.compression.build_gzip_index(single_gzip)
-    other = tmp_path / "other.gz"
-    other.write_bytes(run_tool(["gzip", "-c"], b"something else" * 1000))
+    other = tmp_path / "other.gz"  # over 256 KiB: the index of a smaller file is not looked for
+    other.write_bytes(run_tool(["gzip", "-c"], random.Random(3).randbytes(300_000)))
     os.rename(index, str(other) + ".gzidx")
     os.utime(str(other) + ".gzidx")  # newer than the file: not stale, just someone else's
     with pytest.raises(ArrowIOError, match="unusable checkpoint index"):

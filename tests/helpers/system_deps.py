@@ -21,7 +21,7 @@ import pytest
 TOOL_PACKAGES = {
     "gzip": "gzip", "pigz": "pigz", "bgzip": "tabix", "igzip": "isal", "zstd": "zstd", "lz4": "lz4",
     "brotli": "brotli", "bzip2": "bzip2", "xz": "xz-utils", "hexdump": "bsdextrautils", "groff": "groff",
-    "unshare": "util-linux", "losetup": "mount",
+    "unshare": "util-linux", "losetup": "mount", "strace": "strace",
 }  # fmt: skip
 #: Memory pool backend -> the Debian package of its shared library.
 BACKEND_PACKAGES = {"jemalloc": "libjemalloc2", "mimalloc": "libmimalloc2.0"}
