@@ -15,7 +15,7 @@ from __future__ import annotations
 import sys
 import threading
 import warnings
-from dataclasses import asdict, dataclass
+from typing import NamedTuple
 
 from ._allocators import ALIGNMENT, BACKEND_NAMES, Backend, JemallocBackend, load_backend
 from ._debug_pool import GuardedBackend, guarded
@@ -58,8 +58,7 @@ def round_capacity(size: int) -> int:
     return (size + ALIGNMENT - 1) & ~(ALIGNMENT - 1)
 
 
-@dataclass(frozen=True)
-class MemoryPoolStats:
+class MemoryPoolStats(NamedTuple):
     """A snapshot of a pool's counters (bytes are rounded capacities)."""
 
     backend_name: str
@@ -69,7 +68,7 @@ class MemoryPoolStats:
     num_allocations: int
 
     def to_dict(self) -> dict[str, int | str]:
-        return asdict(self)
+        return dict(self._asdict())
 
 
 class MemoryPool:

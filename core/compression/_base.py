@@ -17,8 +17,7 @@ everything given so far decodable, where the format can) and ``finish()`` (end t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..errors import ArrowIOError, ArrowMemoryError
 from ._input import Cursor
@@ -99,8 +98,7 @@ class Decoder:
     _unit = "member"
 
 
-@dataclass(frozen=True)
-class StreamHeader:
+class StreamHeader(NamedTuple):
     """What a compressed stream's header may record about its content, as the formats' own tools
     write it: zstd frames the content size (so ``zstd -l`` knows the decoded size), gzip the
     original file name (base name) and modification time (``gzip`` without ``-n``). A format

@@ -19,7 +19,7 @@ import os
 import struct
 from bisect import bisect_right
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ._base import corrupt
 
@@ -49,8 +49,7 @@ _INDEX_HEAD = struct.Struct("<8sIQQQ")  # magic, version, file size, mtime_ns, f
 _INDEX_VERSION = 1
 
 
-@dataclass(frozen=True)
-class FrameTable:
+class FrameTable(NamedTuple):
     """Frame ``i`` is ``comp[i]:comp[i+1]`` of the file and decodes to ``plain[i]:plain[i+1]``.
 
     ``comp`` has one entry more than there are frames (the end of the last one); ``plain`` too,

@@ -23,16 +23,15 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-from dataclasses import dataclass
 from types import ModuleType
+from typing import NamedTuple
 
 from ..errors import ArrowInvalid, ArrowIOError, ArrowNotImplementedError
 
 __all__ = ["Format", "FORMATS", "lookup", "from_extension", "from_magic", "resolve", "MAGIC_PEEK"]
 
 
-@dataclass(frozen=True)
-class Format:
+class Format(NamedTuple):
     """One compression format."""
 
     name: str
