@@ -157,7 +157,6 @@ def _inflate_module() -> Any:
 
 def _gzip_into(src: memoryview, base: int, bounds: list[int], out: memoryview) -> int:
     members = _libdeflate.decoder()
-    module = _inflate_module()
     filled = 0
     if members is not None:  # addresses for libdeflate, which decodes into ``out`` itself
         src_at, out_at = address_of(src), address_of(out)
@@ -165,7 +164,7 @@ def _gzip_into(src: memoryview, base: int, bounds: list[int], out: memoryview) -
         # libdeflate skips a header CRC16 (FHCRC) where the strict decoder checks it: such a
         # rare member goes through ISA-L/zlib.
         if members is None or (end - start > 3 and src[start + 3] & _FHCRC):
-            filled = _member_into(module, src, base, start, end, out, filled)
+            filled = _member_into(_inflate_module(), src, base, start, end, out, filled)
             continue
         status, used, wrote = members.member(src_at + start, end - start, out_at + filled, len(out) - filled)
         if status == _libdeflate.INSUFFICIENT_SPACE:

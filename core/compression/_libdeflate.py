@@ -14,7 +14,6 @@ as the tests do to run every case on both paths.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
 import threading
 import weakref
@@ -39,7 +38,9 @@ def _library() -> Any:
         except OSError:
             continue
     else:
-        found = ctypes.util.find_library("deflate")  # runs ldconfig or a compiler: the last resort
+        from ctypes.util import find_library  # 9 ms to import, and it runs ldconfig: the last resort
+
+        found = find_library("deflate")
         if found is None:
             return None
         try:
