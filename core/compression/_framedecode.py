@@ -6,10 +6,12 @@ what it decodes to. There every page of a fresh piece is faulted in again (some 
 faults per 256 MiB, a third more CPU than ``zstd -d``). Here a run of frames is decoded into
 one reused buffer, exactly as large as the table says, so no decoded byte is allocated:
 
-* zstd: each frame is found by walking its block headers (a 3-byte header per block of up to
-  128 KiB: cheap), so a run may span frames whatever the table's inner boundaries say, and a
-  frame cut short is an error before libzstd sees it. libzstd decodes the frame straight into
-  the buffer through ``stream_reader().readinto`` (the GIL released) and verifies the checksum.
+* zstd: the run is decoded by libzstd in one single-pass call straight into the buffer
+  (:mod:`._libzstd`), checksums verified, after each frame's end was found in C and its magic
+  checked. Where the system libzstd is absent, each frame is found by walking its block headers
+  (a 3-byte header per block of up to 128 KiB: cheap), so a run may span frames whatever the
+  table's inner boundaries say, and a frame cut short is an error before libzstd sees it;
+  ``zstandard`` decodes it through ``stream_reader().readinto`` (the GIL released).
 * gzip: each member (by the table's boundaries) is inflated by libdeflate straight into the
   buffer (:mod:`._libdeflate`; by ISA-L, or zlib, and copied in where it is absent), which checks
   CRC32 and length; the member must end exactly where the table says.
@@ -24,7 +26,7 @@ import threading
 from typing import Any
 
 from .._raw import address_of
-from . import _libdeflate
+from . import _libdeflate, _libzstd
 from ._base import corrupt
 
 __all__ = ["decode_into", "DecodeError", "Overflow"]
@@ -116,6 +118,31 @@ def _zstd_frame_end(src: memoryview, pos: int, base: int) -> tuple[int, bool]:
 
 
 def _zstd_into(src: memoryview, base: int, out: memoryview) -> int:
+    frames = _libzstd.decoder()
+    if frames is None:
+        return _zstd_stream_into(src, base, out)
+    src_at, out_at = address_of(src), address_of(out)
+    pos, size = 0, len(src)
+    while pos < size:  # zstd and skippable frames only: libzstd may also know legacy formats
+        magic = struct.unpack_from("<I", src, pos)[0] if size - pos >= 4 else 0
+        frame = frames.frame_size(src_at + pos, size - pos)
+        if frame < 0 or not (magic == _ZSTD_MAGIC or _SKIPPABLE_MIN <= magic <= _SKIPPABLE_MAX):
+            raise DecodeError(_bad_frame(base, pos), 0)
+        pos += frame
+    got, code = frames.decompress(src_at, size, out_at, len(out))
+    if code == _libzstd.DST_TOO_SMALL:
+        raise Overflow(_too_much("zstd", base, size, len(out)), 0)
+    if code:
+        raise DecodeError(_bad_frame(base, 0), 0)
+    return got
+
+
+def _bad_frame(base: int, pos: int) -> Exception:
+    """A frame libzstd refused: the strict decoder the caller falls back to says how, and where."""
+    return corrupt("zstd", base + pos, f"corrupt or cut off frames from offset {base + pos}")
+
+
+def _zstd_stream_into(src: memoryview, base: int, out: memoryview) -> int:
     import zstandard
 
     dctx = _dctx()

@@ -185,7 +185,9 @@ def _buffer(size: int, lazy: bool) -> Any:
     if lazy:
         import mmap
 
-        return mmap.mmap(-1, size)
+        # Private, not mmap's default shared anonymous memory: that is tmpfs (shmem) underneath,
+        # whose page faults cost more, and which never gets transparent huge pages.
+        return mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
     return bytearray(size)
 
 

@@ -161,6 +161,15 @@ def test_the_libdeflate_path_is_the_one_taken(monkeypatch, tmp_path, data):
     def refuse(*args: object) -> int:
         raise AssertionError("the ISA-L/zlib member path ran")
 
+    calls = []
+    real = _framedecode._gzip_into
+
+    def counting(*args: object) -> int:
+        calls.append(1)
+        return real(*args)  # type: ignore[arg-type]
+
     monkeypatch.setattr(_framedecode, "_member_into", refuse)
+    monkeypatch.setattr(_framedecode, "_gzip_into", counting)
     with arrowio.input_stream(str(path), compression="auto") as stream:
         assert stream.read() == data
+    assert calls  # decoded in tasks, as a file with a frame table is
