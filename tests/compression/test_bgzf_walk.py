@@ -72,7 +72,7 @@ def test_walk_agrees_with_the_format(tmp_path, bgzf, how, where):
 
 
 def test_walk_after_a_gzi_entry_continues_its_offsets(tmp_path, bgzf):
-    comp, plain = oracle(bgzf)  # type: ignore[misc]
+    comp, plain = oracle(bgzf)
     path = tmp_path / "b.gz"
     path.write_bytes(bgzf)
     with arrowio.OSFile(str(path)) as raw:

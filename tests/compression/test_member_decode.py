@@ -166,7 +166,7 @@ def test_the_libdeflate_path_is_the_one_taken(monkeypatch, tmp_path, data):
 
     def counting(*args: object) -> int:
         calls.append(1)
-        return real(*args)  # type: ignore[arg-type]
+        return real(*args)
 
     monkeypatch.setattr(_framedecode, "_member_into", refuse)
     monkeypatch.setattr(_framedecode, "_gzip_into", counting)

@@ -134,7 +134,7 @@ def test_the_libzstd_path_is_the_one_taken(monkeypatch, tmp_path, data):
 
     def counting(*args: object) -> int:
         calls.append(1)
-        return real(*args)  # type: ignore[arg-type]
+        return real(*args)
 
     monkeypatch.setattr(_framedecode, "_zstd_stream_into", refuse)
     monkeypatch.setattr(_framedecode, "_zstd_into", counting)
