@@ -236,9 +236,9 @@ class FrameReader(DecodingReader):
         self._table = table
         self._pool: Any = None
         if workers > 0:
-            from concurrent.futures import ThreadPoolExecutor
+            from ._workers import Workers
 
-            self._pool = ThreadPoolExecutor(workers, thread_name_prefix="arrowio-frames")
+            self._pool = Workers(workers, "arrowio-frames")
         self._ahead = max(workers, 1) + 1  # every worker busy, and one task ready for the reader
         size = table.size
         if size is not None and position >= size:
@@ -364,7 +364,7 @@ class FrameReader(DecodingReader):
         so that none reads the file after its owner closed it."""
         pool, self._pool = self._pool, None
         if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+            pool.shutdown()
 
 
 class _Done:
