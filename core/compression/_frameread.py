@@ -31,6 +31,7 @@ import os
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator
+from operator import sub
 from typing import Any
 
 from ._base import Decoder, corrupt
@@ -176,7 +177,7 @@ def _fits(table: FrameTable) -> bool:
     and at most TASK_PLAIN, of TASK_PLAIN where none is known (a larger frame is streamed:
     memory stays bounded)."""
     plain = table.plain
-    return plain is None or max((b - a for a, b in zip(plain, plain[1:], strict=False)), default=0) <= TASK_PLAIN
+    return plain is None or max(map(sub, plain[1:], plain), default=0) <= TASK_PLAIN  # in C: at every open
 
 
 def _buffer(size: int) -> Any:

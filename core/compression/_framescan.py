@@ -18,6 +18,7 @@ import mmap
 import os
 import struct
 from collections.abc import Callable
+from functools import partial
 from itertools import accumulate
 from typing import Any
 
@@ -61,20 +62,16 @@ class _Source:
         self.size = raw.size()
         self._raw = raw
         self._map: mmap.mmap | None = None
-        self._fd: int | None = None
+        #: ``pread(n, offset)``: a few bytes by one system call where there is a descriptor (no
+        #: page of the map faulted in, and later unmapped, for them), bound in C.
+        self.pread: Callable[[int, int], bytes] = raw.read_at
         try:
-            self._fd = raw.fileno()
+            fd = raw.fileno()
+            self.pread = partial(os.pread, fd)
             if self.size:
-                self._map = mmap.mmap(self._fd, self.size, access=mmap.ACCESS_READ)
+                self._map = mmap.mmap(fd, self.size, access=mmap.ACCESS_READ)
         except (OSError, ValueError, AttributeError):
             pass
-
-    def pread(self, n: int, offset: int) -> bytes:
-        """A few bytes by one system call where there is a descriptor: no page of the map is
-        faulted in (and later unmapped) for them."""
-        if self._fd is not None:
-            return os.pread(self._fd, n, offset)
-        return self._raw.read_at(n, offset)
 
     def read_at(self, n: int, offset: int) -> bytes:
         if self._map is not None:
