@@ -30,6 +30,7 @@ import argparse
 import gzip
 import os
 import resource
+import shlex
 import shutil
 import subprocess
 import sys
@@ -103,10 +104,16 @@ def _compressed(corpus: Path, suffix: str, command: list[str]) -> Path:
     return path
 
 
-def _tool(command: list[str], source: Path) -> Callable[[], None]:
+def _tool(command: list[str], source: Path, pipe: bool = False) -> Callable[[], None]:
+    """``command`` reading ``source`` on stdin, its output to /dev/null or, with ``pipe``, into
+    ``cat > /dev/null`` (the CPU time then counts the shell and ``cat`` too, on both sides)."""
+
     def run() -> None:
         with open(source, "rb") as src, open(os.devnull, "wb") as sink:
-            subprocess.run(command, stdin=src, stdout=sink, check=True)
+            if pipe:
+                subprocess.run(f"{shlex.join(command)} | cat", shell=True, stdin=src, stdout=sink, check=True)
+            else:
+                subprocess.run(command, stdin=src, stdout=sink, check=True)
 
     return run
 
@@ -146,9 +153,9 @@ def _arrowio_readinto(source: Path) -> Callable[[], None]:
     return run
 
 
-def _arrowio_cat(source: Path) -> Callable[[], None]:
+def _arrowio_cat(source: Path, pipe: bool = False) -> Callable[[], None]:
     """``arrowio cat`` as a process, start-up included."""
-    return _tool([sys.executable, "-m", "arrowio_cli", "cat", str(source)], source)
+    return _tool([sys.executable, "-m", "arrowio_cli", "cat", str(source)], source, pipe)
 
 
 def _arrowio_compress(source: Path, name: str, level: int, threads: int) -> Callable[[], None]:
@@ -288,6 +295,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="alternating rounds; the best time counts")
     parser.add_argument("--frame-sizes", action="store_true", help="print the compressed-size cost of frame sizes")
     parser.add_argument("--only-frames", action="store_true", help="only the parallel and random-access rows")
+    parser.add_argument(
+        "--pipe", action="store_true", help="also time the (cat) rows of framed files into a pipe (| cat)"
+    )
     args = parser.parse_args()
     for tool in ("gzip", "pigz", "igzip", "zcat", "zstd"):
         if shutil.which(tool) is None:
@@ -311,7 +321,7 @@ def main() -> None:
         ours_time, their_time = best_of(args.repeat, [ours, theirs])
         rows.append((what, anchor, ours_time, their_time, goal))
 
-    framed_rows(corpus, cores, compare)
+    framed_rows(corpus, cores, compare, args.pipe)
     if args.only_frames:
         _print(rows)
         return
@@ -346,11 +356,12 @@ def main() -> None:
     print(f"\npeak RSS streaming 1 GiB of zeros from .gz: {zeros_peak_rss():.1f} MiB (goal <= 64)")
 
 
-def framed_rows(corpus: Path, cores: int, compare: Callable[..., None]) -> None:
+def framed_rows(corpus: Path, cores: int, compare: Callable[..., None], pipe: bool = False) -> None:
     """The parallel-decoding and random-access rows (tools missing here are skipped, with a message).
 
     Decoding is timed in-process as ``arrowio cat`` reads (``readinto1`` into one buffer) and as
-    the ``arrowio cat`` process itself, start-up included."""
+    the ``arrowio cat`` process itself, start-up included, into /dev/null and, with ``pipe``, also
+    into a pipe to ``cat`` (the tool likewise)."""
     zst_frames = _framed(corpus, ".frames.zst", "zstd", "frames")
     seekable = _framed(corpus, ".seekable.zst", "zstd", "seekable")
     bgzf = _framed(corpus, ".bgzf.gz", "gzip", "bgzf")
@@ -359,6 +370,8 @@ def framed_rows(corpus: Path, cores: int, compare: Callable[..., None]) -> None:
     def both(what: str, source: Path, anchor: str, command: list[str], goal: str) -> None:
         compare(what, anchor, _arrowio_readinto(source), _tool(command, source), goal)
         compare(f"{what} (cat)", anchor, _arrowio_cat(source), _tool(command, source), goal)
+        if pipe:
+            compare(f"{what} (cat|)", anchor, _arrowio_cat(source, True), _tool(command, source, True), goal)
 
     both("zstd frames -d", zst_frames, "zstd -d (same file)", ["zstd", "-dc"], "<= 0.65")
     if shutil.which("pzstd"):
