@@ -19,8 +19,10 @@ Files of independent frames (issue 15, goals 2 and 3), all written from the same
                             single-member gzip: checkpoint index (rapidgzip) vs a full decode (<= 1.2),
                             then 64 bytes at 200 MiB vs a full decode (<= 0.02)
 
-``--frame-sizes`` prints instead what independent frames cost in compressed size (zstd -3 and
-gzip -6, frames of 1 to 16 MiB against one frame): the numbers the default frame size rests on.
+``--pipe`` also times the ``arrowio cat`` rows of framed files with both sides' output through
+``| cat`` (a pipe costs differently than /dev/null). ``--frame-sizes`` prints instead what
+independent frames cost in compressed size (zstd -3 and gzip -6, frames of 1 to 16 MiB against
+one frame): the numbers the default frame size rests on.
 Ratios are arrowio time / anchor time: lower is better. Run: ``python benchmarks/bench_compression.py``.
 """
 
