@@ -142,15 +142,15 @@ def _pyarrow_decompress(source: Path) -> Callable[[], None]:
     return run
 
 
-def _arrowio_readinto(source: Path) -> Callable[[], None]:
-    """Decoding as ``arrowio cat`` reads: ``readinto1`` into one reused buffer, written from it."""
+def _arrowio_read_views(source: Path) -> Callable[[], None]:
+    """Decoding as ``arrowio cat`` reads: ``read_view`` (the reader's own decoded memory, no copy
+    for frames decoded into its ring), each piece written before the next is asked for."""
     import arrowio
 
     def run() -> None:
-        view = memoryview(bytearray(CHUNK))
         with arrowio.input_stream(source, compression="auto") as stream, open(os.devnull, "wb") as sink:
-            while n := stream.readinto1(view):
-                sink.write(view[:n])
+            while piece := stream.read_view(CHUNK):
+                sink.write(piece)
 
     return run
 
@@ -361,7 +361,7 @@ def main() -> None:
 def framed_rows(corpus: Path, cores: int, compare: Callable[..., None], pipe: bool = False) -> None:
     """The parallel-decoding and random-access rows (tools missing here are skipped, with a message).
 
-    Decoding is timed in-process as ``arrowio cat`` reads (``readinto1`` into one buffer) and as
+    Decoding is timed in-process as ``arrowio cat`` reads (``read_view``) and as
     the ``arrowio cat`` process itself, start-up included, into /dev/null and, with ``pipe``, also
     into a pipe to ``cat`` (the tool likewise)."""
     zst_frames = _framed(corpus, ".frames.zst", "zstd", "frames")
@@ -370,7 +370,7 @@ def framed_rows(corpus: Path, cores: int, compare: Callable[..., None], pipe: bo
     offset = 200 << 20
 
     def both(what: str, source: Path, anchor: str, command: list[str], goal: str) -> None:
-        compare(what, anchor, _arrowio_readinto(source), _tool(command, source), goal)
+        compare(what, anchor, _arrowio_read_views(source), _tool(command, source), goal)
         compare(f"{what} (cat)", anchor, _arrowio_cat(source), _tool(command, source), goal)
         if pipe:
             compare(f"{what} (cat|)", anchor, _arrowio_cat(source, True), _tool(command, source, True), goal)
@@ -398,17 +398,17 @@ def framed_rows(corpus: Path, cores: int, compare: Callable[..., None], pipe: bo
     else:
         # One member, a file of its own: the index beside it must not change the other gzip rows.
         single = _compressed(corpus, ".single.gz", ["pigz", "-6", "-c"])
-        full = _arrowio_readinto(single)
+        full = _arrowio_read_views(single)
         compare("gzip checkpoint index", "full decode", _build_gzip_index(single), full, "<= 1.2")
         compare("gzip read_at 64B", "full decode", _arrowio_read_at(single, offset, 64), full, "<= 0.02")
     compare(
         "seekable read_at 64B",
         "full decode",
         _arrowio_read_at(seekable, offset, 64),
-        _arrowio_readinto(seekable),
+        _arrowio_read_views(seekable),
         "<= 0.02",
     )
-    compare("BGZF read_at 64B", "full decode", _arrowio_read_at(bgzf, offset, 64), _arrowio_readinto(bgzf), "<= 0.02")
+    compare("BGZF read_at 64B", "full decode", _arrowio_read_at(bgzf, offset, 64), _arrowio_read_views(bgzf), "<= 0.02")
 
 
 def _print(rows: list[Row]) -> None:
