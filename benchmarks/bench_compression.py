@@ -19,8 +19,10 @@ Files of independent frames (issue 15, goals 2 and 3), all written from the same
                             single-member gzip: checkpoint index (rapidgzip) vs a full decode (<= 1.2),
                             then 64 bytes at 200 MiB vs a full decode (<= 0.02)
 
-``--frame-sizes`` prints instead what independent frames cost in compressed size (zstd -3 and
-gzip -6, frames of 1 to 16 MiB against one frame): the numbers the default frame size rests on.
+``--pipe`` also times the ``arrowio cat`` rows of framed files with both sides' output through
+``| cat`` (a pipe costs differently than /dev/null). ``--frame-sizes`` prints instead what
+independent frames cost in compressed size (zstd -3 and gzip -6, frames of 1 to 16 MiB against
+one frame): the numbers the default frame size rests on.
 Ratios are arrowio time / anchor time: lower is better. Run: ``python benchmarks/bench_compression.py``.
 """
 
@@ -30,6 +32,7 @@ import argparse
 import gzip
 import os
 import resource
+import shlex
 import shutil
 import subprocess
 import sys
@@ -103,10 +106,16 @@ def _compressed(corpus: Path, suffix: str, command: list[str]) -> Path:
     return path
 
 
-def _tool(command: list[str], source: Path) -> Callable[[], None]:
+def _tool(command: list[str], source: Path, pipe: bool = False) -> Callable[[], None]:
+    """``command`` reading ``source`` on stdin, its output to /dev/null or, with ``pipe``, into
+    ``cat > /dev/null`` (the CPU time then counts the shell and ``cat`` too, on both sides)."""
+
     def run() -> None:
         with open(source, "rb") as src, open(os.devnull, "wb") as sink:
-            subprocess.run(command, stdin=src, stdout=sink, check=True)
+            if pipe:
+                subprocess.run(f"{shlex.join(command)} | cat", shell=True, stdin=src, stdout=sink, check=True)
+            else:
+                subprocess.run(command, stdin=src, stdout=sink, check=True)
 
     return run
 
@@ -133,22 +142,22 @@ def _pyarrow_decompress(source: Path) -> Callable[[], None]:
     return run
 
 
-def _arrowio_readinto(source: Path) -> Callable[[], None]:
-    """Decoding as ``arrowio cat`` reads: ``readinto1`` into one reused buffer, written from it."""
+def _arrowio_read_views(source: Path) -> Callable[[], None]:
+    """Decoding as ``arrowio cat`` reads: ``read_view`` (the reader's own decoded memory, no copy
+    for frames decoded into its ring), each piece written before the next is asked for."""
     import arrowio
 
     def run() -> None:
-        view = memoryview(bytearray(CHUNK))
         with arrowio.input_stream(source, compression="auto") as stream, open(os.devnull, "wb") as sink:
-            while n := stream.readinto1(view):
-                sink.write(view[:n])
+            while piece := stream.read_view(CHUNK):
+                sink.write(piece)
 
     return run
 
 
-def _arrowio_cat(source: Path) -> Callable[[], None]:
+def _arrowio_cat(source: Path, pipe: bool = False) -> Callable[[], None]:
     """``arrowio cat`` as a process, start-up included."""
-    return _tool([sys.executable, "-m", "arrowio_cli", "cat", str(source)], source)
+    return _tool([sys.executable, "-m", "arrowio_cli", "cat", str(source)], source, pipe)
 
 
 def _arrowio_compress(source: Path, name: str, level: int, threads: int) -> Callable[[], None]:
@@ -288,6 +297,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="alternating rounds; the best time counts")
     parser.add_argument("--frame-sizes", action="store_true", help="print the compressed-size cost of frame sizes")
     parser.add_argument("--only-frames", action="store_true", help="only the parallel and random-access rows")
+    parser.add_argument(
+        "--pipe", action="store_true", help="also time the (cat) rows of framed files into a pipe (| cat)"
+    )
     args = parser.parse_args()
     for tool in ("gzip", "pigz", "igzip", "zcat", "zstd"):
         if shutil.which(tool) is None:
@@ -311,7 +323,7 @@ def main() -> None:
         ours_time, their_time = best_of(args.repeat, [ours, theirs])
         rows.append((what, anchor, ours_time, their_time, goal))
 
-    framed_rows(corpus, cores, compare)
+    framed_rows(corpus, cores, compare, args.pipe)
     if args.only_frames:
         _print(rows)
         return
@@ -346,19 +358,22 @@ def main() -> None:
     print(f"\npeak RSS streaming 1 GiB of zeros from .gz: {zeros_peak_rss():.1f} MiB (goal <= 64)")
 
 
-def framed_rows(corpus: Path, cores: int, compare: Callable[..., None]) -> None:
+def framed_rows(corpus: Path, cores: int, compare: Callable[..., None], pipe: bool = False) -> None:
     """The parallel-decoding and random-access rows (tools missing here are skipped, with a message).
 
-    Decoding is timed in-process as ``arrowio cat`` reads (``readinto1`` into one buffer) and as
-    the ``arrowio cat`` process itself, start-up included."""
+    Decoding is timed in-process as ``arrowio cat`` reads (``read_view``) and as
+    the ``arrowio cat`` process itself, start-up included, into /dev/null and, with ``pipe``, also
+    into a pipe to ``cat`` (the tool likewise)."""
     zst_frames = _framed(corpus, ".frames.zst", "zstd", "frames")
     seekable = _framed(corpus, ".seekable.zst", "zstd", "seekable")
     bgzf = _framed(corpus, ".bgzf.gz", "gzip", "bgzf")
     offset = 200 << 20
 
     def both(what: str, source: Path, anchor: str, command: list[str], goal: str) -> None:
-        compare(what, anchor, _arrowio_readinto(source), _tool(command, source), goal)
+        compare(what, anchor, _arrowio_read_views(source), _tool(command, source), goal)
         compare(f"{what} (cat)", anchor, _arrowio_cat(source), _tool(command, source), goal)
+        if pipe:
+            compare(f"{what} (cat|)", anchor, _arrowio_cat(source, True), _tool(command, source, True), goal)
 
     both("zstd frames -d", zst_frames, "zstd -d (same file)", ["zstd", "-dc"], "<= 0.65")
     if shutil.which("pzstd"):
@@ -383,17 +398,17 @@ def framed_rows(corpus: Path, cores: int, compare: Callable[..., None]) -> None:
     else:
         # One member, a file of its own: the index beside it must not change the other gzip rows.
         single = _compressed(corpus, ".single.gz", ["pigz", "-6", "-c"])
-        full = _arrowio_readinto(single)
+        full = _arrowio_read_views(single)
         compare("gzip checkpoint index", "full decode", _build_gzip_index(single), full, "<= 1.2")
         compare("gzip read_at 64B", "full decode", _arrowio_read_at(single, offset, 64), full, "<= 0.02")
     compare(
         "seekable read_at 64B",
         "full decode",
         _arrowio_read_at(seekable, offset, 64),
-        _arrowio_readinto(seekable),
+        _arrowio_read_views(seekable),
         "<= 0.02",
     )
-    compare("BGZF read_at 64B", "full decode", _arrowio_read_at(bgzf, offset, 64), _arrowio_readinto(bgzf), "<= 0.02")
+    compare("BGZF read_at 64B", "full decode", _arrowio_read_at(bgzf, offset, 64), _arrowio_read_views(bgzf), "<= 0.02")
 
 
 def _print(rows: list[Row]) -> None:
