@@ -9,6 +9,13 @@ while it works) so that they overlap with the consumer; the hand-over queue hold
 compression ratio. Decoded pieces are handed out as they are (no copy) whenever they fit
 the read.
 
+Once the consumer copies pieces out (``readinto``) or writes them from the reader's memory
+(``read_view``), a decoder that can decode into a caller's buffer (zstd's ``decode_into``)
+fills a ring of :data:`RING` reused buffers instead of making a ``bytes`` object per piece:
+fresh pieces fault their pages in again and again (the kernel zeroes each page), reused ones
+stay warm. The first :data:`SYNC_PIECES` pieces are still ``bytes``, so a small source never
+allocates a ring.
+
 :class:`EncodingWriter` gathers small writes into :data:`RAW_CHUNK` pieces and compresses
 them, in a background thread when threaded (with the same bounded queue), writing the
 compressed bytes to the raw sink.
@@ -19,6 +26,7 @@ happened: everything decoded before a corruption is read first.
 
 from __future__ import annotations
 
+import functools
 import queue
 import threading
 from collections.abc import Callable
@@ -27,7 +35,7 @@ from typing import Any
 from ..errors import ArrowMemoryError
 from ._base import Decoder, Encoder, out_of_memory
 
-__all__ = ["DecodingReader", "EncodingWriter", "RAW_CHUNK", "OUT_CHUNK", "QUEUE_DEPTH", "SYNC_PIECES"]
+__all__ = ["DecodingReader", "EncodingWriter", "RAW_CHUNK", "OUT_CHUNK", "QUEUE_DEPTH", "SYNC_PIECES", "RING"]
 
 RAW_CHUNK = 1 << 20  # raw bytes per read of the source: large reads keep syscalls and calls rare
 OUT_CHUNK = 1 << 20  # decoded bytes per decoder call
@@ -36,6 +44,10 @@ QUEUE_DEPTH = 4  # pieces in flight between the thread and the consumer
 #: seen several times a second even at zstd -19's 1 MB/s; per-piece overhead stays under 1%.
 ENCODE_PIECE = 256 << 10
 SYNC_PIECES = 2  # pieces decoded in the consumer's thread before a threaded reader starts its thread
+#: Ring buffers: while the thread decodes into one, QUEUE_DEPTH wait in the queue and the consumer
+#: holds one (the current piece, whose view ``read_view`` handed out); the one before that was
+#: released by the read that took the current piece.
+RING = QUEUE_DEPTH + 2
 _EOF = object()
 _FLUSH = object()
 _FINISH = object()
@@ -63,7 +75,8 @@ class DecodingReader:
         prefix: bytes = b"",
         threaded: bool = True,
     ) -> None:
-        self._pieces = _decode(read_raw, decoder, prefix)
+        self._ring = _Ring()
+        self._pieces = _decode(read_raw, decoder, prefix, self._ring)
         self._piece: memoryview | bytes = b""
         self._pos = 0
         self.position = 0  # decoded bytes handed out so far
@@ -158,12 +171,26 @@ class DecodingReader:
         except MemoryError:
             raise _gathering(None, n, got) from None
 
+    def read_view(self, n: int) -> memoryview | bytes:
+        """At most ``n`` bytes (any amount if n < 0) of the current piece, as ``read1`` gives
+        them but without its copy: a view of the reader's memory, valid only until the next
+        read (which may hand that memory to the decoder again); b"" only at the end."""
+        self._ring.wanted = True
+        if self._pos >= len(self._piece) and not self._next_piece():
+            return b""
+        piece, pos = self._piece, self._pos
+        n = len(piece) - pos if n < 0 else min(n, len(piece) - pos)
+        self._pos = pos + n
+        self.position += n
+        return piece if pos == 0 and n == len(piece) else memoryview(piece)[pos : pos + n]
+
     def readinto(self, target: Any) -> int:
         """Copy up to ``len(target)`` bytes of the current decoded piece; 0 only at the end.
 
         One piece at a time, so a consumer of a slow source sees data as soon as it is decoded,
         and an error in a later piece never takes bytes already handed out with it.
         """
+        self._ring.wanted = True
         view = memoryview(target).cast("B")
         if not view or (self._pos >= len(self._piece) and not self._next_piece()):
             return 0
@@ -208,22 +235,49 @@ def _gathering(exc: MemoryError | None, n: int, got: int) -> ArrowMemoryError:
     return ArrowMemoryError(f"{exc}; {held}") if str(exc) else out_of_memory("decoded stream", held)
 
 
-def _decode(read_raw: Callable[[int], bytes], decoder: Decoder, prefix: bytes) -> Any:
-    """Yield the decoded pieces (each at most OUT_CHUNK bytes) of the whole source."""
-    if prefix:
-        out = decoder.decode(prefix, OUT_CHUNK)
-        if out:
-            yield out
+class _Ring:
+    """The reused output buffers of one reader, made as first needed; ``wanted`` once its
+    consumer no longer needs a ``bytes`` object per piece (see the module doc)."""
+
+    __slots__ = ("wanted", "_buffers", "_next")
+
+    def __init__(self) -> None:
+        self.wanted = False
+        self._buffers: list[memoryview] = []
+        self._next = 0
+
+    def fill(self, decode_into: Callable[[memoryview], int]) -> memoryview:
+        """The piece ``decode_into`` writes into the ring's next buffer (see :data:`RING` for
+        why its old content is free). The ring moves on only past a buffer that holds a piece:
+        RING counts pieces handed out, not calls."""
+        buffers, i = self._buffers, self._next
+        if i == len(buffers):
+            buffers.append(memoryview(bytearray(OUT_CHUNK)))
+        n = decode_into(buffers[i])
+        if n:
+            self._next = (i + 1) % RING
+        return buffers[i][:n]
+
+
+def _decode(read_raw: Callable[[int], bytes], decoder: Decoder, prefix: bytes, ring: _Ring) -> Any:
+    """Yield the decoded pieces (each at most OUT_CHUNK bytes) of the whole source: ``bytes``,
+    or views of ``ring``'s buffers where the decoder can fill them and the consumer wants them."""
+    data = prefix
+    made = 0
     while True:
-        if decoder.needs_input:
-            raw = read_raw(RAW_CHUNK)
-            if not raw:
+        if not data and decoder.needs_input:
+            data = read_raw(RAW_CHUNK)
+            if not data:
                 decoder.finish()
                 return
-            out = decoder.decode(raw, OUT_CHUNK)
+        out: bytes | memoryview
+        if made >= SYNC_PIECES and ring.wanted and getattr(decoder, "fills_buffers", False):
+            out = ring.fill(functools.partial(decoder.decode_into, data))  # type: ignore[attr-defined]  # fills_buffers says so
         else:
-            out = decoder.decode(b"", OUT_CHUNK)
+            out = decoder.decode(data, OUT_CHUNK)
+        data = b""
         if out:
+            made += 1
             yield out
 
 
