@@ -175,7 +175,10 @@ class _Counting:
         self._count(0, ended=True)
 
 
-def test_a_view_stays_intact_until_the_next_read(content, frames):
+def test_a_view_stays_intact_until_the_next_read(monkeypatch, content, frames):
+    from arrowio.compression import _stream
+
+    monkeypatch.setattr(_stream, "THREAD_WORTH", 0.0)  # the thread starts whatever the consumer does
     decoder = _Counting()
     reader = DecodingReader(_Source(frames).read, decoder, threaded=True)
     got, views = bytearray(), 0
@@ -197,7 +200,11 @@ def test_a_view_stays_intact_until_the_next_read(content, frames):
 
 
 @pytest.mark.parametrize("how", ["read_view", "readinto", "read1"])
-def test_bytes_before_an_error_and_the_error_are_those_of_read1(frames, how):
+@pytest.mark.parametrize("worth", [0.0, float("inf")])  # with the thread, and without
+def test_bytes_before_an_error_and_the_error_are_those_of_read1(monkeypatch, frames, how, worth):
+    from arrowio.compression import _stream
+
+    monkeypatch.setattr(_stream, "THREAD_WORTH", worth)
     broken = bytearray(frames)
     broken[len(frames) - 5000] ^= 0x5A  # in the last frame, after many pieces
 
@@ -220,3 +227,72 @@ def test_bytes_before_an_error_and_the_error_are_those_of_read1(frames, how):
             reader.close()
 
     assert read_all(how) == read_all("read1")
+
+
+class _Clock:
+    """A clock that moves only when told: decoding a piece takes one second, the consumer what
+    the test says (so the reader's choice of a thread depends on nothing the machine does)."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class _SlowDecoder:
+    """The zstd decoder, one clock second per call that makes a piece."""
+
+    def __init__(self, clock: _Clock) -> None:
+        self._decoder = pa.Codec("zstd").decoder()
+        self._clock = clock
+
+    @property
+    def needs_input(self) -> bool:
+        return self._decoder.needs_input
+
+    def decode(self, data: bytes, max_length: int) -> bytes:
+        out = self._decoder.decode(data, max_length)
+        self._clock.now += 1.0 if out else 0.0
+        return out
+
+    def finish(self) -> None:
+        self._decoder.finish()
+
+
+@pytest.mark.parametrize(("consumer_s", "threaded"), [(0.0, False), (0.01, False), (0.2, True), (2.0, True)])
+def test_a_thread_starts_only_for_a_consumer_that_waits_between_reads(
+    monkeypatch, content, frames, consumer_s, threaded
+):
+    from arrowio.compression import _stream
+
+    clock = _Clock()
+    monkeypatch.setattr(_stream, "_clock", clock)
+    reader = DecodingReader(_Source(frames).read, _SlowDecoder(clock), threaded=True)
+    got = bytearray()
+    try:
+        while piece := reader.read1(-1):
+            got += piece
+            clock.now += consumer_s  # the consumer's work between reads (a write into a pipe)
+        assert (reader._thread is not None) == threaded
+    finally:
+        reader.close()
+    assert got == content
+
+
+def test_a_consumer_that_slows_down_later_gets_the_thread(monkeypatch, content, frames):
+    from arrowio.compression import _stream
+
+    clock = _Clock()
+    monkeypatch.setattr(_stream, "_clock", clock)
+    reader = DecodingReader(_Source(frames).read, _SlowDecoder(clock), threaded=True)
+    got, pieces = bytearray(), 0
+    try:
+        while piece := reader.read1(-1):
+            got += piece
+            pieces += 1
+            clock.now += 0.0 if pieces <= SYNC_PIECES else 0.5  # fast at first, then a slow pipe
+        assert reader._thread is not None
+    finally:
+        reader.close()
+    assert got == content
