@@ -14,7 +14,8 @@ Each frame is decoded by a ``stream_reader`` that pulls those whole blocks from 
 :meth:`ZstdDecoder.decode_into` fills a caller's buffer (a reused one stays page-warm), and
 :meth:`ZstdDecoder.decompress` a ``bytes`` object sized for the blocks. ``decompressobj``
 would decode into a scratch buffer of its own and copy the output into a ``bytes`` grown by
-reallocation: one to two more passes over every decoded byte, about 10 % of ``cat``'s CPU time.
+reallocation: more passes over every decoded byte (memory copies were 10 % of the profile of
+``cat`` of a 256 MiB .zst with it, 8 % without: libzstd's own copies) and fresh pages each time.
 """
 
 from __future__ import annotations
