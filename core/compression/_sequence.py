@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import TypeVar
 
 from ..errors import ArrowIOError
 from ._base import UNLIMITED, Decoder
 from ._registry import FORMATS, MAGIC_PEEK, Format, from_magic
 
 __all__ = ["SequenceDecoder"]
+
+_T = TypeVar("_T")
 
 #: The wording every decoder uses for bytes after its last complete stream (and only for them).
 _TRAILING = "trailing garbage after"
@@ -54,16 +57,42 @@ class SequenceDecoder(Decoder):
     def needs_input(self) -> bool:  # type: ignore[override]
         return bool(self._held) or self._current.needs_input
 
+    @property
+    def fills_buffers(self) -> bool:
+        """Whether the current decoder decodes straight into a caller's buffer (:meth:`decode_into`)."""
+        return getattr(self._current, "fills_buffers", False)
+
     def decompress(self, data: bytes | memoryview, max_length: int = UNLIMITED) -> bytes:
+        return self._run(lambda piece: self._current.decompress(piece, max_length), data, b"")
+
+    def decode_into(self, data: bytes | memoryview, out: memoryview) -> int:
+        """``decode(data, len(out))`` written into ``out``; returns the count. Straight into it
+        while the current decoder :attr:`fills_buffers`; a copy of its output once a stream of
+        another format took over within the call."""
+
+        def step(piece: bytes | memoryview) -> int:
+            current = self._current
+            if getattr(current, "fills_buffers", False):
+                return int(current.decode_into(piece, out))  # type: ignore[attr-defined]  # fills_buffers says so
+            decoded = current.decode(piece, len(out))
+            out[: len(decoded)] = decoded
+            return len(decoded)
+
+        return self._run(step, data, 0)
+
+    def _run(self, step: Callable[[bytes | memoryview], _T], data: bytes | memoryview, nothing: _T) -> _T:
+        """``step(data)`` on the current decoder, handing over to the next stream's decoder
+        where the current one reports one after its own; ``nothing`` while there is no decoder
+        to run yet (a magic number still incomplete)."""
         if self._held:
             data, self._held = self._held + bytes(data), b""
             if not self._switch(data):
-                return b""
+                return nothing
         # A loop, not one switch: a following stream may end in the same piece of input (an
         # empty frame gives no output), so the next decoder too may report a stream after its own.
         while True:
             try:
-                return self._current.decompress(data, max_length)
+                return step(data)
             except ArrowIOError as exc:
                 error = self._shifted(exc)
                 if _TRAILING not in str(exc):
@@ -72,7 +101,7 @@ class SequenceDecoder(Decoder):
                 data = self._current._in.peek_all()  # what the finished decoder did not consume
                 self._base += self._current._in.pos
                 if not self._switch(data):
-                    return b""
+                    return nothing
 
     def _shifted(self, exc: ArrowIOError) -> ArrowIOError:
         """``exc`` with its offset counted from the start of the whole input."""

@@ -2,12 +2,23 @@
 
 :class:`DecodingReader` reads the raw source in :data:`RAW_CHUNK` pieces, decodes them in
 pieces of at most :data:`OUT_CHUNK` bytes, and hands those out. With ``threaded=True`` the
-reading and decoding run in a background thread (from the piece after the first
-:data:`SYNC_PIECES`, so a small source never starts one) (every backend used here releases the GIL
-while it works) so that they overlap with the consumer; the hand-over queue holds at most
+reading and decoding run in a background thread (every backend used here releases the GIL
+while it works) so that they overlap with the consumer, once that pays: from the piece after
+the first :data:`SYNC_PIECES` (so a small source never starts one), and only while the consumer
+spends at least :data:`THREAD_WORTH` of the decoding time between its reads (a pipe write that
+copies and waits for its reader). Handing pieces over between threads costs about 10 % more
+CPU time than decoding them in the consumer's thread (``cat`` of 1 GiB of zstd into /dev/null:
+1.21 s against 1.07 s), which only overlap can win back. The hand-over queue holds at most
 :data:`QUEUE_DEPTH` pieces, so the decoded data held at any time is bounded whatever the
 compression ratio. Decoded pieces are handed out as they are (no copy) whenever they fit
 the read.
+
+Once the consumer copies pieces out (``readinto``) or writes them from the reader's memory
+(``read_view``), a decoder that can decode into a caller's buffer (zstd's ``decode_into``)
+fills a ring of :data:`RING` reused buffers instead of making a ``bytes`` object per piece:
+fresh pieces fault their pages in again and again (the kernel zeroes each page), reused ones
+stay warm. The first :data:`SYNC_PIECES` pieces are still ``bytes``, so a small source never
+allocates a ring.
 
 :class:`EncodingWriter` gathers small writes into :data:`RAW_CHUNK` pieces and compresses
 them, in a background thread when threaded (with the same bounded queue), writing the
@@ -19,7 +30,9 @@ happened: everything decoded before a corruption is read first.
 
 from __future__ import annotations
 
+import functools
 import threading
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +42,17 @@ from ._base import Decoder, Encoder, out_of_memory
 if TYPE_CHECKING:
     import queue
 
-__all__ = ["DecodingReader", "EncodingWriter", "RAW_CHUNK", "OUT_CHUNK", "QUEUE_DEPTH", "SYNC_PIECES"]
+__all__ = [
+    "DecodingReader",
+    "EncodingWriter",
+    "RAW_CHUNK",
+    "OUT_CHUNK",
+    "QUEUE_DEPTH",
+    "SYNC_PIECES",
+    "RING",
+    "THREAD_WORTH",
+    "SYNC_WINDOW",
+]
 
 RAW_CHUNK = 1 << 20  # raw bytes per read of the source: large reads keep syscalls and calls rare
 OUT_CHUNK = 1 << 20  # decoded bytes per decoder call
@@ -38,6 +61,15 @@ QUEUE_DEPTH = 4  # pieces in flight between the thread and the consumer
 #: seen several times a second even at zstd -19's 1 MB/s; per-piece overhead stays under 1%.
 ENCODE_PIECE = 256 << 10
 SYNC_PIECES = 2  # pieces decoded in the consumer's thread before a threaded reader starts its thread
+#: The consumer's time between reads, as a share of the decoding time, from which the thread pays
+#: (into a pipe the share is 0.3 or more, into /dev/null under 0.01).
+THREAD_WORTH = 0.125
+SYNC_WINDOW = 16  # pieces decoded in the consumer's thread before the share is measured again
+_clock = time.perf_counter
+#: Ring buffers: while the thread decodes into one, QUEUE_DEPTH wait in the queue and the consumer
+#: holds one (the current piece, whose view ``read_view`` handed out); the one before that was
+#: released by the read that took the current piece.
+RING = QUEUE_DEPTH + 2
 _EOF = object()
 _FLUSH = object()
 _FINISH = object()
@@ -68,7 +100,8 @@ class DecodingReader:
         threaded: bool = True,
         first_piece: int = OUT_CHUNK,
     ) -> None:
-        self._pieces = _decode(read_raw, decoder, prefix, first_piece)
+        self._ring = _Ring()
+        self._pieces = _decode(read_raw, decoder, prefix, self._ring, first_piece)
         self._piece: memoryview | bytes = b""
         self._pos = 0
         self.position = 0  # decoded bytes handed out so far
@@ -81,6 +114,8 @@ class DecodingReader:
         # small file (one piece, then the end) is decoded with no thread at all, which saves
         # its start and the hand-overs (about 0.3 ms a file: most of `cat` of 1,000 logs).
         self._sync_left = SYNC_PIECES if threaded else -1
+        self._decoding = self._consuming = 0.0  # seconds, over the pieces decoded in this thread
+        self._handed_out: float | None = None  # when the last of them was
 
     def _start_thread(self) -> None:
         import queue  # here: a small file is decoded without a thread, and cat of one starts faster
@@ -99,8 +134,16 @@ class DecodingReader:
             return False
         if self._error is not None:
             raise self._error
-        if self._queue is None and self._sync_left == 0:
-            self._start_thread()
+        if self._queue is None:
+            start = _clock()
+            if self._handed_out is not None:
+                self._consuming += start - self._handed_out
+            if self._sync_left == 0:
+                if self._consuming >= THREAD_WORTH * self._decoding:
+                    self._start_thread()
+                else:  # the consumer hardly waits between reads: overlap would win less than it costs
+                    self._sync_left = SYNC_WINDOW
+                    self._decoding = self._consuming = 0.0
         if self._queue is None:
             self._sync_left -= 1
             try:
@@ -108,6 +151,8 @@ class DecodingReader:
             except Exception as exc:  # kept: a finished generator would read as a clean end next time
                 self._error = exc
                 raise
+            self._handed_out = _clock()
+            self._decoding += self._handed_out - start
         else:
             item = self._queue.get()
         if item is _EOF:
@@ -166,12 +211,26 @@ class DecodingReader:
         except MemoryError:
             raise _gathering(None, n, got) from None
 
+    def read_view(self, n: int) -> memoryview | bytes:
+        """At most ``n`` bytes (any amount if n < 0) of the current piece, as ``read1`` gives
+        them but without its copy: a view of the reader's memory, valid only until the next
+        read (which may hand that memory to the decoder again); b"" only at the end."""
+        self._ring.wanted = True
+        if self._pos >= len(self._piece) and not self._next_piece():
+            return b""
+        piece, pos = self._piece, self._pos
+        n = len(piece) - pos if n < 0 else min(n, len(piece) - pos)
+        self._pos = pos + n
+        self.position += n
+        return piece if pos == 0 and n == len(piece) else memoryview(piece)[pos : pos + n]
+
     def readinto(self, target: Any) -> int:
         """Copy up to ``len(target)`` bytes of the current decoded piece; 0 only at the end.
 
         One piece at a time, so a consumer of a slow source sees data as soon as it is decoded,
         and an error in a later piece never takes bytes already handed out with it.
         """
+        self._ring.wanted = True
         view = memoryview(target).cast("B")
         if not view or (self._pos >= len(self._piece) and not self._next_piece()):
             return 0
@@ -218,25 +277,52 @@ def _gathering(exc: MemoryError | None, n: int, got: int) -> ArrowMemoryError:
     return ArrowMemoryError(f"{exc}; {held}") if str(exc) else out_of_memory("decoded stream", held)
 
 
-def _decode(read_raw: Callable[[int], bytes], decoder: Decoder, prefix: bytes, limit: int = OUT_CHUNK) -> Any:
+class _Ring:
+    """The reused output buffers of one reader, made as first needed; ``wanted`` once its
+    consumer no longer needs a ``bytes`` object per piece (see the module doc)."""
+
+    __slots__ = ("wanted", "_buffers", "_next")
+
+    def __init__(self) -> None:
+        self.wanted = False
+        self._buffers: list[memoryview] = []
+        self._next = 0
+
+    def fill(self, decode_into: Callable[[memoryview], int]) -> memoryview:
+        """The piece ``decode_into`` writes into the ring's next buffer (see :data:`RING` for
+        why its old content is free). The ring moves on only past a buffer that holds a piece:
+        RING counts pieces handed out, not calls."""
+        buffers, i = self._buffers, self._next
+        if i == len(buffers):
+            buffers.append(memoryview(bytearray(OUT_CHUNK)))
+        n = decode_into(buffers[i])
+        if n:
+            self._next = (i + 1) % RING
+        return buffers[i][:n]
+
+
+def _decode(
+    read_raw: Callable[[int], bytes], decoder: Decoder, prefix: bytes, ring: _Ring, limit: int = OUT_CHUNK
+) -> Any:
     """Yield the decoded pieces (each at most OUT_CHUNK bytes, the first decoder call's at most
-    ``limit``) of the whole source."""
-    if prefix:
-        out = decoder.decode(prefix, limit)
-        limit = OUT_CHUNK
-        if out:
-            yield out
+    ``limit``) of the whole source: ``bytes``, or views of ``ring``'s buffers where the decoder
+    can fill them and the consumer wants them."""
+    data = prefix
+    made = 0
     while True:
-        if decoder.needs_input:
-            raw = read_raw(RAW_CHUNK)
-            if not raw:
+        if not data and decoder.needs_input:
+            data = read_raw(RAW_CHUNK)
+            if not data:
                 decoder.finish()
                 return
-            out = decoder.decode(raw, limit)
+        out: bytes | memoryview
+        if made >= SYNC_PIECES and ring.wanted and getattr(decoder, "fills_buffers", False):
+            out = ring.fill(functools.partial(decoder.decode_into, data))  # type: ignore[attr-defined]  # fills_buffers says so
         else:
-            out = decoder.decode(b"", limit)
-        limit = OUT_CHUNK
+            out = decoder.decode(data, limit)
+        data, limit = b"", OUT_CHUNK
         if out:
+            made += 1
             yield out
 
 

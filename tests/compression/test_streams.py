@@ -233,7 +233,16 @@ def _decode_threads() -> list[threading.Thread]:
     return [t for t in threading.enumerate() if t.name == "arrowio-decode" and t.is_alive()]
 
 
-def test_close_stops_the_reader_thread_early():
+@pytest.fixture
+def thread_always(monkeypatch):
+    """The reader's thread starts after the first pieces whatever the consumer does (it starts
+    by itself only for a consumer that spends time between reads: see _stream.THREAD_WORTH)."""
+    from arrowio.compression import _stream
+
+    monkeypatch.setattr(_stream, "THREAD_WORTH", 0.0)
+
+
+def test_close_stops_the_reader_thread_early(thread_always):
     before = threading.active_count()
     zeros = Codec("zstd").compress(bytes(64 << 20), asbytes=True)
     for _ in range(5):
@@ -256,7 +265,7 @@ def test_a_small_source_is_decoded_without_a_thread(name):
     assert started and not any(started)
 
 
-def test_a_long_source_is_decoded_in_a_thread():
+def test_a_long_source_is_decoded_in_a_thread(thread_always):
     stream = CompressedInputStream(pa.BufferReader(framed("gzip")), "gzip")
     seen = False
     got = bytearray()
