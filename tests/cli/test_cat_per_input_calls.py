@@ -49,7 +49,7 @@ def test_each_small_input_costs_the_cli_a_fixed_few_calls(tmp_path, fmt):
         path.write_bytes(compressed_by_tool(fmt, log))
         names.append(str(path))
     with open(tmp_path / "out", "wb", buffering=0) as out:
-        job = CatJob(**{**DEFAULTS, "storage_options": {}})  # type: ignore[arg-type]
+        job = CatJob(**{**DEFAULTS, "storage_options": {}})
         job.out = Stdout(out)
         job.run_all(tuple(names[:1]))  # the first input imports the decoder's modules
         one = _cli_calls(job, tuple(names[1:2]))  # what a run costs besides its inputs, and one
