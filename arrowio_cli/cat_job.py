@@ -9,7 +9,6 @@ and --max-output read through one reused pool buffer. Either way a slow pipe str
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from typing import Any
 
 import arrowio
@@ -18,7 +17,7 @@ from .errors import CliError
 from .remote import expand_inputs, is_url, shown
 from .runner import InputRunner
 from .sink import OutputFailed, Stdout, stdin_file
-from .streams import fileno, format_of
+from .streams import fileno
 
 __all__ = ["CHUNK", "CatJob", "Tally", "TooMuchOutput"]
 
@@ -78,6 +77,9 @@ class CatJob:
         self.written = 0  # bytes written to stdout so far (what --max-output limits)
         self._scratch: Any = None
         self._dump: Any = None
+        # A decoded input is written piece by piece, straight from the decoder, unless a range,
+        # a limit or a hex dump asks for a count of what passes.
+        self._whole = not offset and length is None and max_output is None and not hexdump
 
     def run_all(self, inputs: tuple[str, ...]) -> None:
         """Every input in order (a URL glob expanded), then stdout flushed."""
@@ -94,13 +96,12 @@ class CatJob:
         self.records.append(record)
         start = time.perf_counter()
         try:
-            with self.runner.input(record.source) as failure:
-                try:
-                    self._copy(name, record)
-                except TooMuchOutput as exc:
-                    record.error = str(exc)  # the input the guard stopped at, in --stats
-                    raise
-            record.error = failure[0] if failure else record.error
+            message = self.runner.call(record.source, self._copy, name, record)
+            if message is not None:
+                record.error = message
+        except TooMuchOutput as exc:
+            record.error = str(exc)  # the input the guard stopped at, in --stats
+            raise
         finally:
             record.seconds = time.perf_counter() - start
             if self._dump is not None:
@@ -124,13 +125,17 @@ class CatJob:
         source = stdin_file() if name == "-" else name
         stream = arrowio.input_stream(source, compression=self.codec, storage_options=self.storage_options)
         try:
-            record.format = format_of(stream) or "plain"
-            if record.format == "plain" and name != "-" and stream.seekable():
+            if isinstance(stream, arrowio.CompressedInputStream):
+                record.format = stream.codec.name
+                if self._whole:
+                    self._pieces(stream, record)
+                else:
+                    self._decoded(stream, record)
+                record.bytes_in = _bytes_in(stream, source)
+            elif name != "-" and stream.seekable():
                 self._plain_range(name, stream, record)
             else:
                 self._decoded(stream, record)
-                if record.format != "plain":
-                    record.bytes_in = _bytes_in(stream, source)
         finally:
             stream.close()
 
@@ -198,9 +203,6 @@ class CatJob:
         """A compressed or unseekable input: read through, skipping the offset, up to the length.
 
         --max-output counts what is written, as for plain files: skipped bytes are not output."""
-        whole = not self.offset and self.length is None and self.max_output is None
-        if whole and record.format != "plain" and self._dump is None:
-            return self._pieces(stream, record)
         view = self._buffer()
         skip = self.offset
         if skip and stream.seekable():  # frames with known sizes: decode only from the frame holding the offset
@@ -236,9 +238,12 @@ class CatJob:
         """A decoded input, whole: each piece the decoder made is written as it is, from its own
         memory. A copy into the scratch buffer would cost 15% of the CPU time of a fast decode;
         plain streams still read into that buffer, which spares them an allocation per read.
-        Frames decoded in parallel are written from the reader's ring of buffers (see
-        :func:`_read_pieces`)."""
-        read = _read_pieces(stream)
+
+        ``read_view``, not ``read1``: for frames decoded into a ring of reused buffers it hands
+        out the ring's memory itself (valid until the next read, so each piece is written before
+        the next is asked for), where ``read1`` would copy every decoded byte into a fresh
+        ``bytes`` (7% of the CPU time of ``cat`` of zstd frames)."""
+        read = stream.read_view
         out = 0
         try:
             while piece := read(CHUNK):  # what is there: a slow pipe streams through
@@ -286,15 +291,6 @@ class _ShrinkCheck:
             raise ArrowIOError(
                 f"the file shrank from {self.mapped} to {status.st_size} bytes while it was read; stopped"
             )
-
-
-def _read_pieces(stream: Any) -> Callable[[int], Any]:
-    """How to read ``stream`` piece by piece: a decompressing stream's ``read_view``, which for
-    frames decoded into a ring of reused buffers hands out the ring's memory itself (valid until
-    the next read, so each piece is written before the next is asked for), else ``read1``.
-    ``read1`` would copy every decoded byte into a fresh ``bytes``: 7% of the CPU time of ``cat``
-    of zstd frames."""
-    return stream.read_view if isinstance(stream, arrowio.CompressedInputStream) else stream.read1
 
 
 def _bytes_in(stream: Any, source: Any) -> int | None:

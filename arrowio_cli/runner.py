@@ -8,8 +8,8 @@ What is about the whole run (stdout gone, a usage error) is not caught here but 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
 
 from arrowio.errors import ArrowException
@@ -58,16 +58,29 @@ class InputRunner:
         exc.__traceback__ = None
         return message
 
-    @contextmanager
-    def input(self, label: str) -> Iterator[list[str]]:
-        """Run the block for the input ``label``; the list it yields gets the message if it failed."""
-        messages: list[str] = []
+    def call(self, label: str, work: Callable[..., object], *args: object) -> str | None:
+        """``work(*args)`` for the input ``label``: None when it succeeded, else the message of
+        its failure, once reported. One call per input: a ``cat`` of many small files pays for
+        every layer around each of them."""
         try:
-            yield messages
-        except self.fatal:
-            raise
-        except INPUT_ERRORS as exc:
-            messages.append(self.failed(label, exc))
+            work(*args)
+        except BaseException as exc:
+            message = self._caught(label, exc)
+            if message is None:
+                raise
+            return message
+        return None
+
+    def input(self, label: str) -> AbstractContextManager[list[str]]:
+        """A block run for the input ``label``; the list it yields gets the message if it failed."""
+        return _Input(self, label)
+
+    def _caught(self, label: str, exc: BaseException) -> str | None:
+        """The policy: the message of a failure the run goes on after (reported here), or None
+        for one that ends the run (fatal, not an input's, or a bug: ``main`` translates it)."""
+        if isinstance(exc, self.fatal) or not isinstance(exc, INPUT_ERRORS):
+            return None
+        return self.failed(label, exc)
 
     def exit(self, ctx: Exits | None = None) -> None:
         """End the command with the worst exit code of its inputs (nothing when all succeeded):
@@ -77,3 +90,26 @@ class InputRunner:
             if ctx is None:
                 raise SystemExit(self.worst)
             ctx.exit(self.worst)
+
+
+class _Input:
+    """:meth:`InputRunner.input`'s block: :meth:`InputRunner._caught` decides, as for ``call``."""
+
+    __slots__ = ("runner", "label", "messages")
+
+    def __init__(self, runner: InputRunner, label: str) -> None:
+        self.runner = runner
+        self.label = label
+        self.messages: list[str] = []
+
+    def __enter__(self) -> list[str]:
+        return self.messages
+
+    def __exit__(self, kind: object, exc: BaseException | None, traceback: object) -> bool:
+        if exc is None:
+            return False
+        message = self.runner._caught(self.label, exc)
+        if message is None:
+            return False
+        self.messages.append(message)
+        return True

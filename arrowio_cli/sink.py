@@ -79,14 +79,11 @@ class Stdout:
         except (AttributeError, ValueError):
             return False
 
-    def _open_stream(self) -> BinaryIO | io.RawIOBase:
-        if self.stream is None:
-            raise _closed_stdout()
-        return self.stream
-
     def write(self, data: Any) -> None:
         """Write all of ``data`` (bytes-like), waiting for a non-blocking descriptor as needed."""
-        stream = self._open_stream()
+        stream = self.stream
+        if stream is None:
+            raise _closed_stdout()
         view = memoryview(data).cast("B")
         while view:
             try:
@@ -100,6 +97,8 @@ class Stdout:
             except ValueError:  # the stream was closed under us
                 raise _closed_stdout() from None
             else:
+                if written == len(view):
+                    return  # the common case, all at once: no slice, no second test
                 if written == 0:  # no error, no progress, not "would block": never call it written
                     raise _failed(OSError(errno.EIO, "the output took no bytes"))
             view = view[written or 0 :]  # a raw non-blocking stream answers None for EAGAIN

@@ -59,3 +59,37 @@ def test_a_failure_drops_the_traceback():
     with runner.input("x"):
         raise error
     assert error.__traceback__ is None
+
+
+@pytest.mark.parametrize(
+    "exc", [ArrowIOError("gzip: truncated"), CliError("out.zst: exists"), BrokenPipeError(), KeyError("k"), None]
+)
+def test_call_and_the_block_follow_one_policy(capsys, exc):
+    """``call`` (one call per input, for cat) and ``input`` report, end or pass alike."""
+
+    def work(*args: object) -> None:
+        assert args == ("a", 1)
+        if exc is not None:
+            raise exc
+
+    outcomes = []
+    for how in ("call", "input"):
+        runner = InputRunner(fatal=(BrokenPipeError,))
+        try:
+            if how == "call":
+                message = runner.call("in.gz", work, "a", 1)
+            else:
+                with runner.input("in.gz") as failure:
+                    work("a", 1)
+                message = failure[0] if failure else None
+        except BaseException as raised:  # noqa: BLE001 - the outcome compared is what escaped
+            message = f"raised {type(raised).__name__}"
+        outcomes.append((message, runner.worst, capsys.readouterr().err))
+    assert outcomes[0] == outcomes[1]
+    if isinstance(exc, (ArrowIOError, CliError)):
+        assert outcomes[0][0] in ("in.gz: gzip: truncated", "out.zst: exists")
+        assert outcomes[0][2] == f"arrowio: error: {outcomes[0][0]}\n"
+    elif exc is not None:
+        assert outcomes[0] == (f"raised {type(exc).__name__}", ExitCode.OK, "")
+    else:
+        assert outcomes[0] == (None, ExitCode.OK, "")

@@ -99,3 +99,31 @@ def test_a_non_blocking_pipe_gets_every_byte(tmp_path):
     os.close(write_end)
     reader.join()
     assert bytes(received) == DATA * 6
+
+
+class _Trickle(io.RawIOBase):
+    """A raw output that takes at most ``most`` bytes per write, as a slow descriptor may."""
+
+    def __init__(self, most: int) -> None:
+        self.most = most
+        self.got = bytearray()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:  # noqa: ANN001 - any bytes-like, as io passes it
+        taken = bytes(memoryview(data).cast("B")[: self.most])
+        self.got += taken
+        return len(taken)
+
+
+def test_short_writes_are_continued_in_bytes_whatever_the_item_size():
+    """A write taken whole returns at once; a short one goes on from the byte it stopped at, also
+    for a view whose items are wider than a byte (its length counts items, not bytes)."""
+    import array
+
+    wide = array.array("i", range(4))  # 16 bytes, 4 items: a 4-byte short write must not look whole
+    for data, most in [(wide, 4), (memoryview(wide), 3), (b"abcdefgh", 100), (b"abcdefgh", 3), (b"", 1)]:
+        sink = _Trickle(most)
+        Stdout(sink).write(data)
+        assert bytes(sink.got) == bytes(memoryview(data).cast("B")), (data, most)
