@@ -14,39 +14,25 @@ as the tests do to run every case on both paths.
 from __future__ import annotations
 
 import ctypes
-import os
-import threading
 import weakref
 from functools import cache
 from typing import Any
+
+from ._clib import PerThread, load_library
 
 __all__ = ["decoder", "MemberDecoder", "SUCCESS"]
 
 SUCCESS = 0  # LIBDEFLATE_SUCCESS; BAD_DATA 1, SHORT_OUTPUT 2, INSUFFICIENT_SPACE 3
 INSUFFICIENT_SPACE = 3
 _SONAMES = ("libdeflate.so.0", "libdeflate.so")
-_local = threading.local()  # one decompressor per thread: libdeflate's is not thread-safe
 
 
 @cache
 def _library() -> Any:
     """The loaded libdeflate with its prototypes declared, or None where it is absent."""
-    for name in _SONAMES:
-        try:
-            lib = ctypes.CDLL(name)
-            break
-        except OSError:
-            continue
-    else:
-        from ctypes.util import find_library  # 9 ms to import, and it runs ldconfig: the last resort
-
-        found = find_library("deflate")
-        if found is None:
-            return None
-        try:
-            lib = ctypes.CDLL(found)
-        except OSError:
-            return None
+    lib = load_library(_SONAMES, "deflate")
+    if lib is None:
+        return None
     size_p = ctypes.POINTER(ctypes.c_size_t)
     lib.libdeflate_alloc_decompressor.argtypes = []
     lib.libdeflate_alloc_decompressor.restype = ctypes.c_void_p
@@ -89,14 +75,9 @@ class MemberDecoder:
         return status, self._in_used.value, self._out_used.value
 
 
+_DECODERS = PerThread("ARROWIO_NO_LIBDEFLATE", _library, MemberDecoder)
+
+
 def decoder() -> MemberDecoder | None:
     """This thread's libdeflate decoder, or None where libdeflate is absent or hidden."""
-    if os.environ.get("ARROWIO_NO_LIBDEFLATE"):
-        return None
-    found: MemberDecoder | None = getattr(_local, "decoder", None)
-    if found is None:
-        lib = _library()
-        if lib is None:
-            return None
-        found = _local.decoder = MemberDecoder(lib)
-    return found
+    return _DECODERS.get()

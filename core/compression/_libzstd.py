@@ -14,38 +14,24 @@ on both paths.
 from __future__ import annotations
 
 import ctypes
-import os
-import threading
 import weakref
 from functools import cache
 from typing import Any
+
+from ._clib import PerThread, load_library
 
 __all__ = ["decoder", "FrameDecoder", "DST_TOO_SMALL"]
 
 DST_TOO_SMALL = 70  # ZSTD_error_dstSize_tooSmall
 _SONAMES = ("libzstd.so.1", "libzstd.so")
-_local = threading.local()  # one context per thread: a ZSTD_DCtx is not thread-safe
 
 
 @cache
 def _library() -> Any:
     """The loaded libzstd with its prototypes declared, or None where it is absent."""
-    for name in _SONAMES:
-        try:
-            lib = ctypes.CDLL(name)
-            break
-        except OSError:
-            pass
-    else:
-        from ctypes.util import find_library  # 9 ms to import, and it runs ldconfig: the last resort
-
-        found = find_library("zstd")
-        if found is None:
-            return None
-        try:
-            lib = ctypes.CDLL(found)
-        except OSError:
-            return None
+    lib = load_library(_SONAMES, "zstd")
+    if lib is None:
+        return None
     size_t, void_p = ctypes.c_size_t, ctypes.c_void_p
     lib.ZSTD_createDCtx.argtypes = []
     lib.ZSTD_createDCtx.restype = void_p
@@ -93,14 +79,9 @@ class FrameDecoder:
         return got, 0
 
 
+_DECODERS = PerThread("ARROWIO_NO_LIBZSTD", _library, FrameDecoder)
+
+
 def decoder() -> FrameDecoder | None:
     """This thread's libzstd decoder, or None where libzstd is absent or hidden."""
-    if os.environ.get("ARROWIO_NO_LIBZSTD"):
-        return None
-    found: FrameDecoder | None = getattr(_local, "decoder", None)
-    if found is None:
-        lib = _library()
-        if lib is None:
-            return None
-        found = _local.decoder = FrameDecoder(lib)
-    return found
+    return _DECODERS.get()
