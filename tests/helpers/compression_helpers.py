@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import subprocess
+from typing import Any
 
 import system_deps
 
@@ -132,3 +133,23 @@ def sequence_decode(first: str, data: bytes, piece: int) -> bytes:
             out.append(decoder.decompress(b""))
     decoder.finish()
     return b"".join(out)
+
+
+def failures_with_and_without(path: str, hide: str, monkeypatch: Any) -> list[tuple[bytes, str]]:
+    """What reading ``path`` to its error gives (the bytes before it, the message), first with the
+    C library the environment variable ``hide`` hides, then with it hidden: the two must agree."""
+    import pytest
+
+    import arrowio
+    from arrowio.errors import ArrowIOError
+
+    outcomes = []
+    for hidden in (False, True):
+        if hidden:
+            monkeypatch.setenv(hide, "1")
+        got = bytearray()
+        with arrowio.input_stream(path, compression="auto") as stream, pytest.raises(ArrowIOError) as info:
+            while chunk := stream.read(65536):
+                got += chunk
+        outcomes.append((bytes(got), str(info.value)))
+    return outcomes
