@@ -383,23 +383,39 @@ def backend_level(level: int) -> int:
 class ZstdEncoder(Encoder):
     """A zstd stream with content checksum, as the ``zstd`` tool writes; ``threads`` > 0 runs
     that many compression workers inside libzstd (-1: one per core). A known ``content_size`` is
-    pledged and recorded in the frame header, as ``zstd FILE`` does; libzstd fails the frame
-    if the data turns out to be another size."""
+    pledged and recorded in the frame header, as ``zstd FILE`` does; data of another size fails
+    the frame (more at the write that exceeds it, less at the end), with or without workers."""
 
     format = "zstd"
 
     def __init__(self, level: int, threads: int = 0, content_size: int | None = None) -> None:
         cctx = zstandard.ZstdCompressor(level=backend_level(level), threads=threads, write_checksum=True)
         self._obj = cctx.compressobj() if content_size is None else cctx.compressobj(size=content_size)
+        # Checked here: libzstd checks the pledge when it compresses alone, but its workers
+        # (libzstd 1.5.7) end a frame whose header records a size its data does not have.
+        self._pledged = content_size
+        self._taken = 0
 
     def compress(self, data: bytes | memoryview) -> bytes:
+        if self._pledged is not None:
+            self._taken += memoryview(data).nbytes
+            if self._taken > self._pledged:
+                raise self._wrong_size()
         return self._obj.compress(data)
 
     def flush(self) -> bytes:
         return self._obj.flush(zstandard.COMPRESSOBJ_FLUSH_BLOCK)
 
     def finish(self) -> bytes:
+        if self._pledged is not None and self._taken != self._pledged:
+            raise self._wrong_size()
         return self._obj.flush(zstandard.COMPRESSOBJ_FLUSH_FINISH)
+
+    def _wrong_size(self) -> zstandard.ZstdError:
+        # The words libzstd's own check uses, so that both paths fail alike.
+        return zstandard.ZstdError(
+            f"error compressing: Src size is incorrect ({self._taken} bytes given, {self._pledged} pledged)"
+        )
 
 
 def decoder() -> Decoder:
