@@ -101,3 +101,16 @@ def test_threads_reading_by_position_share_one_lock(tmp_path):
         assert sorted(results) == [(n * 1000, content[n * 1000 : n * 1000 + 100]) for n in range(8)]
         assert file.tell() == 0
 
+
+def test_the_zstd_frame_header_is_copied_once(tmp_path):
+    # One copy of the header's longest form serves every field (window, checksum, content size).
+    files = _small_files(tmp_path, "zstd", 3)
+    assert _read(files[0][0]) == files[0][1]
+    seen = _calls(
+        lambda: [_read(name) for name, _ in files[1:]],
+        lambda path, name: path.endswith("_input.py") and name.startswith("Cursor.peek"),
+    )
+    peeks = sum(seen.values()) / (len(files) - 1)
+    # _start_frame peeks the magic once per frame and once at the end, _frame_header copies
+    # the header once, _block reads the one block's header.
+    assert peeks == 4, seen
