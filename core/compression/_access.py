@@ -7,10 +7,25 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # imported where a file has frames: most files are one stream, opened faster without
+    from types import ModuleType
+
     from ._frameread import FrameReader, ReadAt, ReadIntoAt
     from ._frametable import FrameTable
 
 __all__ = ["FramedAccess", "open_access"]
+
+#: The _framescan module, bound on first use (it is not needed to start): an import statement
+#: per opened file costs more than reading this global.
+_framescan: ModuleType | None = None
+
+
+def _scanner() -> ModuleType:
+    global _framescan
+    if _framescan is None:
+        from . import _framescan as module
+
+        _framescan = module
+    return _framescan
 
 
 class FramedAccess:
@@ -51,9 +66,8 @@ def open_access(raw: Any, fmt: str, path: str | None, threaded: bool, whole: byt
     it is looked for: decoded from memory, it is done sooner than an index could be opened."""
     if fmt not in ("zstd", "gzip") or not raw.seekable():
         return None, None  # no other format has independent frames; a pipe cannot be walked
-    from ._framescan import find_table, is_local
-
-    table = find_table(raw, fmt, path, whole)
+    scan = _framescan or _scanner()
+    table = scan.find_table(raw, fmt, path, whole)
     if table is not None:
         from ._frameread import FrameReader, default_workers
 
@@ -63,7 +77,7 @@ def open_access(raw: Any, fmt: str, path: str | None, threaded: bool, whole: byt
         reader = FrameReader(raw.read_at, fmt, table, 0, workers, readinto_at)
         access = FramedAccess(raw.read_at, fmt, table, workers, readinto_at) if table.size is not None else None
         return reader, access
-    if fmt == "gzip" and whole is None and path is not None and is_local(raw):
+    if fmt == "gzip" and whole is None and path is not None and scan.is_local(raw):
         from ._gzcheckpoint import CheckpointAccess, checkpoint_index
 
         index = checkpoint_index(path)

@@ -89,7 +89,9 @@ class Inflater:
 
     def __init__(self) -> None:
         try:
-            from isal import igzip_lib
+            # Not "from isal import igzip_lib": that form runs importlib's Python fromlist
+            # handling on every call, and an inflater is made per gzip member.
+            import isal.igzip_lib as igzip_lib
         except ImportError:
             self._isal = False
             self._obj = zlib.decompressobj(_WBITS)

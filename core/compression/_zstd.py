@@ -41,6 +41,8 @@ _START, _HEADER, _BLOCK, _CHECKSUM, _SKIP = range(5)
 _WHERE = {_HEADER: "frame header", _BLOCK: "blocks", _CHECKSUM: "checksum", _SKIP: "skippable frame"}
 _FCS_SIZE = (0, 2, 4, 8)
 _DID_SIZE = (0, 1, 2, 4)
+#: The longest frame header: magic, descriptor, window descriptor, dictionary ID, content size.
+_MAX_HEADER = 4 + 1 + 1 + 4 + 8
 #: Decompression contexts not in use (for the default window limit). Making one costs about
 #: 16 µs (libzstd allocates its tables), as much as decoding a 10 KiB frame, so each frame
 #: borrows one for its length and gives it back: ``cat`` of 1,000 small files makes one, not
@@ -165,12 +167,12 @@ class ZstdDecoder(Decoder):
     def _start_frame(self) -> bool:
         """At a frame boundary: begin the next frame; False when more input is needed."""
         cursor = self._in
-        magic = cursor.u32()
-        if magic is None:
-            head = cursor.peek(4)
+        head = cursor.peek(4)  # one peek serves both answers: this runs once per frame and at the end
+        if len(head) < 4:
             if head and not _could_be_magic(head):
                 self._garbage()
             return False
+        magic = int.from_bytes(head, "little")
         self._frame_start = cursor.pos
         if magic == _MAGIC:
             self._dctx = _borrow(self._max_window)
@@ -224,7 +226,7 @@ class ZstdDecoder(Decoder):
         """The length of the frame header ``at`` bytes into the input (0: not all there yet); keeps
         what it says of the frame and moves the state on to the blocks."""
         cursor = self._in
-        head = cursor.peek_at(at, 6)
+        head = cursor.peek_at(at, _MAX_HEADER)  # the longest header: one copy serves every field
         if len(head) < 6:
             return 0
         descriptor = head[4]
@@ -235,9 +237,9 @@ class ZstdDecoder(Decoder):
         length = 5 + (not single_segment) + _DID_SIZE[descriptor & 3] + fcs
         if available < at + length:
             return 0
-        self._window = _window_size(cursor.peek_at(at, length), single_segment, fcs)
+        self._window = _window_size(head[:length], single_segment, fcs)
         self._checksum = bool(descriptor & 0x04)
-        self._content_size = _content_size(cursor.peek_at(at + length - fcs, fcs)) if fcs else None
+        self._content_size = _content_size(head[length - fcs : length]) if fcs else None
         self._decoded = 0
         self._state = _BLOCK
         return length

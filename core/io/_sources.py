@@ -8,16 +8,31 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..buffer import Buffer
 from ._remote_fs import is_url
 from .native_file import NativeFile
 
+if TYPE_CHECKING:
+    from .os_file import OSFile
+
 __all__ = ["Raw", "check_source", "open_raw", "path_of"]
 
 #: What each direction needs of a duck-typed source, and the name of the function it was given to.
 _NEEDS = {"r": (("read", "read_buffer"), "input_stream"), "w": (("write",), "output_stream")}
+#: OSFile, bound on first use (its module loads ctypes): the local-path fast path of open_raw
+#: reads this global rather than running an import statement per file.
+_os_file: type[OSFile] | None = None
+
+
+def _os_file_class() -> type[OSFile]:
+    global _os_file
+    if _os_file is None:
+        from .os_file import OSFile
+
+        _os_file = OSFile
+    return _os_file
 
 
 class Raw(NamedTuple):
@@ -60,9 +75,7 @@ def open_raw(source: Any, direction: str, storage_options: Mapping[str, Any] | N
     """
     if type(source) is str and "://" not in source:
         # The common case first, with none of the checks other kinds of source need: a local path.
-        from .os_file import OSFile
-
-        return Raw(OSFile(source, direction), source, True)
+        return Raw((_os_file or _os_file_class())(source, direction), source, True)
     check_source(source, direction)
     wanted = "readable" if direction == "r" else "writable"
     if isinstance(source, NativeFile):
@@ -75,9 +88,7 @@ def open_raw(source: Any, direction: str, storage_options: Mapping[str, Any] | N
             from .urls import open_url
 
             return Raw(open_url(source, direction + "b", storage_options=storage_options), path, True)
-        from .os_file import OSFile
-
-        return Raw(OSFile(source, direction), path, True)
+        return Raw(_os_file_class()(source, direction), path, True)
     if isinstance(source, (Buffer, memoryview)):
         if direction == "r":
             from .buffer_reader import BufferReader

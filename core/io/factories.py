@@ -16,18 +16,24 @@ streams); on top go buffering, then decoding or encoding by one of two detection
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..compression._registry import FORMATS, MAGIC_PEEK, Format, from_extension, resolve
 from ..errors import ArrowInvalid, ArrowNotImplementedError
 from ._sources import check_source, open_raw
 from .native_file import NativeFile, abort_or_close
 
+if TYPE_CHECKING:
+    from .compressed import CompressedInputStream
+
 __all__ = ["input_stream", "output_stream"]
 
 #: PyArrow's ``_detect_compression``: these suffixes, compared case-sensitively, and no others.
 PYARROW_EXTENSIONS = {".gz": "gzip", ".bz2": "bz2", ".lz4": "lz4", ".zst": "zstd"}
 _RULES = ("detect", "auto")
+#: CompressedInputStream, bound on first use: importing it at start-up would load every codec
+#: module, and an import statement per decoded file costs more than this global.
+_compressed_input: type[CompressedInputStream] | None = None
 
 
 def _buffer_size(buffer_size: object) -> int:
@@ -82,9 +88,12 @@ def _decoded(stream: NativeFile, compression: str, path: str | None) -> NativeFi
         fmt = FORMATS[compression]  # a name _check_compression normalised
     if fmt is None:
         return stream
-    from .compressed import CompressedInputStream
+    global _compressed_input
+    if _compressed_input is None:
+        from .compressed import CompressedInputStream
 
-    return CompressedInputStream._over(stream, fmt, sequence)
+        _compressed_input = CompressedInputStream
+    return _compressed_input._over(stream, fmt, sequence)
 
 
 def _encoded(stream: NativeFile, compression: str, path: str | None) -> NativeFile:

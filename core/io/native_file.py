@@ -123,7 +123,6 @@ class NativeFile(io.BufferedIOBase):
         self._writable_flag = mode != "rb"
         self._seekable_flag = bool(seekable)
         self._pool = memory_pool
-        self._position_lock = threading.Lock()
         self._closed = False
         self._rd = self._readable_flag
         self._wr = self._writable_flag
@@ -568,6 +567,16 @@ class NativeFile(io.BufferedIOBase):
         return b"".join(parts)
 
     # -- default positional primitives: seek, read, seek back, under a lock -----------------------
+    @property
+    def _position_lock(self) -> threading.Lock:
+        """The lock of the seek-read-seek fallback, made on its first use: most files never
+        take it, and opening a file should not allocate one. dict.setdefault is atomic, so
+        threads that race here all get the one lock that was stored."""
+        lock = self.__dict__.get("_position_lock_")
+        if lock is None:
+            lock = self.__dict__.setdefault("_position_lock_", threading.Lock())
+        return lock
+
     def _readinto_at(self, view: memoryview, offset: int) -> int:
         with self._position_lock:
             saved = self._tell()
