@@ -118,8 +118,8 @@ def _level_help() -> str:
     default=1,
     show_default=True,
     metavar="N",
-    help="Compression threads (0: all cores). 1: zstd is compressed by one worker beside the thread that "
-    "reads and writes, as zstd does by default (one frame). Other than 1, zstd and gzip are written as "
+    help="Compression threads (0: all cores). 1: zstd from a file is compressed by one worker beside the "
+    "thread that reads and writes, as zstd does by default (one frame). Other than 1, zstd and gzip are written as "
     "independent frames (zstd as pzstd writes them) that every decoder reads and arrowio decodes on all cores.",
 )
 @click.option("--seekable", is_flag=True, help="zstd's seekable format: frames and a seek table (random access).")
@@ -565,7 +565,9 @@ class _Job:
         compressing in this thread took 1.09 s (libzstd's jobs keep the window in one piece:
         no two-segment match finding), with 0.23-0.26 s of reading, copying and checksumming
         beside it: about 10 % more CPU in all and 0.6 % more output (the jobs' overlap), as
-        ``zstd`` pays them. Other formats have no such worker; one core gains nothing from it.
+        ``zstd`` pays them. Only for a file: the worker gives out nothing before a job (8 MiB
+        at -3) is full, so a pipe that pauses (``tail -f |``) would hold back what it sent.
+        Other formats have no such worker; one core gains nothing from it.
         """
         threads = self.options.threads
         if threads != 1:
@@ -573,7 +575,8 @@ class _Job:
         import arrowio
 
         zstd = arrowio.Codec(self.options.codec).name == "zstd"
-        return 1 if zstd and self.options.layout is None and arrowio.cpu_count() > 1 else 0
+        sized = self.header is not None and self.header.content_size is not None  # a local file
+        return 1 if zstd and sized and self.options.layout is None and arrowio.cpu_count() > 1 else 0
 
     def _copy(self, reader: Any, writer: Any, progress: Any, output: str) -> int:
         """Read errors are the input's; write errors are reported as ``output``'s."""
