@@ -354,18 +354,6 @@ class FrameReader(DecodingReader):
                 raise error
             free.append(buffer)  # the consumer asked for the next piece: done with this buffer
 
-    def read_view(self, n: int) -> memoryview | bytes:
-        """At most ``n`` bytes (any amount if n < 0) of the current piece, as ``read1`` gives
-        them but without its copy: a view of the ring's buffer, valid only until the next read
-        (which may hand that buffer to a worker again); b"" only at the end."""
-        if self._pos >= len(self._piece) and not self._next_piece():
-            return b""
-        piece, pos = self._piece, self._pos
-        n = len(piece) - pos if n < 0 else min(n, len(piece) - pos)
-        self._pos = pos + n
-        self.position += n
-        return memoryview(piece)[pos : pos + n]
-
     def close(self) -> None:
         """Stop the workers: queued tasks are cancelled, running ones (a few ms) are waited for,
         so that none reads the file after its owner closed it."""
