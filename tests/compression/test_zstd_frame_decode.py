@@ -9,10 +9,10 @@ import threading
 
 import pytest
 import zstandard
-from compression_helpers import failures_with_and_without, make_data, need_tool, run_tool
+from compression_helpers import failures_with_and_without, make_data, need_tool, read_only_through, run_tool
 
 import arrowio
-from arrowio.compression import _framedecode, _libzstd
+from arrowio.compression import _libzstd
 from arrowio.compression._framedecode import DecodeError, Overflow, decode_into
 from arrowio.errors import ArrowIOError
 
@@ -118,18 +118,4 @@ def test_the_libzstd_path_is_the_one_taken(monkeypatch, tmp_path, data):
     with arrowio.CompressedOutputStream(str(path), "zstd", layout="frames", threads=2, frame_size=256 * 1024) as out:
         out.write(data)
 
-    def refuse(*args: object) -> int:
-        raise AssertionError("the zstandard frame path ran")
-
-    calls = []
-    real = _framedecode._zstd_into
-
-    def counting(*args: object) -> int:
-        calls.append(1)
-        return real(*args)
-
-    monkeypatch.setattr(_framedecode, "_zstd_stream_into", refuse)
-    monkeypatch.setattr(_framedecode, "_zstd_into", counting)
-    with arrowio.input_stream(str(path), compression="auto") as stream:
-        assert stream.read() == data
-    assert calls  # decoded in tasks, as a file with a frame table is
+    read_only_through(str(path), data, "_zstd_into", "_zstd_stream_into", monkeypatch)

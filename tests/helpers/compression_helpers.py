@@ -153,3 +153,27 @@ def failures_with_and_without(path: str, hide: str, monkeypatch: Any) -> list[tu
                 got += chunk
         outcomes.append((bytes(got), str(info.value)))
     return outcomes
+
+
+def read_only_through(path: str, expected: bytes, taken: str, refused: str, monkeypatch: Any) -> None:
+    """Read ``path`` whole and check it gives ``expected`` with the frame decoder's function
+    ``taken`` called (the file is decoded in tasks, as one with a frame table is) and ``refused``
+    never called (it raises if it is)."""
+    import arrowio
+    from arrowio.compression import _framedecode
+
+    def refuse(*args: object) -> int:
+        raise AssertionError(f"{refused} ran")
+
+    calls = []
+    real = getattr(_framedecode, taken)
+
+    def counting(*args: object) -> int:
+        calls.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(_framedecode, refused, refuse)
+    monkeypatch.setattr(_framedecode, taken, counting)
+    with arrowio.input_stream(path, compression="auto") as stream:
+        assert stream.read() == expected
+    assert calls
