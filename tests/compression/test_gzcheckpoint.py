@@ -77,3 +77,29 @@ def test_corrupt_data_after_a_checkpoint_is_an_error_that_names_its_offset(dense
             ArrowIOError, match=r"gzip: corrupt deflate data after a checkpoint \(.*compressed offset \d+"
         ):
             stream.read_at(64, decoded)
+
+
+def test_index_of_indexed_gzip_serves_read_at_and_ours_serves_it(dense):
+    """The index format is indexed_gzip's: an index it builds (with zlib, checkpoints where its
+    spacing falls) serves our reads, and one we build serves its seeks."""
+    indexed_gzip = pytest.importorskip("indexed_gzip")
+    path, plain = dense
+    theirs = path.replace("dense", "theirs")
+    os.link(path, theirs)
+    with indexed_gzip.IndexedGzipFile(theirs, spacing=64 << 10) as f:
+        f.build_full_index()
+        f.export_index(theirs + ".gzidx")
+    assert any(p[2] for p in checkpoints(theirs + ".gzidx"))  # some inside a byte
+    rng = random.Random(24)
+    with arrowio.input_stream(theirs, compression="auto") as stream:
+        for _ in range(40):
+            offset, n = rng.randrange(len(plain)), rng.choice([1, 64, 100_000])
+            assert stream.read_at(n, offset) == plain[offset : offset + n]
+    os.remove(theirs + ".gzidx")
+    arrowio.compression.build_gzip_index(theirs)
+    with indexed_gzip.IndexedGzipFile(theirs) as f:
+        f.import_index(theirs + ".gzidx")
+        for _ in range(20):
+            offset = rng.randrange(len(plain))
+            f.seek(offset)
+            assert f.read(1000) == plain[offset : offset + 1000]
