@@ -36,6 +36,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -208,10 +209,10 @@ def _arrowio_read_at(source: Path, offset: int, size: int) -> Callable[[], None]
 
 
 def _build_gzip_index(source: Path) -> Callable[[], None]:
-    import arrowio
+    from arrowio.compression import build_gzip_index  # a submodule: ``import arrowio`` alone does not load it
 
     def run() -> None:
-        arrowio.compression.build_gzip_index(str(source))
+        build_gzip_index(str(source))
 
     return run
 
@@ -398,9 +399,12 @@ def framed_rows(corpus: Path, cores: int, compare: Callable[..., None], pipe: bo
     else:
         # One member, a file of its own: the index beside it must not change the other gzip rows.
         single = _compressed(corpus, ".single.gz", ["pigz", "-6", "-c"])
-        full = _arrowio_read_views(single)
-        compare("gzip checkpoint index", "full decode", _build_gzip_index(single), full, "<= 1.2")
-        compare("gzip read_at 64B", "full decode", _arrowio_read_at(single, offset, 64), full, "<= 0.02")
+        with tempfile.TemporaryDirectory() as folder:  # the index goes beside a link: data/ is never written
+            linked = Path(folder) / single.name
+            linked.symlink_to(single)
+            full = _arrowio_read_views(linked)  # our sequential ISA-L decode, in process, as the build is
+            compare("gzip checkpoint index", "full decode", _build_gzip_index(linked), full, "<= 1.2")
+            compare("gzip read_at 64B", "full decode", _arrowio_read_at(linked, offset, 64), full, "<= 0.02")
     compare(
         "seekable read_at 64B",
         "full decode",
