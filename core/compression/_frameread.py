@@ -1,4 +1,5 @@
-"""Decoding a file of independent frames: in parallel, from any frame, or just a byte range.
+"""Decoding a file of independent frames: in parallel, from any frame, or just a byte range
+(:func:`read_range`: the frame a range ends inside is decoded only as far as the range).
 
 Given a :class:`FrameTable`, the frames are grouped into tasks of about :data:`TASK_BYTES`
 compressed bytes (a BGZF block is 64 KiB: one task per block would cost more in hand-over than
@@ -47,6 +48,11 @@ TASK_PLAIN = 32 << 20  # decoded bytes a task may gather before the reading thre
 #: and every page of them is faulted in once per stream (a single larger frame is one task).
 TASK_GROUP = 4 << 20
 IN_FLIGHT = 64 << 20  # decoded bytes of the tasks in flight, where the table knows them
+#: A read that ends inside a frame feeds the decoder this much compressed input at a time (a
+#: zstd block is at most 128 KiB: more would mostly be read for nothing) and takes at most
+#: HEAD_PIECE decoded bytes per call (fewer Python round trips, one allocation each).
+HEAD_INPUT = 128 << 10
+HEAD_PIECE = 1 << 20
 
 ReadAt = Callable[[int, int], bytes]
 ReadIntoAt = Callable[[memoryview, int], int]
@@ -67,6 +73,8 @@ def _decoder_at(fmt: str, offset: int) -> Decoder:
 
     decoder: Decoder = lookup(fmt).load().decoder()
     decoder._in.pos = decoder._fed = offset  # the range starts there in the file
+    if hasattr(decoder, "_member_start"):  # gzip's first member starts there too, not at 0
+        decoder._member_start = offset
     return decoder
 
 
@@ -388,32 +396,106 @@ def read_range(
     read_at: ReadAt, fmt: str, table: FrameTable, view: memoryview, offset: int, readinto_at: ReadIntoAt | None = None
 ) -> int:
     """Decode into ``view`` the bytes at decoded ``offset``, decoding only the frames that hold
-    them; returns the count (short at the end of the data). Thread-safe if ``read_at`` is."""
+    them; returns the count (short at the end of the data). Thread-safe if ``read_at`` is.
+
+    The frames the range covers to their end are decoded whole, their checksums verified and
+    their sizes checked against the table. The frame the range ends inside is decoded from its
+    start only as far as the range's last byte (:func:`_frame_head`): like zstd's own seekable
+    library, such a read cannot verify that frame's content checksum (zstd) or CRC32 (gzip), nor
+    that it ends where the table says, unless it decodes the frame's last block; damage beyond
+    the blocks it decodes goes unseen. Damage on the way to the range is an error naming its
+    compressed offset, as in a sequential read."""
     assert table.plain is not None
     plain, comp = table.plain, table.comp
     end = min(offset + len(view), plain[-1])
     if offset >= end:
         return 0
     first, last = table.frame_at(offset), table.frame_at(end - 1)
+    partial = end < plain[last + 1]  # the range ends inside its last frame
+    stop = last if partial else last + 1  # frames first..stop-1 are decoded whole
+    filled = 0
+    if stop > first:
+        filled = _whole_frames(read_at, readinto_at, fmt, table, first, stop, view[: end - offset], offset)
+    if partial:
+        skip = max(offset - plain[last], 0)
+        size = plain[last + 1] - plain[last]
+        _frame_head(read_at, fmt, (comp[last], comp[last + 1], size), skip, view[filled : end - offset])
+    return end - offset
+
+
+def _whole_frames(
+    read_at: ReadAt,
+    readinto_at: ReadIntoAt | None,
+    fmt: str,
+    table: FrameTable,
+    first: int,
+    stop: int,
+    view: memoryview,
+    offset: int,
+) -> int:
+    """Decode frames ``first``..``stop - 1`` whole (checked) into ``view``, which starts at decoded
+    ``offset`` in the first of them, as far as they reach into it; returns the bytes written."""
+    plain, comp = table.plain, table.comp
+    assert plain is not None
     skip = offset - plain[first]
-    expected = plain[last + 1] - plain[first]
+    want = min(plain[stop] - offset, len(view))
+    expected = plain[stop] - plain[first]
     if expected <= TASK_PLAIN:  # decoded whole into one buffer (their size is checked too)
         out = memoryview(bytearray(expected))
-        _, error = _task_into(read_at, readinto_at, fmt, list(comp[first : last + 2]), out)
+        _, error = _task_into(read_at, readinto_at, fmt, list(comp[first : stop + 1]), out)
         if error is not None:
             raise error
-        view[: end - offset] = out[skip : skip + end - offset]
-        return end - offset
+        view[:want] = out[skip : skip + want]
+        return want
     filled = got = 0  # frames too large to hold: streamed, what lies outside the range dropped
-    for piece in decode_range(read_at, fmt, comp[first], comp[last + 1]):
+    for piece in decode_range(read_at, fmt, comp[first], comp[stop]):
         got += len(piece)
-        if skip >= len(piece) or filled == end - offset:
+        if skip >= len(piece) or filled == want:
             skip = max(skip - len(piece), 0)
             continue
-        take = min(len(piece) - skip, end - offset - filled)
+        take = min(len(piece) - skip, want - filled)
         view[filled : filled + take] = memoryview(piece)[skip : skip + take]
         filled += take
         skip = 0
     if got != expected:
-        raise _mismatch(fmt, comp[first], comp[last + 1], got, expected)
+        raise _mismatch(fmt, comp[first], comp[stop], got, expected)
     return filled
+
+
+def _frame_head(read_at: ReadAt, fmt: str, frame: tuple[int, int, int], skip: int, view: memoryview) -> None:
+    """Fill ``view`` with the decoded bytes from ``skip`` on of the frame ``(start, end, size)``
+    (its compressed offsets and decoded size, as the table says), decoding it only so far (a
+    seekable zstd frame of 4 MiB takes ~4.5 ms whole). The strict streaming decoder is fed
+    HEAD_INPUT compressed bytes at a time and asked for no more than is still wanted, so it
+    decodes at most one block beyond the range. Its errors name the compressed offset; a frame
+    that decodes to less than the table says, or a file that ends first, is an error too."""
+    start, end, size = frame
+    decoder = _decoder_at(fmt, start)
+    want = skip + len(view)  # decoded bytes of the frame needed
+    decoded = 0
+    pos = start
+    while decoded < want:
+        data: bytes | memoryview = b""
+        if decoder.needs_input:
+            if pos == end:  # the frame's bytes are all in: it decodes to less than the table says
+                decoder.finish()  # a frame cut off is named as such
+                raise corrupt(
+                    fmt,
+                    end,
+                    f"the frame at offsets {start}..{end} decodes to {decoded} bytes, where the frame table says {size}",
+                )
+            data = read_at(min(HEAD_INPUT, end - pos), pos)
+            if not data:
+                raise corrupt(
+                    fmt,
+                    pos,
+                    f"truncated input: the file ends at offset {pos}, inside the frame at offsets "
+                    f"{start}..{end} of its frame table",
+                )
+            pos += len(data)
+        piece = decoder.decode(data, min(want - decoded, HEAD_PIECE))
+        if decoded + len(piece) > skip:  # the piece reaches into the range
+            at = max(skip - decoded, 0)
+            put = decoded + at - skip
+            view[put : put + len(piece) - at] = memoryview(piece)[at:]
+        decoded += len(piece)
