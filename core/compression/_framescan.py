@@ -22,6 +22,7 @@ from functools import partial
 from itertools import accumulate
 from typing import Any
 
+from . import _framecache
 from ._base import corrupt
 from ._frametable import SEEKABLE_MAGIC, FrameTable, load_index, read_gzi, read_seek_table
 
@@ -41,6 +42,9 @@ _SEEKABLE_TAIL = _U32.pack(SEEKABLE_MAGIC)  # the last four bytes of a file in z
 _BGZF_STEP = struct.Struct("<II6xQ")
 _BGZF_MAGIC = 0x04088B1F  # 1f 8b 08 04: gzip, deflate, FEXTRA
 _BC_FIELD, _BC_MASK = 0x000243420006, (1 << 48) - 1  # 06 00 'B' 'C' 02 00: XLEN 6, the BC subfield
+#: BGZF files of this size and more keep their walked table for the next open: a smaller one
+#: (some 50 blocks or fewer) is walked in tens of microseconds and would only crowd the cache.
+CACHE_MIN = 1 << 20
 
 
 def is_local(raw: Any) -> bool:
@@ -129,7 +133,27 @@ def _bgzf_table(raw: Any, path: str | None, local: bool) -> FrameTable | None:
     """The blocks of a BGZF file: from its ``.gzi`` index where there is one, else walked (locally)."""
     if path is not None and os.path.exists(path + ".gzi"):
         return _walk(raw, lambda source: _walk_bgzf(source, read_gzi(path + ".gzi")))
-    return _walk(raw, _walk_bgzf) if local else None
+    return _walked_bgzf(raw) if local else None
+
+
+def _walked_bgzf(raw: Any) -> FrameTable | None:
+    """The walk of a local BGZF file, or the table an earlier walk of it in this process found
+    (:mod:`._framecache`), for files of CACHE_MIN bytes and more: a smaller one is walked
+    sooner than it is looked up."""
+    key = None
+    if raw.size() >= CACHE_MIN:
+        try:
+            key = _framecache.key_of(raw.fileno())
+        except (OSError, ValueError, AttributeError):  # memory: nothing to know it by
+            pass
+        else:
+            table = _framecache.get(key)
+            if table is not None:
+                return table
+    table = _walk(raw, _walk_bgzf)
+    if key is not None and table is not None:
+        _framecache.put(key, table)
+    return table
 
 
 def _walk(raw: Any, walker: Callable[[_Source], FrameTable | None]) -> FrameTable | None:
