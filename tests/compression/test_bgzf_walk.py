@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import shutil
 import struct
+from collections.abc import Iterator
 
 import pytest
 from compression_helpers import make_data, need_tool, run_tool
@@ -86,7 +87,7 @@ def test_walk_after_a_gzi_entry_continues_its_offsets(tmp_path, bgzf):
 
 # -- the walk kept for the next open -----------------------------------------------------------------
 @pytest.fixture
-def walks(monkeypatch) -> list[int]:
+def walks(monkeypatch) -> Iterator[list[int]]:
     """Counts the BGZF walks that run, with no table kept from other tests."""
     from arrowio.compression import _framecache, _framescan
 
