@@ -267,7 +267,13 @@ class FrameReader(DecodingReader):
             skip = position - table.plain[first]  # type: ignore[index]  # checked by frame_at
         self.position = position
         self.compressed_read = table.comp[first]  # the end of the frames handed to the reader so far
-        self._pieces = self._generate_into(first, skip) if _fits(table) else self._generate(first, skip)
+        self._pieces = self._decode(first, skip)
+
+    def _decode(self, first: int, skip: int) -> Iterator[bytes | memoryview]:
+        """The pieces from frame ``first`` on, the way to decode them chosen at the first read, not
+        at open: :func:`_fits` goes through the whole table (0.6 ms for the 4,000 blocks of 256 MiB
+        of BGZF, a sixth of a 64-byte read_at), which a stream only read by position never needs."""
+        yield from self._generate_into(first, skip) if _fits(self._table) else self._generate(first, skip)
 
     def _run(self, task: tuple[int, int]) -> Any:
         comp = self._table.comp
