@@ -1,6 +1,6 @@
 """Frame tables found by a walk, kept for the next open of the same file in this process.
 
-Walking a BGZF file's blocks takes one small read per 64 KiB block (~3.5 ms of CPU for 256 MiB,
+Walking a BGZF file's blocks takes one small read per 64 KiB block (~3 ms of CPU for 256 MiB,
 almost all of a 64-byte ``read_at``): a program that opens the same file again (a query per
 open) walks it once. A table is kept under the file's identity and version, as ``stat`` gives
 them (device, inode, size, modification and change times in ns: the test a saved index passes
