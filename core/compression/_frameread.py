@@ -48,10 +48,13 @@ TASK_PLAIN = 32 << 20  # decoded bytes a task may gather before the reading thre
 #: and every page of them is faulted in once per stream (a single larger frame is one task).
 TASK_GROUP = 4 << 20
 IN_FLIGHT = 64 << 20  # decoded bytes of the tasks in flight, where the table knows them
-#: A read that ends inside a frame feeds the decoder this much compressed input at a time (a
-#: zstd block is at most 128 KiB: more would mostly be read for nothing) and takes at most
-#: HEAD_PIECE decoded bytes per call (fewer Python round trips, one allocation each).
+#: A read that ends inside a frame reads its first HEAD_INPUT compressed bytes (a zstd block is
+#: at most 128 KiB: enough for a read near the frame's start), then twice as many each time, up
+#: to HEAD_MORE: at most twice the bytes it needs, in a few requests (each a round trip on a
+#: remote file), memory bounded for a frame of any size. The decoder is fed HEAD_INPUT bytes at
+#: a time and gives at most HEAD_PIECE decoded bytes per call.
 HEAD_INPUT = 128 << 10
+HEAD_MORE = 8 << 20
 HEAD_PIECE = 1 << 20
 
 ReadAt = Callable[[int, int], bytes]
@@ -471,37 +474,51 @@ def _whole_frames(
 def _frame_head(read_at: ReadAt, fmt: str, frame: tuple[int, int, int], skip: int, view: memoryview) -> None:
     """Fill ``view`` with the decoded bytes from ``skip`` on of the frame ``(start, end, size)``
     (its compressed offsets and decoded size, as the table says), decoding it only so far (a
-    seekable zstd frame of 4 MiB takes ~4.5 ms whole). The strict streaming decoder is fed
-    HEAD_INPUT compressed bytes at a time and asked for no more than is still wanted, so it
-    decodes at most one block beyond the range. Its errors name the compressed offset; a frame
-    that decodes to less than the table says, or a file that ends first, is an error too."""
+    seekable zstd frame of 4 MiB takes ~4.5 ms whole). The strict streaming decoder is fed the
+    frame HEAD_INPUT bytes at a time (:func:`_frame_input`), and asked for no more than is still
+    wanted, so it decodes at most one block beyond the range. Its errors name the compressed
+    offset; a frame that decodes to less than the table says, or a file that ends first, is an
+    error too."""
     start, end, size = frame
     decoder = _decoder_at(fmt, start)
+    feed = _frame_input(read_at, fmt, start, end)
     want = skip + len(view)  # decoded bytes of the frame needed
     decoded = 0
-    pos = start
     while decoded < want:
         data: bytes | memoryview = b""
         if decoder.needs_input:
-            if pos == end:  # the frame's bytes are all in: it decodes to less than the table says
+            fed = next(feed, None)
+            if fed is None:  # the frame's bytes are all in: it decodes to less than the table says
                 decoder.finish()  # a frame cut off is named as such
                 raise corrupt(
                     fmt,
                     end,
                     f"the frame at offsets {start}..{end} decodes to {decoded} bytes, where the frame table says {size}",
                 )
-            data = read_at(min(HEAD_INPUT, end - pos), pos)
-            if not data:
-                raise corrupt(
-                    fmt,
-                    pos,
-                    f"truncated input: the file ends at offset {pos}, inside the frame at offsets "
-                    f"{start}..{end} of its frame table",
-                )
-            pos += len(data)
+            data = fed
         piece = decoder.decode(data, min(want - decoded, HEAD_PIECE))
         if decoded + len(piece) > skip:  # the piece reaches into the range
             at = max(skip - decoded, 0)
             put = decoded + at - skip
             view[put : put + len(piece) - at] = memoryview(piece)[at:]
         decoded += len(piece)
+
+
+def _frame_input(read_at: ReadAt, fmt: str, start: int, end: int) -> Iterator[memoryview]:
+    """The compressed bytes ``start:end`` of the file in pieces of HEAD_INPUT, read HEAD_INPUT,
+    then twice as many at a time up to HEAD_MORE."""
+    pos, ask = start, HEAD_INPUT
+    while pos < end:
+        data = read_at(min(ask, end - pos), pos)
+        ask = min(2 * ask, HEAD_MORE)
+        if not data:
+            raise corrupt(
+                fmt,
+                pos,
+                f"truncated input: the file ends at offset {pos}, inside the frame at offsets {start}..{end} "
+                "of its frame table",
+            )
+        view = memoryview(data)
+        for at in range(0, len(view), HEAD_INPUT):
+            yield view[at : at + HEAD_INPUT]
+        pos += len(view)
