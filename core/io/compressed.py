@@ -83,7 +83,9 @@ class CompressedInputStream(NativeFile):
     ``pzstd`` records, BGZF (with its ``.gzi`` index when present), or an index saved beside the
     file by :func:`arrowio.compression.build_index`. Where the decoded size of every frame is
     known too, the stream is ``seekable()``: ``seek``, ``size`` and ``read_at`` decode only the
-    frames they need. A local gzip file with a checkpoint index beside it
+    frames they need; ``read_at`` decodes the frame its range ends inside only as far as that,
+    so it verifies that frame's checksum only if it decodes the frame's last block (as zstd's
+    seekable library does). A local gzip file with a checkpoint index beside it
     (:func:`arrowio.compression.build_gzip_index`, through rapidgzip) is seekable too. Those two
     indexes are looked for beside files larger than 256 KiB only: a smaller local file is read
     whole when opened and decoded from memory, sooner than an index could be opened.

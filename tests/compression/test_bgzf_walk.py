@@ -1,9 +1,13 @@
 """The BGZF block walk that every open of a BGZF file runs, against a plain reading of the format:
-the same table, or None (decode sequentially) wherever the file is not BGZF to its end."""
+the same table, or None (decode sequentially) wherever the file is not BGZF to its end; and the
+walked tables kept for the next open of an unchanged file."""
 
 from __future__ import annotations
 
+import os
+import shutil
 import struct
+from collections.abc import Iterator
 
 import pytest
 from compression_helpers import make_data, need_tool, run_tool
@@ -79,3 +83,124 @@ def test_walk_after_a_gzi_entry_continues_its_offsets(tmp_path, bgzf):
         table = _walk(raw, lambda source: _walk_bgzf(source, [(0, 0), (comp[3], plain[3])]))
     assert table is not None
     assert table.comp == (0, *comp[3:]) and table.plain == (0, *plain[3:])
+
+
+# -- the walk kept for the next open -----------------------------------------------------------------
+@pytest.fixture
+def walks(monkeypatch) -> Iterator[list[int]]:
+    """Counts the BGZF walks that run, with no table kept from other tests."""
+    from arrowio.compression import _framecache, _framescan
+
+    _framecache.clear()
+    counted: list[int] = []
+    real = _framescan._walk
+
+    def counting(raw, walker):
+        counted.append(1)
+        return real(raw, walker)
+
+    monkeypatch.setattr(_framescan, "_walk", counting)
+    yield counted
+    _framecache.clear()
+
+
+@pytest.fixture(scope="module")
+def big_bgzf(tmp_path_factory) -> tuple[str, bytes]:
+    """A BGZF file over CACHE_MIN (a third of it random, stored as it is) and its data."""
+    from arrowio.compression._framescan import CACHE_MIN
+
+    need_tool("bgzip")
+    data = make_data("mixed", 3 * CACHE_MIN, seed=8)
+    path = str(tmp_path_factory.mktemp("big") / "big.gz")
+    with open(path, "wb") as out:
+        out.write(run_tool(["bgzip", "-c"], data))
+    assert os.path.getsize(path) >= CACHE_MIN
+    _settle(path)
+    return path, data
+
+
+def _settle(path: str, ago: int = 3600) -> None:
+    """Date the file ``ago`` seconds back: only the walk of a file left alone a while is kept."""
+    stamp = os.stat(path)
+    os.utime(path, ns=(stamp.st_atime_ns, stamp.st_mtime_ns - ago * 10**9))
+
+
+def _read_at(path: str, n: int, offset: int) -> bytes:
+    with arrowio.input_stream(path, compression="auto") as stream:
+        assert stream.seekable()
+        return stream.read_at(n, offset)
+
+
+def test_a_file_opened_again_is_not_walked_again(big_bgzf, walks):
+    path, data = big_bgzf
+    for offset in (2_000_000, 5, len(data) - 10):
+        assert _read_at(path, 64, offset) == data[offset : offset + 64]
+    assert len(walks) == 1
+
+
+def test_a_changed_file_is_walked_again(tmp_path, big_bgzf, walks):
+    source, data = big_bgzf
+    path = str(tmp_path / "c.gz")
+    shutil.copy(source, path)
+    assert _read_at(path, 10, 100) == data[100:110]
+    _settle(path)
+    assert _read_at(path, 10, 100) == data[100:110]
+    assert _read_at(path, 10, 100) == data[100:110]
+    assert len(walks) == 2  # a walk of the file just copied is not kept, one of the settled file is
+    _settle(path, 1800)  # rewritten in place (and settled), say
+    assert _read_at(path, 10, 100) == data[100:110]
+    assert len(walks) == 3
+    more = make_data("text", 100_000, seed=9)
+    with open(path, "ab") as out:  # appended to: bgzip's end-of-file block is no longer the last
+        out.write(run_tool(["bgzip", "-c"], more))
+    _settle(path)
+    assert _read_at(path, 10, len(data) + 5) == more[5:15]
+    assert len(walks) == 4
+    os.replace(source, source + ".moved")  # another file under the name: another inode
+    try:
+        shutil.copy2(source + ".moved", source)  # its times too
+        assert _read_at(source, 10, 100) == data[100:110]
+    finally:
+        os.replace(source + ".moved", source)
+    assert len(walks) == 5
+
+
+def test_the_walk_of_a_file_written_a_moment_ago_is_not_kept(tmp_path, big_bgzf, walks):
+    # A write soon after may leave its size and times as they are (the clock ticks coarsely).
+    source, data = big_bgzf
+    path = str(tmp_path / "new.gz")
+    shutil.copy(source, path)
+    for _ in range(2):
+        assert _read_at(path, 10, 100) == data[100:110]
+    assert len(walks) == 2
+
+
+def test_small_files_and_memory_are_walked_each_time(tmp_path, big_bgzf, walks):
+    path, data = big_bgzf
+    blob = open(path, "rb").read()
+    for _ in range(2):
+        with arrowio.CompressedInputStream(arrowio.BufferReader(blob), "gzip") as stream:
+            assert stream.read_at(10, 100) == data[100:110]
+    assert len(walks) == 2
+    small = make_data("random", 600_000, seed=4)  # over the 256 KiB read whole, under CACHE_MIN
+    (tmp_path / "s.gz").write_bytes(run_tool(["bgzip", "-c"], small))
+    _settle(str(tmp_path / "s.gz"))  # settled: kept, were it large enough
+    for _ in range(2):
+        assert _read_at(str(tmp_path / "s.gz"), 10, 500_000) == small[500_000:500_010]
+    assert len(walks) == 4
+
+
+def test_the_kept_tables_are_bounded(monkeypatch, walks):
+    from arrowio.compression import _framecache
+    from arrowio.compression._frametable import FrameTable
+
+    monkeypatch.setattr(_framecache, "MAX_FRAMES", 10)
+    tables = [FrameTable(tuple(range(n + 1)), tuple(range(n + 1))) for n in (4, 4, 4, 11)]
+    for i, table in enumerate(tables[:3]):
+        _framecache.put((i, 0, 0, 0, 0), table)
+    assert _framecache.get((0, 0, 0, 0, 0)) is None  # the oldest gave way: 12 frames > 10
+    assert _framecache.get((1, 0, 0, 0, 0)) is tables[1]  # used last now: kept over the third
+    _framecache.put((3, 0, 0, 0, 0), tables[0])
+    assert _framecache.get((2, 0, 0, 0, 0)) is None and _framecache.get((1, 0, 0, 0, 0)) is tables[1]
+    _framecache.put((4, 0, 0, 0, 0), tables[3])  # more than the whole cache holds: not kept
+    assert _framecache.get((4, 0, 0, 0, 0)) is None and _framecache.get((3, 0, 0, 0, 0)) is tables[0]

@@ -131,8 +131,9 @@ def test_read_at_decodes_only_the_frames_it_needs(tmp_path, data, monkeypatch):
         return real(fmt, src, base, bounds, out)
 
     monkeypatch.setattr(_frameread, "decode_into", counting)
+    end = 31 * FRAME  # the end of a frame: that frame is decoded whole, the one before it not at all
     with arrowio.input_stream(path, compression="auto") as stream:
-        assert stream.read_at(64, 2_000_000) == data[2_000_000:2_000_064]
+        assert stream.read_at(64, end - 64) == data[end - 64 : end]
     assert len(ranges) == 1 and ranges[0] <= FRAME + 1024  # one frame (of random data: not smaller) of ~50
 
 
@@ -495,7 +496,9 @@ def test_seek_table_boundaries_that_cut_frames_are_errors(tmp_path, data):
         # the table: the data is right. Entered at the damaged boundaries, the table is wrong:
         assert stream.read() == data
         with pytest.raises(ArrowIOError, match="zstd: truncated input"):
-            stream.read_at(10, 5)  # the first frame's range ends one byte into the second frame
+            stream.read_at(10, FRAME - 10)  # the first frame's range ends one byte into the second frame
+        # A read that ends inside that frame decodes it only so far: its end is never reached.
+        assert stream.read_at(10, 5) == data[5:15]
         with pytest.raises(ArrowIOError, match="zstd: not in zstd format|zstd: .*magic"):
             stream.read_at(10, FRAME + 5)  # the second one starts a byte late
 
@@ -574,6 +577,10 @@ def test_a_frame_whose_checksum_is_wrong_is_an_error_where_the_buffer_ends(tmp_p
     open(path, "wb").write(damaged)
     with arrowio.input_stream(path, compression="auto") as stream:
         with pytest.raises(ArrowIOError, match="zstd: corrupt data in the frame starting at offset 0 .*checksum"):
+            stream.read_at(10, FRAME - 10)  # up to the frame's last byte: the checksum is checked
+        # A read that ends inside the frame decodes it only so far, but this frame is one block
+        # (64 KiB), its last, which the checksum follows: it is checked all the same.
+        with pytest.raises(ArrowIOError, match="checksum"):
             stream.read_at(10, 5)
         with pytest.raises(ArrowIOError, match="checksum"):
             stream.read()
