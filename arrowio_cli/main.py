@@ -167,8 +167,12 @@ def _leave(code: int) -> None:
     file it opened before main() got its code, so what is left is freeing each module's objects
     one by one and a last garbage collection: about 0.1 s of CPU once s3fs and botocore are
     loaded (benchmarks/bench_remote.py), for nothing anyone sees. An embedding caller
-    (``main(args)``, the tests) gets ``SystemExit`` and a normal exit instead.
+    (``main(args)``, the tests) gets ``SystemExit`` and a normal exit instead, and so does a run
+    under a profiler, tracer or debugger (``python -m cProfile -o … -m arrowio_cli``), which
+    writes its results after main() returns.
     """
+    if _watched():
+        return
     import atexit
 
     threading = sys.modules.get("threading")  # not imported: no thread was started through it
@@ -182,6 +186,16 @@ def _leave(code: int) -> None:
         except (OSError, ValueError):
             return  # let the interpreter's exit report it, as it would have without us
     os._exit(code)
+
+
+def _watched() -> bool:
+    """Whether a profiler, tracer, debugger or coverage tool watches this process, through the
+    old hooks or ``sys.monitoring`` (which cProfile uses from Python 3.12 on)."""
+    if sys.getprofile() is not None or sys.gettrace() is not None:
+        return True
+    monitoring = getattr(sys, "monitoring", None)
+    # PEP 669: a tool holds one of the ids 0 to 5 (0 debugger, 1 coverage, 2 profiler).
+    return monitoring is not None and any(monitoring.get_tool(tool) is not None for tool in range(6))
 
 
 def _die_of_sigpipe() -> None:

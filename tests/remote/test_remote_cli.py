@@ -230,6 +230,23 @@ def test_a_quick_ending_keeps_the_output_and_exit_codes(s3, tmp_path):
         assert (tmp_path / name).read_text().split() == ["thread", "atexit"]
 
 
+def test_a_profiled_run_ends_normally_so_the_profile_is_written(s3, tmp_path):
+    import pstats
+
+    s3.put("end/small.gz", gzip.compress(b"profiled\n"))
+    env = {
+        **os.environ,
+        "AWS_ACCESS_KEY_ID": s3.store.key,
+        "AWS_SECRET_ACCESS_KEY": s3.store.secret,
+        "AWS_ENDPOINT_URL": s3.store.endpoint_url,
+    }
+    profile = tmp_path / "cat.prof"
+    argv = [sys.executable, "-m", "cProfile", "-o", str(profile), "-m", "arrowio_cli", "cat", s3.url("end/small.gz")]
+    done = subprocess.run(argv, capture_output=True, env=env, timeout=120)
+    assert (done.returncode, done.stdout, done.stderr) == (0, b"profiled\n", b"")
+    assert pstats.Stats(str(profile)).total_calls > 0  # cProfile writes it once main() has returned
+
+
 def test_compress_force_and_rm_on_urls(s3):
     s3.put("day.log", b"log line\n" * 100)
     s3.put("day.log.gz", b"an older object")
