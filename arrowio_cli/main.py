@@ -157,6 +157,10 @@ def main(argv: list[str] | None = None) -> None:
     sys.exit(code)
 
 
+#: The module that runs a user's Python program in this process (pool-stats' workloads).
+_PYTHON_WORKLOAD = f"{__package__}.python_workload"
+
+
 def _leave(code: int) -> None:
     """End a real run (``main()`` without arguments) with ``code`` after the steps of an exit that
     can matter, without the interpreter's teardown.
@@ -169,10 +173,11 @@ def _leave(code: int) -> None:
     loaded (benchmarks/bench_remote.py), for nothing anyone sees. An embedding caller
     (``main(args)``, the tests) gets ``SystemExit`` and a normal exit instead, and so does a run
     under a profiler, tracer or debugger (``python -m cProfile -o … -m arrowio_cli``), which
-    writes its results after main() returns.
+    writes its results after main() returns, and one that may have run a Python program of
+    the user's (``pool-stats -- python …``), whose unclosed files flush in the teardown.
     """
-    if _watched():
-        return
+    if _watched() or _PYTHON_WORKLOAD in sys.modules:
+        return  # see _watched; a program pool-stats ran here may count on its objects' finalizers
     import atexit
 
     threading = sys.modules.get("threading")  # not imported: no thread was started through it

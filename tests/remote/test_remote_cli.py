@@ -247,6 +247,25 @@ def test_a_profiled_run_ends_normally_so_the_profile_is_written(s3, tmp_path):
     assert pstats.Stats(str(profile)).total_calls > 0  # cProfile writes it once main() has returned
 
 
+def test_a_python_workload_of_pool_stats_keeps_the_normal_ending(s3, tmp_path):
+    # The program reads the store through arrowio and leaves its output file unclosed, held by a
+    # reference cycle with the collector off: only the interpreter's teardown (its last
+    # collection) flushes it, so that run must end the normal way.
+    s3.put("end/note.txt", b"from the store\n")
+    out = tmp_path / "copied.txt"
+    program = (
+        "import arrowio, gc\n"
+        "gc.disable()\n"
+        "held = {}\n"
+        "held['self'] = held\n"
+        f"held['copy'] = open({str(out)!r}, 'w')\n"
+        f"held['copy'].write(arrowio.input_stream({s3.url('end/note.txt')!r}).read().decode())\n"
+    )
+    done = arrowio(s3, "pool-stats", "--json", "--", "python", "-c", program)
+    assert done.returncode == 0, done.stderr
+    assert out.read_text() == "from the store\n"
+
+
 def test_compress_force_and_rm_on_urls(s3):
     s3.put("day.log", b"log line\n" * 100)
     s3.put("day.log.gz", b"an older object")
