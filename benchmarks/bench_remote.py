@@ -16,10 +16,17 @@ each child imports its libraries before the clock starts, then creates its clien
 * ``arrowio info s3://bench/big.zst`` alone, whole command: its time and peak RSS (goal <= 100 MiB).
 
 The tables show the best time of each side, the CPU time (user + system, whole process) of that
-run, its throughput, its ratio to the anchor (arrowio time / anchor time, lower is better) and its
-peak RSS (the largest of its rounds). The machine's load moves wall-clock times; CPU times move less.
+run and the mean CPU time of its rounds, its throughput, its ratio to the anchor (arrowio time /
+anchor time, lower is better) and its peak RSS (the largest of its rounds). The machine's load
+moves wall-clock times; CPU times move less.
 
-    python benchmarks/bench_remote.py [--size-mib 256] [--rounds 3]
+``--arrowio CMD`` times another install's ``arrowio`` (a plain, non-editable one, as users run
+it); the ``input_stream`` row then runs in that install's python (its shebang's). ``--baseline
+CMD`` times a second install (the checkout before a change) in the same alternation, as an extra
+row of each table that is never the anchor: on a busy machine, before and after compare fairly
+only when they take turns in one run.
+
+    python benchmarks/bench_remote.py [--size-mib 256] [--rounds 3] [--arrowio CMD] [--baseline CMD]
 """
 
 from __future__ import annotations
@@ -112,10 +119,10 @@ def _cpu_seconds() -> float:
 Result = tuple[float, float, int, float]
 
 
-def run_side(side: str, url: str, store: SeaweedFS) -> Result:
-    """One timed read in a child process."""
+def run_side(side: str, url: str, store: SeaweedFS, python: str = sys.executable) -> Result:
+    """One timed read in a child process of ``python``."""
     done = subprocess.run(
-        [sys.executable, __file__, "--worker", side, url, store.key, store.secret, store.endpoint_url],
+        [python, __file__, "--worker", side, url, store.key, store.secret, store.endpoint_url],
         stdout=subprocess.PIPE,
         text=True,
         check=True,
@@ -173,8 +180,20 @@ def upload_file(store: SeaweedFS, key: str, path: Path) -> str:
     return url
 
 
-def cli_commands(url: str, store: SeaweedFS, folder: str) -> dict[str, str]:
-    arrowio = shlex.quote(str(Path(sys.executable).parent / "arrowio"))
+def python_of(arrowio: str) -> str:
+    """The python that runs the ``arrowio`` script (its shebang's: its venv's); this one where
+    that cannot be read."""
+    try:
+        with open(shutil.which(arrowio) or arrowio, "rb") as script:
+            first = script.readline()
+    except OSError:
+        return sys.executable
+    words = first[2:].decode(errors="replace").split() if first.startswith(b"#!") else []
+    return words[0] if words and os.access(words[0], os.X_OK) else sys.executable
+
+
+def cli_commands(url: str, store: SeaweedFS, folder: str, arrowio: str) -> dict[str, str]:
+    arrowio = shlex.quote(arrowio)
     local = os.path.join(folder, "downloaded.zst")
     endpoint = store.endpoint_url.removeprefix("http://")
     download = (
@@ -189,9 +208,12 @@ def cli_commands(url: str, store: SeaweedFS, folder: str) -> dict[str, str]:
     }
 
 
-def info_command(url: str) -> dict[str, str]:
-    arrowio = shlex.quote(str(Path(sys.executable).parent / "arrowio"))
-    return {"arrowio info": f"{arrowio} info {shlex.quote(url)} > /dev/null"}
+def info_command(url: str, arrowio: str) -> dict[str, str]:
+    return {"arrowio info": f"{shlex.quote(arrowio)} info {shlex.quote(url)} > /dev/null"}
+
+
+#: The label of a table's extra row for the ``--baseline`` install.
+BASELINE = "baseline"
 
 
 def table(
@@ -202,30 +224,44 @@ def table(
     rounds: int,
     goal: float | None,
     commands: dict[str, str] | None = None,
+    pythons: dict[str, str] | None = None,
 ) -> None:
+    """Time ``sides`` (the first is arrowio, the fastest other the anchor; a side named
+    :data:`BASELINE` is shown but never the anchor) in ``rounds`` alternating rounds: each a
+    shell command of ``commands``, else an ``input_stream``-like read in a worker of the python
+    that ``pythons`` names for it (this one by default)."""
     best: dict[str, Result] = {}
+    cpus: dict[str, list[float]] = {}
     peaks: dict[str, float] = {}
+    pythons = pythons or {}
     env = {
         **os.environ,
         "AWS_ACCESS_KEY_ID": store.key,
         "AWS_SECRET_ACCESS_KEY": store.secret,
         "AWS_ENDPOINT_URL": store.endpoint_url,
     }
+    ours, *others = sides
+    anchors = [side for side in others if side != BASELINE]
     for _ in range(rounds):
         for side in sides:
-            result = run_command(commands[side], env) if commands else run_side(side, url, store)
+            if commands:
+                result = run_command(commands[side], env)
+            else:
+                worker_side = ours if side == BASELINE else side
+                result = run_side(worker_side, url, store, pythons.get(side, sys.executable))
             if side not in best or result[0] < best[side][0]:
                 best[side] = result
+            cpus.setdefault(side, []).append(result[1])
             peaks[side] = max(peaks.get(side, 0.0), result[3])
-    ours, *anchors = sides
     anchor = min(anchors, key=lambda side: best[side][0]) if anchors else ours
     print(f"\n{title} (anchor: {anchor}, best of {rounds})")
-    print(f"{'side':<24} {'seconds':>8} {'CPU s':>7} {'MB/s':>8} {'ratio':>7} {'peak RSS':>10}")
+    print(f"{'side':<24} {'seconds':>8} {'CPU s':>7} {'mean CPU':>8} {'MB/s':>8} {'ratio':>7} {'peak RSS':>10}")
     for side in sides:
         seconds, cpu, count, _ = best[side]
         ratio = seconds / best[anchor][0]
         rate = f"{count / seconds / 1e6:>8.0f}" if count else f"{'-':>8}"
-        print(f"{side:<24} {seconds:>8.3f} {cpu:>7.2f} {rate} {ratio:>7.2f} {peaks[side]:>7.0f} MiB")
+        mean_cpu = sum(cpus[side]) / len(cpus[side])
+        print(f"{side:<24} {seconds:>8.3f} {cpu:>7.2f} {mean_cpu:>8.2f} {rate} {ratio:>7.2f} {peaks[side]:>7.0f} MiB")
     ratio = best[ours][0] / best[anchor][0]
     if goal is not None:
         print(f"goal: ratio <= {goal:.2f} -> {'ok' if ratio <= goal else 'MISSED'} ({ratio:.2f})")
@@ -236,7 +272,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-mib", type=int, default=256, help="size of the object read")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds; the best is kept")
+    parser.add_argument(
+        "--arrowio", metavar="CMD", default=str(Path(sys.executable).parent / "arrowio"), help="the arrowio timed"
+    )
+    parser.add_argument("--baseline", metavar="CMD", help="a second arrowio timed in the same alternation")
     args = parser.parse_args()
+    ours = "arrowio input_stream"
+    pythons = {ours: python_of(args.arrowio)}
+    read_sides = [ours, *(s for s in SIDES if s != ours)]
+    if args.baseline:
+        pythons[BASELINE] = python_of(args.baseline)
+        read_sides.append(BASELINE)
     with tempfile.TemporaryDirectory(prefix="bench-remote-") as folder, SeaweedFS(folder) as store:
         import s3fs
 
@@ -244,7 +290,7 @@ def main() -> None:
         started = time.perf_counter()
         big = upload(store, "big.bin", args.size_mib * 1024 * 1024)
         print(f"uploaded {args.size_mib} MiB through arrowio.output_stream in {time.perf_counter() - started:.1f} s")
-        table(f"sequential read of {args.size_mib} MiB", big, store, list(SIDES), args.rounds, goal=1.0)
+        table(f"sequential read of {args.size_mib} MiB", big, store, read_sides, args.rounds, 1.0, pythons=pythons)
         if shutil.which("zstd") is None:
             raise SystemExit("the zstd command is needed for the command-line comparison")
         corpus = Path(folder) / "corpus.log"
@@ -253,7 +299,9 @@ def main() -> None:
         corpus.unlink()
         packed = upload_file(store, "big.zst", Path(f"{corpus}.zst"))
         print(f"\nbig.zst: {os.path.getsize(f'{corpus}.zst') / 2**20:.0f} MiB, {args.size_mib} MiB decoded")
-        commands = cli_commands(packed, store, folder)
+        commands = cli_commands(packed, store, folder, args.arrowio)
+        if args.baseline:
+            commands[BASELINE] = cli_commands(packed, store, folder, args.baseline)["arrowio cat"]
         table(
             f"command line, s3://{BUCKET}/big.zst to /dev/null",
             packed,
@@ -263,7 +311,9 @@ def main() -> None:
             goal=0.8,
             commands=commands,
         )
-        info = info_command(packed)
+        info = info_command(packed, args.arrowio)
+        if args.baseline:
+            info[BASELINE] = info_command(packed, args.baseline)["arrowio info"]
         table(f"arrowio info s3://{BUCKET}/big.zst", packed, store, list(info), args.rounds, None, info)
 
 

@@ -169,6 +169,103 @@ def test_compress_up_to_the_store_and_back(s3, tmp_path):
     assert piped.stdout == local.read_bytes()
 
 
+#: ``arrowio ARGS`` as the entry point runs it (main() without arguments), with witnesses of how the
+#: process ends: an atexit handler, a non-daemon thread that finishes late, and a module-level
+#: object whose finalizer runs only in the interpreter's teardown. Each appends its name to MARKS.
+ENDING_WITNESSES = """
+import atexit, sys, threading, time
+marks = sys.argv.pop(1)
+def mark(name, open=open):  # open itself is gone late in a teardown
+    with open(marks, "a") as out:
+        out.write(name + "\\n")
+atexit.register(mark, "atexit")
+class Teardown:
+    def __del__(self):
+        mark("teardown")
+witness = Teardown()
+def late():
+    time.sleep(0.5)
+    mark("thread")
+threading.Thread(target=late).start()
+from arrowio_cli.main import main
+main()
+"""
+
+
+def arrowio_ending(s3, marks, *args: str) -> subprocess.CompletedProcess[bytes]:
+    env = {
+        **os.environ,
+        "AWS_ACCESS_KEY_ID": s3.store.key,
+        "AWS_SECRET_ACCESS_KEY": s3.store.secret,
+        "AWS_ENDPOINT_URL": s3.store.endpoint_url,
+    }
+    argv = [sys.executable, "-c", ENDING_WITNESSES, str(marks), *args]
+    return subprocess.run(argv, capture_output=True, env=env, timeout=120)
+
+
+def test_a_run_ends_after_its_upload_threads_and_atexit_without_the_teardown(s3, tmp_path):
+    local, marks = tmp_path / "table.csv", tmp_path / "marks"
+    local.write_bytes(b"".join(b"%d,row %d\n" % (i, i) for i in range(50000)))
+    done = arrowio_ending(s3, marks, "compress", str(local), "-o", s3.url("end/table.csv.zst"))
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == b""
+    assert unzstd(s3.get("end/table.csv.zst")) == local.read_bytes()  # published before the end
+    assert uploads_in_progress(s3, "end/") == []
+    # The thread was waited for, then the atexit handlers ran; the interpreter's teardown (its
+    # finalizers, the last collection) was skipped.
+    assert marks.read_text().split() == ["thread", "atexit"]
+
+
+def test_a_quick_ending_keeps_the_output_and_exit_codes(s3, tmp_path):
+    data = b"".join(b"line %d\n" % i for i in range(200000))
+    s3.put("end/lines.gz", gzip.compress(data))
+    read = arrowio_ending(s3, tmp_path / "read", "cat", s3.url("end/lines.gz"))
+    assert (read.returncode, read.stdout, read.stderr) == (0, data, b"")  # every byte through the pipe
+    missing = arrowio_ending(s3, tmp_path / "missing", "cat", s3.url("end/missing.gz"))
+    assert missing.returncode == 1 and missing.stdout == b""
+    assert missing.stderr == f"arrowio: error: {s3.url('end/missing.gz')}: No such file, object or bucket\n".encode()
+    usage = arrowio_ending(s3, tmp_path / "usage", "cat", "--no-such-option")
+    assert usage.returncode == 2 and b"No such option" in usage.stderr
+    for name in ("read", "missing", "usage"):
+        assert (tmp_path / name).read_text().split() == ["thread", "atexit"]
+
+
+def test_a_profiled_run_ends_normally_so_the_profile_is_written(s3, tmp_path):
+    import pstats
+
+    s3.put("end/small.gz", gzip.compress(b"profiled\n"))
+    env = {
+        **os.environ,
+        "AWS_ACCESS_KEY_ID": s3.store.key,
+        "AWS_SECRET_ACCESS_KEY": s3.store.secret,
+        "AWS_ENDPOINT_URL": s3.store.endpoint_url,
+    }
+    profile = tmp_path / "cat.prof"
+    argv = [sys.executable, "-m", "cProfile", "-o", str(profile), "-m", "arrowio_cli", "cat", s3.url("end/small.gz")]
+    done = subprocess.run(argv, capture_output=True, env=env, timeout=120)
+    assert (done.returncode, done.stdout, done.stderr) == (0, b"profiled\n", b"")
+    assert pstats.Stats(str(profile)).total_calls > 0  # cProfile writes it once main() has returned
+
+
+def test_a_python_workload_of_pool_stats_keeps_the_normal_ending(s3, tmp_path):
+    # The program reads the store through arrowio and leaves its output file unclosed, held by a
+    # reference cycle with the collector off: only the interpreter's teardown (its last
+    # collection) flushes it, so that run must end the normal way.
+    s3.put("end/note.txt", b"from the store\n")
+    out = tmp_path / "copied.txt"
+    program = (
+        "import arrowio, gc\n"
+        "gc.disable()\n"
+        "held = {}\n"
+        "held['self'] = held\n"
+        f"held['copy'] = open({str(out)!r}, 'w')\n"
+        f"held['copy'].write(arrowio.input_stream({s3.url('end/note.txt')!r}).read().decode())\n"
+    )
+    done = arrowio(s3, "pool-stats", "--json", "--", "python", "-c", program)
+    assert done.returncode == 0, done.stderr
+    assert out.read_text() == "from the store\n"
+
+
 def test_compress_force_and_rm_on_urls(s3):
     s3.put("day.log", b"log line\n" * 100)
     s3.put("day.log.gz", b"an older object")
