@@ -77,7 +77,7 @@ def _target(name: str, to_stdout: bool, output: str | None) -> str | None:
 class Job:
     """A run over its inputs: the options and what they share (stdout, the copy buffer)."""
 
-    def __init__(self, options: _Options) -> None:
+    def __init__(self, options: Options) -> None:
         from .sink import OutputFailed, Stdout
 
         self.options = options
