@@ -117,9 +117,7 @@ def _level(codec: str, level: int | None, fast: int | None, best: bool, ultra: b
         if fmt.name == "zstd":
             return _in_range(fmt, -fast, "--fast")
         if fast > 1:
-            raise Usage(
-                f"--fast=N is zstd's negative level -N; {fmt.name}'s fastest is --fast or -{fmt.minimum_level}"
-            )
+            raise Usage(f"--fast=N is zstd's negative level -N; {fmt.name}'s fastest is --fast or -{fmt.minimum_level}")
         return fmt.minimum_level
     if best:
         return 19 if fmt.name == "zstd" else fmt.maximum_level
