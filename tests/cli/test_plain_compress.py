@@ -233,30 +233,36 @@ def test_a_reader_that_leaves_early_ends_both_by_sigpipe(tmp_path):
     assert runs[0] == (-signal.SIGPIPE, b"\x28", b"")  # quiet, killed by SIGPIPE as zstd is
 
 
-def _interrupted(click_way: bool) -> tuple[int, bytes]:
-    """Ctrl-C while compress waits for more of stdin, once it has read most of what came."""
+def _interrupted(click_way: bool, signum: int, args: list[str], cwd: Path) -> tuple[int, bytes, bytes]:
+    """``signum`` while compress waits for more of stdin, once it has read most of what came:
+    the status, the first bytes of stdout (nothing, or the start of an unfinished stream), stderr."""
     process = subprocess.Popen(
-        _command(click_way, ["-C", "gzip", "-1", "-c"]),
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        bufsize=0,
+        _command(click_way, args), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd
     )
     assert process.stdin is not None and process.stdout is not None and process.stderr is not None
     out: list[bytes] = []
     drain = threading.Thread(target=lambda: out.append(process.stdout.read()))  # type: ignore[union-attr]
     drain.start()
     process.stdin.write(os.urandom(3 << 20))  # returns once it has read all but a pipe's worth: it runs
-    process.send_signal(signal.SIGINT)
+    process.stdin.flush()
+    process.send_signal(signum)
     drain.join(timeout=60)
     code = process.wait(timeout=60)
     err = process.stderr.read()
     process.stdin.close()
-    assert b"\x1f\x8b".startswith(out[0][:2])  # nothing, or the start of an unfinished gzip stream
-    return code, _split(err)[0]
+    return code, out[0][:2], _split(err)[0]
 
 
-def test_ctrl_c_is_the_same_line_and_status():
-    plain = _interrupted(False)
-    assert plain == _interrupted(True)
-    assert plain == (130, b"arrowio: error: interrupted\n")
+def test_ctrl_c_is_the_same_line_and_status(tmp_path):
+    runs = [_interrupted(way, signal.SIGINT, ["-C", "gzip", "-1", "-c"], tmp_path) for way in (False, True)]
+    assert [(code, err) for code, _, err in runs] == [(130, b"arrowio: error: interrupted\n")] * 2
+    assert all(b"\x1f\x8b".startswith(first) for _, first, _ in runs)  # an unfinished gzip stream, if any
+
+
+def test_sigterm_leaves_no_output_either_way(tmp_path):
+    runs = []
+    for click_way in (False, True):
+        folder = _folder(tmp_path / str(click_way))
+        before = _snapshot(folder)
+        runs.append((*_interrupted(click_way, signal.SIGTERM, ["-o", "in.zst"], folder), _snapshot(folder) == before))
+    assert runs[0] == runs[1] == (143, b"", b"arrowio: error: terminated\n", True)
