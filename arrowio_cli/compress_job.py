@@ -132,7 +132,6 @@ class Job:
     def _resolve_target(self, name: str, label: str, target: str | None) -> str | None:
         """The output path (None: stdout or none), checked before anything is read: not the
         input itself, not an existing file without -f, not a special file with --rm."""
-        from .atomic import refuse_existing, special_file
         from .remote import is_url
 
         options = self.options
@@ -142,6 +141,8 @@ class Job:
             target = self._derived_name(name)
         self._refuse_same_file(name, label, target)
         if target is not None:
+            from .atomic import refuse_existing, special_file  # signal, select: only where a file is written
+
             refuse_existing(target, options.force, options.storage_options)
             if not options.keep and not is_url(target) and special_file(target) is not None:
                 raise CliError(
@@ -155,7 +156,6 @@ class Job:
         """Copy ``reader`` to ``target`` (stdout when None, nowhere with -t) with a progress line:
         the bytes produced and, for a local output file, the bytes it took (for --rm's check).
         ``like`` is the local input whose permissions and times the output gets."""
-        from .atomic import atomic_output
         from .remote import is_url
 
         options = self.options
@@ -170,6 +170,8 @@ class Job:
                 return self._write(reader, self.out.file(), progress, "<stdout>"), None
             if is_url(target):
                 return self._upload(reader, target, progress), None  # its commit checks the stored size
+            from .atomic import atomic_output
+
             with atomic_output(target, force=options.force, like=like) as file:
                 produced = self._write(reader, file, progress, target)
             return produced, file.bytes_written
