@@ -1,7 +1,8 @@
 """The entry point of ``arrowio``: the command line run, and the one place errors become exit codes.
 
-``arrowio cat FILE...`` without options runs without click (:mod:`.plain_cat`); every other
-command line goes through the click group of :mod:`.app`, which is imported only then.
+``arrowio cat FILE...`` without options runs without click (:mod:`.plain_cat`), and so does
+``arrowio compress`` with its everyday options (:mod:`.plain_compress`); every other command line
+goes through the click group of :mod:`.app`, which is imported only then.
 """
 
 from __future__ import annotations
@@ -95,12 +96,19 @@ def _reexec_for_jemalloc(args: list[str]) -> None:
 
 
 def _work(args: list[str]) -> Callable[[], int]:
-    """What runs the command line ``args``: the click-free ``cat`` where it applies, else click."""
+    """What runs the command line ``args``: the click-free ``cat`` or ``compress`` where it
+    applies, else click."""
     from . import plain_cat
 
     inputs = plain_cat.operands(args)
     if inputs is not None:
         return lambda: plain_cat.run(inputs)
+    if args and args[0] == "compress":
+        from . import plain_compress
+
+        work = plain_compress.job(args)
+        if work is not None:
+            return work
     from . import app
 
     return lambda: app.run(args)
