@@ -154,7 +154,7 @@ class CompressedInputStream(NativeFile):
             decoded = decode_whole(whole, WHOLE_LIMIT) if decode_whole is not None else None
             if decoded is not None:
                 # One frame or member, exactly: no frame table, no other stream after it.
-                raw.read1(len(whole))  # consumed, as the stream would have read it
+                raw._take_ahead(len(whole))  # consumed, as the stream would have read it
                 self._access: Any = None
                 self._reader: DecodingReader | WholeReader = WholeReader(decoded)
                 return
