@@ -1,11 +1,13 @@
 """The command line's share of ``arrowio cat``'s per-file cost, in process: a diagnosis beside
 bench_cli.py's whole-process rows (issue 15, goal 1), not a result.
 
-For the 1,000 small logs of bench_cli.py (benchmarks/data/logs-gz, logs-zst) two loops run in
-alternation, ``--rounds`` times each, with stdout on /dev/null: the library's bare loop
-(``input_stream``, ``read_view`` until the end, write, close) and ``CatJob.run_all``, which is
-what ``arrowio cat FILE...`` runs. The table shows each loop's median CPU time per file and the
-difference (what the CLI's layers around each input cost), then the Python calls per file that
+For the 1,000 small logs of bench_cli.py (benchmarks/data/logs-gz, logs-zst) three loops run in
+alternation, ``--rounds`` times each, with stdout on /dev/null: the floor (open, fstat, read,
+one call of the decoding backend, write, close: what the work costs with no arrowio layer at
+all), the library's bare loop (``input_stream``, ``read_view`` until the end, write, close) and
+``CatJob.run_all``, which is what ``arrowio cat FILE...`` runs. The table shows each loop's
+median CPU time per file and the differences (what the library's and the CLI's layers around
+each input cost), then the Python calls per file that
 cProfile counts for the CatJob run: in all, in arrowio_cli's own functions, and those the
 CLI's functions make (its own plus the calls across its boundary).
 
@@ -44,6 +46,24 @@ def bare(names: tuple[str, ...]) -> None:
         while piece := stream.read_view(CHUNK):
             out.write(piece)
         stream.close()
+
+
+def floor(names: tuple[str, ...]) -> None:
+    """Each file's system calls and one backend call, as a C tool makes them: no arrowio at all."""
+    import zstandard
+    from isal import igzip_lib
+
+    out = sys.stdout.buffer
+    dctx = zstandard.ZstdDecompressor()
+    for name in names:
+        fd = os.open(name, os.O_RDONLY | os.O_CLOEXEC)
+        os.fstat(fd)
+        data = os.read(fd, 1 << 20)
+        if name.endswith(".zst"):
+            out.write(dctx.decompressobj().decompress(data))
+        else:
+            out.write(igzip_lib.decompress(data, flag=igzip_lib.DECOMP_GZIP))
+        os.close(fd)
 
 
 def job(names: tuple[str, ...]) -> None:
@@ -98,17 +118,19 @@ def main() -> None:
     os.dup2(null, sys.stdout.fileno())  # the data goes nowhere; the table goes to stderr
     print(f"arrowio from {Path(arrowio.__file__).parent}; medians of {args.rounds} rounds", file=sys.stderr)
     print(
-        f"{'files':<14} {'bare us':>8} {'cat us':>8} {'CLI us':>7} | calls/file: all  CLI own  CLI made",
+        f"{'files':<14} {'floor us':>8} {'bare us':>8} {'cat us':>8} {'lib us':>7} {'CLI us':>7}"
+        " | calls/file: all  CLI own  CLI made",
         file=sys.stderr,
     )
     for folder in ("logs-gz", "logs-zst"):
         names = tuple(sorted(str(p) for p in (DATA / folder).iterdir()))
         if not names:
             raise SystemExit(f"no files in {DATA / folder}: run benchmarks/bench_cli.py once to make them")
-        cpu = cpu_per_file({"bare": bare, "cat": job}, names, args.rounds)
+        cpu = cpu_per_file({"floor": floor, "bare": bare, "cat": job}, names, args.rounds)
         total, own, made = calls_per_file(names, args.top)
         print(
-            f"{len(names)} {folder:<9} {cpu['bare']:8.1f} {cpu['cat']:8.1f} {cpu['cat'] - cpu['bare']:7.1f}"
+            f"{len(names)} {folder:<9} {cpu['floor']:8.1f} {cpu['bare']:8.1f} {cpu['cat']:8.1f}"
+            f" {cpu['bare'] - cpu['floor']:7.1f} {cpu['cat'] - cpu['bare']:7.1f}"
             f" | {total:15.1f} {own:8.1f} {made:9.1f}",
             file=sys.stderr,
         )

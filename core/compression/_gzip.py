@@ -19,7 +19,7 @@ from ._base import Encoder, MemberDecoder, StreamHeader
 from ._deflate import Inflater, crc32, deflate_block, make_deflater, zlib_level
 from ._input import Cursor
 
-__all__ = ["GzipDecoder", "GzipEncoder", "decoder", "encoder", "RECORDS"]
+__all__ = ["GzipDecoder", "GzipEncoder", "decoder", "decode_whole", "encoder", "RECORDS"]
 
 #: What a member header records of a :class:`StreamHeader` (see Codec.encoder).
 RECORDS = ("name", "mtime")
@@ -264,6 +264,39 @@ class ParallelGzipEncoder(GzipEncoder):
 
 def decoder() -> GzipDecoder:
     return GzipDecoder()
+
+
+def decode_whole(whole: bytes, limit: int) -> bytes | None:
+    """All of ``whole``, a small file read whole, inflated in one backend call, where that is
+    sure to give what :class:`GzipDecoder` gives: ``whole`` is exactly one member, with no
+    header field the strict decoder checks beyond the backend (FHCRC) or that BGZF and other
+    framings use (FEXTRA), whose trailer states a size of at most ``limit`` bytes and matches
+    what was inflated. None otherwise, without a word: the caller decodes it as a stream,
+    which says what is wrong and where."""
+    size = len(whole)
+    if size < 18 or whole[0] != 0x1F or whole[1] != 0x8B or whole[2] != 8:
+        return None
+    flags = whole[3]
+    if flags & (_RESERVED | _FHCRC | _FEXTRA):
+        return None
+    at = 10
+    for flag in (_FNAME, _FCOMMENT):
+        if flags & flag:
+            at = whole.find(b"\0", at, size - _TRAILER_SIZE) + 1
+            if not at:
+                return None
+    crc, isize = struct.unpack_from("<II", whole, size - _TRAILER_SIZE)
+    if isize > limit:
+        return None
+    body = Inflater()
+    try:
+        # One byte of room more than the trailer states: a member that decodes to more shows.
+        out = body.decompress(memoryview(whole)[at : size - _TRAILER_SIZE], isize + 1)
+    except body.error:
+        return None
+    if not body.eof or body.unused_data or len(out) != isize or body.crc != crc:
+        return None
+    return out
 
 
 def encoder(level: int, threads: int = 0, header: StreamHeader | None = None) -> GzipEncoder:
