@@ -26,9 +26,12 @@ import ctypes.util
 import os
 import struct
 from bisect import bisect_right
-from typing import Any
 
 from ._base import corrupt
+
+TYPE_CHECKING = False  # typing's, without importing typing: start-up time (CONTRIBUTING.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["CheckpointTable", "MemberEnd"]
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 import errno
 import io
 import select
-from typing import Any
 
 from ..buffer import Buffer, py_buffer
 from ..errors import ArrowInvalid
 from .native_file import NativeFile, UnsupportedOperation
+
+TYPE_CHECKING = False  # typing's, without importing typing: start-up time (CONTRIBUTING.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["PythonFile"]
 
