@@ -210,3 +210,16 @@ def test_the_library_imports_typing_only_for_type_checkers():
     assert not offenders, offenders
     for name in TYPING_AT_RUN_TIME:  # each exception is still needed
         assert _runtime_typing_imports(ast.parse((root / name).read_text())), f"{name} no longer imports typing"
+
+
+def test_what_compress_shares_with_cat_imports_no_click_json_or_threads():
+    """Beyond click, ``compress`` of a file uses the output (atomic, sink), the progress line
+    (report) and the per-input policy: importing them imports none of click, json, dataclasses,
+    threading, signal or select, so that a command line run without click stays without them."""
+    modules_used = ("report", "atomic", "sink", "runner", "remote", "streams", "malloc_tuning")
+    code = "; ".join(f"import arrowio_cli.{name}" for name in modules_used)
+    result, modules = _importtime(code)
+    assert result.returncode == 0, result.stderr
+    heavy = {"click", "json", "dataclasses", "inspect", "threading", "signal", "select", "typing"}
+    found = (modules - _interpreter_start()) & heavy
+    assert not found, sorted(found)
