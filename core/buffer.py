@@ -14,13 +14,14 @@ import sys
 
 from . import _raw
 from . import memory as _memory
-from .device import Device, DeviceAllocationType, MemoryManager, cpu_device, cpu_memory_manager
 from .errors import ArrowIndexError, ArrowInvalid
 from .memory import MemoryPool, default_memory_pool, round_capacity
 
 TYPE_CHECKING = False  # typing's, without importing typing: start-up time (CONTRIBUTING.md)
 if TYPE_CHECKING:
     from typing import Any, Literal, overload
+
+    from .device import Device, DeviceAllocationType, MemoryManager
 
 __all__ = ["Buffer", "ResizableBuffer", "py_buffer", "foreign_buffer", "allocate_buffer"]
 
@@ -144,16 +145,22 @@ class Buffer:
     @property
     def device_type(self) -> DeviceAllocationType:
         """Where the memory lives: ``DeviceAllocationType.CPU``, as in PyArrow."""
+        from .device import DeviceAllocationType  # here: reading a file never asks (start-up time)
+
         return DeviceAllocationType.CPU
 
     @property
     def device(self) -> Device:
         """The device the memory lives on: the CPU device."""
+        from .device import cpu_device
+
         return cpu_device()
 
     @property
     def memory_manager(self) -> MemoryManager:
         """The memory manager of :attr:`device`."""
+        from .device import cpu_memory_manager
+
         return cpu_memory_manager()
 
     @property

@@ -59,6 +59,8 @@ NOT_NEEDED = (
     "ipaddress",
     "importlib.util",
     "signal",
+    # the device model (an IntEnum, the CPU device): asked of a buffer, never by a file's reads
+    "arrowio.device",
 )
 
 #: Every module of the command line that a plain ``cat small.gz`` imports.
