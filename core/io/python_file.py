@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import errno
 import io
-import select
 
 from ..buffer import Buffer, py_buffer
 from ..errors import ArrowInvalid
@@ -23,6 +22,8 @@ def _wait_writable(handle: Any) -> None:
         fd = handle.fileno()
     except (AttributeError, OSError, ValueError):
         return
+    import select  # here: only a full non-blocking output waits, and most runs never import it
+
     select.select([], [fd], [])
 
 

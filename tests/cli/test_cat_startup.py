@@ -227,11 +227,12 @@ def test_the_library_imports_typing_only_for_type_checkers():
 
 
 def test_what_compress_shares_with_cat_imports_no_click_json_or_threads():
-    """Beyond click, ``compress`` of a file uses the output (atomic, sink), the progress line
-    (report) and the per-input policy: importing them imports none of click, json, dataclasses,
-    threading, signal or select, so that a command line run without click stays without them."""
+    """Beyond click, ``compress`` of a file uses the output (atomic, sink, the library's PythonFile
+    over stdout), the progress line (report) and the per-input policy: importing them imports none
+    of click, json, dataclasses, threading, signal or select, so that a command line run without
+    click stays without them."""
     modules_used = ("report", "atomic", "sink", "runner", "remote", "streams", "malloc_tuning")
-    code = "; ".join(f"import arrowio_cli.{name}" for name in modules_used)
+    code = "; ".join(f"import arrowio_cli.{name}" for name in modules_used) + "; import arrowio.io.python_file"
     result, modules = _loaded(code)
     assert result.returncode == 0, result.stderr
     heavy = {"click", "json", "dataclasses", "inspect", "threading", "signal", "select", "typing"}
