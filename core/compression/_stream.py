@@ -356,7 +356,7 @@ class EncodingWriter:
     """Compresses what is written to it into ``write_raw``."""
 
     def __init__(self, write_raw: Callable[[bytes], Any], encoder: Encoder, threaded: bool = True) -> None:
-        import threading  # here, as queue: decoding never needs it, and cat of a small file starts faster
+        import threading  # here: a reader makes no encoder, and cat of a small file starts faster
 
         self._write_raw = write_raw
         self._encoder = encoder
