@@ -17,15 +17,15 @@ from __future__ import annotations
 import errno
 import io
 import os
-import select
-import signal
 import stat
-import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
 
 from .errors import CliError, OutputError, Terminated
+
+TYPE_CHECKING = False  # typing's, without importing typing: start-up time (CONTRIBUTING.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["atomic_output", "refuse_existing", "special_file", "sigterm_raises", "TEMP_SUFFIX"]
 
@@ -73,6 +73,9 @@ def sigterm_raises() -> Iterator[None]:
     """Within the block, SIGTERM raises :class:`Terminated` (once), so the cleanup that Ctrl-C
     gets runs for it too; the previous handler comes back when the block ends. Only the main
     thread can take signals: elsewhere this does nothing."""
+    import signal  # here, as threading: a command that writes no file never needs them
+    import threading
+
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -179,6 +182,8 @@ class _TempFile(io.FileIO):
         while done < size:
             count = super().write(view[done:])
             if count is None:  # a non-blocking device or FIFO is full: wait until it takes more
+                import select  # only a non-blocking output waits: most runs never import it
+
                 select.select([], [self.fileno()], [])
                 continue
             if count == 0:  # no error, no progress: never report such a write as done

@@ -9,7 +9,6 @@ and --max-output read through one reused pool buffer. Either way a slow pipe str
 from __future__ import annotations
 
 import time
-from typing import Any
 
 import arrowio
 
@@ -18,6 +17,10 @@ from .remote import expand_inputs, is_url, shown
 from .runner import InputRunner
 from .sink import OutputFailed, Stdout, stdin_file
 from .streams import fileno
+
+TYPE_CHECKING = False  # typing's, without importing typing: start-up time (CONTRIBUTING.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["CHUNK", "CatJob", "Tally", "TooMuchOutput"]
 

@@ -11,14 +11,16 @@ import os
 import sys
 import warnings
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
 
 from arrowio.settings import JEMALLOC_TLS_TUNABLE, requested_default_pool
 
 from .errors import CliError, Terminated, describe, exit_code_for, print_error, print_warning
 from .exit_codes import ExitCode
 
+TYPE_CHECKING = False  # typing's, without importing typing: start-up time (CONTRIBUTING.md)
 if TYPE_CHECKING:
+    from typing import Any
+
     from .app import COMMANDS, cli
 
 __all__ = ["cli", "main", "COMMANDS", "RESTARTED_FOR_JEMALLOC_ENV"]

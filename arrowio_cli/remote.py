@@ -5,7 +5,10 @@ when a URL is really used."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+
+TYPE_CHECKING = False  # typing's, without importing typing: start-up time (CONTRIBUTING.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["expand_inputs", "is_url", "shown"]
 
@@ -38,12 +41,12 @@ def expand_inputs(
     sorted order; local names pass through (the shell expands those). A glob that matches nothing
     or cannot be listed yields ``(name, error)`` in its place, so the caller reports it and goes on.
     """
-    from arrowio.io.urls import expand_url_globs
-
     for name in names:
         if not is_url(name):
             yield name, None
             continue
+        from arrowio.io.urls import expand_url_globs  # here: local names need none of the URL code
+
         try:
             matches = expand_url_globs([name], storage_options)
         except (OSError, ValueError, NotImplementedError) as exc:

@@ -2,26 +2,28 @@
 
 Rich is imported only when a table is drawn on a terminal or a progress bar is shown, so the
 data path of a command (``arrowio cat x.gz | ...``) never pays for it. Colour follows
-``--color/--no-color``, else ``NO_COLOR``, else whether the stream is a terminal.
+``--color/--no-color``, else ``NO_COLOR``, else whether the stream is a terminal. Importing this
+module imports neither click nor json, dataclasses or threading: the functions that print import
+click, and a progress line threading, when they run.
 """
 
 from __future__ import annotations
 
-import json
+import _thread  # threading.Lock itself, without importing threading: start-up time
 import os
 import sys
-import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import IO, Any
-
-import click
 
 # The one size formatter of every report (rates too: format_rate), the one the size options'
 # parser matches, so that a size and a rate side by side are in the same unit.
 from arrowio.units import format_size as format_bytes
 
 from .names import printable
+
+TYPE_CHECKING = False  # typing's, without importing typing: start-up time (CONTRIBUTING.md)
+if TYPE_CHECKING:
+    import threading
+    from typing import IO, Any
 
 __all__ = [
     "Table",
@@ -45,9 +47,16 @@ def is_terminal(stream: IO[Any]) -> bool:
         return False
 
 
+def _click_context() -> Any:
+    """The context of the click command running, or None: without click imported none runs (the
+    click-free ``cat``), and asking would import click for nothing."""
+    click = sys.modules.get("click")
+    return None if click is None else click.get_current_context(silent=True)
+
+
 def color_enabled(stream: IO[Any]) -> bool:
     """Whether to colour ``stream``: ``--color/--no-color`` first, then NO_COLOR, then a terminal."""
-    ctx = click.get_current_context(silent=True)
+    ctx = _click_context()
     if ctx is not None and ctx.color is not None:
         return bool(ctx.color)
     return not os.environ.get("NO_COLOR") and is_terminal(stream)
@@ -83,6 +92,10 @@ def print_json(data: Mapping[str, Any]) -> None:
 
     Strings (names, paths, messages) are escaped as in the other output (:func:`printable`): JSON
     could carry a control character safely, but not a name that is not UTF-8."""
+    import json
+
+    import click
+
     click.echo(json.dumps(_printable_values(data), separators=(", ", ": ")), file=_stdout())
 
 
@@ -98,35 +111,41 @@ def _printable_values(value: Any) -> Any:
 
 def warn(message: str) -> None:
     """A one-line warning on stderr, in the form of the error lines."""
+    import click
+
     click.echo(f"arrowio: warning: {printable(message)}", err=True)
 
 
-@dataclass
 class Table:
     """A titled table of strings; ``align`` holds 'l' or 'r' per column (default: left).
 
-    Cells and the title are escaped (:func:`printable`): they show names and paths."""
+    Cells and the title are escaped (:func:`printable`): they show names and paths. A plain
+    class, not a dataclass: dataclasses imports inspect, which a command's start would pay."""
 
-    title: str
-    columns: Sequence[str]
-    rows: list[Sequence[str]] = field(default_factory=list)
-    align: str = ""
+    __slots__ = ("title", "columns", "rows", "align")
 
-    def __post_init__(self) -> None:
-        self.title = printable(self.title)
+    def __init__(
+        self, title: str, columns: Sequence[str], rows: list[Sequence[str]] | None = None, align: str = ""
+    ) -> None:
+        self.title = printable(title)
+        self.columns = columns
+        self.rows: list[Sequence[str]] = [] if rows is None else rows
+        self.align = align
 
     def add(self, *cells: object) -> None:
         self.rows.append([printable(str(cell)) for cell in cells])
 
 
 def _color_forced() -> bool:
-    ctx = click.get_current_context(silent=True)
+    ctx = _click_context()
     return ctx is not None and ctx.color is True
 
 
 def print_tables(tables: Sequence[Table], *, err: bool = False) -> None:
     """Draw ``tables`` on stdout (or stderr): rich boxes on a terminal (or wherever ``--color``
     forces colour), aligned plain text otherwise."""
+    import click
+
     stream = sys.stderr if err else _stdout()
     if is_terminal(stream) or _color_forced():
         _print_rich(tables, stream)
@@ -211,7 +230,7 @@ class Progress:
         self._enabled = force or (enabled and is_terminal(sys.stderr))
         self._force = force
         self._delay = delay
-        self._lock = threading.Lock()
+        self._lock = _thread.allocate_lock()
         self._timer: threading.Timer | None = None
         self._bar: Any = None
         self._closed = False
@@ -219,6 +238,8 @@ class Progress:
 
     def __enter__(self) -> Progress:
         if self._enabled:
+            import threading  # here: only a progress line shown needs its timer thread
+
             self._color = color_enabled(sys.stderr) or self._force
             self._timer = threading.Timer(self._delay, self._show)
             self._timer.daemon = True

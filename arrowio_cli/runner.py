@@ -9,15 +9,15 @@ What is about the whole run (stdout gone, a usage error) is not caught here but 
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING
 
 from arrowio.errors import ArrowException
 
 from .errors import CliError, describe, describe_input, exit_code_for, print_error
 from .exit_codes import ExitCode
 
+TYPE_CHECKING = False  # typing's, without importing typing: start-up time (CONTRIBUTING.md)
 if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
     from typing import NoReturn, Protocol
 
     class Exits(Protocol):

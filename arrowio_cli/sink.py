@@ -15,10 +15,13 @@ import io
 import os
 import stat
 import sys
-from typing import Any, BinaryIO
 
 from .errors import CliError
 from .streams import fileno
+
+TYPE_CHECKING = False  # typing's, without importing typing: start-up time (CONTRIBUTING.md)
+if TYPE_CHECKING:
+    from typing import Any, BinaryIO
 
 __all__ = ["Stdout", "OutputFailed", "stdin_file"]
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import io
-from typing import Any
+
+TYPE_CHECKING = False  # typing's, without importing typing: start-up time (CONTRIBUTING.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["fileno", "format_of"]
 

@@ -7,8 +7,6 @@ command line starts fast; ``dir(arrowio)`` and ``from arrowio import *`` see the
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from ._lazy import lazy_exports
 from .errors import (
     ArrowCancelled,
@@ -82,6 +80,7 @@ _LAZY: dict[str, str] = {
     "CompressedOutputStream": ".io.compressed",
 }
 
+TYPE_CHECKING = False  # typing's, without importing typing: start-up time (CONTRIBUTING.md)
 if TYPE_CHECKING:  # what static tools see; at run time __getattr__ imports these on first use
     from .buffer import Buffer, ResizableBuffer, allocate_buffer, foreign_buffer, py_buffer
     from .compression import Codec, compress, decompress

@@ -11,8 +11,6 @@ import ctypes
 import os
 import re
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from .errors import ArrowMemoryError, ArrowNotImplementedError
 from .settings import JEMALLOC_TLS_TUNABLE
@@ -173,7 +171,7 @@ class MimallocBackend(_AlignedApiBackend):
         # instead of 30+ for 16 MiB blocks here). Its start-up option reserves one (address space
         # only, no RSS); mi_reserve_os_memory() called later does not get the same reuse. The
         # variable is set just for the load and restored, so child processes do not inherit it.
-        with _environment(MIMALLOC_RESERVE_OS_MEMORY=_MIMALLOC_ARENA):
+        with _Environment(MIMALLOC_RESERVE_OS_MEMORY=_MIMALLOC_ARENA):
             lib = _load_mimalloc()
         self._malloc_aligned = _fn(lib, "mi_malloc_aligned", _ptr, _size_t, _size_t)
         self._realloc_aligned = _fn(lib, "mi_realloc_aligned", _ptr, _ptr, _size_t, _size_t)
@@ -207,15 +205,22 @@ def _libc_name() -> str:
         return find_library("c") or "libc.so.6"
 
 
-@contextmanager
-def _environment(**values: str) -> Iterator[None]:
-    """Set environment variables (unless the user set them) for the duration of the block."""
-    added = [key for key in values if key not in os.environ]
-    os.environ.update({key: values[key] for key in added})
-    try:
-        yield
-    finally:
-        for key in added:
+class _Environment:
+    """Set environment variables (unless the user set them) for the duration of the block.
+
+    A class, not a ``contextlib.contextmanager``: this module is imported at every start, and
+    contextlib would be imported with it for the one backend that uses this."""
+
+    def __init__(self, **values: str) -> None:
+        self._values = values
+        self._added: list[str] = []
+
+    def __enter__(self) -> None:
+        self._added = [key for key in self._values if key not in os.environ]
+        os.environ.update({key: self._values[key] for key in self._added})
+
+    def __exit__(self, *exc_info: object) -> None:
+        for key in self._added:
             os.environ.pop(key, None)
 
 

@@ -10,15 +10,15 @@ and, while :mod:`tracemalloc` is tracing (``python -X tracemalloc``), where it w
 
 from __future__ import annotations
 
+import _thread  # threading.RLock itself, without importing threading: start-up time
 import ctypes
 import os
 import sys
-import threading
 from types import FrameType
-from typing import TYPE_CHECKING
 
 from ._allocators import ALIGNMENT, Backend
 
+TYPE_CHECKING = False  # typing's, without importing typing: start-up time (CONTRIBUTING.md)
 if TYPE_CHECKING:
     import traceback
 
@@ -88,7 +88,7 @@ class GuardedBackend(Backend):
         self.name = inner.name
         self.mode = check_mode(mode)
         self._traces: dict[int, traceback.StackSummary] = {}
-        self._traces_lock = threading.RLock()  # reentrant: a finalizer may free while it is held
+        self._traces_lock = _thread.RLock()  # reentrant: a finalizer may free while it is held
         # Imported here, not with the module: every pool creation imports this module to read
         # the environment, and tracemalloc, traceback and signal cost ~5 ms of each command's start-up.
         import tracemalloc

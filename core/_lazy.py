@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from importlib import import_module
-from typing import Any
+
+TYPE_CHECKING = False  # typing's, without importing typing: start-up time (CONTRIBUTING.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def lazy_exports(

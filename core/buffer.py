@@ -7,23 +7,27 @@ the views they have handed out. Slicing never copies.
 
 from __future__ import annotations
 
+import _thread  # threading.Lock itself, without importing threading: start-up time
 import builtins
 import operator
 import sys
-import threading
-from typing import Any, Literal, overload
 
 from . import _raw
 from . import memory as _memory
-from .device import Device, DeviceAllocationType, MemoryManager, cpu_device, cpu_memory_manager
 from .errors import ArrowIndexError, ArrowInvalid
 from .memory import MemoryPool, default_memory_pool, round_capacity
+
+TYPE_CHECKING = False  # typing's, without importing typing: start-up time (CONTRIBUTING.md)
+if TYPE_CHECKING:
+    from typing import Any, Literal, overload
+
+    from .device import Device, DeviceAllocationType, MemoryManager
 
 __all__ = ["Buffer", "ResizableBuffer", "py_buffer", "foreign_buffer", "allocate_buffer"]
 
 _PyBUF_WRITABLE = 0x0001
 _new_object = object.__new__
-_FIRST_VIEW_LOCK = threading.Lock()  # see Buffer._memview
+_FIRST_VIEW_LOCK = _thread.allocate_lock()  # see Buffer._memview
 #: The views that Buffer.__buffer__ handed out and that are not released yet, by id. Reachable
 #: from here, such a view is never cleared by the cycle collector before the memoryview that holds
 #: it: CPython 3.12 clears a view with exports in no set order, leaving it half torn down (its
@@ -141,16 +145,22 @@ class Buffer:
     @property
     def device_type(self) -> DeviceAllocationType:
         """Where the memory lives: ``DeviceAllocationType.CPU``, as in PyArrow."""
+        from .device import DeviceAllocationType  # here: reading a file never asks (start-up time)
+
         return DeviceAllocationType.CPU
 
     @property
     def device(self) -> Device:
         """The device the memory lives on: the CPU device."""
+        from .device import cpu_device
+
         return cpu_device()
 
     @property
     def memory_manager(self) -> MemoryManager:
         """The memory manager of :attr:`device`."""
+        from .device import cpu_memory_manager
+
         return cpu_memory_manager()
 
     @property
@@ -415,16 +425,18 @@ def foreign_buffer(address: int, size: int, base: object = None) -> Buffer:
     return Buffer._make(view, address, size, False, None, base)
 
 
-@overload
-def allocate_buffer(size: int, memory_pool: MemoryPool | None = ..., resizable: Literal[False] = ...) -> Buffer: ...
-@overload
-def allocate_buffer(size: int, memory_pool: MemoryPool | None, resizable: Literal[True]) -> ResizableBuffer: ...
-@overload
-def allocate_buffer(
-    size: int, memory_pool: MemoryPool | None = ..., *, resizable: Literal[True]
-) -> ResizableBuffer: ...
-@overload
-def allocate_buffer(size: int, memory_pool: MemoryPool | None = ..., resizable: bool = ...) -> Buffer: ...
+if TYPE_CHECKING:  # overloads for type checkers; typing is not imported at run time
+
+    @overload
+    def allocate_buffer(size: int, memory_pool: MemoryPool | None = ..., resizable: Literal[False] = ...) -> Buffer: ...
+    @overload
+    def allocate_buffer(size: int, memory_pool: MemoryPool | None, resizable: Literal[True]) -> ResizableBuffer: ...
+    @overload
+    def allocate_buffer(
+        size: int, memory_pool: MemoryPool | None = ..., *, resizable: Literal[True]
+    ) -> ResizableBuffer: ...
+    @overload
+    def allocate_buffer(size: int, memory_pool: MemoryPool | None = ..., resizable: bool = ...) -> Buffer: ...
 
 
 def allocate_buffer(size: int, memory_pool: MemoryPool | None = None, resizable: bool = False) -> Buffer:

@@ -8,9 +8,12 @@ Anything with the buffer protocol can be fed: bytes, memoryview, :class:`arrowio
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from .errors import ArrowInvalid, ArrowNotImplementedError
+
+TYPE_CHECKING = False  # typing's, without importing typing: start-up time (CONTRIBUTING.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["CHECKSUMS", "Checksum", "checksum", "crc32_backend"]
 

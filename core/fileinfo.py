@@ -21,9 +21,12 @@ import stat
 import struct
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, fields
-from typing import Any
 
 from .errors import ArrowIOError
+
+TYPE_CHECKING = False  # typing's, without importing typing: start-up time (CONTRIBUTING.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["FileInfo", "file_info"]
 

@@ -12,13 +12,13 @@ back first.
 
 from __future__ import annotations
 
+import _thread  # threading.RLock itself, without importing threading: start-up time
 import sys
-import threading
 import warnings
-from typing import NamedTuple
 
 from ._allocators import ALIGNMENT, BACKEND_NAMES, Backend, JemallocBackend, load_backend
 from ._debug_pool import GuardedBackend, guarded
+from ._records import NamedTuple
 from .errors import ArrowNotImplementedError
 from .settings import DEFAULT_POOL_ENV, JEMALLOC_TLS_TUNABLE, requested_default_pool
 
@@ -79,7 +79,7 @@ class MemoryPool:
             raise TypeError("MemoryPool is abstract; use default_memory_pool() or a *_memory_pool() function")
         # Reentrant: a garbage collection (or a tracer such as coverage's) can run a Buffer's
         # finalizer, which frees into this pool, between two statements that hold the lock.
-        self._lock = threading.RLock()
+        self._lock = _thread.RLock()
         self._bytes_allocated = 0
         self._max_memory = 0
         self._total_bytes = 0
@@ -360,7 +360,7 @@ def _zero_size_area() -> int:
 # -- the backend pools, made once each, on first use --------------------------------------------
 _pools: dict[str, _BackendMemoryPool] = {}
 _load_failures: dict[str, str] = {}  # messages only: a kept exception would pin its frames
-_pools_lock = threading.RLock()
+_pools_lock = _thread.RLock()
 _default_pool: MemoryPool | None = None
 _unlogged_default: MemoryPool | None = None
 

@@ -31,7 +31,8 @@ _UNITS = {
     "tb": 1000**4,
     "tib": 1 << 40,
 }
-_SIZE = re.compile(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*([a-zA-Z]*)\s*")
+#: A number and its unit; compiled (and cached by re) on first use, not at every start.
+_SIZE = r"\s*(\d+(?:\.\d*)?|\.\d+)\s*([a-zA-Z]*)\s*"
 
 
 def parse_size(value: str | int) -> int:
@@ -44,7 +45,7 @@ def parse_size(value: str | int) -> int:
     if isinstance(value, int) and not isinstance(value, bool):
         return value
     text = str(value)
-    match = _SIZE.fullmatch(text)
+    match = re.fullmatch(_SIZE, text)
     if not match or match.group(2).lower() not in _UNITS:
         raise ValueError(f"invalid size {text!r} (expected a number with an optional unit: 64K, 1.5MiB, 2G)")
     from fractions import Fraction  # here, not at start-up: only sizes that are given need it

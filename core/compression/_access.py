@@ -4,10 +4,10 @@ index, or (None) as one sequential stream. :class:`arrowio.CompressedInputStream
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
+TYPE_CHECKING = False  # typing's, without importing typing: start-up time (CONTRIBUTING.md)
 if TYPE_CHECKING:  # imported where a file has frames: most files are one stream, opened faster without
     from types import ModuleType
+    from typing import Any
 
     from ._frameread import FrameReader, ReadAt, ReadIntoAt
     from ._frametable import FrameTable

@@ -17,10 +17,13 @@ everything given so far decodable, where the format can) and ``finish()`` (end t
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
-
+from .._records import NamedTuple
 from ..errors import ArrowIOError, ArrowMemoryError
 from ._input import Cursor
+
+TYPE_CHECKING = False  # typing's, without importing typing: start-up time (CONTRIBUTING.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["Decoder", "MemberDecoder", "Encoder", "StreamHeader", "corrupt", "out_of_memory", "UNLIMITED"]
 

@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Callable
-from typing import Any
+
+TYPE_CHECKING = False  # typing's, without importing typing: start-up time (CONTRIBUTING.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["backend", "deflate_backend", "Inflater", "make_deflater", "crc32", "zlib_level"]
 

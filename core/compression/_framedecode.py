@@ -23,11 +23,14 @@ from __future__ import annotations
 
 import struct
 import threading
-from typing import Any
 
 from .._raw import address_of
 from . import _libdeflate, _libzstd
 from ._base import corrupt
+
+TYPE_CHECKING = False  # typing's, without importing typing: start-up time (CONTRIBUTING.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["decode_into", "DecodeError", "Overflow"]
 

@@ -33,12 +33,15 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterator
 from operator import sub
-from typing import Any
 
 from ._base import Decoder, corrupt
 from ._framedecode import DecodeError, Overflow, decode_into
 from ._frametable import FrameTable
 from ._stream import OUT_CHUNK, DecodingReader
+
+TYPE_CHECKING = False  # typing's, without importing typing: start-up time (CONTRIBUTING.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["FrameReader", "decode_range", "read_range", "default_workers"]
 

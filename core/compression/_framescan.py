@@ -19,11 +19,14 @@ import os
 import struct
 from collections.abc import Callable
 from itertools import accumulate
-from typing import Any
 
 from . import _framecache
 from ._base import corrupt
 from ._frametable import SEEKABLE_MAGIC, FrameTable, load_index, read_gzi, read_seek_table
+
+TYPE_CHECKING = False  # typing's, without importing typing: start-up time (CONTRIBUTING.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["find_table", "scan", "is_local"]
 

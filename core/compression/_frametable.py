@@ -19,8 +19,8 @@ import os
 import struct
 from bisect import bisect_right
 from collections.abc import Callable
-from typing import NamedTuple
 
+from .._records import NamedTuple
 from ._base import corrupt
 
 __all__ = [

@@ -25,9 +25,12 @@ from __future__ import annotations
 import os
 import struct
 from collections import deque
-from typing import Any
 
 from ._base import Encoder
+
+TYPE_CHECKING = False  # typing's, without importing typing: start-up time (CONTRIBUTING.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["FrameEncoder", "LAYOUTS", "DEFAULT_FRAME_SIZE", "BGZF_EOF"]
 

@@ -25,9 +25,12 @@ import atexit
 import os
 import threading
 import weakref
-from typing import Any
 
 from ..errors import ArrowIOError, ArrowNotImplementedError
+
+TYPE_CHECKING = False  # typing's, without importing typing: start-up time (CONTRIBUTING.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["CHECKPOINT_SUFFIX", "build_checkpoints", "checkpoint_index", "CheckpointAccess"]
 

@@ -13,7 +13,6 @@ import os
 import struct
 import zlib
 from collections import deque
-from typing import TYPE_CHECKING
 
 from ._base import Encoder, MemberDecoder, StreamHeader
 from ._deflate import Inflater, crc32, deflate_block, make_deflater, zlib_level
@@ -29,6 +28,7 @@ _RESERVED = 0xE0
 _TRAILER_SIZE = 8  # CRC32 and ISIZE, little endian
 _HEADER_PEEK = 4096  # enough for any header without long names or extra fields
 
+TYPE_CHECKING = False  # typing's, without importing typing: start-up time (CONTRIBUTING.md)
 if TYPE_CHECKING:  # the thread pool is imported only when compressing with threads
     from concurrent.futures import Future
 

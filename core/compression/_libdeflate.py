@@ -16,9 +16,12 @@ from __future__ import annotations
 import ctypes
 import weakref
 from functools import cache
-from typing import Any
 
 from ._clib import PerThread, load_library
+
+TYPE_CHECKING = False  # typing's, without importing typing: start-up time (CONTRIBUTING.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["decoder", "MemberDecoder", "SUCCESS"]
 

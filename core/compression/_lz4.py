@@ -9,12 +9,14 @@ of the next frame. Content and block checksums of frames are verified by liblz4.
 
 from __future__ import annotations
 
-from typing import Any
-
 import lz4.block
 import lz4.frame
 
 from ._base import Decoder, Encoder, MemberDecoder, corrupt, out_of_memory
+
+TYPE_CHECKING = False  # typing's, without importing typing: start-up time (CONTRIBUTING.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["decoder", "encoder", "compress_block", "decompress_block"]
 

@@ -15,24 +15,27 @@ does it, with ``inflatePrime``. ctypes releases the GIL while either works.
 from __future__ import annotations
 
 import ctypes
-from collections.abc import Iterator
 from functools import cache
-from typing import Any, Protocol
 
 from ._base import corrupt
 from ._clib import load_library
 
-__all__ = ["Inflater", "inflater"]
+TYPE_CHECKING = False  # typing's, without importing typing: start-up time (CONTRIBUTING.md)
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from typing import Any, Protocol
+
+    class Inflater(Protocol):
+        ended: bool
+
+        def feed(self, data: Any, end: int, wanted: int) -> Iterator[memoryview]: ...
+
+        def close(self) -> None: ...
+
+
+__all__ = ["inflater"]
 
 _OUT = 1 << 20  # decoded bytes per inflate call
-
-
-class Inflater(Protocol):
-    ended: bool
-
-    def feed(self, data: Any, end: int, wanted: int) -> Iterator[memoryview]: ...
-
-    def close(self) -> None: ...
 
 
 def inflater(window: bytes, bits: int, value: int) -> Inflater:

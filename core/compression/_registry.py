@@ -22,10 +22,9 @@ the backend's top-level package exists.
 from __future__ import annotations
 
 import importlib
-import importlib.util
 from types import ModuleType
-from typing import NamedTuple
 
+from .._records import NamedTuple
 from ..errors import ArrowInvalid, ArrowIOError, ArrowNotImplementedError
 
 __all__ = ["Format", "FORMATS", "lookup", "from_extension", "from_magic", "resolve", "MAGIC_PEEK"]
@@ -70,6 +69,8 @@ class Format(NamedTuple):
 
     def is_available(self) -> bool:
         """Whether every backend can be imported (imports nothing)."""
+        import importlib.util  # here: decoding a file never asks, and cat starts faster without it
+
         return all(importlib.util.find_spec(b) is not None for b in self.backends)
 
     def load(self) -> ModuleType:

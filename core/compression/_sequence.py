@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import TypeVar
 
 from ..errors import ArrowIOError
 from ._base import UNLIMITED, Decoder
@@ -21,13 +20,12 @@ from ._registry import FORMATS, MAGIC_PEEK, Format, from_magic
 
 __all__ = ["SequenceDecoder"]
 
-_T = TypeVar("_T")
-
 #: The wording every decoder uses for bytes after its last complete stream (and only for them).
 _TRAILING = "trailing garbage after"
 #: The compressed offsets in the decoders' messages ("(at compressed offset N)", "the member
-#: starting at offset N").
-_OFFSET = re.compile(r"(?<=offset )\d+")
+#: starting at offset N"). A pattern, compiled (and cached by re) only when an error is rewritten:
+#: compiling it at import would slow every start.
+_OFFSET = r"(?<=offset )\d+"
 
 
 def _could_start_magic(head: bytes) -> bool:
@@ -80,7 +78,7 @@ class SequenceDecoder(Decoder):
 
         return self._run(step, data, 0)
 
-    def _run(self, step: Callable[[bytes | memoryview], _T], data: bytes | memoryview, nothing: _T) -> _T:
+    def _run[T](self, step: Callable[[bytes | memoryview], T], data: bytes | memoryview, nothing: T) -> T:
         """``step(data)`` on the current decoder, handing over to the next stream's decoder
         where the current one reports one after its own; ``nothing`` while there is no decoder
         to run yet (a magic number still incomplete)."""
@@ -107,7 +105,7 @@ class SequenceDecoder(Decoder):
         """``exc`` with its offset counted from the start of the whole input."""
         if not self._base:
             return exc
-        return ArrowIOError(_OFFSET.sub(lambda m: str(int(m.group(0)) + self._base), str(exc)))
+        return ArrowIOError(re.sub(_OFFSET, lambda m: str(int(m.group(0)) + self._base), str(exc)))
 
     def _switch(self, rest: bytes) -> bool:
         """Hand over to a decoder for the stream ``rest`` starts (True), or hold ``rest`` while

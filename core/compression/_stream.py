@@ -31,16 +31,17 @@ happened: everything decoded before a corruption is read first.
 from __future__ import annotations
 
 import functools
-import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
 
 from ..errors import ArrowMemoryError
 from ._base import Decoder, Encoder, out_of_memory
 
+TYPE_CHECKING = False  # typing's, without importing typing: start-up time (CONTRIBUTING.md)
 if TYPE_CHECKING:
     import queue
+    import threading
+    from typing import Any
 
 __all__ = [
     "DecodingReader",
@@ -119,6 +120,7 @@ class DecodingReader:
 
     def _start_thread(self) -> None:
         import queue  # here: a small file is decoded without a thread, and cat of one starts faster
+        import threading
 
         self._queue = queue.Queue(QUEUE_DEPTH)
         self._stop = threading.Event()
@@ -354,6 +356,8 @@ class EncodingWriter:
     """Compresses what is written to it into ``write_raw``."""
 
     def __init__(self, write_raw: Callable[[bytes], Any], encoder: Encoder, threaded: bool = True) -> None:
+        import threading  # here: a reader makes no encoder, and cat of a small file starts faster
+
         self._write_raw = write_raw
         self._encoder = encoder
         self._buffer = bytearray()

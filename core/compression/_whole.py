@@ -10,7 +10,9 @@ the one call is not sure of goes the streaming way, so results and errors stay t
 
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False  # typing's, without importing typing: start-up time (CONTRIBUTING.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["WholeReader", "WHOLE_LIMIT"]
 

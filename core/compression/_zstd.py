@@ -20,12 +20,14 @@ reallocation: more passes over every decoded byte (memory copies were 10 % of th
 
 from __future__ import annotations
 
-from typing import Any
-
 import zstandard
 
 from ._base import UNLIMITED, Decoder, Encoder, Pending, StreamHeader, out_of_memory
 from ._input import Cursor
+
+TYPE_CHECKING = False  # typing's, without importing typing: start-up time (CONTRIBUTING.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["decoder", "decode_whole", "encoder", "compress_oneshot", "backend_level", "RECORDS"]
 

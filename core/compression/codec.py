@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from types import ModuleType
-from typing import Any, Literal, overload
 
 from ..buffer import Buffer, ResizableBuffer, _byte_view, allocate_buffer
 from ..errors import ArrowInvalid, ArrowIOError
 from ..memory import MemoryPool
 from ._base import Decoder, Encoder, StreamHeader, out_of_memory
 from ._registry import Format, from_extension, lookup
+
+TYPE_CHECKING = False  # typing's, without importing typing: start-up time (CONTRIBUTING.md)
+if TYPE_CHECKING:
+    from typing import Any, Literal, overload
 
 __all__ = ["Codec", "compress", "decompress"]
 
@@ -139,14 +142,16 @@ class Codec:
         if not self._format.streaming:
             raise ValueError(f"{self.name} is a raw block format: it has one-shot compress/decompress only")
 
-    @overload
-    def compress(
-        self, buf: Any, asbytes: Literal[False] = ..., memory_pool: MemoryPool | None = ...
-    ) -> ResizableBuffer: ...
-    @overload
-    def compress(self, buf: Any, asbytes: Literal[True], memory_pool: MemoryPool | None = ...) -> bytes: ...
-    @overload
-    def compress(self, buf: Any, asbytes: bool, memory_pool: MemoryPool | None = ...) -> Buffer | bytes: ...
+    if TYPE_CHECKING:  # overloads for type checkers; typing is not imported at run time
+
+        @overload
+        def compress(
+            self, buf: Any, asbytes: Literal[False] = ..., memory_pool: MemoryPool | None = ...
+        ) -> ResizableBuffer: ...
+        @overload
+        def compress(self, buf: Any, asbytes: Literal[True], memory_pool: MemoryPool | None = ...) -> bytes: ...
+        @overload
+        def compress(self, buf: Any, asbytes: bool, memory_pool: MemoryPool | None = ...) -> Buffer | bytes: ...
 
     def compress(
         self, buf: Any, asbytes: bool = False, memory_pool: MemoryPool | None = None
@@ -164,22 +169,24 @@ class Codec:
             out = encoder.compress(data) + encoder.finish()
         return out if asbytes else _to_pool(out, memory_pool, resizable=True)
 
-    @overload
-    def decompress(
-        self,
-        buf: Any,
-        decompressed_size: int | None = ...,
-        asbytes: Literal[False] = ...,
-        memory_pool: MemoryPool | None = ...,
-    ) -> Buffer: ...
-    @overload
-    def decompress(
-        self, buf: Any, decompressed_size: int | None, asbytes: Literal[True], memory_pool: MemoryPool | None = ...
-    ) -> bytes: ...
-    @overload
-    def decompress(
-        self, buf: Any, decompressed_size: int | None, asbytes: bool, memory_pool: MemoryPool | None = ...
-    ) -> Buffer | bytes: ...
+    if TYPE_CHECKING:  # overloads for type checkers; typing is not imported at run time
+
+        @overload
+        def decompress(
+            self,
+            buf: Any,
+            decompressed_size: int | None = ...,
+            asbytes: Literal[False] = ...,
+            memory_pool: MemoryPool | None = ...,
+        ) -> Buffer: ...
+        @overload
+        def decompress(
+            self, buf: Any, decompressed_size: int | None, asbytes: Literal[True], memory_pool: MemoryPool | None = ...
+        ) -> bytes: ...
+        @overload
+        def decompress(
+            self, buf: Any, decompressed_size: int | None, asbytes: bool, memory_pool: MemoryPool | None = ...
+        ) -> Buffer | bytes: ...
 
     def decompress(
         self,

@@ -5,8 +5,6 @@ Names are imported on first use (PEP 562), like the top-level package's.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from .._lazy import lazy_exports
 
 #: Public name -> the module of this package that defines it.
@@ -40,6 +38,7 @@ _LAZY: dict[str, str] = {
     "transcoding_input_stream": ".transform",
 }
 
+TYPE_CHECKING = False  # typing's, without importing typing: start-up time (CONTRIBUTING.md)
 if TYPE_CHECKING:
     from .buffer_output import BufferOutputStream, MockOutputStream
     from .buffer_reader import BufferReader

@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import TYPE_CHECKING, Any
 
+TYPE_CHECKING = False  # typing's, without importing typing: start-up time (CONTRIBUTING.md)
 if TYPE_CHECKING:  # asyncio and concurrent.futures are imported on first use: `import arrowio` stays fast
     from concurrent.futures import Future, ThreadPoolExecutor
+    from typing import Any
 
 __all__ = ["Fetcher", "make_fetcher"]
 

@@ -22,12 +22,12 @@ class that turns many small reads of a stream into few large ones (see :mod:`.bu
 from __future__ import annotations
 
 from collections import deque
-from typing import TYPE_CHECKING
 
 from ..buffer import Buffer, allocate_buffer
 from ..memory import MemoryPool
 from ._fetch import Fetcher
 
+TYPE_CHECKING = False  # typing's, without importing typing: start-up time (CONTRIBUTING.md)
 if TYPE_CHECKING:
     from concurrent.futures import Future
 

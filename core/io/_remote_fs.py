@@ -13,9 +13,12 @@ import os
 import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
 
 from ..errors import ArrowInvalid, ArrowIOError, ArrowNotImplementedError
+
+TYPE_CHECKING = False  # typing's, without importing typing: start-up time (CONTRIBUTING.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["HDFS_SCHEMES", "INSTALL_HINT", "Location", "is_url", "redact", "resolve", "translated"]
 

@@ -8,13 +8,15 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, NamedTuple
 
+from .._records import NamedTuple
 from ..buffer import Buffer
-from ._remote_fs import is_url
 from .native_file import NativeFile
 
+TYPE_CHECKING = False  # typing's, without importing typing: start-up time (CONTRIBUTING.md)
 if TYPE_CHECKING:
+    from typing import Any
+
     from .os_file import OSFile
 
 __all__ = ["Raw", "check_source", "open_raw", "path_of"]
@@ -84,6 +86,8 @@ def open_raw(source: Any, direction: str, storage_options: Mapping[str, Any] | N
         return Raw(source, None, False)
     if isinstance(source, (str, os.PathLike)):
         path = os.fsdecode(source)
+        from ._remote_fs import is_url  # here: a local path needs none of the URL code
+
         if isinstance(source, str) and is_url(source):  # an os.PathLike is always local
             from .urls import open_url
 

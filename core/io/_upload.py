@@ -16,14 +16,15 @@ report the object's size as the bytes written, where it reports a size at all.
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING, Any
 
 from ..errors import ArrowIOError
 from ._fetch import _thread_pool
 from ._remote_fs import Location, translated
 
+TYPE_CHECKING = False  # typing's, without importing typing: start-up time (CONTRIBUTING.md)
 if TYPE_CHECKING:
     from concurrent.futures import Future
+    from typing import Any
 
 __all__ = ["Upload"]
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..buffer import Buffer, allocate_buffer, py_buffer
 from ..memory import MemoryPool
+
+TYPE_CHECKING = False  # typing's, without importing typing: start-up time (CONTRIBUTING.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["byte_view", "writable_view", "fitted"]
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import io
-from typing import Any
 
 from ..buffer import Buffer, ResizableBuffer, allocate_buffer
 from ..memory import MemoryPool
 from ._views import byte_view
 from .native_file import NativeFile
+
+TYPE_CHECKING = False  # typing's, without importing typing: start-up time (CONTRIBUTING.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["BufferOutputStream", "MockOutputStream"]
 

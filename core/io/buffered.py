@@ -10,12 +10,15 @@ served from, and that larger reads bypass; a remote file's prefetching is :mod:`
 from __future__ import annotations
 
 import operator
-from typing import Any
 
 from ..buffer import Buffer
 from ..errors import ArrowInvalid
 from ..memory import MemoryPool
 from .native_file import NativeFile
+
+TYPE_CHECKING = False  # typing's, without importing typing: start-up time (CONTRIBUTING.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["BufferedInputStream", "BufferedOutputStream", "check_buffer_size"]
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Any
 
 from ..compression._access import open_access
 from ..compression._base import StreamHeader
@@ -26,6 +25,10 @@ from ..memory import MemoryPool
 from ._sources import open_raw
 from ._sources import path_of as _path_of
 from .native_file import NativeFile
+
+TYPE_CHECKING = False  # typing's, without importing typing: start-up time (CONTRIBUTING.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["CompressedInputStream", "CompressedOutputStream"]
 

@@ -16,14 +16,16 @@ streams); on top go buffering, then decoding or encoding by one of two detection
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
 
 from ..compression._registry import FORMATS, MAGIC_PEEK, Format, from_extension, resolve
 from ..errors import ArrowInvalid, ArrowNotImplementedError
 from ._sources import check_source, open_raw
 from .native_file import NativeFile, abort_or_close
 
+TYPE_CHECKING = False  # typing's, without importing typing: start-up time (CONTRIBUTING.md)
 if TYPE_CHECKING:
+    from typing import Any
+
     from .compressed import CompressedInputStream
 
 __all__ = ["input_stream", "output_stream"]

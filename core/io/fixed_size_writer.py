@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import operator
-from typing import TYPE_CHECKING, Any
 
 from ..buffer import Buffer, py_buffer
 from ..errors import ArrowInvalid, ArrowIOError, ArrowTypeError
 from ._extent import FixedExtentFile
 
+TYPE_CHECKING = False  # typing's, without importing typing: start-up time (CONTRIBUTING.md)
 if TYPE_CHECKING:
     from concurrent.futures import ThreadPoolExecutor
+    from typing import Any
 
 __all__ = ["FixedSizeBufferWriter"]
 

@@ -10,11 +10,14 @@ the temporary folder) that is renamed over it on a successful close.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from ..errors import ArrowInvalid
 from ._remote_fs import HDFS_SCHEMES, _import_fsspec, collect_secrets, redact, scheme_of, translated
 from .remote import RemoteFile
+
+TYPE_CHECKING = False  # typing's, without importing typing: start-up time (CONTRIBUTING.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["HDFS_SCHEMES", "HdfsClient", "HdfsFile"]
 

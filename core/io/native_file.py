@@ -7,17 +7,21 @@ A real :class:`io.BufferedIOBase`, so ``io.TextIOWrapper``, ``shutil.copyfileobj
 
 from __future__ import annotations
 
+import _thread  # threading.Lock itself, without importing threading: start-up time
 import io
 import operator
 import os
-import threading
 from collections.abc import Iterable, Iterator
-from typing import Any, Self
 
 from ..buffer import Buffer, allocate_buffer, py_buffer
 from ..errors import ArrowInvalid, ArrowInvalidPosition, ArrowIOError
 from ..memory import MemoryPool
 from ._views import byte_view, fitted, writable_view
+
+TYPE_CHECKING = False  # typing's, without importing typing: start-up time (CONTRIBUTING.md)
+if TYPE_CHECKING:
+    import threading
+    from typing import Any, Self
 
 __all__ = ["NativeFile", "UnsupportedOperation"]
 
@@ -574,7 +578,7 @@ class NativeFile(io.BufferedIOBase):
         threads that race here all get the one lock that was stored."""
         lock = self.__dict__.get("_position_lock_")
         if lock is None:
-            lock = self.__dict__.setdefault("_position_lock_", threading.Lock())
+            lock = self.__dict__.setdefault("_position_lock_", _thread.allocate_lock())
         return lock
 
     def _readinto_at(self, view: memoryview, offset: int) -> int:

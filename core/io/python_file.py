@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import errno
 import io
-import select
-from typing import Any
 
 from ..buffer import Buffer, py_buffer
 from ..errors import ArrowInvalid
 from .native_file import NativeFile, UnsupportedOperation
+
+TYPE_CHECKING = False  # typing's, without importing typing: start-up time (CONTRIBUTING.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["PythonFile"]
 
@@ -20,6 +22,8 @@ def _wait_writable(handle: Any) -> None:
         fd = handle.fileno()
     except (AttributeError, OSError, ValueError):
         return
+    import select  # here: only a full non-blocking output waits, and most runs never import it
+
     select.select([], [fd], [])
 
 

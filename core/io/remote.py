@@ -23,7 +23,6 @@ import errno
 import weakref
 from collections import deque
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
 
 from ..buffer import Buffer, allocate_buffer
 from ..errors import ArrowInvalid, ArrowIOError
@@ -35,8 +34,10 @@ from ._upload import Upload
 from ._views import fitted
 from .native_file import NativeFile
 
+TYPE_CHECKING = False  # typing's, without importing typing: start-up time (CONTRIBUTING.md)
 if TYPE_CHECKING:
     from concurrent.futures import Future
+    from typing import Any
 
 __all__ = ["RemoteFile", "DEFAULT_BLOCK_SIZE", "DEFAULT_PART_SIZE", "DEFAULT_READ_AHEAD"]
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import codecs
 from collections.abc import Callable
-from typing import Any
 
 from ..buffer import Buffer, py_buffer
 from ._views import byte_view
 from .native_file import NativeFile
+
+TYPE_CHECKING = False  # typing's, without importing typing: start-up time (CONTRIBUTING.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["TransformInputStream", "transcoding_input_stream"]
 

@@ -7,12 +7,14 @@ from __future__ import annotations
 import errno
 import re
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
 
 from ..errors import ArrowInvalid
 from ._remote_fs import HDFS_SCHEMES, INSTALL_HINT, collect_secrets, is_url, redact, resolve, scheme_of, translated
 
+TYPE_CHECKING = False  # typing's, without importing typing: start-up time (CONTRIBUTING.md)
 if TYPE_CHECKING:
+    from typing import Any
+
     from ..memory import MemoryPool
     from .remote import RemoteFile
 
