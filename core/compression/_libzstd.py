@@ -25,7 +25,7 @@ from typing import Any
 
 from ._clib import PerThread, load_library
 
-__all__ = ["decoder", "FrameDecoder", "DST_TOO_SMALL", "compressor", "FrameCompressor", "compress_bound"]
+__all__ = ["decoder", "FrameDecoder", "DST_TOO_SMALL", "compressor", "FrameCompressor", "compress_bound", "version"]
 
 DST_TOO_SMALL = 70  # ZSTD_error_dstSize_tooSmall
 MEMORY_ALLOCATION = 64  # ZSTD_error_memory_allocation
@@ -110,9 +110,17 @@ def _encoding_library() -> Any:
     lib.ZSTD_CCtx_setParameter.restype = size_t
     lib.ZSTD_compress2.argtypes = [void_p, void_p, size_t, void_p, size_t]
     lib.ZSTD_compress2.restype = size_t
+    lib.ZSTD_versionNumber.argtypes = []
+    lib.ZSTD_versionNumber.restype = ctypes.c_uint
     lib.ZSTD_getErrorString.argtypes = [c_int]
     lib.ZSTD_getErrorString.restype = ctypes.c_char_p
     return lib
+
+
+def version() -> int | None:
+    """The loaded libzstd's version as ZSTD_versionNumber gives it (1.5.4: 10504), or None."""
+    lib = _encoding_library()
+    return None if lib is None else int(lib.ZSTD_versionNumber())
 
 
 def compress_bound(size: int) -> int:
