@@ -32,6 +32,7 @@ corpus went from 36,000 page faults and 157 MB peak RSS to 10,600 and 98 MB thro
 
 from __future__ import annotations
 
+import functools
 import os
 import struct
 import threading
@@ -70,13 +71,26 @@ _BGZF_HEADER = struct.Struct("<4sIBBHBBHH")  # magic+CM+FLG, MTIME, XFL, OS, XLE
 Pieces = tuple[tuple[Any, ...], int]
 
 
-def _zstd_direct(level: int, src: PageBuffer, size: int, out: PageBuffer | None, head: int) -> Pieces:
-    """A zstd frame compressed by this thread's libzstd context from ``src`` into ``out``, after
-    ``head`` bytes left for the pzstd marker (0: none): one piece, a view of ``out``."""
+class _Contexts(threading.local):
+    """A writer's zstd compression contexts, one per thread that compresses its frames, kept
+    from frame to frame (a new one allocates and faults in its tables every frame) and freed
+    with the writer (a thread's own would outlive the stream: a level-19 one holds ~100 MB)."""
+
+    libzstd: _libzstd.FrameCompressor | None = None
+    zstandard: Any = None
+
+
+def _zstd_direct(
+    contexts: _Contexts, level: int, src: PageBuffer, size: int, out: PageBuffer | None, head: int
+) -> Pieces:
+    """A zstd frame compressed by libzstd from ``src`` into ``out``, after ``head`` bytes left
+    for the pzstd marker (0: none): one piece, a view of ``out``."""
     assert out is not None
-    compressor = _libzstd.compressor()
-    if compressor is None:  # hidden after the writer chose libzstd (the tests' switch): as if absent
-        return _zstd_frame(level, src, size, out, head)
+    compressor = contexts.libzstd
+    if compressor is None:
+        compressor = contexts.libzstd = _libzstd.new_compressor()
+        if compressor is None:  # hidden after the writer chose libzstd (the tests' switch): as if absent
+            return _zstd_frame(contexts, level, src, size, out, head)
     got, error = compressor.compress(level, src.address, size, out.address + head, len(out) - head)
     if error == _libzstd.MEMORY_ALLOCATION:
         raise out_of_memory("zstd frame compressor", f"tables for a {size}-byte frame at level {level}")
@@ -89,30 +103,20 @@ def _zstd_direct(level: int, src: PageBuffer, size: int, out: PageBuffer | None,
     return (out.view[: head + got],), got
 
 
-def _zstd_frame(level: int, src: PageBuffer, size: int, out: PageBuffer | None, head: int) -> Pieces:
+def _zstd_frame(
+    contexts: _Contexts, level: int, src: PageBuffer, size: int, out: PageBuffer | None, head: int
+) -> Pieces:
     """A zstd frame by ``zstandard``, after its pzstd marker if ``head``."""
-    frame = _zstandard_compressor(level).compress(src.view[:size])
-    return ((_PZSTD.pack(0x184D2A50, 4, len(frame)), frame) if head else (frame,)), len(frame)
-
-
-_THREAD = threading.local()
-
-
-def _zstandard_compressor(level: int) -> Any:
-    """This thread's ``zstandard`` compressor for ``level`` (one is not for several threads at
-    once), kept from frame to frame: a new one allocates and faults in its tables every frame."""
-    compressors: dict[int, Any] | None = getattr(_THREAD, "compressors", None)
-    if compressors is None:
-        compressors = _THREAD.compressors = {}
-    compressor = compressors.get(level)
+    compressor = contexts.zstandard
     if compressor is None:
         import zstandard
 
         from ._zstd import backend_level
 
         compressor = zstandard.ZstdCompressor(level=backend_level(level), write_checksum=True, write_content_size=True)
-        compressors[level] = compressor
-    return compressor
+        contexts.zstandard = compressor
+    frame = compressor.compress(src.view[:size])
+    return ((_PZSTD.pack(0x184D2A50, 4, len(frame)), frame) if head else (frame,)), len(frame)
 
 
 def _gzip_member(level: int, src: PageBuffer, size: int, out: PageBuffer | None, head: int) -> Pieces:
@@ -146,8 +150,8 @@ def _direct_zstd() -> bool:
     loads and is at least as new as the one inside ``zstandard``, else by ``zstandard``. Newer
     releases compress better: on the 256 MiB corpus, libzstd 1.5.4's -3 frames are 0.9 % larger
     than 1.5.7's (for 6 % less CPU), and a new build must not make the files it writes larger."""
-    found = _libzstd.version() if _libzstd.compressor() is not None else None
-    if found is None:
+    found = _libzstd.version()
+    if found is None or os.environ.get("ARROWIO_NO_LIBZSTD"):
         return False
     import zstandard
 
@@ -206,10 +210,10 @@ class FrameWriter:
         elif fmt == "gzip":
             self._task = _gzip_member
         elif _direct_zstd():
-            self._task = _zstd_direct
+            self._task = functools.partial(_zstd_direct, _Contexts())
             self._out_size = self._head + _libzstd.compress_bound(frame_size)
         else:
-            self._task = _zstd_frame
+            self._task = functools.partial(_zstd_frame, _Contexts())
         if threads < 0:
             threads = os.cpu_count() or 1
         self._pool = Workers(threads, "arrowio-frames") if threads > 0 else None

@@ -6,26 +6,27 @@ pzstd file. libzstd's single-pass ``ZSTD_decompressDCtx`` decodes a whole run of
 caller's buffer, checksums verified, skippable frames skipped, with no window buffer at all; ctypes
 releases the GIL for the call. ``ZSTD_findFrameCompressedSize`` finds each frame's end in C.
 
-Frames are compressed the same way (:func:`compressor`): ``ZSTD_compress2`` reads the input
+Frames are compressed the same way (:func:`new_compressor`): ``ZSTD_compress2`` reads the input
 where it lies and writes the frame into the caller's buffer, with a context reused frame after
-frame by its thread, where ``zstandard`` makes a new ``bytes`` object (fresh pages) per frame and
+frame, where ``zstandard`` makes a new ``bytes`` object (fresh pages) per frame and
 a context for each (its tables allocated and faulted in again).
 
 The system library is used (Debian: ``libzstd1``); without it :func:`decoder` and
-:func:`compressor` are None and the caller uses ``zstandard``. ``ARROWIO_NO_LIBZSTD=1`` hides it
+:func:`new_compressor` are None and the caller uses ``zstandard``. ``ARROWIO_NO_LIBZSTD=1`` hides it
 too, as the tests do to run every case on both paths.
 """
 
 from __future__ import annotations
 
 import ctypes
+import os
 import weakref
 from functools import cache
 from typing import Any
 
 from ._clib import PerThread, load_library
 
-__all__ = ["decoder", "FrameDecoder", "DST_TOO_SMALL", "compressor", "FrameCompressor", "compress_bound", "version"]
+__all__ = ["decoder", "FrameDecoder", "DST_TOO_SMALL", "new_compressor", "FrameCompressor", "compress_bound", "version"]
 
 DST_TOO_SMALL = 70  # ZSTD_error_dstSize_tooSmall
 MEMORY_ALLOCATION = 64  # ZSTD_error_memory_allocation
@@ -168,9 +169,10 @@ class FrameCompressor:
         return name.decode()
 
 
-_COMPRESSORS = PerThread("ARROWIO_NO_LIBZSTD", _encoding_library, FrameCompressor)
-
-
-def compressor() -> FrameCompressor | None:
-    """This thread's libzstd frame compressor, or None where libzstd is absent or hidden."""
-    return _COMPRESSORS.get()
+def new_compressor() -> FrameCompressor | None:
+    """A libzstd frame compressor for one thread at a time (its context is freed with it), or
+    None where libzstd is absent or hidden."""
+    if os.environ.get("ARROWIO_NO_LIBZSTD"):
+        return None
+    lib = _encoding_library()
+    return None if lib is None else FrameCompressor(lib)

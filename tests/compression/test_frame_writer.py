@@ -32,7 +32,7 @@ def backend(request, monkeypatch) -> str:
     whatever its version), or zstandard's bytes."""
     if request.param == "zstandard":
         monkeypatch.setenv("ARROWIO_NO_LIBZSTD", "1")
-    elif _libzstd.compressor() is None:
+    elif _libzstd.new_compressor() is None:
         pytest.skip("no libzstd here")
     else:
         monkeypatch.setattr(_framewrite, "_direct_zstd", lambda: True)
@@ -204,7 +204,7 @@ def test_a_long_stream_faults_in_no_pages_after_its_first_frames(tmp_path):
     of their pages (the buffers of a frame more in flight than in the warm-up may still be
     mapped: about 300 faults). Fresh memory per frame (a zero-filled bytearray, a bytes per
     compressed frame, a context whose tables are mapped anew) took 150 faults per frame."""
-    if _libzstd.compressor() is None:
+    if _libzstd.new_compressor() is None:
         pytest.skip("without libzstd, zstandard makes a new bytes object per frame")
     path, plain = tmp_path / "x.zst", tmp_path / "piece"
     piece = make_data("mixed", 1 << 20, seed=9)
@@ -231,7 +231,7 @@ def test_a_full_disk_fails_the_stream_for_good(data):
 def test_libzstd_compressor_reports_a_buffer_too_small(data):
     import ctypes
 
-    compressor = _libzstd.compressor()
+    compressor = _libzstd.new_compressor()
     if compressor is None:
         pytest.skip("no libzstd here")
     source = ctypes.create_string_buffer(data[:FRAME], FRAME)
@@ -258,3 +258,23 @@ def test_cli_reads_into_the_frames_and_a_reader_leaving_ends_it_by_sigpipe(tmp_p
     shell = " ".join(command) + (f" {plain}" if source == "file" else f" < {plain}")
     result = subprocess.run(["bash", "-c", f"set -o pipefail; {shell} | head -c 10 > /dev/null"], capture_output=True)
     assert (result.returncode, result.stderr) == (141, b"")
+
+
+def test_compression_contexts_are_freed_with_the_writer(tmp_path, data, backend):
+    """Contexts are kept from frame to frame, by the writer: none outlives its stream in the
+    thread that compressed (the writing thread itself, without workers)."""
+    import gc
+    import weakref
+
+    out = arrowio.CompressedOutputStream(
+        str(tmp_path / "x.zst"), "zstd", 19, layout="frames", threads=0, frame_size=FRAME
+    )
+    out.write(data[: 2 * FRAME + 1])
+    contexts = out._writer._task.args[0]
+    assert (contexts.libzstd if backend == "libzstd" else contexts.zstandard) is not None
+    held = weakref.ref(contexts)
+    out.close()
+    del out, contexts
+    gc.collect()
+    assert held() is None
+    assert run_tool(["zstd", "-q", "-dc", str(tmp_path / "x.zst")]) == data[: 2 * FRAME + 1]
