@@ -272,13 +272,24 @@ class Job:
         return 1 if zstd and sized and self.options.layout is None and arrowio.cpu_count() > 1 else 0
 
     def _copy(self, reader: Any, writer: Any, progress: Any, output: str) -> int:
-        """Read errors are the input's; write errors are reported as ``output``'s."""
+        """Read errors are the input's; write errors are reported as ``output``'s. Where the
+        compressing stream offers its own memory (frames: ``input_view``), the input is read
+        straight into it, not into our buffer and then copied."""
         view = self.view()
+        input_view = getattr(writer, "input_view", None)
         total = 0
-        while n := reader.readinto(view):
+        while True:
+            with _naming(output):
+                into = input_view(CHUNK) if input_view is not None else None
+            n = reader.readinto(view if into is None else into)
+            if not n:
+                break
             if writer is not None:
                 with _naming(output):
-                    writer.write(view[:n])
+                    if into is None:
+                        writer.write(view[:n])
+                    else:
+                        writer.commit(n)
             total += n
             progress.advance(n)
         return total

@@ -18,21 +18,40 @@ The input is cut into frames of ``frame_size`` bytes (default :data:`DEFAULT_FRA
 BGZF task holds that much in 64 KiB blocks), compressed by ``threads`` workers, with one frame
 waiting for the first worker that is free, so a worker never idles for want of a frame and no
 more frames are held than that.
+
+Memory: a frame is gathered in a reused buffer of anonymous pages (:mod:`._pages`), which a
+caller may fill itself (:meth:`FrameWriter.input_view`: ``readinto`` from a file puts the input
+straight where the compressor reads it), so each input byte is copied once, from the file. zstd
+frames are compressed by the system libzstd (:mod:`._libzstd`) into reused output buffers that
+are written out as they are, the ``pzstd`` marker in front of the frame in the same buffer, where
+that libzstd is as new as ``zstandard``'s own (see :func:`_direct_zstd`); else by ``zstandard``,
+with one compressor per worker thread kept from frame to frame. ``compress -T 0`` of the 256 MiB
+corpus went from 36,000 page faults and 157 MB peak RSS to 10,600 and 98 MB through
+``zstandard`` (6,400 and 104 MB through libzstd), 3,500 of them Python's start-up.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import struct
+import threading
 from collections import deque
 
-from ._base import Encoder
+from . import _libzstd
+from ._base import out_of_memory
+from ._pages import PageBuffer
+from ._workers import Workers
 
 TYPE_CHECKING = False  # typing's, without importing typing: start-up time (CONTRIBUTING.md)
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
-__all__ = ["FrameEncoder", "LAYOUTS", "DEFAULT_FRAME_SIZE", "BGZF_EOF"]
+    #: What a frame's task returns: the pieces to write, in order, and the frame's compressed size.
+    Pieces = tuple[tuple[Any, ...], int]
+
+__all__ = ["FrameWriter", "check_layout", "LAYOUTS", "DEFAULT_FRAME_SIZE", "BGZF_EOF"]
 
 LAYOUTS = {"frames": ("zstd", "gzip"), "seekable": ("zstd",), "bgzf": ("gzip",)}
 #: Input bytes per frame. Measured on the 256 MiB mixed corpus (benchmarks/bench_compression.py
@@ -54,175 +73,287 @@ _GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03"  # deflate, no flags,
 _BGZF_HEADER = struct.Struct("<4sIBBHBBHH")  # magic+CM+FLG, MTIME, XFL, OS, XLEN, SI1, SI2, SLEN, BSIZE
 
 
-def _zstd_frame(level: int, data: bytearray | memoryview) -> bytes:
-    import zstandard
+class _Contexts(threading.local):
+    """A writer's zstd compression contexts, one per thread that compresses its frames, kept
+    from frame to frame (a new one allocates and faults in its tables every frame) and freed
+    with the writer (a thread's own would outlive the stream: a level-19 one holds ~100 MB)."""
 
-    from ._zstd import backend_level
-
-    # A compressor per frame: ZstdCompressor objects are not for use by several threads at once.
-    compressor = zstandard.ZstdCompressor(level=backend_level(level), write_checksum=True, write_content_size=True)
-    return compressor.compress(data)
+    libzstd: _libzstd.FrameCompressor | None = None
+    zstandard: Any = None
 
 
-def _gzip_member(level: int, data: bytearray | memoryview) -> bytes:
+def _zstd_direct(
+    contexts: _Contexts, level: int, src: PageBuffer, size: int, out: PageBuffer | None, head: int
+) -> Pieces:
+    """A zstd frame compressed by libzstd from ``src`` into ``out``, after ``head`` bytes left
+    for the pzstd marker (0: none): one piece, a view of ``out``."""
+    assert out is not None
+    compressor = contexts.libzstd
+    if compressor is None:
+        compressor = contexts.libzstd = _libzstd.new_compressor()
+        if compressor is None:  # hidden after the writer chose libzstd (the tests' switch): as if absent
+            return _zstd_frame(contexts, level, src, size, out, head)
+    got, error = compressor.compress(level, src.address, size, out.address + head, len(out) - head)
+    if error == _libzstd.MEMORY_ALLOCATION:
+        raise out_of_memory("zstd frame compressor", f"tables for a {size}-byte frame at level {level}")
+    if error:
+        from ..errors import ArrowIOError
+
+        raise ArrowIOError(f"zstd: compressing a {size}-byte frame failed: {compressor.error_name(error)}")
+    if head:
+        _PZSTD.pack_into(out.view, 0, 0x184D2A50, 4, got)
+    return (out.view[: head + got],), got
+
+
+def _zstd_frame(
+    contexts: _Contexts, level: int, src: PageBuffer, size: int, out: PageBuffer | None, head: int
+) -> Pieces:
+    """A zstd frame by ``zstandard``, after its pzstd marker if ``head``."""
+    compressor = contexts.zstandard
+    if compressor is None:
+        import zstandard
+
+        from ._zstd import backend_level
+
+        compressor = zstandard.ZstdCompressor(level=backend_level(level), write_checksum=True, write_content_size=True)
+        contexts.zstandard = compressor
+    frame = compressor.compress(src.view[:size])
+    return ((_PZSTD.pack(0x184D2A50, 4, len(frame)), frame) if head else (frame,)), len(frame)
+
+
+def _gzip_member(level: int, src: PageBuffer, size: int, out: PageBuffer | None, head: int) -> Pieces:
     from ._deflate import crc32, deflate_block
 
-    view = memoryview(data)
+    view = src.view[:size]
     body = deflate_block(level, view, b"", True)
-    return _GZIP_HEADER + body + struct.pack("<II", crc32()(view, 0), len(view) & 0xFFFFFFFF)
+    member = _GZIP_HEADER + body + struct.pack("<II", crc32()(view, 0), size & 0xFFFFFFFF)
+    return (member,), len(member)
 
 
-def _bgzf_blocks(level: int, data: bytearray | memoryview) -> bytes:
+def _bgzf_blocks(level: int, src: PageBuffer, size: int, out: PageBuffer | None, head: int) -> Pieces:
     from ._deflate import crc32, deflate_block
 
     crc = crc32()
-    out = []
-    view = memoryview(data)
-    for start in range(0, len(data), BGZF_BLOCK):
+    pieces = []
+    view = src.view[:size]
+    for start in range(0, size, BGZF_BLOCK):
         block = view[start : start + BGZF_BLOCK]
         body = deflate_block(level, block, b"", True)
         bsize = _BGZF_HEADER.size + len(body) + 8
-        out.append(_BGZF_HEADER.pack(b"\x1f\x8b\x08\x04", 0, 0, 0xFF, 6, 66, 67, 2, bsize - 1))
-        out.append(body)
-        out.append(struct.pack("<II", crc(block, 0), len(block)))
-    return b"".join(out)
+        pieces.append(_BGZF_HEADER.pack(b"\x1f\x8b\x08\x04", 0, 0, 0xFF, 6, 66, 67, 2, bsize - 1))
+        pieces.append(body)
+        pieces.append(struct.pack("<II", crc(block, 0), len(block)))
+    blocks = b"".join(pieces)
+    return (blocks,), len(blocks)
 
 
-class FrameEncoder(Encoder):
-    """Independent frames of ``fmt`` in ``layout`` (see the module doc), compressed by
-    ``threads`` workers (0: in the writing thread; -1: one per core)."""
+def _direct_zstd() -> bool:
+    """Whether zstd frames are compressed by the system libzstd (into reused memory): where it
+    loads and is at least as new as the one inside ``zstandard``, else by ``zstandard``. Newer
+    releases compress better: on the 256 MiB corpus, libzstd 1.5.4's -3 frames are 0.9 % larger
+    than 1.5.7's (for 6 % less CPU), and a new build must not make the files it writes larger."""
+    found = _libzstd.version()
+    if found is None or os.environ.get("ARROWIO_NO_LIBZSTD"):
+        return False
+    import zstandard
+
+    major, minor, patch = zstandard.ZSTD_VERSION
+    return found >= major * 10000 + minor * 100 + patch
+
+
+def check_layout(fmt: str, layout: str, frame_size: int | None) -> int:
+    """The frame size for ``fmt`` in ``layout`` (``frame_size``, or the default); ValueError
+    where the layout is not for the format or the size is out of range."""
+    if fmt not in LAYOUTS.get(layout, ()):
+        raise ValueError(
+            f"the {layout!r} layout is for {' and '.join(LAYOUTS.get(layout, ())) or 'no format'}, not {fmt}"
+        )
+    frame_size = DEFAULT_FRAME_SIZE[layout][fmt] if frame_size is None else frame_size
+    if frame_size < 1 or (layout == "seekable" and frame_size > 1 << 30):
+        raise ValueError(
+            f"frame size must be 1 byte to {'1 GiB' if layout == 'seekable' else 'any size'}, got {frame_size}"
+        )
+    return frame_size
+
+
+class FrameWriter:
+    """Writes what it is given into ``write`` as independent frames of ``fmt`` in ``layout`` (see
+    the module doc), compressed by ``threads`` workers (0: in the writing thread; -1: one per
+    core). The writer of a :class:`arrowio.CompressedOutputStream` with a layout.
+
+    Input comes by :meth:`write` (copied into the frame being gathered) or by filling the view
+    :meth:`input_view` gives and then calling :meth:`commit`. Compressed frames go to ``write``
+    in order as they are done, as views of buffers that are reused once ``write`` returns, unless
+    ``keeps_views`` says that ``write`` may keep what it is given (then as copies).
+    """
 
     def __init__(
-        self, fmt: str, level: int, layout: str = "frames", threads: int = -1, frame_size: int | None = None
+        self,
+        write: Callable[[Any], Any],
+        fmt: str,
+        level: int,
+        layout: str = "frames",
+        threads: int = -1,
+        frame_size: int | None = None,
+        keeps_views: bool = False,
     ) -> None:
-        if fmt not in LAYOUTS.get(layout, ()):
-            raise ValueError(
-                f"the {layout!r} layout is for {' and '.join(LAYOUTS.get(layout, ())) or 'no format'}, not {fmt}"
-            )
-        frame_size = DEFAULT_FRAME_SIZE[layout][fmt] if frame_size is None else frame_size
-        if frame_size < 1 or (layout == "seekable" and frame_size > 1 << 30):
-            raise ValueError(
-                f"frame size must be 1 byte to {'1 GiB' if layout == 'seekable' else 'any size'}, got {frame_size}"
-            )
-        self.format = fmt
+        frame_size = check_layout(fmt, layout, frame_size)
+        self._write = write
+        self._keeps_views = keeps_views
         self._layout = layout
         self._level = level
         self._frame_size = frame_size
-        self._compress = {"zstd": _zstd_frame, "gzip": _gzip_member}[fmt] if layout != "bgzf" else _bgzf_blocks
+        # The pzstd marker before each zstd frame of the 'frames' layout, written into the frame's buffer.
+        self._head = _PZSTD.size if layout == "frames" and fmt == "zstd" else 0
+        self._task: Callable[..., Pieces]
+        self._out_size = 0  # of an output buffer; 0: the task makes its own bytes
+        if layout == "bgzf":
+            self._task = _bgzf_blocks
+        elif fmt == "gzip":
+            self._task = _gzip_member
+        elif _direct_zstd():
+            self._task = functools.partial(_zstd_direct, _Contexts())
+            self._out_size = self._head + _libzstd.compress_bound(frame_size)
+        else:
+            self._task = functools.partial(_zstd_frame, _Contexts())
         if threads < 0:
             threads = os.cpu_count() or 1
-        self._pool: Any = None
-        if threads > 0:
-            from concurrent.futures import ThreadPoolExecutor
-
-            self._pool = ThreadPoolExecutor(threads, thread_name_prefix="arrowio-frames")
-        # Frames in flight: one per worker and one waiting. More keeps nothing busier (filling a
-        # frame takes a small part of compressing one) but holds and faults in more memory: two per
-        # worker took `compress -T 0` (2 cores) to 192 MB peak RSS and 50,000 page faults (now 158, 36,000).
-        self._limit = max(threads, 1) + 1
-        # (input size, future, the frame's buffer) of the frames handed to the workers, in order.
-        self._pending: deque[tuple[int, Any, bytearray]] = deque()
-        # The frame being gathered: a buffer of fixed length filled up to ``_fill``. Input is copied
-        # once, into it (the caller may reuse what it wrote), and the buffer itself goes to the
-        # worker; a buffer whose frame is compressed is reused for a later frame, so its pages stay
-        # warm and no frame is copied again or allocated anew (slices, bytes() and growing a
-        # bytearray cost three more copies of the input: 10 % of `compress -T 0`'s CPU).
-        self._buffer = bytearray()
+        self._pool = Workers(threads, "arrowio-frames") if threads > 0 else None
+        # Frames handed on and not yet written: one per worker. The frame submitted beyond that
+        # waits, queued, for the first worker that is free (the writer waits for the oldest frame
+        # then, and refills its buffer), so no worker idles for want of a frame as long as filling
+        # one is quicker than compressing one. More holds and faults in more memory: two per
+        # worker took `compress -T 0` (2 cores) to 192 MB peak RSS and 50,000 page faults.
+        self._limit = max(threads, 1)
+        # (input size, its task, its input buffer, its output buffer) of the frames handed on, in order.
+        self._pending: deque[tuple[int, Any, PageBuffer, PageBuffer | None]] = deque()
+        self._buffer: PageBuffer | None = None  # the frame being gathered, filled up to _fill
         self._fill = 0
-        self._spare: list[bytearray] = []
+        # Buffers whose frames are written, for later frames: their pages stay mapped and warm.
+        self._spare_in: list[PageBuffer] = []
+        self._spare_out: list[PageBuffer] = []
         self._sizes: list[tuple[int, int]] = []  # (compressed, decompressed) of every frame: the seek table
+        self._encoded = 0
+        self._finished = False
 
-    def _submit(self) -> None:
-        buffer, size = self._buffer, self._fill
-        self._buffer, self._fill = bytearray(), 0  # the next one is taken when data comes (_grow)
-        data = buffer if size == len(buffer) else memoryview(buffer)[:size]
-        if self._pool is None:
-            self._pending.append((size, _Ready(self._compress(self._level, data)), buffer))
-        else:
-            self._pending.append((size, self._pool.submit(self._compress, self._level, data), buffer))
+    @property
+    def encoded(self) -> int:
+        """Input bytes taken into frames so far."""
+        return self._encoded
 
-    def _collect(self, wait_all: bool) -> bytes:
-        pending = self._pending
-        out = []
-        while pending and (wait_all or len(pending) > self._limit or pending[0][1].done()):
-            size, future, buffer = pending.popleft()
-            frame = future.result()
-            if len(buffer) == self._frame_size:  # its worker is done with it
-                self._spare.append(buffer)
-            if self._layout == "frames" and self.format == "zstd":
-                out.append(_PZSTD.pack(0x184D2A50, 4, len(frame)))
-            self._sizes.append((len(frame), size))
-            out.append(frame)
-        return out[0] if len(out) == 1 else b"".join(out)
-
-    def compress(self, data: bytes | memoryview) -> bytes:
+    def write(self, data: Any) -> int:
+        """Take ``data`` (any bytes-like object; copied, so the caller may reuse it); returns its length."""
         view = memoryview(data).cast("B")
-        size = self._frame_size
         start, end = 0, len(view)
         while start < end:
-            take = min(end - start, size - self._fill)
-            if len(self._buffer) < self._fill + take:
-                self._grow(self._fill + take)
-            self._buffer[self._fill : self._fill + take] = view[start : start + take]
-            self._fill += take
+            target = self.input_view(end - start)
+            take = len(target)
+            target[:] = view[start : start + take]
             start += take
-            if self._fill == size:
-                self._submit()
-        return self._collect(wait_all=False)
+            self.commit(take)
+        return end
 
-    def _grow(self, needed: int) -> None:
-        """Make the frame buffer hold ``needed`` bytes. The first frame's buffer doubles up to the
-        frame size, so a small input never allocates a whole frame; later frames (the input is
-        large) reuse the buffers of compressed frames, or get a whole one at once."""
-        if not self._fill and self._spare:  # taken only now, so that the frames collected since count
-            self._buffer = self._spare.pop()
-            return
-        if self._pending or self._sizes:
-            length = self._frame_size
-        else:
-            length = min(self._frame_size, max(needed, 2 * len(self._buffer), 1 << 16))
-        grown = bytearray(length)
-        grown[: self._fill] = memoryview(self._buffer)[: self._fill]
-        self._buffer = grown
+    def input_view(self, nbytes: int = -1) -> memoryview:
+        """Where the next input goes: at most ``nbytes`` (-1: any number) writable bytes of the
+        frame being gathered, up to its end. Fill a part of it, then :meth:`commit` that part;
+        the view must not be used after that."""
+        if self._finished:
+            raise ValueError("write to a finished compressed stream")
+        if self._buffer is None:
+            self._buffer = self._spare_in.pop() if self._spare_in else self._new_buffer(self._frame_size)
+        room = self._frame_size - self._fill
+        if 0 <= nbytes < room:
+            room = nbytes
+        return self._buffer.view[self._fill : self._fill + room]
 
-    def flush(self) -> bytes:
-        """Everything so far, ended as a (short) frame: decodable by a reader of the output so far."""
+    @property
+    def room(self) -> int:
+        """The most :meth:`commit` takes now: what is left of the frame :meth:`input_view` began."""
+        return 0 if self._buffer is None else self._frame_size - self._fill
+
+    def commit(self, nbytes: int) -> None:
+        """Take the first ``nbytes`` of the view :meth:`input_view` gave as input."""
+        if not 0 <= nbytes <= self.room:
+            raise ValueError(f"commit of {nbytes} bytes: more than the view from input_view() holds")
+        self._fill += nbytes
+        self._encoded += nbytes
+        if self._fill == self._frame_size:
+            self._submit()
+        self._collect(wait_all=False)
+
+    def _new_buffer(self, length: int) -> PageBuffer:
+        """A buffer for a frame; the first frame's start stays on small pages: the input may be small."""
+        return PageBuffer(length, small_head=not (self._pending or self._sizes))
+
+    def _submit(self) -> None:
+        """Hand the frame gathered so far to a worker (or compress it here, without workers)."""
+        buffer = self._buffer if self._buffer is not None else PageBuffer(0)  # an empty input's frame
+        size = self._fill
+        self._buffer, self._fill = None, 0
+        out = None
+        if self._out_size:
+            out = self._spare_out.pop() if self._spare_out else self._new_buffer(self._out_size)
+        args = (self._level, buffer, size, out, self._head)
+        task = _Ready(self._task(*args)) if self._pool is None else self._pool.submit(self._task, *args)
+        self._pending.append((size, task, buffer, out))
+
+    def _collect(self, wait_all: bool) -> None:
+        """Write the frames that are done, in order (all of them if ``wait_all``, and the oldest
+        while more than the limit are in flight)."""
+        pending = self._pending
+        while pending and (wait_all or len(pending) > self._limit or pending[0][1].done()):
+            size, task, buffer, out = pending.popleft()
+            pieces, compressed = task.result()
+            if len(buffer) == self._frame_size:  # its task is done with it (not an empty input's)
+                self._spare_in.append(buffer)
+            for piece in pieces:
+                self._write(bytes(piece) if self._keeps_views and isinstance(piece, memoryview) else piece)
+            if out is not None:  # written: free for a later frame
+                self._spare_out.append(out)
+            self._sizes.append((compressed, size))
+
+    def flush(self) -> None:
+        """Write everything so far, ended as a (short) frame: decodable by a reader of the output so far."""
         if self._fill:
             self._submit()
-        return self._collect(wait_all=True)
+        self._collect(wait_all=True)
 
-    def finish(self) -> bytes:
+    def finish(self) -> None:
+        """Write the last frame and the layout's end (BGZF's end block, the seek table); stop the workers."""
+        if self._finished:
+            return
+        self._finished = True
         try:
             if self._fill or (not self._sizes and not self._pending and self._layout != "bgzf"):
                 self._submit()  # an empty input still makes one (empty) frame
-            out = self._collect(wait_all=True)
+            self._collect(wait_all=True)
             if self._layout == "bgzf":
-                out += BGZF_EOF
+                self._write(BGZF_EOF)
             elif self._layout == "seekable":
                 from ._frametable import seek_table_bytes
 
-                out += seek_table_bytes(self._sizes)
-            return out
+                self._write(seek_table_bytes(self._sizes))
         finally:
-            self.close()
+            self.abandon()
 
-    def close(self) -> None:
-        """Stop the workers (after finish, or when the stream is given up)."""
+    def abandon(self) -> None:
+        """Stop the workers (after finish, or when the stream is given up: nothing more is written)."""
+        self._finished = True
         pool, self._pool = self._pool, None
         if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+            pool.shutdown()
 
 
 class _Ready:
-    """A frame compressed in the writing thread, shaped like a finished future."""
+    """A frame compressed in the writing thread, shaped like a finished task."""
 
     __slots__ = ("_value",)
 
-    def __init__(self, value: bytes) -> None:
+    def __init__(self, value: Pieces) -> None:
         self._value = value
 
     def done(self) -> bool:
         return True
 
-    def result(self) -> bytes:
+    def result(self) -> Pieces:
         return self._value

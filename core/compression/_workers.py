@@ -1,8 +1,9 @@
-"""A few threads that run calls for the frame reader, with what it needs of a thread pool.
+"""A few threads that run calls for the frame reader and writer, with what they need of a thread pool.
 
 ``concurrent.futures`` would do, but importing it takes about 5 ms (it imports ``logging``), a
-part of every ``arrowio cat`` of a framed file's start-up, and the reader needs only ``submit``,
-``result`` and a shutdown that drops queued calls and waits for running ones. Threads start as
+part of every ``arrowio cat`` of a framed file's start-up (and of ``compress -T 0``'s), and they
+need only ``submit``, ``result``, ``done`` and a shutdown that drops queued calls and waits for
+running ones. Threads start as
 calls arrive, up to ``count``; they end when the pool is shut down or collected.
 """
 
@@ -40,6 +41,10 @@ class Job:
         finally:
             self._call, self._args = _nothing, ()  # keeps no buffer alive
             self._done.set()
+
+    def done(self) -> bool:
+        """Whether the call has ended (or was dropped): :meth:`result` will not wait."""
+        return self._done.is_set()
 
     def result(self) -> Any:
         self._done.wait()

@@ -308,17 +308,27 @@ class CompressedOutputStream(NativeFile):
         if layout is None:
             encoder = codec.encoder(threads, header)
         else:
-            from ..compression._framewrite import FrameEncoder  # writers of frames only: readers start faster
+            from ..compression._framewrite import FrameWriter, check_layout  # not imported by readers
 
-            assert codec.compression_level is not None
-            encoder = FrameEncoder(fmt.name, codec.compression_level, layout, threads, frame_size)
+            frame_size = check_layout(fmt.name, layout, frame_size)
         raw, _ = _open(stream, "w", storage_options)
         try:
             self._codec = codec
             self._raw = raw
             # Not a bound method: the writer must not keep this stream alive (its finalizer ends it).
             self._counter = _CountingWrite(raw.write)
-            self._writer = EncodingWriter(self._counter, encoder, threaded=threaded)
+            if layout is None:
+                self._writer: Any = EncodingWriter(self._counter, encoder, threaded=threaded)
+            else:
+                # Frames have workers of their own: no encoding thread in front of them. The frames
+                # leave as views of reused memory, copied only for a Python file, which may keep them.
+                from .python_file import PythonFile  # here: it imports select, which cat does not need
+
+                assert codec.compression_level is not None
+                self._writer = FrameWriter(
+                    self._counter, fmt.name, codec.compression_level, layout, threads, frame_size,
+                    keeps_views=isinstance(raw, PythonFile),
+                )  # fmt: skip
         except BaseException:
             if raw is not stream:
                 raw.abort()  # a remote write must not publish an empty object
@@ -351,6 +361,28 @@ class CompressedOutputStream(NativeFile):
 
     def _write(self, view: memoryview) -> None:
         self._written += self._guarded(self._writer.write, view)
+
+    def input_view(self, nbytes: int = -1) -> memoryview | None:
+        """Memory for the next input, to fill in place of a :meth:`write` (``readinto`` from a
+        file: the input lands where the compressor reads it, with no copy): at most ``nbytes``
+        writable bytes (-1: any number), or None where this stream has no such memory (only the
+        independent frames of a ``layout`` have it). Fill a part, then :meth:`commit` it; the
+        view must not be used after that. arrowio only."""
+        if not self._wr:
+            self._refuse("writable")
+        input_view = getattr(self._writer, "input_view", None)
+        return None if input_view is None else self._guarded(input_view, nbytes)
+
+    def commit(self, nbytes: int) -> None:
+        """Take the first ``nbytes`` of the view :meth:`input_view` gave as written, as
+        ``write`` of them would. arrowio only."""
+        if not self._wr:
+            self._refuse("writable")
+        room = getattr(self._writer, "room", 0)
+        if not 0 <= nbytes <= room:  # the caller's mistake: refused, and the stream stays usable
+            raise ValueError(f"commit of {nbytes} bytes: the view from input_view() held at most {room}")
+        self._guarded(self._writer.commit, nbytes)
+        self._written += nbytes
 
     def _flush(self) -> None:
         if not self._writer_done:
