@@ -15,10 +15,13 @@ the read.
 
 Once the consumer copies pieces out (``readinto``) or writes them from the reader's memory
 (``read_view``), a decoder that can decode into a caller's buffer (zstd's ``decode_into``)
-fills a ring of :data:`RING` reused buffers instead of making a ``bytes`` object per piece:
-fresh pieces fault their pages in again and again (the kernel zeroes each page), reused ones
-stay warm. The first :data:`SYNC_PIECES` pieces are still ``bytes``, so a small source never
-allocates a ring.
+fills reused buffers instead of making a ``bytes`` object per piece: fresh pieces fault their
+pages in again and again (the kernel zeroes each page), reused ones stay warm. While pieces are
+decoded in the consumer's thread one buffer is enough (a read releases the piece before it
+decodes the next), and one buffer stays in the CPU's cache: a ring of six took 4 % more CPU time
+(``cat`` of 256 MiB of zstd into /dev/null, in process: 0.268 s against 0.256 s). The thread,
+which decodes ahead, fills a ring of :data:`RING` buffers in turn. The first
+:data:`SYNC_PIECES` pieces are still ``bytes``, so a small source never allocates a buffer.
 
 :class:`EncodingWriter` gathers small writes into :data:`RAW_CHUNK` pieces and compresses
 them, in a background thread when threaded (with the same bounded queue), writing the
@@ -126,6 +129,7 @@ class DecodingReader:
         # QUEUE_DEPTH, as a bounded queue would.
         from _queue import SimpleQueue  # here: a small file is decoded without a thread
 
+        self._ring.spread()
         self._queue, self._free = SimpleQueue(), SimpleQueue()
         for _ in range(QUEUE_DEPTH):
             self._free.put(None)
@@ -282,14 +286,22 @@ def _gathering(exc: MemoryError | None, n: int, got: int) -> ArrowMemoryError:
 
 class _Ring:
     """The reused output buffers of one reader, made as first needed; ``wanted`` once its
-    consumer no longer needs a ``bytes`` object per piece (see the module doc)."""
+    consumer no longer needs a ``bytes`` object per piece (see the module doc). One buffer
+    until :meth:`spread`, then :data:`RING` in turn."""
 
-    __slots__ = ("wanted", "_buffers", "_next")
+    __slots__ = ("wanted", "_size", "_buffers", "_next")
 
     def __init__(self) -> None:
         self.wanted = False
+        self._size = 1
         self._buffers: list[memoryview] = []
         self._next = 0
+
+    def spread(self) -> None:
+        """Pieces are decoded ahead from now on (by a thread): go round :data:`RING` buffers,
+        starting past the one that may hold the consumer's current piece."""
+        self._size = RING
+        self._next = len(self._buffers)  # 0 or 1: one buffer at most was used so far
 
     def fill(self, decode_into: Callable[[memoryview], int]) -> memoryview:
         """The piece ``decode_into`` writes into the ring's next buffer (see :data:`RING` for
@@ -300,7 +312,7 @@ class _Ring:
             buffers.append(memoryview(bytearray(OUT_CHUNK)))
         n = decode_into(buffers[i])
         if n:
-            self._next = (i + 1) % RING
+            self._next = (i + 1) % self._size
         return buffers[i][:n]
 
 
