@@ -296,3 +296,62 @@ def test_a_consumer_that_slows_down_later_gets_the_thread(monkeypatch, content, 
     finally:
         reader.close()
     assert got == content
+
+
+def test_a_reader_without_a_thread_decodes_into_one_buffer(content, frames):
+    # Without a thread each read releases the piece before the next is decoded: one buffer,
+    # which stays in the CPU's cache, serves every piece.
+    reader = DecodingReader(_Source(frames).read, pa.Codec("zstd").decoder(), threaded=False)
+    got, views = bytearray(), 0
+    while view := reader.read_view(-1):
+        got += view
+        views += 1
+    assert got == content and views > SYNC_PIECES + 1
+    assert len(reader._ring._buffers) == 1
+
+
+class _TimedCounting(_Counting):
+    """The counting decoder, one clock second per piece it makes."""
+
+    def __init__(self, clock: _Clock) -> None:
+        super().__init__()
+        self._clock = clock
+
+    def decode(self, data: bytes, max_length: int) -> bytes:
+        out = super().decode(data, max_length)
+        self._clock.now += 1.0 if out else 0.0
+        return out
+
+    def decode_into(self, data: bytes, out: memoryview) -> int:
+        n = super().decode_into(data, out)
+        self._clock.now += 1.0 if n else 0.0
+        return n
+
+
+def test_views_stay_intact_when_the_thread_starts_after_one_buffer_served(monkeypatch, content, frames):
+    # A consumer fast at first (pieces decoded into one buffer in its own thread), then slow: the
+    # thread that starts then goes round the ring and never writes into a piece still being read.
+    from arrowio.compression import _stream
+
+    clock = _Clock()
+    monkeypatch.setattr(_stream, "_clock", clock)
+    monkeypatch.setattr(_stream, "SYNC_WINDOW", 4)  # the share is measured again soon enough
+    decoder = _TimedCounting(clock)
+    reader = DecodingReader(_Source(frames).read, decoder, threaded=True)
+    got, views, threaded_at = bytearray(), 0, None
+    try:
+        while view := reader.read_view(-1):
+            views += 1
+            if reader._thread is not None:
+                threaded_at = threaded_at or views
+                with decoder.changed:  # let the thread get as far ahead as it can
+                    decoder.changed.wait_for(
+                        lambda: decoder.ended or decoder.made >= views - SYNC_PIECES + QUEUE_DEPTH + 1, timeout=10
+                    )
+            start = len(got)
+            got += view
+            assert got[start:] == content[start : len(got)], f"piece at {start} changed while it was read"
+            clock.now += 0.0 if views <= SYNC_PIECES + 1 else 0.5  # then a slow pipe
+    finally:
+        reader.close()
+    assert got == content and threaded_at is not None
