@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_helpers import compressed_by_tool
+from cli_helpers import compressed_by_tool, split_importtime
 
 from arrowio_cli import plain_cat
 
@@ -26,17 +26,6 @@ BIG = 8 << 20
 def _command(click_way: bool, args: list[str]) -> list[str]:
     """``arrowio cat ARGS`` (``cat --quiet ARGS`` the click way), with the import list on stderr."""
     return [sys.executable, "-X", "importtime", "-m", "arrowio_cli", "cat", *(["--quiet"] if click_way else []), *args]
-
-
-def _split(stderr: bytes) -> tuple[bytes, set[str]]:
-    """stderr without the ``-X importtime`` lines, and the modules those lines name."""
-    kept, modules = [], set()
-    for line in stderr.splitlines(keepends=True):
-        if line.startswith(b"import time:"):
-            modules.add(line.decode().rsplit("|", 1)[-1].strip())
-        else:
-            kept.append(line)
-    return b"".join(kept), modules
 
 
 def _run(click_way: bool, args: list[str], stdin: bytes | None = None, stdout: Any = subprocess.PIPE, **env_vars: str):
@@ -51,7 +40,7 @@ def _run(click_way: bool, args: list[str], stdin: bytes | None = None, stdout: A
         env=env,
         timeout=120,
     )
-    err, modules = _split(result.stderr)
+    err, modules = split_importtime(result.stderr)
     assert ("click" in modules) == click_way, "the run did not take the path under test"
     return result.returncode, result.stdout, err
 
@@ -128,7 +117,7 @@ def _reader_leaves_after_one_byte(click_way: bool, path: Path) -> tuple[int, byt
     first = process.stdout.read(1)
     process.stdout.close()  # like `| head -c1`
     _, err = process.communicate(timeout=60)
-    return process.returncode, first, _split(err)[0]
+    return process.returncode, first, split_importtime(err)[0]
 
 
 def test_a_reader_that_leaves_early_ends_both_by_sigpipe(tmp_path):
@@ -156,7 +145,7 @@ def _interrupted(click_way: bool) -> tuple[int, bytes, bytes]:
     process.send_signal(signal.SIGINT)
     rest, err = process.communicate(timeout=60)
     assert lines.startswith(out + rest)  # how much went out before the signal may differ
-    return process.returncode, out, _split(err)[0]
+    return process.returncode, out, split_importtime(err)[0]
 
 
 def test_ctrl_c_is_the_same_line_and_status():

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_helpers import split_importtime
 
 #: Incompressible, so that the output outgrows a pipe while the reader has left.
 BIG = 8 << 20
@@ -27,17 +28,6 @@ def _command(click_way: bool, args: list[str]) -> list[str]:
     """``arrowio compress ARGS`` (``compress --name ARGS`` the click way), with the import list on stderr."""
     extra = ["--name"] if click_way else []
     return [sys.executable, "-X", "importtime", "-m", "arrowio_cli", "compress", *extra, *args]
-
-
-def _split(stderr: bytes) -> tuple[bytes, set[str]]:
-    """stderr without the ``-X importtime`` lines, and the modules those lines name."""
-    kept, modules = [], set()
-    for line in stderr.splitlines(keepends=True):
-        if line.startswith(b"import time:"):
-            modules.add(line.decode().rsplit("|", 1)[-1].strip())
-        else:
-            kept.append(line)
-    return b"".join(kept), modules
 
 
 def _folder(path: Path) -> Path:
@@ -67,7 +57,7 @@ def _run(click_way: bool, args: list[str], cwd: Path, stdin: bytes = b"", stdout
     result = subprocess.run(
         _command(click_way, args), input=stdin, stdout=stdout, stderr=subprocess.PIPE, cwd=cwd, env=env, timeout=120
     )
-    err, modules = _split(result.stderr)
+    err, modules = split_importtime(result.stderr)
     assert ("click" in modules) == click_way, f"the run did not take the path under test: {err!r}"
     return result.returncode, result.stdout, err, _snapshot(cwd)
 
@@ -178,7 +168,7 @@ def test_usage_errors_are_clicks_own(tmp_path, case):
         cwd=folder,
         env=env,
     )
-    plain_err, modules = _split(plain.stderr)
+    plain_err, modules = split_importtime(plain.stderr)
     assert "click" in modules  # it went the click way
     assert (plain.returncode, plain.stdout, plain_err) == (code, out, err)
     assert code == 2 and b"Error: " in err
@@ -219,7 +209,7 @@ def _reader_leaves_after_one_byte(click_way: bool, folder: Path) -> tuple[int, b
     first = process.stdout.read(1)
     process.stdout.close()  # like `| head -c1`
     _, err = process.communicate(timeout=120)
-    return process.returncode, first, _split(err)[0]
+    return process.returncode, first, split_importtime(err)[0]
 
 
 def test_a_reader_that_leaves_early_ends_both_by_sigpipe(tmp_path):
@@ -250,7 +240,7 @@ def _interrupted(click_way: bool, signum: int, args: list[str], cwd: Path) -> tu
     code = process.wait(timeout=60)
     err = process.stderr.read()
     process.stdin.close()
-    return code, out[0][:2], _split(err)[0]
+    return code, out[0][:2], split_importtime(err)[0]
 
 
 def test_ctrl_c_is_the_same_line_and_status(tmp_path):

@@ -12,7 +12,7 @@ import struct
 import subprocess
 
 import pytest
-from compression_helpers import make_data, need_tool, run_tool
+from compression_helpers import gzip_with_dense_index, make_data, need_tool, run_tool
 
 import arrowio
 from arrowio.compression import FORMATS
@@ -424,17 +424,9 @@ def test_checkpoint_index_of_a_corrupt_file_is_not_written(single_gzip):
 def dense_checkpoints(tmp_path, data) -> tuple[str, bytes]:
     """A gzip file with a random stretch (stored blocks) and an index with a checkpoint every
     64 KiB of input: checkpoints inside bytes and before stored blocks."""
-    rapidgzip = pytest.importorskip("rapidgzip")
+    pytest.importorskip("rapidgzip")
     plain = data[:1_000_000] + random.Random(5).randbytes(300_000) + data[1_000_000:]
-    path = str(tmp_path / "dense.gz")
-    open(path, "wb").write(run_tool(["gzip", "-c"], plain))
-    f = rapidgzip.RapidgzipFile(path, parallelization=1, chunk_size=64 << 10)
-    try:
-        f.seek(0, os.SEEK_END)
-        f.export_index(path + ".gzidx")
-    finally:
-        f.close()
-    return path, plain
+    return gzip_with_dense_index(str(tmp_path / "dense.gz"), plain, 64 << 10), plain
 
 
 def test_read_at_decodes_from_one_checkpoint_without_loading_the_whole_index(tmp_path, data):

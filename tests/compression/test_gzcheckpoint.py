@@ -8,7 +8,7 @@ import random
 import struct
 
 import pytest
-from compression_helpers import make_data, run_tool
+from compression_helpers import gzip_with_dense_index, make_data
 
 import arrowio
 from arrowio.errors import ArrowIOError
@@ -21,15 +21,7 @@ def dense(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, bytes]:
     """A gzip file with a random stretch (stored blocks) between text, and an index with a
     checkpoint every 16 KiB or so of compressed input: checkpoints inside bytes and before stored blocks."""
     plain = make_data("text", 900_000, seed=21) + random.Random(22).randbytes(300_000) + make_data("mixed", 900_000)
-    path = str(tmp_path_factory.mktemp("gzcheckpoint") / "dense.gz")
-    open(path, "wb").write(run_tool(["gzip", "-c"], plain))
-    f = rapidgzip.RapidgzipFile(path, parallelization=1, chunk_size=16 << 10)
-    try:
-        f.seek(0, os.SEEK_END)
-        f.export_index(path + ".gzidx")
-    finally:
-        f.close()
-    return path, plain
+    return gzip_with_dense_index(str(tmp_path_factory.mktemp("gzcheckpoint") / "dense.gz"), plain, 16 << 10), plain
 
 
 def checkpoints(index: str) -> list[tuple[int, int, int, int]]:

@@ -83,6 +83,17 @@ def start_up_imports(*args: object) -> tuple[subprocess.CompletedProcess[bytes],
     return result, imported
 
 
+def split_importtime(stderr: bytes) -> tuple[bytes, set[str]]:
+    """stderr of a ``-X importtime`` run without its import lines, and the modules those lines name."""
+    kept, modules = [], set()
+    for line in stderr.splitlines(keepends=True):
+        if line.startswith(b"import time:"):
+            modules.add(line.decode().rsplit("|", 1)[-1].strip())
+        else:
+            kept.append(line)
+    return b"".join(kept), modules
+
+
 #: Format -> (extension, the command that writes a file's compression to stdout). snappy (framing)
 #: has no common CLI.
 TOOLS = {

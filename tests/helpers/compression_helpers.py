@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 import subprocess
 from typing import Any
@@ -177,3 +178,19 @@ def read_only_through(path: str, expected: bytes, taken: str, refused: str, monk
     with arrowio.input_stream(path, compression="auto") as stream:
         assert stream.read() == expected
     assert calls
+
+
+def gzip_with_dense_index(path: str, plain: bytes, chunk_size: int) -> str:
+    """Write ``plain`` gzipped by the real gzip to ``path`` and, beside it, rapidgzip's checkpoint
+    index with a checkpoint every ``chunk_size`` or so of compressed input (with a random stretch
+    in ``plain``: checkpoints inside bytes and before stored blocks). Returns ``path``."""
+    import rapidgzip  # optional: callers importorskip it
+
+    open(path, "wb").write(run_tool(["gzip", "-c"], plain))
+    f = rapidgzip.RapidgzipFile(path, parallelization=1, chunk_size=chunk_size)
+    try:
+        f.seek(0, os.SEEK_END)
+        f.export_index(path + ".gzidx")
+    finally:
+        f.close()
+    return path
