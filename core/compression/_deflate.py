@@ -139,6 +139,13 @@ class Inflater:
         self.needs_input = not self._tail and (max_length <= 0 or len(out) < max_length)
         return out
 
+    def decompress_whole(self, data: bytes | memoryview, max_length: int) -> bytes:
+        """All of ``data`` given to the backend at once (:meth:`decompress` hands ISA-L slices),
+        for an input read whole and inflated in one call: :func:`._gzip.decode_whole`."""
+        if self._isal and not self._rest:
+            return self._obj.decompress(data, max_length)
+        return self.decompress(data, max_length)
+
     def _step(self, max_length: int) -> bytes | memoryview:
         """The next slice of the input for ISA-L: about what decodes to :data:`_STEP_SHARE` of
         ``max_length`` at the ratio last seen (deflate's usual 1:4 before any). ISA-L copies

@@ -291,7 +291,7 @@ def decode_whole(whole: bytes, limit: int) -> bytes | None:
     body = Inflater()
     try:
         # One byte of room more than the trailer states: a member that decodes to more shows.
-        out = body.decompress(memoryview(whole)[at : size - _TRAILER_SIZE], isize + 1)
+        out = body.decompress_whole(memoryview(whole)[at : size - _TRAILER_SIZE], isize + 1)
     except body.error:
         return None
     if not body.eof or body.unused_data or len(out) != isize or body.crc != crc:
