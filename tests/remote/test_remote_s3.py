@@ -190,53 +190,6 @@ def test_object_replaced_during_read_ahead_fails_instead_of_mixing_versions(s3):
                 assert set(chunk) == {ord("a")}
 
 
-def test_the_default_window_is_two_blocks_ahead_of_the_one_being_read(s3):
-    block = 256 * 1024
-    data = payload(24 * block, seed=10)
-    url = s3.put("obj.bin", data)
-    pool = pa.proxy_memory_pool(pa.default_memory_pool())
-    with open_url(url, storage_options=s3.options, block_size=block, memory_pool=pool) as f:
-        into, pieces = bytearray(block // 4), []  # as a decoder reads
-        while got := f.readinto(into):
-            pieces.append(bytes(into[:got]))
-    assert b"".join(pieces) == data
-    # Two blocks fetched ahead and the one being read: the peak that keeps `arrowio cat` of an
-    # S3 object under 100 MiB with the default 4 MiB blocks (four ahead held five blocks).
-    assert pool.max_memory() == 3 * block
-
-
-def test_a_large_read_keeps_twice_read_ahead_requests_in_flight(s3):
-    import asyncio
-
-    block, depth = 64 * 1024, 2
-    data = payload(16 * block, seed=11)
-    url = s3.put("obj.bin", data)
-    with open_url(url, storage_options=s3.options, block_size=block, read_ahead=depth) as f:
-        fs, waiting, most = f._location.fs, [], [0]
-        call_s3, opened = fs._call_s3, asyncio.Event()
-
-        async def held(method, *args, **kwargs):  # the real request, once the expected ones are all asked
-            waiting.append(kwargs.get("Range"))
-            most[0] = max(most[0], len(waiting))
-            if len(waiting) >= 2 * depth:
-                opened.set()
-            try:
-                await asyncio.wait_for(opened.wait(), 5)
-            except TimeoutError:
-                opened.set()  # fewer came: let them go, the count below fails
-            try:
-                return await call_s3(method, *args, **kwargs)
-            finally:
-                waiting.remove(kwargs.get("Range"))
-
-        fs._call_s3 = held
-        try:
-            assert f.read_at(len(data), 0) == data  # straight into one buffer, in ranges of a block
-        finally:
-            del fs._call_s3
-    assert most[0] == 2 * depth
-
-
 def test_a_jump_does_not_fetch_the_whole_window(s3):
     data = payload(4 * MiB, seed=7)
     url = s3.put("obj.bin", data)
