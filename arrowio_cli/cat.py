@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from .params import SIZE, compression_option, storage_option
+from .streams import is_terminal
 
 __all__ = ["cat"]
 
@@ -140,18 +141,11 @@ def _progress(job: Any, quiet: bool, force: bool) -> AbstractContextManager[Any]
     """The progress line, polling the bytes that reached stdout (never a read-ahead); nothing
     where it can never show (-q, or stderr is not a terminal and --progress was not given), so
     a short run starts no timer and imports no renderer."""
-    if quiet or not (force or _is_terminal(sys.stderr)):
+    if quiet or not (force or is_terminal(sys.stderr)):
         return nullcontext()
     from .report import Progress
 
     return Progress("cat", None, enabled=True, force=force, done=lambda: job.written)
-
-
-def _is_terminal(stream: Any) -> bool:
-    try:
-        return bool(stream.isatty())
-    except (AttributeError, ValueError):  # None, closed, or not a real file
-        return False
 
 
 def _show_stats(tallies: list[Any], measurement: Any) -> None:

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from typing import Any, NamedTuple
 
 from .errors import CliError, OutputError, describe
-from .streams import fileno, format_of
+from .streams import fileno, format_of, is_terminal
 
 __all__ = ["CHUNK", "Job", "Options", "run"]
 
@@ -402,18 +402,11 @@ class _Counts:
 def _progress(label: str, size: int | None, options: Options) -> Any:
     """The progress line of an input: shown on a terminal (after a second) unless -q, or
     wherever --progress forces it; where it cannot show, only its counts."""
-    if options.progress or (not options.quiet and _is_terminal(sys.stderr)):
+    if options.progress or (not options.quiet and is_terminal(sys.stderr)):
         from .report import Progress
 
         return Progress(label, size, enabled=not options.quiet, force=options.progress)
     return _Counts()
-
-
-def _is_terminal(stream: Any) -> bool:
-    try:
-        return bool(stream.isatty())
-    except (AttributeError, ValueError):  # None, closed, or not a real file
-        return False
 
 
 def _say(line: str) -> None:

@@ -15,6 +15,7 @@ import sys
 from collections.abc import Sequence
 
 from .exit_codes import ExitCode
+from .streams import is_terminal
 
 __all__ = ["DEFAULTS", "operands", "run"]
 
@@ -43,7 +44,7 @@ def operands(args: Sequence[str]) -> tuple[str, ...] | None:
     inputs = tuple(args[1:])
     if any(arg.startswith("-") and arg != "-" for arg in inputs):
         return None  # an option, --help, or --: click parses those
-    if _is_terminal(sys.stderr):
+    if is_terminal(sys.stderr):
         return None
     return inputs
 
@@ -59,10 +60,3 @@ def run(inputs: tuple[str, ...]) -> int:
     job.run_all(inputs)
     job.runner.exit()
     return ExitCode.OK
-
-
-def _is_terminal(stream: object) -> bool:
-    try:
-        return bool(stream.isatty())  # type: ignore[attr-defined]
-    except (AttributeError, ValueError):  # None, closed, or not a real file
-        return False

@@ -30,6 +30,8 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+from .streams import is_terminal
+
 __all__ = ["job", "parse"]
 
 #: :data:`arrowio_cli.completion.COMPLETE_VAR` (spelled out: that module imports click).
@@ -49,7 +51,7 @@ def parse(args: Sequence[str]) -> tuple[Any, tuple[str, ...]] | None:
     """The :class:`~arrowio_cli.compress_request.Request` and the inputs of the command line
     ``args`` when it is ``compress`` with the options above only and stderr is not a terminal;
     None when click must read it."""
-    if not args or args[0] != "compress" or _COMPLETE_VAR in os.environ or _is_terminal(sys.stderr):
+    if not args or args[0] != "compress" or _COMPLETE_VAR in os.environ or is_terminal(sys.stderr):
         return None
     settings: _Settings = {}
     inputs: list[str] = []
@@ -156,10 +158,3 @@ def _format(value: str) -> str | None:
     except Exception:  # noqa: BLE001 - unknown, or its backend is missing: click's conversion tells
         return None
     return name if FORMATS[name].streaming else None
-
-
-def _is_terminal(stream: object) -> bool:
-    try:
-        return bool(stream.isatty())  # type: ignore[attr-defined]
-    except (AttributeError, ValueError):  # None, closed, or not a real file
-        return False

@@ -8,7 +8,7 @@ TYPE_CHECKING = False  # typing's, without importing typing: start-up time (CONT
 if TYPE_CHECKING:
     from typing import Any
 
-__all__ = ["fileno", "format_of"]
+__all__ = ["fileno", "format_of", "is_terminal"]
 
 
 def fileno(stream: Any) -> int | None:
@@ -17,6 +17,14 @@ def fileno(stream: Any) -> int | None:
         return int(stream.fileno())
     except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
         return None
+
+
+def is_terminal(stream: Any) -> bool:
+    """Whether ``stream`` is a terminal; False for None, a closed stream or one without a file."""
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
 
 
 def format_of(stream: Any) -> str | None:
