@@ -43,7 +43,9 @@ TYPE_CHECKING = False  # typing's, without importing typing: start-up time (CONT
 if TYPE_CHECKING:
     from typing import Any
 
-__all__ = ["FrameReader", "decode_range", "read_range", "default_workers"]
+    from ._bgzfwalk import BgzfWalk
+
+__all__ = ["FrameReader", "decode_range", "decode_stream", "read_range", "default_workers"]
 
 TASK_BYTES = 1 << 20  # compressed bytes per task: hand-over costs ~50 us, decoding 1 MiB ~1-3 ms
 TASK_PLAIN = 32 << 20  # decoded bytes a task may gather before the reading thread takes over
@@ -59,6 +61,7 @@ IN_FLIGHT = 64 << 20  # decoded bytes of the tasks in flight, where the table kn
 HEAD_INPUT = 128 << 10
 HEAD_MORE = 8 << 20
 HEAD_PIECE = 1 << 20
+STREAM_INPUT = 1 << 20  # compressed bytes read at a time where a file is decoded as one stream
 
 ReadAt = Callable[[int, int], bytes]
 ReadIntoAt = Callable[[memoryview, int], int]
@@ -103,6 +106,29 @@ def decode_range(read_at: ReadAt, fmt: str, start: int, end: int) -> Iterator[by
             decoder.finish()
             return
         out = decoder.decompress(b"", OUT_CHUNK)
+
+
+def decode_stream(read_at: ReadAt, fmt: str, sequence: bool = False) -> Iterator[bytes]:
+    """The decoded pieces of the whole file, from its start, by the strict streaming decoder fed
+    STREAM_INPUT bytes at a time (what a sequential read does); ``sequence``: streams of other
+    formats that follow the first are decoded too (:class:`._sequence.SequenceDecoder`)."""
+    decoder: Decoder = _decoder_at(fmt, 0)
+    if sequence:
+        from ._sequence import SequenceDecoder
+
+        decoder = SequenceDecoder(decoder, lambda other: other.load().decoder())
+    pos = 0
+    while data := read_at(STREAM_INPUT, pos):
+        pos += len(data)
+        out = decoder.decompress(data, OUT_CHUNK)
+        del data  # the decoder keeps what it still needs
+        while True:
+            if out:
+                yield out
+            if decoder.needs_input:
+                break
+            out = decoder.decompress(b"", OUT_CHUNK)
+    decoder.finish()
 
 
 def _task(
@@ -245,35 +271,62 @@ class FrameReader(DecodingReader):
         self,
         read_at: ReadAt,
         fmt: str,
-        table: FrameTable,
+        table: FrameTable | BgzfWalk,
         position: int = 0,
         workers: int = 0,
         readinto_at: ReadIntoAt | None = None,
+        sequence: bool = False,
     ) -> None:
         super().__init__(_nothing, None, threaded=False)  # type: ignore[arg-type]  # pieces come from _generate
         self._read_at = read_at
         self._readinto_at = readinto_at
         self._fmt = fmt
-        self._table = table
         self._pool: Any = None
         if workers > 0:
             from ._workers import Workers
 
             self._pool = Workers(workers, "arrowio-frames")
         self._ahead = max(workers, 1) + 1  # every worker busy, and one task ready for the reader
+        self.position = position
+        self.compressed_read = 0
+        if isinstance(table, FrameTable):
+            self._table = table
+            self._pieces = self._start(position)
+        else:  # walked to its end at the first read (a stream only read by position never is)
+            self._pieces = self._walked(table, position, sequence)
+
+    def _start(self, position: int) -> Iterator[bytes | memoryview]:
+        """The pieces from decoded ``position`` on (which needs decoded sizes in the table unless it is 0)."""
+        table = self._table
         size = table.size
         if size is not None and position >= size:
-            self._pieces = iter(())
-            self.position = position
             self.compressed_read = table.comp[-1]
-            return
+            return iter(())
         first, skip = 0, 0
         if position:
             first = table.frame_at(position)  # asserts that the table has decoded sizes
             skip = position - table.plain[first]  # type: ignore[index]  # checked by frame_at
-        self.position = position
         self.compressed_read = table.comp[first]  # the end of the frames handed to the reader so far
-        self._pieces = self._decode(first, skip)
+        return self._decode(first, skip)
+
+    def _walked(self, walk: BgzfWalk, position: int, sequence: bool) -> Iterator[bytes | memoryview]:
+        """The pieces from ``position`` on of a file whose blocks are walked now: by the table,
+        or where the file is not BGZF to its end, decoded from its start by the strict streaming
+        decoder, as a sequential read of a file that is not BGZF does (``sequence``: streams of
+        other formats that follow are decoded too)."""
+        table = walk.finish()
+        if table is not None:
+            self._table = table
+            yield from self._start(position)
+            return
+        skip = position
+        for piece in decode_stream(self._read_at, self._fmt, sequence):
+            if skip >= len(piece):
+                skip -= len(piece)
+                continue
+            yield memoryview(piece)[skip:] if skip else piece
+            skip = 0
+        self.compressed_read = walk.file_size
 
     def _decode(self, first: int, skip: int) -> Iterator[bytes | memoryview]:
         """The pieces from frame ``first`` on, the way to decode them chosen at the first read, not
