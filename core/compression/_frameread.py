@@ -246,11 +246,14 @@ def _mismatch(fmt: str, start: int, end: int, got: int, expected: int) -> Except
     )
 
 
-def _tasks(table: FrameTable, first: int) -> Iterator[tuple[int, int]]:
+def _tasks(table: FrameTable, first: int, alone: bool = False) -> Iterator[tuple[int, int]]:
     """Frame ranges ``[i, j)`` from frame ``first``: about TASK_BYTES compressed, and several frames
-    only up to TASK_GROUP decoded."""
+    only up to TASK_GROUP decoded; with ``alone``, frame ``first`` is a task of its own."""
     comp, plain = table.comp, table.plain
     i = first
+    if alone and i < table.frames:
+        yield i, i + 1
+        i += 1
     while i < table.frames:
         j = i + 1
         while (
@@ -289,6 +292,10 @@ class FrameReader(DecodingReader):
         self._ahead = max(workers, 1) + 1  # every worker busy, and one task ready for the reader
         self.position = position
         self.compressed_read = 0
+        #: After a seek, the frame holding the position is decoded alone, and nothing ahead of
+        #: it until the consumer reads past it: ``cat --offset N --length 64`` decoded three
+        #: tasks of ~3 MiB each (most of its CPU time) for 64 bytes.
+        self._alone = position > 0
         if isinstance(table, FrameTable):
             self._table = table
             self._pieces = self._start(position)
@@ -344,13 +351,14 @@ class FrameReader(DecodingReader):
     def _room(self, pending: deque[Any], plain: Any) -> bool:
         """Whether another task may start: fewer than ``_ahead`` in flight and, where the decoded
         sizes are known, under IN_FLIGHT decoded bytes from the oldest pending task (whose entries
-        start with its ``(first, last)`` frame indexes) to the newest."""
-        if len(pending) >= self._ahead:
+        start with its ``(first, last)`` frame indexes) to the newest; only one while the frame
+        after a seek is read alone."""
+        if len(pending) >= self._ahead or (self._alone and pending):
             return False
         return plain is None or not pending or plain[pending[-1][0][1]] - plain[pending[0][0][0]] < IN_FLIGHT
 
     def _generate(self, first: int, skip: int) -> Iterator[bytes | memoryview]:
-        tasks = _tasks(self._table, first)
+        tasks = _tasks(self._table, first, self._alone)
         pending: deque[tuple[tuple[int, int], Any]] = deque()
         plain = self._table.plain
         while True:
@@ -362,6 +370,7 @@ class FrameReader(DecodingReader):
             if not pending:
                 return
             task, future = pending.popleft()
+            self._alone = False  # the next tasks start when the consumer has read this one
             pieces, rest, error = future.result()
             self.compressed_read = self._table.comp[task[1]]
             got = 0
@@ -391,7 +400,7 @@ class FrameReader(DecodingReader):
         written are ever faulted in), and a task that does not fit is streamed by this thread."""
         table = self._table
         comp, plain = table.comp, table.plain
-        planned = list(_tasks(table, first))
+        planned = list(_tasks(table, first, self._alone))
         tasks = iter(planned)
         # Every buffer of the ring holds the largest task: tasks of varying sizes never make it
         # drop a buffer for a larger one (each new buffer's pages are faulted in again).
@@ -413,6 +422,7 @@ class FrameReader(DecodingReader):
             if not pending:
                 return
             task, buffer, future = pending.popleft()
+            self._alone = False  # the next tasks start when the consumer has read this one
             filled, error = future.result()
             self.compressed_read = comp[task[1]]
             if isinstance(error, Overflow):  # frames of unknown size, too large to hold: streamed

@@ -312,3 +312,30 @@ def test_a_stream_read_only_by_position_never_plans_sequential_decoding(tmp_path
         assert not planned
         assert stream.read() == data
         assert planned == [1]
+
+
+@pytest.mark.parametrize("fmt,layout", [("zstd", "seekable"), ("gzip", "bgzf")])
+@pytest.mark.parametrize("threaded", [True, False])
+def test_a_seek_decodes_the_frame_it_lands_in_alone_until_read_past(tmp_path, data, fmt, layout, threaded, monkeypatch):
+    # cat --offset N --length 64 seeks and reads 64 bytes: the tasks ahead of that frame (three
+    # of ~1 MiB compressed, on a worker each) were most of its CPU time.
+    from arrowio.compression import _frameread
+
+    path = _write(str(tmp_path / f"s.{fmt}"), data, fmt, layout, frame_size=256 << 10)
+    decoded: list[list[int]] = []
+    real = _frameread._task_into
+
+    def recording(read_at, readinto_at, fmt, bounds, out, exact=True):
+        decoded.append(bounds)
+        return real(read_at, readinto_at, fmt, bounds, out, exact)
+
+    monkeypatch.setattr(_frameread, "_task_into", recording)
+    at = 3 * FRAME + 1000
+    with arrowio.CompressedInputStream(path, fmt, threaded=threaded) as stream:
+        stream.seek(at)
+        assert stream.read(64) == data[at : at + 64]
+        assert [len(bounds) for bounds in decoded] == [2]  # one frame: its start and end
+        assert stream.read() == data[at + 64 :]
+        assert len(decoded) >= 2  # the rest, in tasks of several frames
+        stream.seek(0)
+        assert stream.read() == data
