@@ -268,7 +268,10 @@ def _tasks(table: FrameTable, first: int, alone: bool = False) -> Iterator[tuple
 
 class FrameReader(DecodingReader):
     """The decoded content of a framed file from decoded ``position`` (which needs decoded sizes
-    in ``table`` unless it is 0), decoded by ``workers`` threads (0: by the reading thread)."""
+    in ``table`` unless it is 0), decoded by ``workers`` threads (0: by the reading thread).
+    ``table`` may be a BGZF walk (:class:`._bgzfwalk.BgzfWalk`), walked to its end at the first
+    read; where it then finds the file is not BGZF to its end, the file is decoded as one stream
+    (``sequence``: with the streams of other formats after it, as a sequential read does)."""
 
     def __init__(
         self,
