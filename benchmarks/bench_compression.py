@@ -17,7 +17,8 @@ Files of independent frames (issue 15, goals 2 and 3), all written from the same
                             BGZF (compress --bgzf)        vs igzip -d (<= 0.65), bgzip -d -@ N (<= 1.0)
   random access             64 bytes at 200 MiB of zstd --seekable and of BGZF vs a full decode (<= 0.02),
                             each read the first in its process (zstd also mid-frame and at a frame's
-                            end; BGZF also reopened, its walk kept from the open before)
+                            end; BGZF also reopened, its walk kept from the open before, and at
+                            1 MiB, its walk going only as far as that; zstd -T frames, reported)
                             single-member gzip: checkpoint index (rapidgzip) vs a full decode (<= 1.2),
                             then 64 bytes at 200 MiB vs a full decode (<= 0.02)
 
@@ -422,6 +423,13 @@ def framed_rows(corpus: Path, cores: int, compare: Callable[..., None], pipe: bo
     full = _arrowio_read_views(bgzf)
     compare("BGZF read_at 64B", "full decode", _arrowio_read_at(bgzf, offset, 64), full, "<= 0.02")
     compare("  ... reopened", "full decode", _arrowio_read_at(bgzf, offset, 64, reopened=True), full, "report")
+    # The walk goes only as far as a read needs: near the start it walks a few blocks.
+    compare("  ... at 1 MiB", "full decode", _arrowio_read_at(bgzf, 1 << 20, 64), full, "report")
+    # Our -T zstd frames declare their sizes in pzstd's skippable frames (no seek table): read_at
+    # decodes the 16 MiB frame it lands in as far as the range (pzstd's own frames declare no
+    # decoded sizes: such a file is not seekable).
+    full = _arrowio_read_views(zst_frames)
+    compare("zstd frames read_at 64B", "full decode", _arrowio_read_at(zst_frames, offset, 64), full, "report")
 
 
 def _print(rows: list[Row]) -> None:

@@ -43,7 +43,9 @@ TYPE_CHECKING = False  # typing's, without importing typing: start-up time (CONT
 if TYPE_CHECKING:
     from typing import Any
 
-__all__ = ["FrameReader", "decode_range", "read_range", "default_workers"]
+    from ._bgzfwalk import BgzfWalk
+
+__all__ = ["FrameReader", "decode_range", "decode_stream", "read_range", "default_workers"]
 
 TASK_BYTES = 1 << 20  # compressed bytes per task: hand-over costs ~50 us, decoding 1 MiB ~1-3 ms
 TASK_PLAIN = 32 << 20  # decoded bytes a task may gather before the reading thread takes over
@@ -59,6 +61,7 @@ IN_FLIGHT = 64 << 20  # decoded bytes of the tasks in flight, where the table kn
 HEAD_INPUT = 128 << 10
 HEAD_MORE = 8 << 20
 HEAD_PIECE = 1 << 20
+STREAM_INPUT = 1 << 20  # compressed bytes read at a time where a file is decoded as one stream
 
 ReadAt = Callable[[int, int], bytes]
 ReadIntoAt = Callable[[memoryview, int], int]
@@ -103,6 +106,29 @@ def decode_range(read_at: ReadAt, fmt: str, start: int, end: int) -> Iterator[by
             decoder.finish()
             return
         out = decoder.decompress(b"", OUT_CHUNK)
+
+
+def decode_stream(read_at: ReadAt, fmt: str, sequence: bool = False) -> Iterator[bytes]:
+    """The decoded pieces of the whole file, from its start, by the strict streaming decoder fed
+    STREAM_INPUT bytes at a time (what a sequential read does); ``sequence``: streams of other
+    formats that follow the first are decoded too (:class:`._sequence.SequenceDecoder`)."""
+    decoder: Decoder = _decoder_at(fmt, 0)
+    if sequence:
+        from ._sequence import SequenceDecoder
+
+        decoder = SequenceDecoder(decoder, lambda other: other.load().decoder())
+    pos = 0
+    while data := read_at(STREAM_INPUT, pos):
+        pos += len(data)
+        out = decoder.decompress(data, OUT_CHUNK)
+        del data  # the decoder keeps what it still needs
+        while True:
+            if out:
+                yield out
+            if decoder.needs_input:
+                break
+            out = decoder.decompress(b"", OUT_CHUNK)
+    decoder.finish()
 
 
 def _task(
@@ -220,11 +246,14 @@ def _mismatch(fmt: str, start: int, end: int, got: int, expected: int) -> Except
     )
 
 
-def _tasks(table: FrameTable, first: int) -> Iterator[tuple[int, int]]:
+def _tasks(table: FrameTable, first: int, alone: bool = False) -> Iterator[tuple[int, int]]:
     """Frame ranges ``[i, j)`` from frame ``first``: about TASK_BYTES compressed, and several frames
-    only up to TASK_GROUP decoded."""
+    only up to TASK_GROUP decoded; with ``alone``, frame ``first`` is a task of its own."""
     comp, plain = table.comp, table.plain
     i = first
+    if alone and i < table.frames:
+        yield i, i + 1
+        i += 1
     while i < table.frames:
         j = i + 1
         while (
@@ -239,41 +268,75 @@ def _tasks(table: FrameTable, first: int) -> Iterator[tuple[int, int]]:
 
 class FrameReader(DecodingReader):
     """The decoded content of a framed file from decoded ``position`` (which needs decoded sizes
-    in ``table`` unless it is 0), decoded by ``workers`` threads (0: by the reading thread)."""
+    in ``table`` unless it is 0), decoded by ``workers`` threads (0: by the reading thread).
+    ``table`` may be a BGZF walk (:class:`._bgzfwalk.BgzfWalk`), walked to its end at the first
+    read; where it then finds the file is not BGZF to its end, the file is decoded as one stream
+    (``sequence``: with the streams of other formats after it, as a sequential read does)."""
 
     def __init__(
         self,
         read_at: ReadAt,
         fmt: str,
-        table: FrameTable,
+        table: FrameTable | BgzfWalk,
         position: int = 0,
         workers: int = 0,
         readinto_at: ReadIntoAt | None = None,
+        sequence: bool = False,
     ) -> None:
         super().__init__(_nothing, None, threaded=False)  # type: ignore[arg-type]  # pieces come from _generate
         self._read_at = read_at
         self._readinto_at = readinto_at
         self._fmt = fmt
-        self._table = table
         self._pool: Any = None
         if workers > 0:
             from ._workers import Workers
 
             self._pool = Workers(workers, "arrowio-frames")
         self._ahead = max(workers, 1) + 1  # every worker busy, and one task ready for the reader
+        self.position = position
+        self.compressed_read = 0
+        #: After a seek, the frame holding the position is decoded alone, and nothing ahead of
+        #: it until the consumer reads past it: ``cat --offset N --length 64`` decoded three
+        #: tasks of ~3 MiB each (most of its CPU time) for 64 bytes.
+        self._alone = position > 0
+        if isinstance(table, FrameTable):
+            self._table = table
+            self._pieces = self._start(position)
+        else:  # walked to its end at the first read (a stream only read by position never is)
+            self._pieces = self._walked(table, position, sequence)
+
+    def _start(self, position: int) -> Iterator[bytes | memoryview]:
+        """The pieces from decoded ``position`` on (which needs decoded sizes in the table unless it is 0)."""
+        table = self._table
         size = table.size
         if size is not None and position >= size:
-            self._pieces = iter(())
-            self.position = position
             self.compressed_read = table.comp[-1]
-            return
+            return iter(())
         first, skip = 0, 0
         if position:
             first = table.frame_at(position)  # asserts that the table has decoded sizes
             skip = position - table.plain[first]  # type: ignore[index]  # checked by frame_at
-        self.position = position
         self.compressed_read = table.comp[first]  # the end of the frames handed to the reader so far
-        self._pieces = self._decode(first, skip)
+        return self._decode(first, skip)
+
+    def _walked(self, walk: BgzfWalk, position: int, sequence: bool) -> Iterator[bytes | memoryview]:
+        """The pieces from ``position`` on of a file whose blocks are walked now: by the table,
+        or where the file is not BGZF to its end, decoded from its start by the strict streaming
+        decoder, as a sequential read of a file that is not BGZF does (``sequence``: streams of
+        other formats that follow are decoded too)."""
+        table = walk.finish()
+        if table is not None:
+            self._table = table
+            yield from self._start(position)
+            return
+        skip = position
+        for piece in decode_stream(self._read_at, self._fmt, sequence):
+            if skip >= len(piece):
+                skip -= len(piece)
+                continue
+            yield memoryview(piece)[skip:] if skip else piece
+            skip = 0
+        self.compressed_read = walk.file_size
 
     def _decode(self, first: int, skip: int) -> Iterator[bytes | memoryview]:
         """The pieces from frame ``first`` on, the way to decode them chosen at the first read, not
@@ -291,13 +354,14 @@ class FrameReader(DecodingReader):
     def _room(self, pending: deque[Any], plain: Any) -> bool:
         """Whether another task may start: fewer than ``_ahead`` in flight and, where the decoded
         sizes are known, under IN_FLIGHT decoded bytes from the oldest pending task (whose entries
-        start with its ``(first, last)`` frame indexes) to the newest."""
-        if len(pending) >= self._ahead:
+        start with its ``(first, last)`` frame indexes) to the newest; only one while the frame
+        after a seek is read alone."""
+        if len(pending) >= self._ahead or (self._alone and pending):
             return False
         return plain is None or not pending or plain[pending[-1][0][1]] - plain[pending[0][0][0]] < IN_FLIGHT
 
     def _generate(self, first: int, skip: int) -> Iterator[bytes | memoryview]:
-        tasks = _tasks(self._table, first)
+        tasks = _tasks(self._table, first, self._alone)
         pending: deque[tuple[tuple[int, int], Any]] = deque()
         plain = self._table.plain
         while True:
@@ -309,6 +373,7 @@ class FrameReader(DecodingReader):
             if not pending:
                 return
             task, future = pending.popleft()
+            self._alone = False  # the next tasks start when the consumer has read this one
             pieces, rest, error = future.result()
             self.compressed_read = self._table.comp[task[1]]
             got = 0
@@ -338,7 +403,7 @@ class FrameReader(DecodingReader):
         written are ever faulted in), and a task that does not fit is streamed by this thread."""
         table = self._table
         comp, plain = table.comp, table.plain
-        planned = list(_tasks(table, first))
+        planned = list(_tasks(table, first, self._alone))
         tasks = iter(planned)
         # Every buffer of the ring holds the largest task: tasks of varying sizes never make it
         # drop a buffer for a larger one (each new buffer's pages are faulted in again).
@@ -360,6 +425,7 @@ class FrameReader(DecodingReader):
             if not pending:
                 return
             task, buffer, future = pending.popleft()
+            self._alone = False  # the next tasks start when the consumer has read this one
             filled, error = future.result()
             self.compressed_read = comp[task[1]]
             if isinstance(error, Overflow):  # frames of unknown size, too large to hold: streamed

@@ -18,10 +18,10 @@ import mmap
 import os
 import struct
 from collections.abc import Callable
-from itertools import accumulate
 
 from . import _framecache
 from ._base import corrupt
+from ._bgzfwalk import BGZF_EOF, BGZF_HEADER, BgzfWalk, is_bgzf_header
 from ._frametable import SEEKABLE_MAGIC, FrameTable, load_index, read_gzi, read_seek_table
 
 TYPE_CHECKING = False  # typing's, without importing typing: start-up time (CONTRIBUTING.md)
@@ -35,17 +35,11 @@ _SKIPPABLE_MIN, _SKIPPABLE_MAX = 0x184D2A50, 0x184D2A5F
 _PZSTD_HEADER = struct.Struct("<III")  # skippable magic 0x184D2A50, size 4, the next frame's compressed size
 _FCS_SIZE = (0, 2, 4, 8)
 _DID_SIZE = (0, 1, 2, 4)
-_BGZF_HEADER = 18  # gzip header with XLEN 6 and the BC subfield holding the block size - 1
-_BGZF_FIELDS = struct.Struct("<4s6x6sH")  # ID1 ID2 CM FLG, (MTIME XFL OS), XLEN SI1 SI2 SLEN, BSIZE
 _U32 = struct.Struct("<I")
 _SEEKABLE_TAIL = _U32.pack(SEEKABLE_MAGIC)  # the last four bytes of a file in zstd's seekable format
-#: From 4 bytes before a block: the previous block's ISIZE, then this block's ID1 ID2 CM FLG as one
-#: number and XLEN SI1 SI2 SLEN BSIZE as another (BSIZE its top 16 bits; MTIME XFL OS skipped).
-_BGZF_STEP = struct.Struct("<II6xQ")
-_BGZF_MAGIC = 0x04088B1F  # 1f 8b 08 04: gzip, deflate, FEXTRA
-_BC_FIELD, _BC_MASK = 0x000243420006, (1 << 48) - 1  # 06 00 'B' 'C' 02 00: XLEN 6, the BC subfield
-#: BGZF files of this size and more keep their walked table for the next open: a smaller one
-#: (some 50 blocks or fewer) is walked in tens of microseconds and would only crowd the cache.
+#: BGZF files of this size and more keep their walked table for the next open, and are walked
+#: only as far as reads need: a smaller one (some 50 blocks or fewer) is walked whole in tens of
+#: microseconds, and its table would only crowd the cache.
 CACHE_MIN = 1 << 20
 
 
@@ -99,12 +93,16 @@ def _read_at_of(raw: Any) -> Callable[[Any, int, int], bytes]:
     return lambda _handle, n, offset: raw.read_at(n, offset)
 
 
-def find_table(raw: Any, fmt: str, path: str | None, whole: bytes | None = None) -> FrameTable | None:
+def find_table(
+    raw: Any, fmt: str, path: str | None, whole: bytes | None = None, lazy: bool = False
+) -> FrameTable | BgzfWalk | None:
     """The frames ``raw`` (a seekable compressed file of format ``fmt``) declares, or None.
 
     ``whole``: all of ``raw``'s content, already in memory (a small local file, read whole when
     opened): the declarations are read there, and no saved index beside it is looked for (see
-    :func:`build_index`): such a file decodes whole sooner than its index could be opened."""
+    :func:`build_index`): such a file decodes whole sooner than its index could be opened.
+    ``lazy``: the blocks of a large local BGZF file that ends with BGZF's end-of-file block are
+    not walked here but handed over as a :class:`BgzfWalk`, walked as far as reads need."""
     if fmt not in ("zstd", "gzip") or not raw.seekable():
         return None
     if whole is not None:
@@ -125,10 +123,10 @@ def find_table(raw: Any, fmt: str, path: str | None, whole: bytes | None = None)
         if not _is_pzstd_header(head, 0) or not local:
             return None
         return _walk(raw, _walk_pzstd)
-    return _bgzf_table(raw, path, local) if _is_bgzf_header(read_at(_BGZF_HEADER, 0)) else None
+    return _bgzf_table(raw, path, local, lazy) if is_bgzf_header(read_at(BGZF_HEADER, 0)) else None
 
 
-def _declared_in(raw: Any, fmt: str, path: str | None, whole: bytes) -> FrameTable | None:
+def _declared_in(raw: Any, fmt: str, path: str | None, whole: bytes) -> FrameTable | BgzfWalk | None:
     """:func:`find_table` of a local file whose content ``whole`` is in memory. Most such files
     are one frame or member: the two bytes compares that tell so come first."""
     if fmt == "zstd":
@@ -137,34 +135,48 @@ def _declared_in(raw: Any, fmt: str, path: str | None, whole: bytes) -> FrameTab
             if table is not None:
                 return table
         return _walk(raw, _walk_pzstd) if _is_pzstd_header(whole, 0) else None
-    return _bgzf_table(raw, path, True) if _is_bgzf_header(whole) else None
+    return _bgzf_table(raw, path, True) if is_bgzf_header(whole) else None
 
 
-def _bgzf_table(raw: Any, path: str | None, local: bool) -> FrameTable | None:
+def _bgzf_table(raw: Any, path: str | None, local: bool, lazy: bool = False) -> FrameTable | BgzfWalk | None:
     """The blocks of a BGZF file: from its ``.gzi`` index where there is one, else walked (locally)."""
     if path is not None and os.path.exists(path + ".gzi"):
         return _walk(raw, lambda source: _walk_bgzf(source, read_gzi(path + ".gzi")))
-    return _walked_bgzf(raw) if local else None
+    return _walked_bgzf(raw, lazy) if local else None
 
 
-def _walked_bgzf(raw: Any) -> FrameTable | None:
+def _walked_bgzf(raw: Any, lazy: bool) -> FrameTable | BgzfWalk | None:
     """The walk of a local BGZF file, or the table an earlier walk of it in this process found
-    (:mod:`._framecache`), for files of CACHE_MIN bytes and more: a smaller one is walked
-    sooner than it is looked up."""
+    (:mod:`._framecache`; a walk that stopped partway goes on after the blocks it found), for
+    files of CACHE_MIN bytes and more: a smaller one is walked sooner than it is looked up. With ``lazy``, such a file is walked later, as far as reads
+    need (:class:`BgzfWalk`), if it ends with BGZF's end-of-file block: one cut short or
+    followed by other data is walked now, and read sequentially if it is not BGZF to its end."""
     key = None
-    if raw.size() >= CACHE_MIN:
+    size = raw.size()
+    known = None
+    if size >= CACHE_MIN:
         try:
-            key = _framecache.key_of(raw.fileno())
+            fd = raw.fileno()
+            key = _framecache.key_of(fd)
         except (OSError, ValueError, AttributeError):  # memory: nothing to know it by
             pass
         else:
-            table = _framecache.get(key)
-            if table is not None:
-                return table
-    table = _walk(raw, _walk_bgzf)
+            known = _framecache.get(key)
+            if known is not None and known.comp[-1] == size:
+                return known  # walked to its end
+            if lazy and os.pread(fd, len(BGZF_EOF), size - len(BGZF_EOF)) == BGZF_EOF:
+                return BgzfWalk(os.pread, fd, size, known, keep=lambda table: _keep(key, table))
+    table = _walk(raw, lambda source: _walk_bgzf(source, known))
     if key is not None and table is not None:
         _framecache.put(key, table)
     return table
+
+
+def _keep(key: _framecache.Key, table: FrameTable) -> None:
+    """Keep the blocks of a file a walk found, unless an earlier walk found more."""
+    kept = _framecache.get(key)
+    if kept is None or kept.frames < table.frames:
+        _framecache.put(key, table)
 
 
 def _walk(raw: Any, walker: Callable[[_Source], FrameTable | None]) -> FrameTable | None:
@@ -277,49 +289,12 @@ def _scan_zstd(source: _Source, decode_frame: Callable[[int, int], int]) -> Fram
 
 
 # -- gzip ------------------------------------------------------------------------------------------
-def _is_bgzf_header(head: bytes) -> bool:
-    return len(head) >= _BGZF_HEADER and head[:4] == b"\x1f\x8b\x08\x04" and head[10:16] == b"\x06\x00BC\x02\x00"
-
-
-def _walk_bgzf(source: _Source, known: list[tuple[int, int]] | None = None) -> FrameTable | None:
-    """BGZF blocks by their BSIZE fields; with ``known`` (a .gzi index) only the blocks after its last entry."""
-    pairs = known or [(0, 0)]
-    comp = [c for c, _ in pairs]
-    pos, size = comp[-1], source.size
-    if pos + _BGZF_HEADER > size:
-        return None  # an index of another file, or no whole header: decode sequentially
-    try:
-        pread, handle = source.pread, source.handle
-        magic, extra, bsize = _BGZF_FIELDS.unpack(pread(handle, _BGZF_HEADER, pos))
-        if magic != b"\x1f\x8b\x08\x04" or extra != b"\x06\x00BC\x02\x00":
-            return None  # not BGZF throughout: decode as ordinary gzip, which says what is wrong
-        # The walk is part of every open (~4,000 blocks in 256 MiB). One 22-byte pread per block
-        # gets its ISIZE and the next block's header, which are adjacent: 0.8 us a block, where
-        # unpacking both from a map of the file took 1.2 us (its page faults, and unmapping it).
-        step, append_comp = _BGZF_STEP.unpack, comp.append
-        isizes = [pairs[-1][1]]  # summed into decoded offsets in C at the end
-        append_isize = isizes.append
-        # Locals, not globals, in the loop: 8 % less CPU for the walk.
-        n, magic_ok, mask, field_ok = _BGZF_STEP.size, _BGZF_MAGIC, _BC_MASK, _BC_FIELD
-        smallest, last = _BGZF_HEADER + 7, size - _BGZF_HEADER  # room for its 8-byte trailer; a header
-        end = pos + bsize + 1
-        while bsize >= smallest and end <= last:
-            isize, magic_id, field = step(pread(handle, n, end - 4))
-            if magic_id != magic_ok or field & mask != field_ok:
-                return None
-            append_comp(end)
-            append_isize(isize)
-            bsize = field >> 48
-            end += bsize + 1
-        if end != size or bsize < smallest:
-            return None  # past the end, a header cut off, or a block too small for its trailer
-        append_comp(end)
-        append_isize(_U32.unpack(pread(handle, 4, end - 4))[0])
-    except struct.error:  # a short read: the file shrank under the walk
-        return None
-    if len(comp) < 3:
-        return None
-    return FrameTable(tuple(comp), (*(d for _, d in pairs[:-1]), *accumulate(isizes)))
+def _walk_bgzf(source: _Source, known: list[tuple[int, int]] | FrameTable | None = None) -> FrameTable | None:
+    """BGZF blocks by their BSIZE fields; with ``known`` (a .gzi index's pairs, or the blocks an
+    earlier walk found) only the blocks after its last entry."""
+    if isinstance(known, list):
+        known = FrameTable(tuple(c for c, _ in known), tuple(d for _, d in known))
+    return BgzfWalk(source.pread, source.handle, source.size, known).finish()
 
 
 def _scan_gzip(source: _Source) -> FrameTable:

@@ -166,7 +166,7 @@ class CompressedInputStream(NativeFile):
         # An index saved beside the file is looked for by its path (also for an OSFile given).
         named = path if path is not None else getattr(raw, "path", None)
         reader, self._access = open_access(
-            raw, fmt.name, os.fsdecode(named) if named is not None else None, threaded, whole
+            raw, fmt.name, os.fsdecode(named) if named is not None else None, threaded, whole, sequence
         )
         if reader is None:
             decoder = self._codec.decoder()

@@ -4,6 +4,7 @@ walked tables kept for the next open of an unchanged file."""
 
 from __future__ import annotations
 
+import gzip
 import os
 import shutil
 import struct
@@ -88,20 +89,40 @@ def test_walk_after_a_gzi_entry_continues_its_offsets(tmp_path, bgzf):
 # -- the walk kept for the next open -----------------------------------------------------------------
 @pytest.fixture
 def walks(monkeypatch) -> Iterator[list[int]]:
-    """Counts the BGZF walks that run, with no table kept from other tests."""
-    from arrowio.compression import _framecache, _framescan
+    """Counts the BGZF walks that start from the first block (whole or as far as reads need),
+    with no table kept from other tests."""
+    from arrowio.compression import _framecache
+    from arrowio.compression._bgzfwalk import BgzfWalk
 
     _framecache.clear()
     counted: list[int] = []
-    real = _framescan._walk
+    real = BgzfWalk.__init__
 
-    def counting(raw, walker):
-        counted.append(1)
-        return real(raw, walker)
+    def counting(self, pread, handle, size, known=None, keep=None):
+        if known is None:
+            counted.append(1)
+        real(self, pread, handle, size, known, keep)
 
-    monkeypatch.setattr(_framescan, "_walk", counting)
+    monkeypatch.setattr(BgzfWalk, "__init__", counting)
     yield counted
     _framecache.clear()
+
+
+@pytest.fixture
+def blocks_read(monkeypatch) -> list[int]:
+    """The block headers each step of a BGZF walk read (one 22-byte read each)."""
+    from arrowio.compression._bgzfwalk import BgzfWalk
+
+    read: list[int] = []
+    real = BgzfWalk._step
+
+    def counting(self, limit):
+        before = len(self.comp)
+        real(self, limit)
+        read.append(len(self.comp) - before)
+
+    monkeypatch.setattr(BgzfWalk, "_step", counting)
+    return read
 
 
 @pytest.fixture(scope="module")
@@ -131,11 +152,13 @@ def _read_at(path: str, n: int, offset: int) -> bytes:
         return stream.read_at(n, offset)
 
 
-def test_a_file_opened_again_is_not_walked_again(big_bgzf, walks):
+def test_a_file_opened_again_is_not_walked_again(big_bgzf, walks, blocks_read):
     path, data = big_bgzf
     for offset in (2_000_000, 5, len(data) - 10):
         assert _read_at(path, 64, offset) == data[offset : offset + 64]
-    assert len(walks) == 1
+    assert len(walks) == 1  # the later opens go on from the blocks the first found
+    comp, _ = oracle(open(path, "rb").read())
+    assert sum(blocks_read) == len(comp) - 1  # every block end found once, by one walk or another
 
 
 def test_a_changed_file_is_walked_again(tmp_path, big_bgzf, walks):
@@ -204,3 +227,107 @@ def test_the_kept_tables_are_bounded(monkeypatch, walks):
     assert _framecache.get((2, 0, 0, 0, 0)) is None and _framecache.get((1, 0, 0, 0, 0)) is tables[1]
     _framecache.put((4, 0, 0, 0, 0), tables[3])  # more than the whole cache holds: not kept
     assert _framecache.get((4, 0, 0, 0, 0)) is None and _framecache.get((3, 0, 0, 0, 0)) is tables[0]
+
+
+# -- walked only as far as reads need ----------------------------------------------------------------
+def test_a_read_near_the_start_walks_only_the_blocks_before_it(big_bgzf, walks, blocks_read):
+    path, data = big_bgzf
+    blocks = len(oracle(open(path, "rb").read())[0]) - 1
+    with arrowio.input_stream(path, compression="auto") as stream:
+        assert stream.seekable() and not blocks_read  # opening walks nothing
+        assert stream.read_at(64, 1000) == data[1000:1064]
+        assert 0 < sum(blocks_read) < blocks // 2
+        assert stream.size() == len(data)  # walks the rest
+        assert sum(blocks_read) == blocks
+        assert stream.read_at(10, len(data) - 5) == data[-5:]
+        stream.seek(0)
+        assert stream.read() == data
+    assert sum(blocks_read) == blocks
+
+
+def test_sequential_reads_and_reads_by_position_from_threads_share_the_walk(big_bgzf, walks):
+    from concurrent.futures import ThreadPoolExecutor
+
+    path, data = big_bgzf
+    offsets = [(i * 7_919_993) % len(data) for i in range(64)]
+    with arrowio.input_stream(path, compression="auto") as stream:
+        with ThreadPoolExecutor(8) as pool:
+            got = list(pool.map(lambda at: stream.read_at(100, at), offsets))
+        assert got == [data[at : at + 100] for at in offsets]
+        assert stream.read() == data
+    assert len(walks) == 1
+
+
+def _in_the_middle(blob: bytes, how: str) -> bytes:
+    """``blob`` (BGZF) damaged at the start of a block in its middle, as :func:`damaged` does."""
+    walked = oracle(blob)
+    assert walked is not None
+    at = walked[0][len(walked[0]) // 2]
+    head = blob[:at]
+    return head + damaged(blob[at:], how)[: len(blob) - at]  # damaged() hits the block after the first
+
+
+@pytest.mark.parametrize("how", ["bad_subfield", "tiny_bsize", "long_bsize"])
+def test_a_file_found_not_bgzf_later_reads_as_the_gzip_file_it_is(tmp_path, big_bgzf, walks, how):
+    # Each of these is still a valid gzip file: gzip ignores the BC subfield. The walk learns
+    # that it is not BGZF only when it gets there: reads beyond decode the file from its start.
+    _, data = big_bgzf
+    blob = _in_the_middle(open(big_bgzf[0], "rb").read(), how)
+    assert gzip.decompress(blob) == data and oracle(blob) is None
+    path = tmp_path / "m.gz"
+    path.write_bytes(blob)
+    _settle(str(path))
+    for _ in range(2):  # the second open finds what the first one's walk found
+        with arrowio.input_stream(str(path), compression="auto") as stream:
+            assert stream.seekable()
+            assert stream.read_at(64, 100) == data[100:164]  # by the blocks before the damage
+            end = len(data) - 3000
+            assert stream.read_at(2000, end) == data[end : end + 2000]
+            assert stream.size() == len(data)
+            stream.seek(len(data) // 2 + 1)
+            assert stream.read(5000) == data[len(data) // 2 + 1 :][:5000]
+        with arrowio.input_stream(str(path), compression="auto") as stream:
+            assert stream.read() == data
+    assert run_tool(["gzip", "-dc"], blob) == data
+
+
+def test_a_corrupt_block_found_later_is_the_error_a_sequential_read_gives(tmp_path, big_bgzf, walks):
+    _, data = big_bgzf
+    blob = _in_the_middle(open(big_bgzf[0], "rb").read(), "bad_magic")
+    path = tmp_path / "c.gz"
+    path.write_bytes(blob)
+    with pytest.raises(arrowio.ArrowIOError) as sequential:
+        with arrowio.CompressedInputStream(arrowio.BufferReader(blob), "gzip") as stream:
+            assert not stream.seekable()  # walked whole when opened: decoded as one stream
+            stream.read()
+    with arrowio.input_stream(str(path), compression="auto") as stream:
+        assert stream.read_at(64, 100) == data[100:164]
+        with pytest.raises(arrowio.ArrowIOError) as by_position:
+            stream.read_at(10, len(data) - 100)
+        with pytest.raises(arrowio.ArrowIOError) as by_size:
+            stream.size()
+    with arrowio.input_stream(str(path), compression="auto") as stream:
+        with pytest.raises(arrowio.ArrowIOError) as by_read:
+            stream.read()
+    assert str(sequential.value).startswith("gzip: ")
+    for error in (by_position, by_size, by_read):
+        assert str(error.value) == str(sequential.value)
+
+
+@pytest.mark.parametrize("compression", ["auto", "gzip"])
+def test_a_file_of_bgzf_then_another_format_then_bgzf(tmp_path, big_bgzf, walks, compression):
+    # It ends with BGZF's end-of-file block, so it is taken for BGZF until the walk reaches the
+    # zstd stream: then it is decoded as one stream, the zstd one too where formats are detected.
+    path, data = big_bgzf
+    need_tool("zstd")
+    middle = make_data("text", 50_000, seed=5)
+    blob = open(path, "rb").read() + run_tool(["zstd", "-c"], middle) + open(path, "rb").read()
+    (tmp_path / "s.gz").write_bytes(blob)
+    whole = data + middle + data
+    with arrowio.input_stream(str(tmp_path / "s.gz"), compression=compression) as stream:
+        assert stream.read_at(10, 5) == data[5:15]
+        if compression == "auto":
+            assert stream.read() == whole
+        else:
+            with pytest.raises(arrowio.ArrowIOError, match="gzip: "):
+                stream.read()
