@@ -17,7 +17,7 @@ import stat
 import sys
 
 from .errors import CliError
-from .streams import fileno
+from .streams import decode_ahead_into, fileno
 
 TYPE_CHECKING = False  # typing's, without importing typing: start-up time (CONTRIBUTING.md)
 if TYPE_CHECKING:
@@ -48,9 +48,9 @@ def _closed_stdout() -> OutputFailed:
     return OutputFailed("cannot write to stdout: it is closed")
 
 
-def _widen_pipe(fd: int) -> None:
+def _widen_pipe(fd: int, status: os.stat_result) -> None:
     try:
-        if stat.S_ISFIFO(os.fstat(fd).st_mode):
+        if stat.S_ISFIFO(status.st_mode):
             import fcntl
 
             if fcntl.fcntl(fd, fcntl.F_GETPIPE_SZ) < _PIPE_SIZE:
@@ -73,8 +73,15 @@ class Stdout:
             stream = getattr(sys.stdout, "buffer", None)
         self.stream: BinaryIO | io.RawIOBase | None = stream  # a raw one too: its None (EAGAIN) is handled
         self.fd = fileno(stream) if stream is not None else None
+        #: For decoded streams written here (see streams.decode_ahead_into); None: unknown.
+        self.decode_ahead: bool | None = None
         if self.fd is not None:
-            _widen_pipe(self.fd)
+            try:
+                status = os.fstat(self.fd)
+            except OSError:  # a closed descriptor: the first write says so
+                return
+            _widen_pipe(self.fd, status)
+            self.decode_ahead = decode_ahead_into(self.fd, status)
 
     def isatty(self) -> bool:
         try:
