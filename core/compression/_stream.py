@@ -7,13 +7,13 @@ while it works) so that they overlap with the consumer, once that pays: from the
 the first :data:`SYNC_PIECES` (so a small source never starts one), and only while the consumer
 spends at least :data:`THREAD_WORTH` of the decoding time between its reads (a pipe write that
 copies and waits for its reader), unless the consumer says whether it pays
-(:attr:`DecodingReader.ahead`: ``arrowio cat`` knows its stdout's kind). Handing pieces over between threads costs CPU time that
-only overlap can win back: about 2 % more than decoding them in the consumer's thread (``cat``
-of 256 MiB of zstd into a pipe: 0.443 s against 0.433 s, through the C queues of
-:meth:`DecodingReader._start_thread`; 5 % through ``queue.Queue`` before). The hand-over queue holds at most
-:data:`QUEUE_DEPTH` pieces, so the decoded data held at any time is bounded whatever the
-compression ratio. Decoded pieces are handed out as they are (no copy) whenever they fit
-the read.
+(:attr:`DecodingReader.ahead`: ``arrowio cat`` knows its stdout's kind). Handing pieces over
+between threads costs CPU time that only overlap can win back: about 2 % more than decoding
+them in the consumer's thread (``cat`` of 256 MiB of zstd into a pipe: 0.443 s against 0.433 s,
+through the C queues of :meth:`DecodingReader._start_thread`; 5 % through ``queue.Queue``
+before). The hand-over queue holds at most :data:`QUEUE_DEPTH` pieces, so the decoded data
+held at any time is bounded whatever the compression ratio. Decoded pieces are handed out as
+they are (no copy) whenever they fit the read.
 
 Once the consumer copies pieces out (``readinto``) or writes them from the reader's memory
 (``read_view``), a decoder that can decode into a caller's buffer (zstd's ``decode_into``)
