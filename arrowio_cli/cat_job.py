@@ -130,6 +130,8 @@ class CatJob:
         try:
             if isinstance(stream, arrowio.CompressedInputStream):
                 record.format = stream.codec.name
+                if self._dump is None:  # a hex dump's own work between reads is what the thread overlaps
+                    stream.decode_ahead = self.out.decode_ahead  # stdout's kind says if a thread pays
                 if self._whole:
                     self._pieces(stream, record)
                 else:

@@ -6,13 +6,14 @@ reading and decoding run in a background thread (every backend used here release
 while it works) so that they overlap with the consumer, once that pays: from the piece after
 the first :data:`SYNC_PIECES` (so a small source never starts one), and only while the consumer
 spends at least :data:`THREAD_WORTH` of the decoding time between its reads (a pipe write that
-copies and waits for its reader). Handing pieces over between threads costs CPU time that
-only overlap can win back: about 2 % more than decoding them in the consumer's thread (``cat``
-of 256 MiB of zstd into a pipe: 0.443 s against 0.433 s, through the C queues of
-:meth:`DecodingReader._start_thread`; 5 % through ``queue.Queue`` before). The hand-over queue holds at most
-:data:`QUEUE_DEPTH` pieces, so the decoded data held at any time is bounded whatever the
-compression ratio. Decoded pieces are handed out as they are (no copy) whenever they fit
-the read.
+copies and waits for its reader), unless the consumer says whether it pays
+(:attr:`DecodingReader.ahead`: ``arrowio cat`` knows its stdout's kind). Handing pieces over
+between threads costs CPU time that only overlap can win back: about 2 % more than decoding
+them in the consumer's thread (``cat`` of 256 MiB of zstd into a pipe: 0.443 s against 0.433 s,
+through the C queues of :meth:`DecodingReader._start_thread`; 5 % through ``queue.Queue``
+before). The hand-over queue holds at most :data:`QUEUE_DEPTH` pieces, so the decoded data
+held at any time is bounded whatever the compression ratio. Decoded pieces are handed out as
+they are (no copy) whenever they fit the read.
 
 Once the consumer copies pieces out (``readinto``) or writes them from the reader's memory
 (``read_view``), a decoder that can decode into a caller's buffer (zstd's ``decode_into``)
@@ -123,6 +124,10 @@ class DecodingReader:
         self._sync_left = SYNC_PIECES if threaded else -1
         self._decoding = self._consuming = 0.0  # seconds, over the pieces decoded in this thread
         self._handed_out: float | None = None  # when the last of them was
+        #: Whether the thread pays, where the consumer knows: True starts it after SYNC_PIECES
+        #: whatever the timing, False never; None measures (THREAD_WORTH). Wall-clock shares
+        #: mislead on a busy machine: a consumer preempted between its reads looks slow.
+        self.ahead: bool | None = None
 
     def _start_thread(self) -> None:
         # Two C queues, not a queue.Queue, whose put and get run Python-level locks and
@@ -157,7 +162,10 @@ class DecodingReader:
             if self._handed_out is not None:
                 self._consuming += start - self._handed_out
             if self._sync_left == 0:
-                if self._consuming >= THREAD_WORTH * self._decoding:
+                ahead = self.ahead
+                if ahead is None:
+                    ahead = self._consuming >= THREAD_WORTH * self._decoding
+                if ahead:
                     self._start_thread()
                 else:  # the consumer hardly waits between reads: overlap would win less than it costs
                     self._sync_left = SYNC_WINDOW

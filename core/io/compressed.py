@@ -203,6 +203,21 @@ class CompressedInputStream(NativeFile):
         read_view = getattr(self._reader, "read_view", None)
         return read_view(nbytes) if read_view is not None else self._reader.read1(nbytes)
 
+    @property
+    def decode_ahead(self) -> bool | None:
+        """Whether a stream decoded piece by piece decodes ahead of the reads in a background
+        thread, overlapping the caller's work: None (the default) decides by measuring the
+        caller's time between reads, True decodes ahead (from the third piece) whatever it
+        measures, as for a caller that writes each piece to a pipe, False never, as for one
+        that does nothing with it. Streams decoded otherwise (whole, or frames on all cores)
+        ignore it. arrowio only."""
+        return getattr(self._reader, "ahead", None)
+
+    @decode_ahead.setter
+    def decode_ahead(self, ahead: bool | None) -> None:
+        if hasattr(self._reader, "ahead"):
+            self._reader.ahead = ahead
+
     def _readinto(self, view: memoryview) -> int:
         return self._reader.readinto(view)
 
