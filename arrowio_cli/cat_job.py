@@ -148,6 +148,9 @@ class CatJob:
         """A plain seekable file: only the range is read, by the kernel, a map, read_at, or (a URL)
         ranged requests."""
         size = stream.size()
+        if not size:  # /proc files stat as 0 bytes yet hold content: read through to the end
+            self._decoded(stream, record)
+            return
         start = min(self.offset, size)
         wanted = size if self.length is None else min(size, start + self.length)
         end = wanted if self.max_output is None else min(wanted, start + max(0, self.max_output - self.written))

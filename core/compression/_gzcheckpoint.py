@@ -69,10 +69,13 @@ def _open(path: str, workers: int) -> Any:
 
 
 def checkpoint_index(path: str) -> str | None:
-    """The checkpoint index beside ``path``, or None when there is none or it is older than the file."""
+    """The checkpoint index beside ``path``, or None when there is none or it is older than the file
+    (than its last change: a copy that kept an older file's time, ``cp -p``, is a change too)."""
     index = path + CHECKPOINT_SUFFIX
     try:
-        if os.stat(index).st_mtime_ns >= os.stat(path).st_mtime_ns:
+        status = os.stat(path)
+        # The change time, not only the modification time, which writers set (cp -p, tar, rsync -t).
+        if os.stat(index).st_mtime_ns >= max(status.st_mtime_ns, status.st_ctime_ns):
             return index
     except FileNotFoundError:
         pass

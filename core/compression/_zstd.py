@@ -29,6 +29,8 @@ TYPE_CHECKING = False  # typing's, without importing typing: start-up time (CONT
 if TYPE_CHECKING:
     from typing import Any
 
+    from ..errors import ArrowInvalid
+
 __all__ = ["decoder", "decode_whole", "encoder", "compress_oneshot", "backend_level", "RECORDS"]
 
 #: What a frame header records of a :class:`StreamHeader` (see Codec.encoder).
@@ -466,10 +468,14 @@ class ZstdEncoder(Encoder):
             raise self._wrong_size()
         return self._obj.flush(zstandard.COMPRESSOBJ_FLUSH_FINISH)
 
-    def _wrong_size(self) -> zstandard.ZstdError:
-        # The words libzstd's own check uses, so that both paths fail alike.
-        return zstandard.ZstdError(
-            f"error compressing: Src size is incorrect ({self._taken} bytes given, {self._pledged} pledged)"
+    def _wrong_size(self) -> ArrowInvalid:
+        # The library's own error (a ValueError), not zstandard's: the data is the caller's fault,
+        # and the CLI reports it as that input's failure (a file that changed size while read).
+        from ..errors import ArrowInvalid
+
+        return ArrowInvalid(
+            f"zstd: the data is not of the content size pledged in the frame header "
+            f"({self._taken} bytes given, {self._pledged} pledged)"
         )
 
 

@@ -393,10 +393,13 @@ class CompressedOutputStream(NativeFile):
         ``write`` of them would. arrowio only."""
         if not self._wr:
             self._refuse("writable")
-        room = getattr(self._writer, "room", 0)
+        commit = getattr(self._writer, "commit", None)
+        if commit is None:  # commit(0) passes the room check below; refuse it as the others
+            raise ValueError("commit without input memory: this stream's input_view() gives None; use write()")
+        room = self._writer.room
         if not 0 <= nbytes <= room:  # the caller's mistake: refused, and the stream stays usable
             raise ValueError(f"commit of {nbytes} bytes: the view from input_view() held at most {room}")
-        self._guarded(self._writer.commit, nbytes)
+        self._guarded(commit, nbytes)
         self._written += nbytes
 
     def _flush(self) -> None:
