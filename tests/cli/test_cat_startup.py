@@ -116,10 +116,10 @@ def _interpreter_start() -> frozenset[str]:
     return frozenset(modules)
 
 
-def _imported(*args: object) -> tuple[bytes, set[str]]:
-    """``arrowio cat ARGS`` as the ``arrowio`` script runs it: its stdout, and the modules it
+def _imported(*args: object, command: str = "cat") -> tuple[bytes, set[str]]:
+    """``arrowio COMMAND ARGS`` as the ``arrowio`` script runs it: its stdout, and the modules it
     imported beyond the interpreter's start."""
-    result, modules = _loaded("from arrowio_cli.main import main; main()", "cat", *args)
+    result, modules = _loaded("from arrowio_cli.main import main; main()", command, *args)
     assert result.returncode == 0, result.stderr
     return result.stdout, modules - _interpreter_start()
 
@@ -157,6 +157,18 @@ def test_cat_of_a_zst_file_imports_the_zstd_path_only(tmp_path, size):
     assert not modules & GZIP_MODULES, sorted(modules & GZIP_MODULES)
     not_needed = set(NOT_NEEDED) - (THREAD_MODULES if size > 1 << 20 else set())
     assert not modules & not_needed, sorted(modules & not_needed)
+
+
+def test_compress_to_stdout_imports_no_typing_or_click(tmp_path):
+    """``compress -C zstd --level 3 -c FILE`` runs without click and without typing: its records
+    (the request, the options) are the library's typing-free NamedTuples."""
+    path = tmp_path / "data.bin"
+    path.write_bytes(b"compress me\n" * 1000)
+    out, modules = _imported("-C", "zstd", "--level", "3", "-c", path, command="compress")
+    assert zstandard.ZstdDecompressor().decompress(out) == path.read_bytes()
+    assert "arrowio_cli.compress_job" in modules  # it sees the real list
+    heavy = {"typing", "click", "dataclasses", "inspect", "json", "arrowio.compression._gzcheckpoint"}
+    assert not modules & heavy, sorted(modules & heavy)
 
 
 def test_stats_and_progress_still_load_what_they_need(small_gz):
