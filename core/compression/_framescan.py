@@ -20,7 +20,6 @@ import struct
 from collections.abc import Callable
 from itertools import accumulate
 
-from . import _framecache
 from ._base import corrupt
 from ._frametable import SEEKABLE_MAGIC, FrameTable, load_index, read_gzi, read_seek_table
 
@@ -151,6 +150,8 @@ def _walked_bgzf(raw: Any) -> FrameTable | None:
     """The walk of a local BGZF file, or the table an earlier walk of it in this process found
     (:mod:`._framecache`), for files of CACHE_MIN bytes and more: a smaller one is walked
     sooner than it is looked up."""
+    from . import _framecache  # here: only a BGZF walk is cached, and its threading slows start-up
+
     key = None
     if raw.size() >= CACHE_MIN:
         try:
