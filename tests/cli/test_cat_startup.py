@@ -62,6 +62,13 @@ NOT_NEEDED = (
     "signal",
     # the device model (an IntEnum, the CPU device): asked of a buffer, never by a file's reads
     "arrowio.device",
+    # ctypes (about 2 ms): the allocator backends and raw memory come with the first pool, which
+    # reading a small file never makes, and the allocator's tuning with a run of more than it
+    "ctypes",
+    "arrowio._raw",
+    "arrowio._allocators",
+    "arrowio._debug_pool",
+    "arrowio_cli.malloc_tuning",
     # the gzip checkpoint index's machinery and the BGZF walks' cache: only where there is one
     "weakref",
     "arrowio.compression._gzcheckpoint",
@@ -81,7 +88,6 @@ CLI_MODULES = {
     "arrowio_cli.runner",
     "arrowio_cli.sink",
     "arrowio_cli.streams",
-    "arrowio_cli.malloc_tuning",
 }
 
 #: What the decoding thread of a long input brings (it starts when the reader waits on decoding).
@@ -179,6 +185,14 @@ def test_cat_of_a_file_read_in_pieces_imports_no_cache_or_index_machinery(tmp_pa
     allowed = THREAD_MODULES | {"ctypes", "arrowio_cli.malloc_tuning", "arrowio.compression._gzcheckpoint"}
     not_needed = set(NOT_NEEDED) - allowed
     assert not modules & not_needed, sorted(modules & not_needed)
+
+
+@pytest.mark.parametrize("inputs", [["-"], ["small.gz", "small.gz"]], ids=["stdin", "two-small-files"])
+def test_a_run_with_a_loop_still_tunes_the_allocator(small_gz, inputs):
+    """Standard input may be a long stream, and a run of several files allocates for each in
+    turn: both tune the allocator (ctypes), as a file larger than those read whole does."""
+    _, modules = _imported(*(small_gz if name == "small.gz" else name for name in inputs))
+    assert "arrowio_cli.malloc_tuning" in modules and "ctypes" in modules
 
 
 def test_compress_to_stdout_imports_no_typing_or_click(tmp_path):
