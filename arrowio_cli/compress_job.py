@@ -14,10 +14,15 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, NamedTuple
+
+from arrowio._records import NamedTuple  # typing's, without importing typing: start-up time
 
 from .errors import CliError, OutputError, describe
 from .streams import fileno, format_of, is_terminal
+
+TYPE_CHECKING = False  # typing's, without importing typing: start-up time (CONTRIBUTING.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["CHUNK", "Job", "Options", "run"]
 

@@ -8,10 +8,14 @@ becomes click's usage error there, and sends the click-free path the click way, 
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from arrowio._records import NamedTuple  # typing's, without importing typing: start-up time
 
 from .compress_job import Options
 from .errors import describe
+
+TYPE_CHECKING = False  # typing's, without importing typing: start-up time (CONTRIBUTING.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["DEFAULT_FORMAT", "Request", "Usage", "settle"]
 

@@ -11,6 +11,7 @@ every other command line, ``cat`` with any option or ``--`` included, goes the c
 from __future__ import annotations
 
 import os
+import stat
 import sys
 from collections.abc import Sequence
 
@@ -49,13 +50,35 @@ def operands(args: Sequence[str]) -> tuple[str, ...] | None:
     return inputs
 
 
+#: The library reads a local file of at most this size whole (``OSFile``) and decodes it in
+#: one piece where it decodes to at most 1 MiB. The allocator's tuning serves loops: of pieces
+#: (a stream) and of inputs (glibc's defaults grow and trim the heap with each one: a brk or two
+#: per file, see tests/cli/test_cat_small_files.py). A run of one such file has neither, and the
+#: tuning would cost it ctypes' import: about 2 ms, 5 % of the run. (It loses only where that
+#: file streams, decoding to tens of MiB: some 90 page faults per MiB.)
+_SMALL_INPUT = 256 << 10
+
+
+def _one_small_file(inputs: tuple[str, ...]) -> bool:
+    """Whether the run is one local regular file of at most :data:`_SMALL_INPUT` bytes."""
+    if len(inputs) != 1 or inputs[0] == "-":
+        return False
+    try:
+        info = os.stat(inputs[0])
+    except (OSError, ValueError):
+        return False  # not a local file (a URL, a pattern) or missing: the job tells
+    return stat.S_ISREG(info.st_mode) and info.st_size <= _SMALL_INPUT
+
+
 def run(inputs: tuple[str, ...]) -> int:
     """``arrowio cat INPUTS`` as the click command runs it without options: the exit code, or
     ``SystemExit`` with the worst code of the inputs that failed."""
     from .cat_job import CatJob
-    from .malloc_tuning import keep_heap_for_streaming
 
-    keep_heap_for_streaming()
+    if not _one_small_file(inputs):
+        from .malloc_tuning import keep_heap_for_streaming  # here: ctypes, not for one small file
+
+        keep_heap_for_streaming()
     job = CatJob(**{**DEFAULTS, "storage_options": {}})  # type: ignore[arg-type]
     job.run_all(inputs)
     job.runner.exit()

@@ -28,9 +28,14 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
 
 from .streams import is_terminal
+
+TYPE_CHECKING = False  # typing's, without importing typing: start-up time (CONTRIBUTING.md)
+if TYPE_CHECKING:
+    from typing import Any
+
+    _Settings = dict[str, Any]
 
 __all__ = ["job", "parse"]
 
@@ -43,8 +48,6 @@ _LONG_FLAGS = {"--stdout": "to_stdout", "--force": "force", "--keep": "keep", "-
 #: Options that take a value, and the field it goes to (``-N``, the level, is read apart).
 _SHORT_VALUED = {"C": "codec", "o": "output", "T": "threads"}
 _LONG_VALUED = {"--codec": "codec", "--output": "output", "--threads": "threads", "--level": "level"}
-
-_Settings = dict[str, Any]
 
 
 def parse(args: Sequence[str]) -> tuple[Any, tuple[str, ...]] | None:

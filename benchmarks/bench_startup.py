@@ -2,15 +2,17 @@
 import costs, for a build and a baseline build taking turns.
 
     python benchmarks/bench_startup.py --arrowio V/bin/arrowio [--baseline B/bin/arrowio]
-                                       [--rounds 21] [--top 30]
+                                       [--rounds 21] [--top 30] [--modules 'cat tiny.gz']
 
-Rows (stdout on /dev/null): ``cat tiny.gz``, ``cat corpus.zst`` (256 MiB), ``compress -C zstd
---level 3 -c`` of the corpus's first MiB, and the venv's ``python -c pass`` (the interpreter and
-its site start-up). Each shows the median and the smallest wall and CPU time (user + system) of
-the process; on a busy machine compare CPU. Then the modules of ``cat tiny.gz`` by their own
-import time as ``-X importtime`` reports it (the smallest of the rounds: the option adds its own
-overhead and a busy machine adds noise), baseline beside build, largest first. That list misses
-what ``importlib.import_module`` loads (the lazy exports, the format modules), on both sides.
+Rows (stdout on /dev/null): ``cat tiny.gz``; ``cat`` of the corpus's first 4 MiB as it is, as
+``.zst`` and as ``.gz`` (``zstd -3``, ``gzip -6``: files too large to be read whole, decoded in
+pieces); ``cat corpus.zst`` (256 MiB); ``compress -C zstd --level 3 -c`` of the corpus's first MiB;
+and the venv's ``python -c pass`` (the interpreter and its site start-up). Each shows the median
+and the smallest wall and CPU time (user + system) of the process; on a busy machine compare CPU.
+Then the modules of ``cat tiny.gz`` (or of the row ``--modules`` names) by their own import time
+as ``-X importtime`` reports it (the smallest of the rounds: the option adds its own overhead and
+a busy machine adds noise), baseline beside build, largest first. That list misses what
+``importlib.import_module`` loads (the lazy exports, the format modules), on both sides.
 
 Time plain (non-editable) installs with their bytecode compiled: an editable one adds an import
 finder to every start (``python3.12 -m venv V && V/bin/pip install . && V/bin/python -m compileall
@@ -22,10 +24,12 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from collections import defaultdict
+from pathlib import Path
 
 from bench_cli import DATA, python_of
 
@@ -66,23 +70,34 @@ def main() -> None:
     parser.add_argument("--baseline", metavar="CMD", help="the arrowio script of the build to compare with")
     parser.add_argument("--rounds", type=int, default=21, help="alternating rounds (the corpus row: a third)")
     parser.add_argument("--top", type=int, default=30, help="modules to list")
+    parser.add_argument("--modules", default="cat tiny.gz", metavar="ROW", help="the row whose modules to list")
     args = parser.parse_args()
     builds = [args.arrowio] + ([args.baseline] if args.baseline else [])
-    with tempfile.NamedTemporaryFile(suffix=".bin") as mib:
-        mib.write((DATA / "corpus.bin").read_bytes()[: 1 << 20])
-        mib.flush()
+    with tempfile.TemporaryDirectory() as scratch:
+        plain, mib = Path(scratch, "head.bin"), Path(scratch, "mib.bin")
+        with (DATA / "corpus.bin").open("rb") as corpus:
+            plain.write_bytes(corpus.read(4 << 20))
+        mib.write_bytes(plain.read_bytes()[: 1 << 20])
+        for suffix, tool in ((".zst", ["zstd", "-3", "-q", "-c"]), (".gz", ["gzip", "-6", "-c"])):
+            with plain.with_suffix(suffix).open("wb") as out:
+                subprocess.run([*tool, str(plain)], stdout=out, check=True)
         rows = {
             "cat tiny.gz": ["cat", str(DATA / "tiny.gz")],
+            "cat 4 MiB": ["cat", str(plain)],
+            "cat 4 MiB .zst": ["cat", str(plain.with_suffix(".zst"))],
+            "cat 4 MiB .gz": ["cat", str(plain.with_suffix(".gz"))],
             "cat corpus.zst": ["cat", str(DATA / "corpus.bin.zst")],
-            "compress zstd -3 -c 1 MiB": ["compress", "-C", "zstd", "--level", "3", "-c", mib.name],
+            "compress zstd -3 -c 1 MiB": ["compress", "-C", "zstd", "--level", "3", "-c", str(mib)],
         }
+        if args.modules not in rows:
+            parser.error(f"--modules: no row {args.modules!r} (rows: {', '.join(rows)})")
         print(f"python {sys.version.split()[0]}; {os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.1f}")
         print(f"{'row':<28} {'build':<9} {'wall':>8} {'min':>8} {'cpu':>8} {'min':>8}  (ms, medians and smallest)")
         for label, row_args in rows.items():
             rounds = max(3, args.rounds // 3) if "corpus" in label else args.rounds
             _report(label, [[script, *row_args] for script in builds], rounds)
         _report("python -c pass", [[python_of(script), "-c", "pass"] for script in builds], args.rounds)
-    _modules(builds, "cat tiny.gz", rows["cat tiny.gz"], args.rounds, args.top)
+        _modules(builds, args.modules, rows[args.modules], args.rounds, args.top)
 
 
 def _report(label: str, commands: list[list[str]], rounds: int) -> None:

@@ -13,16 +13,14 @@ import re
 import sys
 
 from .errors import ArrowMemoryError, ArrowNotImplementedError
-from .settings import JEMALLOC_TLS_TUNABLE
+from .settings import ALIGNMENT, BACKEND_NAMES, JEMALLOC_TLS_TUNABLE
 
 __all__ = ["ALIGNMENT", "Backend", "load_backend", "BACKEND_NAMES", "JEMALLOC_TLS_TUNABLE"]
 
-ALIGNMENT = 64
 #: Largest request handed to a backend; beyond it no allocator can succeed and size_t would wrap.
 _MAX_SIZE = (1 << 63) - ALIGNMENT
 #: Address space reserved for mimalloc's arena when the backend loads (see MimallocBackend).
 _MIMALLOC_ARENA = "1GiB"
-BACKEND_NAMES = ("jemalloc", "mimalloc", "system")
 
 _size_t = ctypes.c_size_t
 _ptr = ctypes.c_size_t  # pointers travel as plain ints: cheaper than c_void_p, never None

@@ -12,13 +12,13 @@ import builtins
 import operator
 import sys
 
-from . import _raw
 from . import memory as _memory
 from .errors import ArrowIndexError, ArrowInvalid
 from .memory import MemoryPool, default_memory_pool, round_capacity
 
 TYPE_CHECKING = False  # typing's, without importing typing: start-up time (CONTRIBUTING.md)
 if TYPE_CHECKING:
+    from types import ModuleType
     from typing import Any, Literal, overload
 
     from .device import Device, DeviceAllocationType, MemoryManager
@@ -34,6 +34,19 @@ _FIRST_VIEW_LOCK = _thread.allocate_lock()  # see Buffer._memview
 #: BufferError is printed, "memoryview has 1 exported buffer"), and releasing it afterwards
 #: crashes the interpreter (a memoryview of a Buffer in a traceback's reference cycle at exit).
 _EXPORTED: dict[int, memoryview] = {}
+#: :mod:`._raw`, bound on first use (see :func:`_raw`).
+_raw_module: ModuleType | None = None
+
+
+def _raw() -> ModuleType:
+    """:mod:`._raw`, imported on first use: it is built on ctypes (about 2 ms to import), which only
+    memory from a pool or an address needs, and ``arrowio cat small.gz`` reads into neither."""
+    global _raw_module
+    if _raw_module is None:
+        from . import _raw as module
+
+        _raw_module = module
+    return _raw_module
 
 
 class _PoolBlock:
@@ -129,7 +142,7 @@ class Buffer:
         if self._address is None:
             # Never null, also when empty, as in PyArrow: C consumers read a null data pointer
             # as "no buffer". Only foreign_buffer(0, 0) says 0, because it was told so.
-            self._address = _raw.address_of(self._view) or _memory._zero_size_area()
+            self._address = _raw().address_of(self._view) or _memory._zero_size_area()
         return self._address
 
     @property
@@ -189,7 +202,7 @@ class Buffer:
                         owner = self._base = _PoolBlock(pool, self._address, self._capacity)  # type: ignore[arg-type]
                         self._pool = None  # the block frees the memory from now on
                     # Only pool memory makes its view lazily, and pool memory has its address.
-                    view = self._view = _raw.owned_view(self._address, self._size, self._mutable, owner)  # type: ignore[arg-type]
+                    view = self._view = _raw().owned_view(self._address, self._size, self._mutable, owner)
         return view
 
     def __buffer__(self, flags: int) -> memoryview:
@@ -321,7 +334,7 @@ class ResizableBuffer(Buffer):
             self._capacity = wanted
         if zero_fill and new_size > self._size:
             # Memory past the old size is whatever the allocator left there: zero it.
-            _raw.memset(self._address + self._size, 0, new_size - self._size)
+            _raw().memset(self._address + self._size, 0, new_size - self._size)
         self._size = new_size
         self._view = None
 
@@ -421,7 +434,7 @@ def foreign_buffer(address: int, size: int, base: object = None) -> Buffer:
         raise _AddressOverflow(f"address {address} + size {size} runs past the end of the 64-bit address space")
     if size and not address:
         raise ValueError("a foreign buffer of non-zero size needs a non-null address")
-    view = _raw.owned_view(address, size, False, base)
+    view = _raw().owned_view(address, size, False, base)
     return Buffer._make(view, address, size, False, None, base)
 
 
@@ -451,7 +464,7 @@ def allocate_buffer(size: int, memory_pool: MemoryPool | None = None, resizable:
     capacity = (size + 63) & ~63
     address = pool._allocate(capacity)
     if capacity != size:
-        _raw.memset(address + size, 0, capacity - size)
+        _raw().memset(address + size, 0, capacity - size)
     # Built inline rather than through Buffer._make: this is the allocation hot path.
     buffer = _new_object(ResizableBuffer if resizable else Buffer)
     buffer._view = None

@@ -16,11 +16,13 @@ import _thread  # threading.RLock itself, without importing threading: start-up 
 import sys
 import warnings
 
-from ._allocators import ALIGNMENT, BACKEND_NAMES, Backend, JemallocBackend, load_backend
-from ._debug_pool import GuardedBackend, guarded
 from ._records import NamedTuple
 from .errors import ArrowNotImplementedError
-from .settings import DEFAULT_POOL_ENV, JEMALLOC_TLS_TUNABLE, requested_default_pool
+from .settings import ALIGNMENT, BACKEND_NAMES, DEFAULT_POOL_ENV, JEMALLOC_TLS_TUNABLE, requested_default_pool
+
+TYPE_CHECKING = False  # typing's, without importing typing: start-up time (CONTRIBUTING.md)
+if TYPE_CHECKING:
+    from ._allocators import Backend
 
 __all__ = [
     "MemoryPool",
@@ -196,6 +198,8 @@ class _BackendMemoryPool(MemoryPool):
         self._backend = backend
         self._cache: dict[int, list[int]] = {}
         self._cached_bytes = 0
+        from ._debug_pool import GuardedBackend  # here, as the backends: see _backend_pool
+
         # The debug pool checks a block's guard bytes when it is freed, also into the cache.
         self._check_guard = backend.check if isinstance(backend, GuardedBackend) else None
 
@@ -368,6 +372,11 @@ _unlogged_default: MemoryPool | None = None
 def _backend_pool(name: str) -> _BackendMemoryPool:
     pool = _pools.get(name)
     if pool is None:
+        # The backends (ctypes: about 2 ms to import) load with the first pool: reading a small
+        # file allocates from none, and `arrowio cat small.gz` starts faster without them.
+        from ._allocators import load_backend
+        from ._debug_pool import guarded
+
         with _pools_lock:
             pool = _pools.get(name)
             if pool is None:
@@ -498,6 +507,9 @@ def jemalloc_set_decay_ms(decay_ms: int) -> None:
     except ArrowNotImplementedError as exc:
         warnings.warn(f"jemalloc_set_decay_ms has no effect: {exc}", RuntimeWarning, stacklevel=2)
         return
+    from ._allocators import JemallocBackend
+    from ._debug_pool import GuardedBackend
+
     backend = backend.inner if isinstance(backend, GuardedBackend) else backend
     assert isinstance(backend, JemallocBackend)
     backend.set_decay_ms(int(decay_ms))

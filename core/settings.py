@@ -1,10 +1,23 @@
-"""Names of the environment settings arrowio reads; importing this costs nothing."""
+"""Names of the environment settings arrowio reads, and the memory pool's fixed layout (which
+the pools and the allocator backends share); importing this costs nothing."""
 
 from __future__ import annotations
 
 import os
 
-__all__ = ["DEFAULT_POOL_ENV", "ARROW_DEFAULT_POOL_ENV", "JEMALLOC_TLS_TUNABLE", "requested_default_pool"]
+__all__ = [
+    "ALIGNMENT",
+    "BACKEND_NAMES",
+    "DEFAULT_POOL_ENV",
+    "ARROW_DEFAULT_POOL_ENV",
+    "JEMALLOC_TLS_TUNABLE",
+    "requested_default_pool",
+]
+
+#: Every pool block starts at a multiple of this, and its size is rounded up to one (Arrow's 64).
+ALIGNMENT = 64
+#: The allocator backends, in Arrow's order of preference: the values the variables below take.
+BACKEND_NAMES = ("jemalloc", "mimalloc", "system")
 
 #: Picks the default memory pool's backend; wins over ARROW_DEFAULT_MEMORY_POOL.
 DEFAULT_POOL_ENV = "ARROWIO_DEFAULT_MEMORY_POOL"

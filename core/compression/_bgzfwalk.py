@@ -9,8 +9,8 @@ needed, and the rest when a read, ``size()`` or a sequential read needs it.
 
 from __future__ import annotations
 
+import _thread  # its lock, not threading's module: start-up time (CONTRIBUTING.md)
 import struct
-import threading
 from collections.abc import Callable
 from itertools import accumulate
 
@@ -72,7 +72,7 @@ class BgzfWalk:
         self.table: FrameTable | None = None  # the whole table, once the walk reached the end
         self.failed = False
         self._pread, self._handle = pread, handle
-        self._lock = threading.Lock()
+        self._lock = _thread.allocate_lock()
         self._end = 0  # where the block after the last one found starts (0: its header not read yet)
         self._bsize = 0  # the last block's BSIZE
 

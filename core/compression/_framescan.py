@@ -19,7 +19,6 @@ import os
 import struct
 from collections.abc import Callable
 
-from . import _framecache
 from ._base import corrupt
 from ._bgzfwalk import BGZF_EOF, BGZF_HEADER, BgzfWalk, is_bgzf_header
 from ._frametable import SEEKABLE_MAGIC, FrameTable, load_index, read_gzi, read_seek_table
@@ -27,6 +26,8 @@ from ._frametable import SEEKABLE_MAGIC, FrameTable, load_index, read_gzi, read_
 TYPE_CHECKING = False  # typing's, without importing typing: start-up time (CONTRIBUTING.md)
 if TYPE_CHECKING:
     from typing import Any
+
+    from . import _framecache
 
 __all__ = ["find_table", "scan", "is_local"]
 
@@ -148,9 +149,12 @@ def _bgzf_table(raw: Any, path: str | None, local: bool, lazy: bool = False) -> 
 def _walked_bgzf(raw: Any, lazy: bool) -> FrameTable | BgzfWalk | None:
     """The walk of a local BGZF file, or the table an earlier walk of it in this process found
     (:mod:`._framecache`; a walk that stopped partway goes on after the blocks it found), for
-    files of CACHE_MIN bytes and more: a smaller one is walked sooner than it is looked up. With ``lazy``, such a file is walked later, as far as reads
-    need (:class:`BgzfWalk`), if it ends with BGZF's end-of-file block: one cut short or
-    followed by other data is walked now, and read sequentially if it is not BGZF to its end."""
+    files of CACHE_MIN bytes and more: a smaller one is walked sooner than it is looked up.
+    With ``lazy``, such a file is walked later, as far as reads need (:class:`BgzfWalk`), if it
+    ends with BGZF's end-of-file block: one cut short or followed by other data is walked now,
+    and read sequentially if it is not BGZF to its end."""
+    from . import _framecache  # here: only a BGZF walk is cached, and its threading slows start-up
+
     key = None
     size = raw.size()
     known = None
@@ -174,6 +178,8 @@ def _walked_bgzf(raw: Any, lazy: bool) -> FrameTable | BgzfWalk | None:
 
 def _keep(key: _framecache.Key, table: FrameTable) -> None:
     """Keep the blocks of a file a walk found, unless an earlier walk found more."""
+    from . import _framecache  # see _walked_bgzf
+
     kept = _framecache.get(key)
     if kept is None or kept.frames < table.frames:
         _framecache.put(key, table)

@@ -21,22 +21,23 @@ file opened here is closed by a finalizer and at exit.
 
 from __future__ import annotations
 
-import atexit
+import _thread  # threading.Lock itself, without importing threading: start-up time
 import os
-import threading
-import weakref
 
 from ..errors import ArrowIOError, ArrowNotImplementedError
 
 TYPE_CHECKING = False  # typing's, without importing typing: start-up time (CONTRIBUTING.md)
 if TYPE_CHECKING:
     from typing import Any
+    from weakref import WeakSet
 
 __all__ = ["CHECKPOINT_SUFFIX", "build_checkpoints", "checkpoint_index", "CheckpointAccess"]
 
 CHECKPOINT_SUFFIX = ".gzidx"
 _HINT = "pip install rapidgzip (or arrowio[gzip-index])"
-_open_files: weakref.WeakSet[Any] = weakref.WeakSet()
+#: The rapidgzip files open, closed at exit: made with the first (see _open).
+_open_files: WeakSet[Any] | None = None
+_open_files_lock = _thread.allocate_lock()
 
 
 def _rapidgzip() -> Any:
@@ -49,9 +50,8 @@ def _rapidgzip() -> Any:
     return rapidgzip
 
 
-@atexit.register
 def _close_all() -> None:
-    for f in list(_open_files):
+    for f in list(_open_files or ()):
         f.close()
 
 
@@ -63,8 +63,18 @@ _CHUNK = 4 << 20
 
 
 def _open(path: str, workers: int) -> Any:
+    global _open_files
     f = _rapidgzip().RapidgzipFile(path, parallelization=max(workers, 1), chunk_size=_CHUNK)
-    _open_files.add(f)
+    with _open_files_lock:
+        if _open_files is None:
+            # Here, not at import: a gzip file without an index only asks checkpoint_index, and
+            # `arrowio cat` of one starts faster without weakref and atexit.
+            import atexit
+            from weakref import WeakSet
+
+            _open_files = WeakSet()
+            atexit.register(_close_all)
+        _open_files.add(f)
     return f
 
 
@@ -112,7 +122,7 @@ class CheckpointAccess:
         self._path, self._index, self._workers = path, index, workers
         self._table = CheckpointTable(path, index)  # the checkpoints only: cheap, and checked against the file
         self.size: int = self._table.size
-        self._lock = threading.Lock()
+        self._lock = _thread.allocate_lock()
         self._opened: Any = None
 
     @property
@@ -125,6 +135,8 @@ class CheckpointAccess:
             except ValueError as exc:
                 opened.close()
                 raise ArrowIOError(f"gzip: {self._index}: unusable checkpoint index ({exc})") from None
+            import weakref  # here: only a file with an index opened (start-up time, see _open)
+
             self._opened = opened
             self._finalizer = weakref.finalize(self, opened.close)
         return self._opened

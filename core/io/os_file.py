@@ -7,7 +7,6 @@ import os
 import stat
 import sys
 
-from .. import _raw
 from ..buffer import Buffer, allocate_buffer
 from ..errors import ArrowInvalid
 from ..memory import MemoryPool
@@ -226,6 +225,8 @@ class OSFile(NativeFile):
         buffer = allocate_buffer(nbytes, self._pool)
         if not nbytes:
             return buffer
+        from .. import _raw  # here: ctypes, which pool memory has loaded by now (start-up time)
+
         # Straight into pool memory, no copy; the buffer outlives the call.
         self._known_pos = -1
         got = os.readv(self._fd, (_raw.syscall_target(buffer.address, nbytes),))
@@ -264,6 +265,8 @@ class OSFile(NativeFile):
         buffer = allocate_buffer(nbytes, self._pool)
         if not nbytes:
             return buffer
+        from .. import _raw  # here: ctypes, which pool memory has loaded by now (start-up time)
+
         got = os.preadv(self._fd, (_raw.syscall_target(buffer.address, nbytes),), offset)
         if 0 < got < nbytes:
             got += self._readinto_at(buffer._memview()[got:], offset + got)

@@ -16,6 +16,7 @@ import ast
 import functools
 import gzip
 import os
+import random
 import subprocess
 import sys
 from pathlib import Path
@@ -61,6 +62,17 @@ NOT_NEEDED = (
     "signal",
     # the device model (an IntEnum, the CPU device): asked of a buffer, never by a file's reads
     "arrowio.device",
+    # ctypes (about 2 ms): the allocator backends and raw memory come with the first pool, which
+    # reading a small file never makes, and the allocator's tuning with a run of more than it
+    "ctypes",
+    "arrowio._raw",
+    "arrowio._allocators",
+    "arrowio._debug_pool",
+    "arrowio_cli.malloc_tuning",
+    # the gzip checkpoint index's machinery and the BGZF walks' cache: only where there is one
+    "weakref",
+    "arrowio.compression._gzcheckpoint",
+    "arrowio.compression._framecache",
 )
 
 #: Every module of the command line that a plain ``cat small.gz`` imports.
@@ -76,7 +88,6 @@ CLI_MODULES = {
     "arrowio_cli.runner",
     "arrowio_cli.sink",
     "arrowio_cli.streams",
-    "arrowio_cli.malloc_tuning",
 }
 
 #: What the decoding thread of a long input brings (it starts when the reader waits on decoding).
@@ -116,10 +127,10 @@ def _interpreter_start() -> frozenset[str]:
     return frozenset(modules)
 
 
-def _imported(*args: object) -> tuple[bytes, set[str]]:
-    """``arrowio cat ARGS`` as the ``arrowio`` script runs it: its stdout, and the modules it
+def _imported(*args: object, command: str = "cat") -> tuple[bytes, set[str]]:
+    """``arrowio COMMAND ARGS`` as the ``arrowio`` script runs it: its stdout, and the modules it
     imported beyond the interpreter's start."""
-    result, modules = _loaded("from arrowio_cli.main import main; main()", "cat", *args)
+    result, modules = _loaded("from arrowio_cli.main import main; main()", command, *args)
     assert result.returncode == 0, result.stderr
     return result.stdout, modules - _interpreter_start()
 
@@ -157,6 +168,43 @@ def test_cat_of_a_zst_file_imports_the_zstd_path_only(tmp_path, size):
     assert not modules & GZIP_MODULES, sorted(modules & GZIP_MODULES)
     not_needed = set(NOT_NEEDED) - (THREAD_MODULES if size > 1 << 20 else set())
     assert not modules & not_needed, sorted(modules & not_needed)
+
+
+@pytest.mark.parametrize("fmt", ["gz", "zst"])
+def test_cat_of_a_file_read_in_pieces_imports_no_cache_or_index_machinery(tmp_path, fmt):
+    """A file too large to be read whole (more than 256 KiB): the search for its frames and for a
+    gzip index beside it (the checkpoint module) imports neither the BGZF walks' cache (with its
+    threading) nor weakref; the allocator's tuning (ctypes) comes, for its pieces, and the
+    decoding thread's modules where its reads wait on decoding (a matter of timing here)."""
+    data = random.Random(0).randbytes(300 << 10)  # does not compress: stays above 256 KiB
+    path = tmp_path / f"data.{fmt}"
+    path.write_bytes(gzip.compress(data) if fmt == "gz" else zstandard.ZstdCompressor().compress(data))
+    out, modules = _imported(path)
+    assert out == data
+    assert {"arrowio.compression._framescan", "arrowio_cli.malloc_tuning", "ctypes"} <= modules  # the real list
+    allowed = THREAD_MODULES | {"ctypes", "arrowio_cli.malloc_tuning", "arrowio.compression._gzcheckpoint"}
+    not_needed = set(NOT_NEEDED) - allowed
+    assert not modules & not_needed, sorted(modules & not_needed)
+
+
+@pytest.mark.parametrize("inputs", [["-"], ["small.gz", "small.gz"]], ids=["stdin", "two-small-files"])
+def test_a_run_with_a_loop_still_tunes_the_allocator(small_gz, inputs):
+    """Standard input may be a long stream, and a run of several files allocates for each in
+    turn: both tune the allocator (ctypes), as a file larger than those read whole does."""
+    _, modules = _imported(*(small_gz if name == "small.gz" else name for name in inputs))
+    assert "arrowio_cli.malloc_tuning" in modules and "ctypes" in modules
+
+
+def test_compress_to_stdout_imports_no_typing_or_click(tmp_path):
+    """``compress -C zstd --level 3 -c FILE`` runs without click and without typing: its records
+    (the request, the options) are the library's typing-free NamedTuples."""
+    path = tmp_path / "data.bin"
+    path.write_bytes(b"compress me\n" * 1000)
+    out, modules = _imported("-C", "zstd", "--level", "3", "-c", path, command="compress")
+    assert zstandard.ZstdDecompressor().decompress(out) == path.read_bytes()
+    assert "arrowio_cli.compress_job" in modules  # it sees the real list
+    heavy = {"typing", "click", "dataclasses", "inspect", "json", "arrowio.compression._gzcheckpoint"}
+    assert not modules & heavy, sorted(modules & heavy)
 
 
 def test_stats_and_progress_still_load_what_they_need(small_gz):
