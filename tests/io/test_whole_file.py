@@ -9,7 +9,10 @@ import gzip
 import os
 import random
 import subprocess
+import sys
 import threading
+from collections import Counter
+from pathlib import Path
 
 import pytest
 import zstandard
@@ -18,6 +21,7 @@ from fuzz_corpus import WRITERS, apply, random_mutations, seeds
 import arrowio
 from arrowio.io.whole_file import WholeFile, read_or_open
 
+LIB = str(Path(arrowio.__file__).parent)
 LOG = b"".join(b"%05d a line of a small log\n" % i for i in range(2000))
 
 
@@ -178,3 +182,30 @@ def test_damaged_files_agree_with_the_stream(tmp_path, kind):
             if not isinstance(opened, WholeFile):
                 opened.close()
     assert taken >= (0 if kind == "bgzf" else 4)  # the untouched single streams at least
+
+
+@pytest.mark.parametrize("fmt", ["gzip", "zstd"])
+def test_a_small_file_read_whole_makes_no_stream(tmp_path, fmt):
+    # What read_or_open saves over input_stream for each of many small files: every NativeFile
+    # (constructor, close chain, finalizer) and the decoding machinery; a fixed few calls remain.
+    blob = gzip.compress(LOG) if fmt == "gzip" else _unsized_zstd(LOG)
+    names = []
+    for n in range(6):
+        names.append(str(tmp_path / f"{n}.log"))
+        Path(names[-1]).write_bytes(blob)
+    assert read_or_open(names[0]) == WholeFile(fmt, LOG, len(blob))  # imports and caches: once
+    seen: Counter[str] = Counter()
+
+    def profile(frame, event, arg):  # noqa: ANN001, ANN202 - the sys.setprofile signature
+        if event == "call" and frame.f_code.co_filename.startswith(LIB):
+            seen[frame.f_code.co_qualname] += 1
+
+    sys.setprofile(profile)
+    try:
+        got = [read_or_open(name) for name in names[1:]]
+    finally:
+        sys.setprofile(None)
+    assert got == [WholeFile(fmt, LOG, len(blob))] * 5
+    assert not [name for name in seen if name.startswith(("NativeFile", "OSFile", "CompressedInputStream"))], seen
+    # read_or_open, open_descriptor, detection (3), the format's one call and its helpers
+    assert sum(seen.values()) / 5 <= 10, seen
