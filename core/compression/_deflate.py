@@ -181,7 +181,7 @@ def inflate_whole(data: bytes | memoryview, max_length: int) -> tuple[bytes, int
     :class:`Inflater` around the call, whose making and slicing cost a tenth of a 10 KiB file's."""
     # sys.modules first (a dict lookup where an import statement costs 10 times more); a test
     # that hides isal there (None) still gets zlib, through the ImportError.
-    igzip_lib = sys.modules.get("isal.igzip_lib")
+    igzip_lib: Any = sys.modules.get("isal.igzip_lib")
     if igzip_lib is None:
         try:
             import isal.igzip_lib as igzip_lib

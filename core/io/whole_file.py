@@ -7,7 +7,9 @@ is regular, at most 256 KiB, and plain or one gzip member or zstd frame that the
 sure of (:func:`arrowio.compression._whole.decode`), :func:`read_or_open` hands back its content
 as a :class:`WholeFile`. Anything else gets the stream ``input_stream`` gives, made over the
 descriptor already open and the bytes already read (a FIFO must never be opened twice), by the
-same code: results and errors stay those of the stream.
+same code: results and errors stay those of the stream. (A one-member-looking file that the one
+call declines, several gzip members say, is offered to it once more by the stream: the cost of
+the unusual file, so that the stream's code stays the one way.)
 """
 
 from __future__ import annotations
