@@ -83,6 +83,9 @@ class CatJob:
         # A decoded input is written piece by piece, straight from the decoder, unless a range,
         # a limit or a hex dump asks for a count of what passes.
         self._whole = not offset and length is None and max_output is None and not hexdump
+        # ...and a small local file as one piece, read and decoded before any stream is made
+        # (--mmap asks for a map of plain files; another -C for no detection).
+        self._small = self._whole and codec == "auto" and not use_mmap
 
     def run_all(self, inputs: tuple[str, ...]) -> None:
         """Every input in order (a URL glob expanded), then stdout flushed."""
@@ -121,12 +124,38 @@ class CatJob:
 
     # -- one input ---------------------------------------------------------------------------
     def _copy(self, name: str, record: Tally) -> None:
+        if self._small and name != "-" and "://" not in name:  # a local file: perhaps small
+            whole_file = _whole_file or _load_whole_file()
+            opened = whole_file.read_or_open(name)
+            if type(opened) is whole_file.WholeFile:
+                self._write_whole(opened, record)
+            else:
+                self._from(opened, name, name, record)
+            return
         if self.hexdump:
             from .hexdump import HexDump
 
             self._dump = HexDump(self.out.write, self.offset)
         source = stdin_file() if name == "-" else name
-        stream = arrowio.input_stream(source, compression=self.codec, storage_options=self.storage_options)
+        self._from(
+            arrowio.input_stream(source, compression=self.codec, storage_options=self.storage_options),
+            name,
+            source,
+            record,
+        )
+
+    def _write_whole(self, whole: Any, record: Tally) -> None:
+        """A small file's content, all there (a :class:`arrowio.io.whole_file.WholeFile`): one write."""
+        if whole.format is not None:
+            record.format = whole.format
+        data = whole.data
+        self.out.write(data)
+        self.written += len(data)
+        record.bytes_out = len(data)
+        record.bytes_in = whole.size
+
+    def _from(self, stream: Any, name: str, source: Any, record: Tally) -> None:
+        """Copy ``stream``, opened from ``source`` (``name``, or stdin's file for ``-``), and close it."""
         try:
             if isinstance(stream, arrowio.CompressedInputStream):
                 record.format = stream.codec.name
@@ -278,6 +307,19 @@ class CatJob:
         from .report import format_bytes
 
         return f"output exceeds --max-output {format_bytes(self.max_output or 0)} ({self.max_output} bytes); stopped"
+
+
+#: :mod:`arrowio.io.whole_file`, bound on the first local input (the module loads the codec
+#: registry and OSFile, which a run of stdin or URLs alone never needs).
+_whole_file: Any = None
+
+
+def _load_whole_file() -> Any:
+    global _whole_file
+    from arrowio.io import whole_file
+
+    _whole_file = whole_file
+    return whole_file
 
 
 class _ShrinkCheck:

@@ -15,7 +15,7 @@ import zlib
 from collections import deque
 
 from ._base import Encoder, MemberDecoder, StreamHeader
-from ._deflate import Inflater, crc32, deflate_block, make_deflater, zlib_level
+from ._deflate import Inflater, crc32, deflate_block, inflate_whole, make_deflater, zlib_level
 from ._input import Cursor
 
 __all__ = ["GzipDecoder", "GzipEncoder", "decoder", "decode_whole", "encoder", "RECORDS"]
@@ -288,15 +288,11 @@ def decode_whole(whole: bytes, limit: int) -> bytes | None:
     crc, isize = struct.unpack_from("<II", whole, size - _TRAILER_SIZE)
     if isize > limit:
         return None
-    body = Inflater()
-    try:
-        # One byte of room more than the trailer states: a member that decodes to more shows.
-        out = body.decompress_whole(memoryview(whole)[at : size - _TRAILER_SIZE], isize + 1)
-    except body.error:
+    # One byte of room more than the trailer states: a member that decodes to more shows.
+    inflated = inflate_whole(memoryview(whole)[at : size - _TRAILER_SIZE], isize + 1)
+    if inflated is None or len(inflated[0]) != isize or inflated[1] != crc:
         return None
-    if not body.eof or body.unused_data or len(out) != isize or body.crc != crc:
-        return None
-    return out
+    return inflated[0]
 
 
 def encoder(level: int, threads: int = 0, header: StreamHeader | None = None) -> GzipEncoder:

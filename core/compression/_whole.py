@@ -14,11 +14,26 @@ TYPE_CHECKING = False  # typing's, without importing typing: start-up time (CONT
 if TYPE_CHECKING:
     from typing import Any
 
-__all__ = ["WholeReader", "WHOLE_LIMIT"]
+    from ._registry import Format
+
+__all__ = ["WholeReader", "WHOLE_LIMIT", "decode"]
 
 #: The most a file may decode to and still be decoded in one call: the streaming reader's
 #: piece size, so that a small file never holds more decoded data than a stream would.
 WHOLE_LIMIT = 1 << 20
+
+#: Each format's ``decode_whole`` (None where its module has none), looked up once per format.
+_DECODERS: dict[str, Any] = {}
+
+
+def decode(fmt: Format, whole: bytes) -> bytes | None:
+    """``whole``, a small file read whole, decoded as ``fmt`` in one call where that is sure to
+    give what the stream gives; None where it is not (the stream then says what is wrong).
+    A missing backend raises as the stream's codec does (``Format.load``)."""
+    decode_whole = _DECODERS.get(fmt.name, _DECODERS)
+    if decode_whole is _DECODERS:  # not looked up yet
+        decode_whole = _DECODERS[fmt.name] = getattr(fmt.load(), "decode_whole", None)
+    return None if decode_whole is None else decode_whole(whole, WHOLE_LIMIT)
 
 
 class WholeReader:

@@ -18,7 +18,8 @@ from ..compression._registry import FORMATS, MAGIC_PEEK, Format, from_extension,
 from ..compression._sequence import SequenceDecoder
 from ..compression._sizehint import first_piece
 from ..compression._stream import OUT_CHUNK, DecodingReader, EncodingWriter
-from ..compression._whole import WHOLE_LIMIT, WholeReader
+from ..compression._whole import WholeReader
+from ..compression._whole import decode as decode_whole
 from ..compression.codec import Codec
 from ..errors import ArrowInvalid, ArrowNotImplementedError
 from ..memory import MemoryPool
@@ -63,19 +64,6 @@ def _default_codec(fmt: Format) -> Codec:
     if codec is None:
         codec = _CODECS[fmt.name] = Codec(fmt.name)
     return codec
-
-
-#: Each format's one-call decoder of a small file read whole (``decode_whole``), or None where
-#: its module has none; looked up once per format.
-_WHOLE: dict[str, Any] = {}
-
-
-def _whole_decoder(fmt: Format) -> Any:
-    try:
-        return _WHOLE[fmt.name]
-    except KeyError:
-        found = _WHOLE[fmt.name] = getattr(fmt.load(), "decode_whole", None)
-        return found
 
 
 def _decoder_for(fmt: Format) -> Any:
@@ -155,8 +143,7 @@ class CompressedInputStream(NativeFile):
         snapshot = getattr(raw, "_snapshot", None)
         whole = snapshot() if snapshot is not None else None
         if whole is not None:
-            decode_whole = _WHOLE.get(fmt.name) if fmt.name in _WHOLE else _whole_decoder(fmt)
-            decoded = decode_whole(whole, WHOLE_LIMIT) if decode_whole is not None else None
+            decoded = decode_whole(fmt, whole)
             if decoded is not None:
                 # One frame or member, exactly: no frame table, no other stream after it.
                 raw._take_ahead(len(whole))  # consumed, as the stream would have read it

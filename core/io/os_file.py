@@ -87,23 +87,42 @@ class OSFile(NativeFile):
         canonical = _MODES.get(mode) if isinstance(mode, str) else None
         if canonical is None:
             raise ArrowInvalid(f"Invalid file mode: {mode!r} (expected one of {', '.join(_MODES)})")
+        if isinstance(path, int) and not isinstance(path, bool):
+            self._path: int | str | bytes = path
+            fd, info = path, _adopt_descriptor(path)
+        else:
+            self._path = os.fspath(path)  # type: ignore[arg-type]  # a bool is refused by fspath's TypeError
+            fd, info = open_descriptor(self._path, canonical)
+        self._setup(fd, info, canonical, not isinstance(path, int), memory_pool)
+
+    @classmethod
+    def _opened(cls, path: str, fd: int, info: os.stat_result, data: bytes | None) -> OSFile:
+        """The OSFile that ``OSFile(path)`` would be, over ``fd``, which ``open_descriptor(path,
+        'rb')`` opened (``info`` its stat result), once its whole-file read got ``data`` (None:
+        nothing read yet). What a caller that opened and read the file itself hands on, so that
+        nothing is opened or read twice (a FIFO cannot be)."""
+        self = cls.__new__(cls)
+        self._path = path
+        self._setup(fd, info, "rb", True, None)
+        if data is not None:
+            self._took_whole(0, data, info.st_size + 1)
+        return self
+
+    def _setup(
+        self, fd: int, info: os.stat_result, canonical: str, by_path: bool, memory_pool: MemoryPool | None
+    ) -> None:
         # The file position, where known without asking the kernel (-1: ask it): a path we opened
         # for reading starts at 0; the whole-file read and seeks keep it, every other read forgets
         # it. So a small file costs no lseek (see _read_whole). Moves made through fileno() by
         # others are not seen in that window; positional reads (pread, sendfile) move nothing.
         self._known_pos = -1
-        if isinstance(path, int) and not isinstance(path, bool):
-            self._path: int | str | bytes = path
-            self._fd, info = path, _adopt_descriptor(path)
-        else:
-            self._path = os.fspath(path)  # type: ignore[arg-type]  # a bool is refused by fspath's TypeError
-            self._fd, info = open_descriptor(self._path, canonical)
+        self._fd = fd
         self._regular = stat.S_ISREG(info.st_mode)
-        if canonical == "rb" and self._regular and not isinstance(path, int):
+        if canonical == "rb" and self._regular and by_path:
             self._known_pos = 0  # a pipe's tell() stays the kernel's error
         self._block_device = stat.S_ISBLK(info.st_mode)
         if canonical == "ab" and self._regular:
-            os.lseek(self._fd, 0, os.SEEK_END)  # so that tell() counts from the end, as writes will
+            os.lseek(fd, 0, os.SEEK_END)  # so that tell() counts from the end, as writes will
         seekable = canonical == "rb" and (self._regular or self._block_device)
         # Whole-file peek (see peek): the size when opened, -1 once used or where it does not apply.
         self._peek_whole = info.st_size if canonical == "rb" and self._regular else -1
@@ -165,10 +184,14 @@ class OSFile(NativeFile):
         size = self._peek_whole
         if not 0 <= size <= _WHOLE_UP_TO or self._ahead or not self._rd:
             return
-        self._peek_whole = -1
+        self._peek_whole = -1  # once, also when the read fails
         position = self._tell()
         want = max(size - position, at_least) + 1
-        data = os.read(self._fd, want)
+        self._took_whole(position, os.read(self._fd, want), want)
+
+    def _took_whole(self, position: int, data: bytes, want: int) -> None:
+        """The state after the whole-file read asked for ``want`` bytes at ``position`` and got ``data``."""
+        self._peek_whole = -1
         self._known_pos = position + len(data)
         self._at_end = len(data) < want  # a regular file answers short only at its end
         if self._at_end and position == 0:

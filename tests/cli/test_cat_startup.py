@@ -94,6 +94,8 @@ CLI_MODULES = {
 THREAD_MODULES = {"queue", "threading"}
 #: The gzip decoder's modules, which a .zst file does not need.
 GZIP_MODULES = {"isal", "isal.igzip_lib", "arrowio.compression._deflate", "arrowio.compression._gzip"}
+#: The streams and the streaming decoder, which a small file read and decoded whole does not need.
+STREAM_MODULES = {"arrowio.io.compressed", "arrowio.compression._stream"}
 
 
 #: Run first in each child: at exit (after ``main()``'s ``sys.exit``), the names of every module
@@ -145,8 +147,8 @@ def small_gz(tmp_path):
 def test_cat_of_a_small_file_imports_only_its_path(small_gz):
     out, modules = _imported(small_gz)
     assert out == b"small\n"
-    assert {"arrowio.io.compressed", "arrowio.compression._gzip"} <= modules  # it sees the real list
-    assert not modules & set(NOT_NEEDED), sorted(modules & set(NOT_NEEDED))
+    assert {"arrowio.io.whole_file", "arrowio.compression._gzip"} <= modules  # it sees the real list
+    assert not modules & (set(NOT_NEEDED) | STREAM_MODULES), sorted(modules & (set(NOT_NEEDED) | STREAM_MODULES))
 
 
 def test_cat_without_options_imports_these_cli_modules_and_no_click(small_gz):
@@ -166,7 +168,7 @@ def test_cat_of_a_zst_file_imports_the_zstd_path_only(tmp_path, size):
     assert out == data
     assert {"zstandard", "arrowio.compression._zstd"} <= modules
     assert not modules & GZIP_MODULES, sorted(modules & GZIP_MODULES)
-    not_needed = set(NOT_NEEDED) - (THREAD_MODULES if size > 1 << 20 else set())
+    not_needed = set(NOT_NEEDED) - THREAD_MODULES if size > 1 << 20 else set(NOT_NEEDED) | STREAM_MODULES
     assert not modules & not_needed, sorted(modules & not_needed)
 
 
