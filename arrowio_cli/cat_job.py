@@ -13,7 +13,7 @@ import time
 import arrowio
 
 from .errors import CliError
-from .remote import expand_inputs, is_url, shown
+from .remote import expand_inputs, is_url, open_input, shown
 from .runner import InputRunner
 from .sink import OutputFailed, Stdout, stdin_file
 from .streams import fileno
@@ -126,7 +126,10 @@ class CatJob:
 
             self._dump = HexDump(self.out.write, self.offset)
         source = stdin_file() if name == "-" else name
-        stream = arrowio.input_stream(source, compression=self.codec, storage_options=self.storage_options)
+        if "://" in name and is_url(name):  # the first test is is_url's own, without a call per local file
+            stream = open_input(name, self.codec, self.storage_options)  # cat's read-ahead: less memory
+        else:
+            stream = arrowio.input_stream(source, compression=self.codec, storage_options=self.storage_options)
         try:
             if isinstance(stream, arrowio.CompressedInputStream):
                 record.format = stream.codec.name
