@@ -12,11 +12,12 @@ if TYPE_CHECKING:
 
 __all__ = ["expand_inputs", "is_url", "open_input", "shown"]
 
-#: Read-ahead of a URL that ``cat`` reads: blocks of 2 MiB, four ahead (two requests of two
-#: blocks in flight). Its reader is a decoder or stdout, both slower than a store nearby, so
-#: the library's window for readers that only copy (4 MiB blocks, four ahead) would hold twice
-#: the memory at the same speed: 10 MiB instead of 20 keeps ``cat s3://...`` under 100 MiB peak
-#: RSS, s3fs and botocore included (benchmarks/bench_remote.py). The first block arrives sooner too.
+#: Read-ahead of a URL that ``cat`` decodes: blocks of 2 MiB, four ahead (two requests of two
+#: blocks in flight). A decoder reads slower than a store nearby delivers, so the library's
+#: window for readers that only copy (4 MiB blocks, four ahead) would hold twice the memory at
+#: the same speed: 10 MiB instead of 20 keeps ``cat s3://.../big.zst`` under 100 MiB peak RSS,
+#: s3fs and botocore included (benchmarks/bench_remote.py). The first block arrives sooner too.
+#: A URL found plain is copied: it goes back to the library's window (half the requests).
 URL_BLOCK_SIZE = 2 << 20
 URL_READ_AHEAD = 4
 
@@ -44,15 +45,19 @@ def shown(name: str, storage_options: Mapping[str, Any] | None = None) -> str:
 
 def open_input(url: str, compression: str | None, storage_options: Mapping[str, Any] | None) -> Any:
     """``arrowio.input_stream(url, compression, storage_options=...)`` with cat's read-ahead."""
+    from arrowio import RemoteFile
     from arrowio.io.urls import open_url_input
 
-    return open_url_input(
+    stream = open_url_input(
         url,
         compression,
         storage_options=storage_options,
         block_size=URL_BLOCK_SIZE,
         read_ahead=URL_READ_AHEAD,
     )
+    if isinstance(stream, RemoteFile):  # read as it is: a plain copy keeps up with the store
+        stream.set_read_ahead()
+    return stream
 
 
 def expand_inputs(
