@@ -201,7 +201,7 @@ def open_url_input(
     Detection is input_stream's, by the URL's name as well as by the content: ``'detect'``
     (PyArrow's rule: the extension), ``'auto'`` (magic number, then extension) or a format
     name. For a reader slower than the store (a decoder), a shallower window holds less memory
-    at the same speed; a reader that only copies wants the default, deeper one.
+    for more requests; a reader that only copies wants the default, deeper one.
     """
     from .factories import _check_compression, _decoded
     from .native_file import abort_or_close
