@@ -12,15 +12,17 @@ if TYPE_CHECKING:
 
 __all__ = ["expand_inputs", "is_url", "open_input", "shown"]
 
-#: Read-ahead of a URL that ``cat`` decodes: blocks of 2 MiB, four ahead (two requests of two
-#: blocks in flight). A decoder reads slower than a store nearby delivers, so the library's
-#: window for readers that only copy (4 MiB blocks, four ahead) mostly holds decoded-later data:
-#: 10 MiB instead of 20 keeps ``cat s3://.../big.zst`` under 100 MiB peak RSS, s3fs and botocore
-#: included (benchmarks/bench_remote.py). The price is twice the requests (24 instead of 12 for
-#: 91 MiB, 2 ms of client CPU each) and, against a store slow to answer, a window that covers
-#: less of its latency. A URL found plain is copied: it goes back to the library's window.
-URL_BLOCK_SIZE = 2 << 20
-URL_READ_AHEAD = 4
+#: Read-ahead of a URL that ``cat`` decodes: two blocks of 4 MiB ahead (two requests of one
+#: block in flight, refilled as each block is taken). A decoder reads slower than a store nearby
+#: delivers, so the library's window for readers that only copy (four blocks ahead, five held)
+#: mostly holds data waiting to be decoded: 12 MiB instead of 20 brings ``cat s3://.../big.zst``
+#: to 96-101 MiB peak RSS from 106-109, s3fs and botocore included (benchmarks/bench_remote.py).
+#: The price is twice the requests (23 instead of 12 for 91 MiB, 2 ms of client CPU each): 1 %
+#: more CPU, wall time within the noise. 2 MiB blocks four ahead (10 MiB) kept the requested
+#: bytes ahead swinging between 4 and 8 MiB and cost 7-10 % of wall time. A URL found plain is
+#: copied as fast as it arrives: it goes back to the library's window.
+URL_BLOCK_SIZE = 4 << 20
+URL_READ_AHEAD = 2
 
 
 def is_url(name: str) -> bool:
