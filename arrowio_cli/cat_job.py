@@ -13,7 +13,7 @@ import time
 import arrowio
 
 from .errors import CliError
-from .remote import expand_inputs, is_url, shown
+from .remote import expand_inputs, is_url, open_input, shown
 from .runner import InputRunner
 from .sink import OutputFailed, Stdout, stdin_file
 from .streams import fileno
@@ -137,12 +137,11 @@ class CatJob:
 
             self._dump = HexDump(self.out.write, self.offset)
         source = stdin_file() if name == "-" else name
-        self._from(
-            arrowio.input_stream(source, compression=self.codec, storage_options=self.storage_options),
-            name,
-            source,
-            record,
-        )
+        if "://" in name and is_url(name):  # the first test is is_url's own, without a call per local file
+            stream = open_input(name, self.codec, self.storage_options)  # cat's read-ahead: less memory
+        else:
+            stream = arrowio.input_stream(source, compression=self.codec, storage_options=self.storage_options)
+        self._from(stream, name, source, record)
 
     def _write_whole(self, whole: Any, record: Tally) -> None:
         """A small file's content, all there (a :class:`arrowio.io.whole_file.WholeFile`): one write."""

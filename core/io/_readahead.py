@@ -129,6 +129,14 @@ class ReadAhead:
         # A fetch already running finishes into its buffer, which it holds until then.
         block.future.cancel()
 
+    def resize(self, block_size: int, depth: int) -> None:
+        """Fetch ``depth`` blocks of ``block_size`` bytes ahead from the next fetch on; blocks
+        fetched or in flight stay as they are (a block of the old size is not reused)."""
+        self._block_size, self._depth = block_size, depth
+        self._run = max(1, depth // 2)
+        self._ramp = min(self._ramp, depth)
+        self._spare.clear()
+
     def reset(self) -> None:
         """Forget every block in flight and every spare block (at close, or when the reader has
         gone ahead on its own)."""

@@ -68,6 +68,15 @@ def locate(url: str, filesystem: Any = None, storage_options: Mapping[str, Any] 
     )
 
 
+def _window(block_size: int, read_ahead: int | None) -> tuple[int, int]:
+    """``block_size`` and ``read_ahead`` (None: the default) checked."""
+    block_size = int(block_size)
+    read_ahead = DEFAULT_READ_AHEAD if read_ahead is None else int(read_ahead)
+    if block_size <= 0 or read_ahead < 0:
+        raise ArrowInvalid(f"block_size must be positive and read_ahead non-negative, got {block_size}, {read_ahead}")
+    return block_size, read_ahead
+
+
 class RemoteFile(NativeFile):
     """A remote file for reading (``mode='rb'``, seekable) or writing (``'wb'``, a stream).
 
@@ -97,12 +106,7 @@ class RemoteFile(NativeFile):
         mode = _MODES[mode]
         if block_size is None:
             block_size = DEFAULT_BLOCK_SIZE if mode == "rb" else DEFAULT_PART_SIZE
-        block_size = int(block_size)
-        read_ahead = DEFAULT_READ_AHEAD if read_ahead is None else int(read_ahead)
-        if block_size <= 0 or read_ahead < 0:
-            raise ArrowInvalid(
-                f"block_size must be positive and read_ahead non-negative, got {block_size}, {read_ahead}"
-            )
+        block_size, read_ahead = _window(block_size, read_ahead)
         self._location = location = locate(url, filesystem, storage_options)
         self._block_size, self._depth = block_size, read_ahead
         if mode == "rb":
@@ -140,6 +144,17 @@ class RemoteFile(NativeFile):
 
     def _translated(self) -> Any:
         return translated(self._location.shown, self._location.secrets)
+
+    def set_read_ahead(self, read_ahead: int | None = None, block_size: int | None = None) -> None:
+        """Read ``read_ahead`` blocks of ``block_size`` bytes ahead from the next fetch on (None:
+        the defaults, 4 and 4 MiB); what is already fetched or in flight stays. For a reader that
+        turns out faster or slower than expected once the content is known (a plain copy after
+        detection found no compression)."""
+        self._check_open()
+        if not self._readable_flag:
+            raise ArrowInvalid("set_read_ahead: the file is open for writing")
+        self._block_size, self._depth = _window(DEFAULT_BLOCK_SIZE if block_size is None else block_size, read_ahead)
+        self._engine.resize(self._block_size, self._depth)
 
     # -- closing ---------------------------------------------------------------------------------
     def abort(self) -> None:

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from ..memory import MemoryPool
+    from .native_file import NativeFile
     from .remote import RemoteFile
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "file_class",
     "is_url",
     "open_url",
+    "open_url_input",
     "parse_storage_options",
     "redact_url",
     "remove_url",
@@ -182,3 +184,34 @@ def open_url(
         read_ahead=read_ahead,
         memory_pool=memory_pool,
     )
+
+
+def open_url_input(
+    url: str,
+    compression: str | None = "detect",
+    *,
+    storage_options: Mapping[str, Any] | None = None,
+    block_size: int | None = None,
+    read_ahead: int | None = None,
+) -> NativeFile:
+    """``input_stream(url, compression, storage_options=...)`` with the read-ahead of the
+    :class:`~arrowio.io.remote.RemoteFile` below chosen: ``block_size`` bytes per ranged read,
+    ``read_ahead`` blocks ahead of the reader (None: RemoteFile's defaults).
+
+    Detection is input_stream's, by the URL's name as well as by the content: ``'detect'``
+    (PyArrow's rule: the extension), ``'auto'`` (magic number, then extension) or a format
+    name. For a reader slower than the store (a decoder), a shallower window holds less memory
+    for more requests; a reader that only copies wants the default, deeper one.
+    """
+    from .factories import _check_compression, _decoded
+    from .native_file import abort_or_close
+
+    compression = _check_compression(compression)  # before anything is opened
+    raw = open_url(url, storage_options=storage_options, block_size=block_size, read_ahead=read_ahead)
+    if compression is None:
+        return raw
+    try:
+        return _decoded(raw, compression, url)
+    except BaseException:
+        abort_or_close(raw)
+        raise

@@ -371,3 +371,42 @@ def test_no_secret_in_the_output_of_a_failing_command(s3, args, where):
     assert done.returncode == (69 if looks_for_a_device_first else 1), done.stderr
     assert b"Traceback" not in done.stderr
     assert secret.encode() not in done.stdout + done.stderr
+
+
+# -- cat's read-ahead ------------------------------------------------------------------------------------
+def test_cat_finds_a_urls_format_by_its_name_or_its_content_and_names_it_in_errors(s3):
+    import brotli
+    import zstandard
+
+    text = b"".join(b"%06d a line of a log\n" % i for i in range(20000))
+    by_name = s3.put("text.br", brotli.compress(text))  # brotli has no magic number: the name alone
+    by_content = s3.put("zstd.bin", zstandard.compress(text))
+    named_wrongly = s3.put("plain.zst", b"plain text, not zstd\n" * 10)
+    done = arrowio(s3, "cat", by_name, by_content)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == text + text
+    forced = arrowio(s3, "cat", "-C", "zstd", by_content)
+    assert forced.returncode == 0 and forced.stdout == text
+    wrong = arrowio(s3, "cat", named_wrongly)
+    assert wrong.returncode == 1 and wrong.stdout == b""
+    assert (
+        wrong.stderr.decode()
+        == f"arrowio: error: {named_wrongly}: not in zstd format (no zstd magic number at offset 0)\n"
+    )
+
+
+def test_cat_decodes_a_url_with_a_shallow_read_ahead(s3):
+    """cat's decoder is slower than the store: two 4 MiB blocks ahead (three blocks allocated at
+    most, reused) instead of the library's four keep its memory low."""
+    import zstandard
+
+    url = s3.put("random.zst", zstandard.compress(os.urandom(24 << 20), 1))  # 24 MiB: no window is ever short
+    done = arrowio(s3, "pool-stats", "--json", "--workload-output", os.devnull, "--", "cat", url)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["max_memory"] <= 3 * (4 << 20), report  # the library's default window: 5 * 4 MiB
+    # A plain object is copied, as fast as the store delivers: the library's window, half the requests.
+    plain = s3.put("random.bin", os.urandom(24 << 20))
+    copied = arrowio(s3, "pool-stats", "--json", "--workload-output", os.devnull, "--", "cat", plain)
+    assert copied.returncode == 0, copied.stderr
+    assert json.loads(copied.stdout)["max_memory"] >= 4 * (4 << 20)

@@ -100,3 +100,41 @@ def test_a_failed_finish_does_not_publish_a_truncated_stream(s3):
     with pytest.raises(OSError, match="encoder failed"):
         out.close()
     assert out.closed and not s3.exists("truncated.zst")
+
+
+# -- open_url_input: input_stream with the read-ahead chosen ---------------------------------------
+def test_open_url_input_detects_by_name_and_content_as_input_stream_does(s3):
+    from arrowio.io.urls import open_url_input
+
+    brotli = s3.put("text.br", pa.Codec("brotli").compress(TEXT, asbytes=True))  # no magic: the name alone
+    bare = s3.put("zstd-without-extension", pa.Codec("zstd").compress(TEXT, asbytes=True))  # the magic alone
+    packed_xz = pa.Codec("xz").compress(TEXT, asbytes=True)
+    xz = s3.put("text.xz", packed_xz)
+    small = {"storage_options": s3.options, "block_size": 64 * 1024, "read_ahead": 2}
+    for url, compression, wanted in (
+        (brotli, "auto", TEXT),
+        (bare, "auto", TEXT),
+        (bare, "zstd", TEXT),
+        (xz, "auto", TEXT),
+        (xz, "detect", packed_xz),  # PyArrow's rule: .xz is not one of its four extensions
+        (bare, None, s3.get("zstd-without-extension")),
+    ):
+        with (
+            open_url_input(url, compression, **small) as got,
+            pa.input_stream(url, compression, storage_options=s3.options) as reference,
+        ):
+            assert type(got) is type(reference)
+            assert got.read() == reference.read() == wanted, (url, compression)
+
+
+def test_open_url_input_names_the_url_in_its_errors_and_checks_the_name_first(s3):
+    from arrowio.io.urls import open_url_input
+
+    url = s3.put("plain-text.zst", b"not zstd at all " * 100)
+    with pytest.raises(pa.ArrowIOError, match=r"plain-text\.zst: not in zstd format"):
+        open_url_input(url, "auto", storage_options=s3.options)
+    with pytest.raises(FileNotFoundError) as missing:
+        open_url_input(s3.url("absent.zst"), "auto", storage_options=s3.options)
+    assert missing.value.filename == s3.url("absent.zst")
+    with pytest.raises(pa.ArrowInvalid, match="Invalid value for compression: 'zip'"):
+        open_url_input(s3.url("absent.zst"), "zip", storage_options=s3.options)  # before any request

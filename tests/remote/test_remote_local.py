@@ -53,6 +53,11 @@ class RemoteReadMachine(RuleBasedStateMachine):
         assert self.file.readinto(mine) == self.model.readinto(theirs)
         assert mine == theirs
 
+    @rule(block=st.integers(1, 40), depth=st.integers(0, 3))
+    def set_read_ahead(self, block: int, depth: int) -> None:
+        # Another window from the next fetch on: blocks fetched, in flight or lent stay right.
+        self.file.set_read_ahead(depth, block)
+
     @rule(n=st.integers(1, 60))
     def peek(self, n: int) -> None:
         assert self.file.peek(n) == self.model.getvalue()[self.model.tell() : self.model.tell() + n]
@@ -132,6 +137,29 @@ def test_a_sequential_read_reuses_block_memory(memory_url):
     assert pool.num_allocations() <= depth + 3  # the window, the block read, the one held, a spare
     del held
     assert pool.bytes_allocated() == 0
+
+
+def test_set_read_ahead_changes_the_window_from_the_next_fetch_on(memory_url):
+    """Blocks already fetched keep their size; later ones come in the new size and number."""
+    import fsspec
+
+    data = os.urandom(100 * 1000)
+    fsspec.filesystem("memory").pipe_file(f"{memory_url}/x", data)
+    pool = pa.proxy_memory_pool(pa.default_memory_pool())
+    with open_url(f"{memory_url}/x", block_size=1000, read_ahead=2, memory_pool=pool) as f:
+        first = f.read(1500)
+        assert pool.max_memory() <= 4 * 1024  # three or four blocks of 1000 bytes (64-byte rounded)
+        f.set_read_ahead(4, 8000)
+        rest = f.read()
+        assert pool.max_memory() >= 4 * 8000  # four blocks of the new size ahead
+        with pytest.raises(pa.ArrowInvalid, match="read_ahead non-negative"):
+            f.set_read_ahead(-1)
+    assert first + rest == data
+    with pytest.raises(ValueError, match="closed"):
+        f.set_read_ahead()
+    with open_url(f"{memory_url}/y", "wb") as out:
+        with pytest.raises(pa.ArrowInvalid, match="open for writing"):
+            out.set_read_ahead()
 
 
 # -- writing ---------------------------------------------------------------------------------------
