@@ -99,13 +99,8 @@ def decode_range(read_at: ReadAt, fmt: str, start: int, end: int) -> Iterator[by
     decoder = _decoder_at(fmt, start)
     out = decoder.decompress(data, OUT_CHUNK)
     del data  # the decoder keeps what it still needs
-    while True:
-        if out:
-            yield out
-        if decoder.needs_input:
-            decoder.finish()
-            return
-        out = decoder.decompress(b"", OUT_CHUNK)
+    yield from _drained(decoder, out)
+    decoder.finish()
 
 
 def decode_stream(read_at: ReadAt, fmt: str, sequence: bool = False) -> Iterator[bytes]:
@@ -122,13 +117,19 @@ def decode_stream(read_at: ReadAt, fmt: str, sequence: bool = False) -> Iterator
         pos += len(data)
         out = decoder.decompress(data, OUT_CHUNK)
         del data  # the decoder keeps what it still needs
-        while True:
-            if out:
-                yield out
-            if decoder.needs_input:
-                break
-            out = decoder.decompress(b"", OUT_CHUNK)
+        yield from _drained(decoder, out)
     decoder.finish()
+
+
+def _drained(decoder: Decoder, out: bytes) -> Iterator[bytes]:
+    """``out`` (if not empty), then the pieces the decoder still makes from the input it was
+    given, until it needs more."""
+    while True:
+        if out:
+            yield out
+        if decoder.needs_input:
+            return
+        out = decoder.decompress(b"", OUT_CHUNK)
 
 
 def _task(

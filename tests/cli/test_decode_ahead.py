@@ -9,7 +9,7 @@ import threading
 
 import pytest
 from cli_helpers import compressed_by_tool
-from compression_helpers import make_data
+from compression_helpers import DecodeThreadSpy, make_data
 
 from arrowio.compression import _stream
 from arrowio_cli.cat_job import CatJob
@@ -68,14 +68,11 @@ class _Cat:
     def __init__(self, monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
         self.path = tmp_path / "data.zst"
         self.path.write_bytes(compressed_by_tool("zstd", DATA))
-        self.started = 0
-        start = _stream.DecodingReader._start_thread
+        self._threads = DecodeThreadSpy(monkeypatch)
 
-        def counted(reader: _stream.DecodingReader) -> None:
-            self.started += 1
-            start(reader)
-
-        monkeypatch.setattr(_stream.DecodingReader, "_start_thread", counted)
+    @property
+    def started(self) -> int:
+        return self._threads.started
 
     def __call__(self, out, **options: object) -> CatJob:
         job = CatJob(**{**DEFAULTS, "storage_options": {}, **options})  # type: ignore[arg-type]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from compression_helpers import make_data
+from compression_helpers import DecodeThreadSpy, make_data
 
 import arrowio as pa
 from arrowio import ArrowIOError, Codec, CompressedInputStream
@@ -19,20 +19,6 @@ def zst() -> bytes:
     return Codec("zstd").compress(DATA, asbytes=True)
 
 
-class _Spy:
-    """Counts the decode threads started (the real start runs)."""
-
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.started = 0
-        start = _stream.DecodingReader._start_thread
-
-        def counted(reader: _stream.DecodingReader) -> None:
-            self.started += 1
-            start(reader)
-
-        monkeypatch.setattr(_stream.DecodingReader, "_start_thread", counted)
-
-
 def _read_all(stream: CompressedInputStream, chunk: int = 1 << 20) -> bytes:
     got = bytearray()
     while piece := stream.read_view(chunk):
@@ -41,7 +27,7 @@ def _read_all(stream: CompressedInputStream, chunk: int = 1 << 20) -> bytes:
 
 
 def test_ahead_starts_the_thread_for_a_consumer_that_never_waits(monkeypatch, zst):
-    spy = _Spy(monkeypatch)
+    spy = DecodeThreadSpy(monkeypatch)
     monkeypatch.setattr(_stream, "THREAD_WORTH", float("inf"))  # the measure alone would never start it
     stream = CompressedInputStream(pa.BufferReader(zst), "zstd")
     stream.decode_ahead = True
@@ -52,7 +38,7 @@ def test_ahead_starts_the_thread_for_a_consumer_that_never_waits(monkeypatch, zs
 
 
 def test_not_ahead_never_starts_it_whatever_the_measure_says(monkeypatch, zst):
-    spy = _Spy(monkeypatch)
+    spy = DecodeThreadSpy(monkeypatch)
     monkeypatch.setattr(_stream, "THREAD_WORTH", 0.0)  # the measure alone would start it at once
     stream = CompressedInputStream(pa.BufferReader(zst), "zstd")
     stream.decode_ahead = False
@@ -62,7 +48,7 @@ def test_not_ahead_never_starts_it_whatever_the_measure_says(monkeypatch, zst):
 
 
 def test_none_goes_back_to_the_measure(monkeypatch, zst):
-    spy = _Spy(monkeypatch)
+    spy = DecodeThreadSpy(monkeypatch)
     monkeypatch.setattr(_stream, "THREAD_WORTH", 0.0)
     stream = CompressedInputStream(pa.BufferReader(zst), "zstd")
     stream.decode_ahead = False
@@ -74,7 +60,7 @@ def test_none_goes_back_to_the_measure(monkeypatch, zst):
 
 
 def test_an_unthreaded_stream_stays_unthreaded(monkeypatch, zst):
-    spy = _Spy(monkeypatch)
+    spy = DecodeThreadSpy(monkeypatch)
     stream = CompressedInputStream(pa.BufferReader(zst), "zstd", threaded=False)
     stream.decode_ahead = True
     assert _read_all(stream) == DATA

@@ -194,3 +194,19 @@ def gzip_with_dense_index(path: str, plain: bytes, chunk_size: int) -> str:
     finally:
         f.close()
     return path
+
+
+class DecodeThreadSpy:
+    """Counts the decode threads that ``DecodingReader``s start (the real start still runs)."""
+
+    def __init__(self, monkeypatch: Any) -> None:
+        from arrowio.compression import _stream
+
+        self.started = 0
+        start = _stream.DecodingReader._start_thread
+
+        def counted(reader: Any) -> None:
+            self.started += 1
+            start(reader)
+
+        monkeypatch.setattr(_stream.DecodingReader, "_start_thread", counted)
