@@ -9,9 +9,9 @@ chunk uncompressed when compression saves less than 1/8, as the reference encode
 Reading stays here. cramjam's ``snappy.decompress`` decodes all it is given with no output
 limit (a chunk of zeros grows ~21 times), and python-snappy's ``stream_decompress`` accepts
 truncated streams and garbage; walking the chunks here and handing cramjam only batches of
-complete chunks bounds the output, but measured 20 % more CPU than decoding each chunk with
-``snappy.uncompress`` and hardware CRC32C (google-crc32c) as below (its CRC32C is slower), so
-the framing format is parsed here. Every chunk is checked: the stream must start with the
+complete chunks bounds the output, but measured 20 % more CPU than decoding each chunk alone
+and hardware CRC32C (google-crc32c) as below (its CRC32C is slower), so the framing format is
+parsed here; each chunk is decoded into memory allocated here (see ``_uncompress``). Every chunk is checked: the stream must start with the
 stream identifier, compressed and uncompressed chunks carry the masked CRC32C of their data
 (verified), padding and reserved skippable chunks are skipped, reserved unskippable chunks are
 an error, and the input must end on a chunk boundary. Chunks decode to at most 64 KiB each.
@@ -93,18 +93,30 @@ class SnappyFramedDecoder(Decoder):
         if len(payload) < length - 4:  # split between the carry and the chunk
             payload = bytes(payload) + bytes(cursor.take(length - 4 - len(payload)))
         if kind == _COMPRESSED:
-            try:
-                data = snappy.uncompress(payload)
-            except Exception as exc:  # python-snappy/cramjam raise their own exception types
-                raise self._error(pos, f"corrupt compressed chunk ({exc})") from None
-            if len(data) > _MAX_DATA:
-                raise self._error(pos, f"chunk decodes to {len(data)} bytes, more than {_MAX_DATA}")
+            data = self._uncompress(payload, pos)
         else:
             data = bytes(payload)
         computed = masked_crc32c(data)
         if computed != stored:
             raise self._error(pos, f"chunk CRC32C mismatch: stored {stored:08x}, computed {computed:08x}")
         self._out.put(data)
+
+    def _uncompress(self, payload: bytes | memoryview, pos: int) -> bytes:
+        """A compressed chunk's data, decoded into memory allocated here, after a check of the
+        length the chunk records: the Rust backend aborts the process when an allocation of its
+        own fails (a stream read under a memory limit did, about one time in four under load),
+        where Python raises MemoryError (:meth:`Decoder.decode` says what was asked for)."""
+        length = _recorded_length(payload)
+        if length > _MAX_DATA:
+            raise self._error(pos, f"chunk decodes to {length} bytes, more than {_MAX_DATA}")
+        out = bytearray(length)
+        try:
+            written = cramjam.snappy.decompress_raw_into(payload, out)
+        except Exception as exc:  # cramjam.DecompressionError, or its ValueError for a bad length
+            raise self._error(pos, f"corrupt compressed chunk ({exc})") from None
+        if written != length:
+            raise self._error(pos, f"corrupt compressed chunk (it records {length} bytes and decodes to {written})")
+        return bytes(out)
 
     def finish(self) -> None:
         if self._fed == 0:

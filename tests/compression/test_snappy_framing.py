@@ -71,3 +71,42 @@ def test_flush_and_empty_streams(tmp_path):
     assert struct.unpack_from("<I", stream, 0)[0] & 0xFF == 0xFF
     with arrowio.input_stream(str(path), compression="auto") as stream_in:
         assert stream_in.read() == b"abcdef"
+
+
+CHILD_UNDER_A_LIMIT = r"""
+import resource, sys
+import arrowio
+
+data = open(sys.argv[1], "rb").read()
+used = int(open("/proc/self/statm").read().split()[0]) * 4096
+resource.setrlimit(resource.RLIMIT_AS, (used + (64 << 20), resource.getrlimit(resource.RLIMIT_AS)[1]))
+try:
+    with arrowio.input_stream(arrowio.BufferReader(data), compression="snappy") as f:
+        f.read()
+except OSError as exc:
+    print(type(exc).__name__, exc, sep="\n")
+"""
+
+
+def test_a_chunk_that_records_a_huge_length_is_refused_before_anything_is_allocated(tmp_path):
+    # A compressed chunk whose raw block says it decodes to 1 GiB: the Rust backend allocated
+    # that itself and, under a memory limit, aborted the whole process. Refused from its header.
+    from arrowio.compression._snappy import masked_crc32c
+
+    block = bytes([0x80, 0x80, 0x80, 0x80, 0x04]) + b"\x00" * 8  # varint 1 << 30, then junk
+    chunk = struct.pack("<I", masked_crc32c(b"")) + block
+    stream = IDENTIFIER + bytes([0x00]) + len(chunk).to_bytes(3, "little") + chunk
+    path = tmp_path / "bomb.sz"
+    path.write_bytes(stream)
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD_UNDER_A_LIMIT, str(path)], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    kind, message = done.stdout.splitlines()
+    assert kind == "ArrowIOError"
+    assert (
+        message == f"snappy: chunk decodes to {1 << 30} bytes, more than 65536 (at compressed offset {len(IDENTIFIER)})"
+    )
