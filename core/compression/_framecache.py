@@ -3,9 +3,10 @@
 Walking a BGZF file's blocks takes one small read per 64 KiB block (~3 ms of CPU for 256 MiB,
 almost all of a 64-byte ``read_at``): a program that opens the same file again (a query per
 open) walks it once. A walk that stopped partway (it walks only as far as reads need) keeps the
-blocks it found, a table that ends before the file does, and the next walk goes on after them. A table is kept under the file's identity and version, as ``stat`` gives
-them (device, inode, size, modification and change times in ns: the test a saved index passes
-too), so a file rewritten, appended to or replaced is walked again. The clock that stamps
+blocks it found, a table that ends before the file does, and the next walk goes on after them.
+A table is kept under the file's identity and version, as ``stat`` gives them (device, inode,
+size, modification and change times in ns: the test a saved index passes too), so a file
+rewritten, appended to or replaced is walked again. The clock that stamps
 writes ticks coarsely (a jiffy, or FAT's 2 s), so a write soon after a walk may leave the times
 as they were: as git does with its index, the table of a file modified less than :data:`SETTLED_NS`
 before its walk is not kept (a later write then stamps a later time). At most

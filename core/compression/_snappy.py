@@ -11,10 +11,11 @@ limit (a chunk of zeros grows ~21 times), and python-snappy's ``stream_decompres
 truncated streams and garbage; walking the chunks here and handing cramjam only batches of
 complete chunks bounds the output, but measured 20 % more CPU than decoding each chunk alone
 and hardware CRC32C (google-crc32c) as below (its CRC32C is slower), so the framing format is
-parsed here; each chunk is decoded into memory allocated here (see ``_uncompress``). Every chunk is checked: the stream must start with the
-stream identifier, compressed and uncompressed chunks carry the masked CRC32C of their data
-(verified), padding and reserved skippable chunks are skipped, reserved unskippable chunks are
-an error, and the input must end on a chunk boundary. Chunks decode to at most 64 KiB each.
+parsed here; each chunk is decoded into memory allocated here (see ``_uncompress``). Every
+chunk is checked: the stream must start with the stream identifier, compressed and
+uncompressed chunks carry the masked CRC32C of their data (verified), padding and reserved
+skippable chunks are skipped, reserved unskippable chunks are an error, and the input must end
+on a chunk boundary. Chunks decode to at most 64 KiB each.
 """
 
 from __future__ import annotations
