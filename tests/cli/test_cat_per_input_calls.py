@@ -3,11 +3,11 @@ the Python calls that do work for it (issue 15: per-file cost). Calls are counte
 
 from __future__ import annotations
 
-import sys
 from collections import Counter
 from pathlib import Path
 
 import pytest
+from call_helpers import functions_entered
 from cli_helpers import compressed_by_tool, extension
 
 import arrowio_cli
@@ -26,18 +26,7 @@ BUDGET = 10
 def _cli_calls(job: CatJob, names: tuple[str, ...]) -> Counter[str]:
     """The Python functions of arrowio_cli entered (generator resumptions included) while ``job``
     copies ``names``."""
-    seen: Counter[str] = Counter()
-
-    def profile(frame, event, arg):  # noqa: ANN001, ANN202 - the sys.setprofile signature
-        if event == "call" and frame.f_code.co_filename.startswith(CLI):
-            seen[frame.f_code.co_qualname] += 1
-
-    sys.setprofile(profile)
-    try:
-        job.run_all(names)
-    finally:
-        sys.setprofile(None)
-    return seen
+    return functions_entered(lambda: job.run_all(names), lambda code: code.co_filename.startswith(CLI))
 
 
 @pytest.mark.parametrize("fmt", ["gzip", "zstd"])

@@ -10,11 +10,10 @@ import os
 import random
 import signal
 import subprocess
-import sys
-from collections import Counter
 from pathlib import Path
 
 import pytest
+from call_helpers import functions_entered
 from cli_helpers import arrowio_command, compressed_by_tool
 from fuzz_corpus import WRITERS, apply, random_mutations, seeds
 
@@ -33,21 +32,11 @@ def cat(names: list[str], out: Path, capsys: pytest.CaptureFixture[str], whole: 
     through ``input_stream`` as before that way existed: the reference."""
     job = CatJob(**{**DEFAULTS, "storage_options": {}})  # type: ignore[arg-type]
     job._small = whole
-    entered: Counter[str] = Counter()
-
-    def profile(frame, event, arg):  # noqa: ANN001, ANN202 - the sys.setprofile signature
-        if event == "call" and frame.f_code.co_filename.startswith(CLI):
-            entered[frame.f_code.co_name] += 1
-
     with open(out, "wb", buffering=0) as sink:
         job.out = Stdout(sink)
-        sys.setprofile(profile)
-        try:
-            job.run_all(tuple(names))
-        finally:
-            sys.setprofile(None)
+        entered = functions_entered(lambda: job.run_all(tuple(names)), lambda code: code.co_filename.startswith(CLI))
     records = [(r.source, r.format, r.bytes_in, r.bytes_out, r.error) for r in job.records]
-    return out.read_bytes(), capsys.readouterr().err, job.runner.worst, records, entered["_write_whole"]
+    return out.read_bytes(), capsys.readouterr().err, job.runner.worst, records, entered["CatJob._write_whole"]
 
 
 def _inputs(tmp_path: Path) -> list[str]:

@@ -3,13 +3,11 @@ one file already did (issue 15: per-file cost). Calls are counted, not timed."""
 
 from __future__ import annotations
 
-import sys
 import threading
-from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from call_helpers import functions_entered
 from cli_helpers import compressed_by_tool, extension
 
 import arrowio
@@ -37,23 +35,6 @@ def _read(name: str) -> bytes:
         stream.close()
 
 
-def _calls(work: Callable[[], None], wanted: Callable[[str, str], bool]) -> Counter[str]:
-    """Python functions entered while ``work`` runs whose (file name, qualified name) is wanted."""
-    seen: Counter[str] = Counter()
-
-    def profile(frame, event, arg):  # noqa: ANN001, ANN202 - the sys.setprofile signature
-        code = frame.f_code
-        if event == "call" and wanted(code.co_filename, code.co_qualname):
-            seen[f"{code.co_filename}:{code.co_qualname}"] += 1
-
-    sys.setprofile(profile)
-    try:
-        work()
-    finally:
-        sys.setprofile(None)
-    return seen
-
-
 @pytest.mark.parametrize("fmt", ["gzip", "zstd"])
 def test_no_import_machinery_runs_per_file(tmp_path, fmt):
     # The modules a decoded file needs are imported lazily (start-up), but once only: an import
@@ -61,7 +42,9 @@ def test_no_import_machinery_runs_per_file(tmp_path, fmt):
     files = _small_files(tmp_path, fmt, 12)
     assert _read(files[0][0]) == files[0][1]  # the first file imports what decoding needs
     got: list[bytes] = []
-    seen = _calls(lambda: got.extend(_read(name) for name, _ in files[1:]), lambda path, _: "importlib" in path)
+    seen = functions_entered(
+        lambda: got.extend(_read(name) for name, _ in files[1:]), lambda code: "importlib" in code.co_filename
+    )
     assert got == [data for _, data in files[1:]]
     assert not seen, seen
 
@@ -114,9 +97,9 @@ def test_the_zstd_frame_header_is_copied_once(tmp_path):
     # One copy of the header's longest form serves every field (window, checksum, content size).
     files = _small_files(tmp_path, "zstd", 3)
     assert _streamed(files[0][0]) == files[0][1]
-    seen = _calls(
+    seen = functions_entered(
         lambda: [_streamed(name) for name, _ in files[1:]],
-        lambda path, name: path.endswith("_input.py") and name.startswith("Cursor.peek"),
+        lambda code: code.co_filename.endswith("_input.py") and code.co_qualname.startswith("Cursor.peek"),
     )
     peeks = sum(seen.values()) / (len(files) - 1)
     # _start_frame peeks the magic once per frame and once at the end, _frame_header copies

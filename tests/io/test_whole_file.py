@@ -9,13 +9,12 @@ import gzip
 import os
 import random
 import subprocess
-import sys
 import threading
-from collections import Counter
 from pathlib import Path
 
 import pytest
 import zstandard
+from call_helpers import functions_entered
 from fuzz_corpus import WRITERS, apply, random_mutations, seeds
 
 import arrowio
@@ -194,17 +193,10 @@ def test_a_small_file_read_whole_makes_no_stream(tmp_path, fmt):
         names.append(str(tmp_path / f"{n}.log"))
         Path(names[-1]).write_bytes(blob)
     assert read_or_open(names[0]) == WholeFile(fmt, LOG, len(blob))  # imports and caches: once
-    seen: Counter[str] = Counter()
-
-    def profile(frame, event, arg):  # noqa: ANN001, ANN202 - the sys.setprofile signature
-        if event == "call" and frame.f_code.co_filename.startswith(LIB):
-            seen[frame.f_code.co_qualname] += 1
-
-    sys.setprofile(profile)
-    try:
-        got = [read_or_open(name) for name in names[1:]]
-    finally:
-        sys.setprofile(None)
+    got: list[object] = []
+    seen = functions_entered(
+        lambda: got.extend(read_or_open(name) for name in names[1:]), lambda code: code.co_filename.startswith(LIB)
+    )
     assert got == [WholeFile(fmt, LOG, len(blob))] * 5
     assert not [name for name in seen if name.startswith(("NativeFile", "OSFile", "CompressedInputStream"))], seen
     # read_or_open, open_descriptor, detection (3), the format's one call and its helpers
