@@ -27,7 +27,7 @@ __all__ = ["BgzfWalk", "BGZF_HEADER", "BGZF_EOF", "is_bgzf_header"]
 BGZF_HEADER = 18  # gzip header with XLEN 6 and the BC subfield holding the block size - 1
 #: The empty block bgzip and arrowio end a BGZF file with (SAM/BAM specification, 4.1.2).
 BGZF_EOF = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")
-_FIELDS = struct.Struct("<4s6x6sH")  # ID1 ID2 CM FLG, (MTIME XFL OS), XLEN SI1 SI2 SLEN, BSIZE
+_BSIZE = struct.Struct("<H")  # the header's last field: the block's size - 1
 _U32 = struct.Struct("<I")
 #: From 4 bytes before a block: the previous block's ISIZE, then this block's ID1 ID2 CM FLG as one
 #: number and XLEN SI1 SI2 SLEN BSIZE as another (BSIZE its top 16 bits; MTIME XFL OS skipped).
@@ -85,12 +85,10 @@ class BgzfWalk:
         pos = self.comp[-1]
         if pos + BGZF_HEADER > self.file_size:
             return False  # an index of another file, or no whole header
-        try:
-            magic, extra, bsize = _FIELDS.unpack(self._pread(self._handle, BGZF_HEADER, pos))
-        except struct.error:  # a short read: the file shrank
+        head = self._pread(self._handle, BGZF_HEADER, pos)
+        if not is_bgzf_header(head):  # or a short read: the file shrank
             return False
-        if magic != b"\x1f\x8b\x08\x04" or extra != b"\x06\x00BC\x02\x00":
-            return False
+        (bsize,) = _BSIZE.unpack_from(head, BGZF_HEADER - 2)
         self._bsize, self._end = bsize, pos + bsize + 1
         return True
 
