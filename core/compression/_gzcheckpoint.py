@@ -22,6 +22,8 @@ file opened here is closed by a finalizer and at exit.
 from __future__ import annotations
 
 import _thread  # threading.Lock itself, without importing threading: start-up time
+import errno
+import io
 import os
 
 from ..errors import ArrowIOError, ArrowNotImplementedError
@@ -95,19 +97,61 @@ def checkpoint_index(path: str) -> str | None:
 def build_checkpoints(path: str, workers: int | None = None) -> str:
     """Decode the gzip file ``path`` once on ``workers`` threads (default: one, the cheapest:
     see above), checking every CRC32, and save its checkpoint index beside it; returns the
-    index's path."""
+    index's path. A failed build leaves nothing behind: no index, no temporary file."""
     index = path + CHECKPOINT_SUFFIX
     tmp = f"{index}.tmp{os.getpid()}"
     f = _open(path, workers or 1)
     try:
-        f.seek(0, os.SEEK_END)  # decodes everything, recording checkpoints
-        f.export_index(tmp)
-    except ValueError as exc:  # rapidgzip's word for bad data
-        raise ArrowIOError(f"gzip: {path}: {exc}") from None
+        try:
+            f.seek(0, os.SEEK_END)  # decodes everything, recording checkpoints
+        except ValueError as exc:  # rapidgzip's word for bad data
+            raise ArrowIOError(f"gzip: {path}: {exc}") from None
+        _export(f, tmp, index)
     finally:
         f.close()
     os.replace(tmp, index)  # never a half-written index under the real name
     return index
+
+
+def _export(f: Any, tmp: str, index: str) -> None:
+    """Write the index of the rapidgzip file ``f`` to ``tmp``: all of it, or an error and no ``tmp``."""
+    sink = _IndexSink(tmp, "wb")
+    try:
+        with sink:
+            f.export_index(sink)
+        if sink.error is not None:
+            raise sink.error
+    except OSError as exc:
+        os.remove(tmp)
+        if exc.errno is None:
+            raise
+        raise OSError(exc.errno, exc.strerror, index) from None  # named by the index, not its temporary
+    except BaseException:
+        os.remove(tmp)
+        raise
+
+
+class _IndexSink(io.FileIO):
+    """The temporary file rapidgzip exports an index into. An exception raised by a Python file
+    inside ``export_index`` aborts the interpreter (rapidgzip 0.16: std::terminate, from a full
+    disk or a file-size limit alike), so a failed write is kept here, the rest of the export is
+    dropped, and :func:`_export` raises it when rapidgzip is done."""
+
+    error: BaseException | None = None
+
+    def write(self, data: Any) -> int:
+        view = memoryview(data).cast("B")
+        if self.error is None:
+            try:
+                done = 0
+                while done < len(view):  # a short write (a file-size limit, a filling disk) goes on
+                    written = super().write(view[done:])
+                    if not written:  # a regular file never takes nothing: never spin on it
+                        raise OSError(errno.EIO, "the index file took no bytes")
+                    done += written
+            except BaseException as exc:  # KeyboardInterrupt too: nothing may reach rapidgzip
+                self.error = exc
+        return len(view)
 
 
 class CheckpointAccess:
