@@ -27,6 +27,7 @@ import io
 import os
 
 from ..errors import ArrowIOError, ArrowNotImplementedError
+from ._base import corrupt
 
 TYPE_CHECKING = False  # typing's, without importing typing: start-up time (CONTRIBUTING.md)
 if TYPE_CHECKING:
@@ -37,6 +38,9 @@ __all__ = ["CHECKPOINT_SUFFIX", "build_checkpoints", "checkpoint_index", "Checkp
 
 CHECKPOINT_SUFFIX = ".gzidx"
 _HINT = "pip install rapidgzip (or arrowio[gzip-index])"
+#: What rapidgzip raises for bad data (C++'s std::invalid_argument, std::domain_error: ValueError;
+#: std::runtime_error, as for a size or a trailer that does not match: RuntimeError).
+_BAD_DATA = (ValueError, RuntimeError)
 #: The rapidgzip files open, closed at exit: made with the first (see _open).
 _open_files: WeakSet[Any] | None = None
 _open_files_lock = _thread.allocate_lock()
@@ -50,6 +54,11 @@ def _rapidgzip() -> Any:
             f"random access into single-member gzip needs rapidgzip ({exc}); install with: {_HINT}"
         ) from None
     return rapidgzip
+
+
+def _first_line(exc: Exception) -> str:
+    """rapidgzip's message without the lines of offsets it adds to some: an error is one line."""
+    return str(exc).strip().partition("\n")[0]
 
 
 def _close_all() -> None:
@@ -100,12 +109,19 @@ def build_checkpoints(path: str, workers: int | None = None) -> str:
     index's path. A failed build leaves nothing behind: no index, no temporary file."""
     index = path + CHECKPOINT_SUFFIX
     tmp = f"{index}.tmp{os.getpid()}"
+    size = os.path.getsize(path)
     f = _open(path, workers or 1)
     try:
         try:
             f.seek(0, os.SEEK_END)  # decodes everything, recording checkpoints
-        except ValueError as exc:  # rapidgzip's word for bad data
-            raise ArrowIOError(f"gzip: {path}: {exc}") from None
+        except _BAD_DATA as exc:
+            raise ArrowIOError(f"gzip: {path}: {_first_line(exc)}") from None
+        # A file that ends inside a deflate stream is no error to rapidgzip: it says so on stderr
+        # and stops there, and its index would describe what it read. Read through, the last
+        # offset it records (in bits) is the end of the last member's trailer: the file's end.
+        end = max(f.block_offsets(), default=0) // 8
+        if end != size:
+            raise corrupt("gzip", size, f"{path}: truncated input: it ends inside a member (read through offset {end})")
         _export(f, tmp, index)
     finally:
         f.close()
@@ -176,9 +192,9 @@ class CheckpointAccess:
             opened = _open(self._path, self._workers)
             try:
                 opened.import_index(self._index)
-            except ValueError as exc:
+            except _BAD_DATA as exc:
                 opened.close()
-                raise ArrowIOError(f"gzip: {self._index}: unusable checkpoint index ({exc})") from None
+                raise ArrowIOError(f"gzip: {self._index}: unusable checkpoint index ({_first_line(exc)})") from None
             import weakref  # here: only a file with an index opened (start-up time, see _open)
 
             self._opened = opened
@@ -200,8 +216,8 @@ class CheckpointAccess:
         while filled < len(view):
             try:
                 got = self._file.readinto(view[filled:])
-            except ValueError as exc:
-                raise ArrowIOError(f"gzip: {exc}") from None
+            except _BAD_DATA as exc:
+                raise ArrowIOError(f"gzip: {_first_line(exc)}") from None
             if not got:
                 break
             filled += got
