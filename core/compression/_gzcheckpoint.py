@@ -3,17 +3,22 @@
 A deflate stream can only be entered where the decoder's state is known: at checkpoints that
 record the 32 KiB window every few MiB (zlib's zran). We do not write zran again: ``rapidgzip``
 (PyPI, maintained, MIT/Apache) builds the index while decoding, with ISA-L where the window is
-known (indexed_gzip, the other well-kept choice, builds it with zlib: two to three times slower
-than our ISA-L decode, beyond the 1.2x the issue allows). By default it builds on one thread:
-on the 256 MiB corpus that costs 1.17-1.20x the CPU of our sequential ISA-L decode (both decode
-with ISA-L; the rest is rapidgzip's own: zeroing and first touching its chunk buffers, about a
-tenth, then per chunk its checks of which window bytes are used and the windows' compression),
-where its parallel mode (decoding chunks before their windows are known, then resolving them)
-costs 2.2x the CPU and, on two cores, more wall time too. The index is saved in indexed_gzip's
-format (readable by both libraries) as ``<file>.gzidx``; one older than the file is ignored,
-one of another file refused. Positional reads use only the checkpoint they need
-(:mod:`._gzindex`); rapidgzip loads the whole index for readers from a position (``seek``).
-rapidgzip is optional: ``pip install 'arrowio[gzip-index]'``.
+known, stopping at block boundaries through its own patch of ISA-L (stock ISA-L, which our
+decoder uses, cannot stop there: a zran of ours would need zlib). indexed_gzip, the other
+well-kept choice, builds it with zlib: 2.4x the CPU of our ISA-L decode, beyond the 1.2x the
+issue allows. By default it builds on one thread: on the 256 MiB corpus 1.16-1.17x the CPU of
+our decode in process, 1.20-1.21x as a process against ``arrowio cat`` (0.48 s for 0.40 s).
+The file is decoded once, and ISA-L's share of a profile is the same on both sides; the rest is
+rapidgzip's own: zero-filling the buffers it decodes into and their page faults (about 10 %),
+the checks of which window bytes are used and the windows' compression in memory (about 5 %),
+then their export (5 ms, not synced: the index is a cache that a later build remakes). No
+setting its Python API has makes that cheaper: larger chunks save 1-2 % but space checkpoints
+wider (see _CHUNK). Its parallel mode (decoding chunks before their windows are known, then
+resolving them) costs 2.2-2.4x the CPU, so on two cores it takes as long or longer.
+The index is saved in indexed_gzip's format (readable by both libraries) as ``<file>.gzidx``;
+one older than the file is ignored, one of another file refused. Positional reads use only the
+checkpoint they need (:mod:`._gzindex`); rapidgzip loads the whole index for readers from a
+position (``seek``). rapidgzip is optional: ``pip install 'arrowio[gzip-index]'``.
 
 rapidgzip's decoder threads abort the interpreter if a file is still open at exit, so every
 file opened here is closed by a finalizer and at exit.
@@ -66,10 +71,11 @@ def _close_all() -> None:
         f.close()
 
 
-# rapidgzip's chunk (compressed bytes; its default), which sets the spacing of checkpoints: about
-# 3.6 MiB of the corpus decoded between two. Larger chunks build a little cheaper (8 MiB: 1.17x a
-# decode for 1.20x) but a read decodes more from its checkpoint (on average 0.015 of a full decode
-# for 0.007, and up to 0.045 for 0.020): the reads' 0.02 is the tighter goal.
+# rapidgzip's chunk (compressed bytes; its default), which sets the spacing of checkpoints (a
+# quarter of it): about 3.6 MiB of the corpus decoded between two, 4.4 at most. Larger chunks
+# build a little cheaper (6 MiB: 1-1.5 % less CPU, 8 MiB: 1.5-2 %) but a read decodes more from
+# its checkpoint (8 MiB: up to 9.4 MiB, 0.035 of a full decode, for 0.017): the reads' 0.02 is
+# the tighter goal.
 _CHUNK = 4 << 20
 
 
