@@ -20,7 +20,9 @@ Files of independent frames (issue 15, goals 2 and 3), all written from the same
                             end; BGZF also reopened, its walk kept from the open before, and at
                             1 MiB, its walk going only as far as that; zstd -T frames, reported)
                             single-member gzip: checkpoint index (rapidgzip) vs a full decode (<= 1.2),
-                            then 64 bytes at 200 MiB vs a full decode (<= 0.02)
+                            in process and as a process against ``arrowio cat`` (<= 1.2) and igzip -d,
+                            on 2 threads and by indexed_gzip (reported), then 64 bytes at 200 MiB vs a
+                            full decode (<= 0.02)
 
 ``--pipe`` also times the ``arrowio cat`` rows of framed files with both sides' output through
 ``| cat`` (a pipe costs differently than /dev/null). ``--frame-sizes`` prints instead what
@@ -216,11 +218,37 @@ def _arrowio_read_at(source: Path, offset: int, size: int, reopened: bool = Fals
     return run
 
 
-def _build_gzip_index(source: Path) -> Callable[[], None]:
+def _build_gzip_index(source: Path, workers: int | None = None) -> Callable[[], None]:
     from arrowio.compression import build_gzip_index  # a submodule: ``import arrowio`` alone does not load it
 
     def run() -> None:
-        build_gzip_index(str(source))
+        build_gzip_index(str(source), workers)
+
+    return run
+
+
+#: A process that builds the checkpoint index of the gzip file argv[1].
+_BUILD_GZIP_INDEX = "import sys; from arrowio.compression import build_gzip_index; build_gzip_index(sys.argv[1])"
+
+
+def _has_indexed_gzip() -> bool:
+    try:
+        import indexed_gzip  # noqa: F401
+    except ImportError:
+        print("indexed_gzip not found: its index row is skipped (pip install indexed_gzip)")
+        return False
+    return True
+
+
+def _indexed_gzip_build(source: Path) -> Callable[[], None]:
+    """indexed_gzip's index of ``source`` (zlib), a checkpoint every 4 MiB decoded as in ours,
+    exported beside the file under another name."""
+    import indexed_gzip
+
+    def run() -> None:
+        with indexed_gzip.IndexedGzipFile(str(source), spacing=4 << 20) as f:
+            f.build_full_index()
+            f.export_index(f"{source}.indexed_gzip")
 
     return run
 
@@ -412,6 +440,15 @@ def framed_rows(corpus: Path, cores: int, compare: Callable[..., None], pipe: bo
             linked.symlink_to(single)
             full = _arrowio_read_views(linked)  # our sequential ISA-L decode, in process, as the build is
             compare("gzip checkpoint index", "full decode", _build_gzip_index(linked), full, "<= 1.2")
+            # The same as processes, start-up included: the decode `arrowio cat` does (the malloc
+            # tuning of the command line too), and the tool's.
+            build = _tool([sys.executable, "-c", _BUILD_GZIP_INDEX, str(linked)], linked)
+            compare("  ... as a process", "arrowio cat (process)", build, _arrowio_cat(linked), "<= 1.2")
+            compare("  ... as a process", "igzip -d (same file)", build, _tool(["igzip", "-dc"], linked), "report")
+            # The other ways to build it: rapidgzip's parallel mode, and indexed_gzip (zlib).
+            compare("  ... on 2 threads", "full decode", _build_gzip_index(linked, 2), full, "report")
+            if _has_indexed_gzip():
+                compare("  ... by indexed_gzip", "full decode", _indexed_gzip_build(linked), full, "report")
             compare("gzip read_at 64B", "full decode", _arrowio_read_at(linked, offset, 64), full, "<= 0.02")
     # 200 MiB is where a 4 MiB seekable frame starts: the frame's first block is all a read there
     # decodes. In the middle of a frame it decodes half of it, at its end all of it.

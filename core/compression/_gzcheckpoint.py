@@ -3,17 +3,22 @@
 A deflate stream can only be entered where the decoder's state is known: at checkpoints that
 record the 32 KiB window every few MiB (zlib's zran). We do not write zran again: ``rapidgzip``
 (PyPI, maintained, MIT/Apache) builds the index while decoding, with ISA-L where the window is
-known (indexed_gzip, the other well-kept choice, builds it with zlib: two to three times slower
-than our ISA-L decode, beyond the 1.2x the issue allows). By default it builds on one thread:
-on the 256 MiB corpus that costs 1.17-1.20x the CPU of our sequential ISA-L decode (both decode
-with ISA-L; the rest is rapidgzip's own: zeroing and first touching its chunk buffers, about a
-tenth, then per chunk its checks of which window bytes are used and the windows' compression),
-where its parallel mode (decoding chunks before their windows are known, then resolving them)
-costs 2.2x the CPU and, on two cores, more wall time too. The index is saved in indexed_gzip's
-format (readable by both libraries) as ``<file>.gzidx``; one older than the file is ignored,
-one of another file refused. Positional reads use only the checkpoint they need
-(:mod:`._gzindex`); rapidgzip loads the whole index for readers from a position (``seek``).
-rapidgzip is optional: ``pip install 'arrowio[gzip-index]'``.
+known, stopping at block boundaries through its own patch of ISA-L (stock ISA-L, which our
+decoder uses, cannot stop there: a zran of ours would need zlib). indexed_gzip, the other
+well-kept choice, builds it with zlib: 2.4x the CPU of our ISA-L decode, beyond the 1.2x the
+issue allows. By default it builds on one thread: on the 256 MiB corpus 1.16-1.17x the CPU of
+our decode in process, 1.20-1.21x as a process against ``arrowio cat`` (0.48 s for 0.40 s).
+The file is decoded once, and ISA-L's share of a profile is the same on both sides; the rest is
+rapidgzip's own: zero-filling the buffers it decodes into and their page faults (about 10 %),
+the checks of which window bytes are used and the windows' compression in memory (about 5 %),
+then their export (5 ms, not synced: the index is a cache that a later build remakes). No
+setting its Python API has makes that cheaper: larger chunks save 1-2 % but space checkpoints
+wider (see _CHUNK). Its parallel mode (decoding chunks before their windows are known, then
+resolving them) costs 2.2-2.4x the CPU, so on two cores it takes as long or longer.
+The index is saved in indexed_gzip's format (readable by both libraries) as ``<file>.gzidx``;
+one older than the file is ignored, one of another file refused. Positional reads use only the
+checkpoint they need (:mod:`._gzindex`); rapidgzip loads the whole index for readers from a
+position (``seek``). rapidgzip is optional: ``pip install 'arrowio[gzip-index]'``.
 
 rapidgzip's decoder threads abort the interpreter if a file is still open at exit, so every
 file opened here is closed by a finalizer and at exit.
@@ -22,9 +27,12 @@ file opened here is closed by a finalizer and at exit.
 from __future__ import annotations
 
 import _thread  # threading.Lock itself, without importing threading: start-up time
+import errno
+import io
 import os
 
 from ..errors import ArrowIOError, ArrowNotImplementedError
+from ._base import corrupt
 
 TYPE_CHECKING = False  # typing's, without importing typing: start-up time (CONTRIBUTING.md)
 if TYPE_CHECKING:
@@ -35,6 +43,9 @@ __all__ = ["CHECKPOINT_SUFFIX", "build_checkpoints", "checkpoint_index", "Checkp
 
 CHECKPOINT_SUFFIX = ".gzidx"
 _HINT = "pip install rapidgzip (or arrowio[gzip-index])"
+#: What rapidgzip raises for bad data (C++'s std::invalid_argument, std::domain_error: ValueError;
+#: std::runtime_error, as for a size or a trailer that does not match: RuntimeError).
+_BAD_DATA = (ValueError, RuntimeError)
 #: The rapidgzip files open, closed at exit: made with the first (see _open).
 _open_files: WeakSet[Any] | None = None
 _open_files_lock = _thread.allocate_lock()
@@ -50,15 +61,21 @@ def _rapidgzip() -> Any:
     return rapidgzip
 
 
+def _first_line(exc: Exception) -> str:
+    """rapidgzip's message without the lines of offsets it adds to some: an error is one line."""
+    return str(exc).strip().partition("\n")[0]
+
+
 def _close_all() -> None:
     for f in list(_open_files or ()):
         f.close()
 
 
-# rapidgzip's chunk (compressed bytes; its default), which sets the spacing of checkpoints: about
-# 3.6 MiB of the corpus decoded between two. Larger chunks build a little cheaper (8 MiB: 1.17x a
-# decode for 1.20x) but a read decodes more from its checkpoint (on average 0.015 of a full decode
-# for 0.007, and up to 0.045 for 0.020): the reads' 0.02 is the tighter goal.
+# rapidgzip's chunk (compressed bytes; its default), which sets the spacing of checkpoints (a
+# quarter of it): about 3.6 MiB of the corpus decoded between two, 4.4 at most. Larger chunks
+# build a little cheaper (6 MiB: 1-1.5 % less CPU, 8 MiB: 1.5-2 %) but a read decodes more from
+# its checkpoint (8 MiB: up to 9.4 MiB, 0.035 of a full decode, for 0.017): the reads' 0.02 is
+# the tighter goal.
 _CHUNK = 4 << 20
 
 
@@ -95,19 +112,68 @@ def checkpoint_index(path: str) -> str | None:
 def build_checkpoints(path: str, workers: int | None = None) -> str:
     """Decode the gzip file ``path`` once on ``workers`` threads (default: one, the cheapest:
     see above), checking every CRC32, and save its checkpoint index beside it; returns the
-    index's path."""
+    index's path. A failed build leaves nothing behind: no index, no temporary file."""
     index = path + CHECKPOINT_SUFFIX
     tmp = f"{index}.tmp{os.getpid()}"
+    size = os.path.getsize(path)
     f = _open(path, workers or 1)
     try:
-        f.seek(0, os.SEEK_END)  # decodes everything, recording checkpoints
-        f.export_index(tmp)
-    except ValueError as exc:  # rapidgzip's word for bad data
-        raise ArrowIOError(f"gzip: {path}: {exc}") from None
+        try:
+            f.seek(0, os.SEEK_END)  # decodes everything, recording checkpoints
+        except _BAD_DATA as exc:
+            raise ArrowIOError(f"gzip: {path}: {_first_line(exc)}") from None
+        # A file that ends inside a deflate stream is no error to rapidgzip: it says so on stderr
+        # and stops there, and its index would describe what it read. Read through, the last
+        # offset it records (in bits) is the end of the last member's trailer: the file's end.
+        end = max(f.block_offsets(), default=0) // 8
+        if end != size:
+            raise corrupt("gzip", size, f"{path}: truncated input: it ends inside a member (read through offset {end})")
+        _export(f, tmp, index)
     finally:
         f.close()
     os.replace(tmp, index)  # never a half-written index under the real name
     return index
+
+
+def _export(f: Any, tmp: str, index: str) -> None:
+    """Write the index of the rapidgzip file ``f`` to ``tmp``: all of it, or an error and no ``tmp``."""
+    sink = _IndexSink(tmp, "wb")
+    try:
+        with sink:
+            f.export_index(sink)
+        if sink.error is not None:
+            raise sink.error
+    except OSError as exc:
+        os.remove(tmp)
+        if exc.errno is None:
+            raise
+        raise OSError(exc.errno, exc.strerror, index) from None  # named by the index, not its temporary
+    except BaseException:
+        os.remove(tmp)
+        raise
+
+
+class _IndexSink(io.FileIO):
+    """The temporary file rapidgzip exports an index into. An exception raised by a Python file
+    inside ``export_index`` aborts the interpreter (rapidgzip 0.16: std::terminate, from a full
+    disk or a file-size limit alike), so a failed write is kept here, the rest of the export is
+    dropped, and :func:`_export` raises it when rapidgzip is done."""
+
+    error: BaseException | None = None
+
+    def write(self, data: Any) -> int:
+        view = memoryview(data).cast("B")
+        if self.error is None:
+            try:
+                done = 0
+                while done < len(view):  # a short write (a file-size limit, a filling disk) goes on
+                    written = super().write(view[done:])
+                    if not written:  # a regular file never takes nothing: never spin on it
+                        raise OSError(errno.EIO, "the index file took no bytes")
+                    done += written
+            except BaseException as exc:  # KeyboardInterrupt too: nothing may reach rapidgzip
+                self.error = exc
+        return len(view)
 
 
 class CheckpointAccess:
@@ -132,9 +198,9 @@ class CheckpointAccess:
             opened = _open(self._path, self._workers)
             try:
                 opened.import_index(self._index)
-            except ValueError as exc:
+            except _BAD_DATA as exc:
                 opened.close()
-                raise ArrowIOError(f"gzip: {self._index}: unusable checkpoint index ({exc})") from None
+                raise ArrowIOError(f"gzip: {self._index}: unusable checkpoint index ({_first_line(exc)})") from None
             import weakref  # here: only a file with an index opened (start-up time, see _open)
 
             self._opened = opened
@@ -156,8 +222,8 @@ class CheckpointAccess:
         while filled < len(view):
             try:
                 got = self._file.readinto(view[filled:])
-            except ValueError as exc:
-                raise ArrowIOError(f"gzip: {exc}") from None
+            except _BAD_DATA as exc:
+                raise ArrowIOError(f"gzip: {_first_line(exc)}") from None
             if not got:
                 break
             filled += got
