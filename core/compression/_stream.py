@@ -41,6 +41,7 @@ from collections.abc import Callable
 
 from ..errors import ArrowMemoryError
 from ._base import Decoder, Encoder, out_of_memory
+from ._readahead import ReadAhead
 
 TYPE_CHECKING = False  # typing's, without importing typing: start-up time (CONTRIBUTING.md)
 if TYPE_CHECKING:
@@ -97,7 +98,8 @@ class DecodingReader:
     """Decoded bytes of a compressed source. ``read_raw(n)`` reads up to n raw bytes (b"" at
     its end); ``prefix`` is raw data already read from it (by detection) that comes first;
     ``first_piece`` bounds the first decoded piece (a small source's decoded size, where it is
-    known: ISA-L allocates its output for the bound it is given)."""
+    known: ISA-L allocates its output for the bound it is given); ``read_ahead`` says that
+    ``read_raw`` reads a regular file, whose reads a thread may then make ahead."""
 
     def __init__(
         self,
@@ -106,8 +108,14 @@ class DecodingReader:
         prefix: bytes = b"",
         threaded: bool = True,
         first_piece: int = OUT_CHUNK,
+        read_ahead: bool = False,
     ) -> None:
         self._ring = _Ring()
+        #: The raw reads, made ahead in a thread of their own (``threaded`` and ``read_ahead``:
+        #: a regular file, see :mod:`._readahead`), so that reading overlaps decoding.
+        self._read_ahead: ReadAhead | None = None
+        if threaded and read_ahead:
+            read_raw = self._read_ahead = ReadAhead(read_raw)
         self._pieces = _decode(read_raw, decoder, prefix, self._ring, first_piece)
         self._piece: memoryview | bytes = b""
         self._pos = 0
@@ -273,16 +281,17 @@ class DecodingReader:
         return self._eof
 
     def close(self) -> None:
-        """Stop the thread (if any); pending data is dropped."""
+        """Stop the threads (if any); pending data is dropped."""
         thread = self._thread
-        if thread is None:
-            return
-        self._thread = None
-        free, stop = self._free, self._stop
-        assert free is not None and stop is not None
-        stop.set()
-        free.put(None)  # a thread waiting for room wakes, and sees the stop flag
-        thread.join(_JOIN_TIMEOUT)
+        if thread is not None:
+            self._thread = None
+            free, stop = self._free, self._stop
+            assert free is not None and stop is not None
+            stop.set()
+            free.put(None)  # a thread waiting for room wakes, and sees the stop flag
+            thread.join(_JOIN_TIMEOUT)
+        if self._read_ahead is not None:  # after the decoding thread, the one that reads from it
+            self._read_ahead.close()
 
 
 def _gathering(exc: MemoryError | None, n: int, got: int) -> ArrowMemoryError:
