@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import arrowio as pa
 from arrowio import ArrowIOError, Codec, CompressedInputStream
-from arrowio.compression import _readahead
+from arrowio.compression import _readahead, _stream
 from arrowio.compression._readahead import START_AFTER, ReadAhead
 
 # Incompressible: more than START_AFTER raw chunks of 1 MiB, so that the thread starts.
@@ -260,3 +260,55 @@ def test_the_depth_bounds_what_is_read_ahead(tmp_path, big):
         ahead = os.lseek(stream.raw.fileno(), 0, os.SEEK_CUR)
     # Read for the decoder (START_AFTER + 2 chunks at most for 3 MiB out), then DEPTH chunks.
     assert ahead <= (START_AFTER + 2 + _readahead.DEPTH) << 20 < len(big["zstd"])
+
+
+def _decode_file(path: str, name: str, threaded: bool, sizes: list[int]) -> tuple[bytes, str | None]:
+    """Everything ``path`` decodes to, read in pieces of ``sizes`` (in turn) through each read
+    method, and the error that ended it (None at a clean end)."""
+    got = bytearray()
+    with CompressedInputStream(path, name, threaded=threaded) as stream:
+        stream.decode_ahead = threaded and None
+        buffer = bytearray(max(sizes))
+        i = 0
+        try:
+            while True:
+                size = sizes[i % len(sizes)]
+                if i % 3 == 0:
+                    piece = stream.read1(size)
+                elif i % 3 == 1:
+                    piece = bytes(stream.read_view(size))
+                else:
+                    piece = bytes(buffer[: stream.readinto(memoryview(buffer)[:size])])
+                if not piece:
+                    return bytes(got), None
+                got += piece
+                i += 1
+        except ArrowIOError as exc:
+            return bytes(got), str(exc)
+
+
+@given(
+    name=st.sampled_from(["zstd", "gzip"]),
+    size=st.integers(300_000, 600_000),
+    cut=st.none() | st.floats(0.0, 1.0),
+    sizes=st.lists(st.integers(1, 70_000), min_size=1, max_size=6),
+)
+def test_decoding_with_small_raw_reads_matches_one_thread(tmp_path_factory, name, size, cut, sizes):
+    # Incompressible, so the file is past the 256 KiB read whole (unless cut short); raw reads
+    # of 4 KiB, so the thread starts after 8 KiB and hands over many chunks.
+    data = make_data("random", size, seed=size)
+    encoded = Codec(name, 1).compress(data, asbytes=True)
+    if cut is not None:
+        encoded = encoded[: int(len(encoded) * cut)]
+    path = tmp_path_factory.mktemp("model") / "f"
+    path.write_bytes(encoded)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_stream, "RAW_CHUNK", 4096)
+        starts = Starts(patch)
+        ahead = _decode_file(str(path), name, True, sizes)
+        if len(encoded) > 256 << 10:  # not read whole when opened: read by the thread
+            assert starts.count == 1
+        assert ahead == _decode_file(str(path), name, False, sizes)  # same bytes, same error where it was
+    if cut is None:
+        assert ahead == (data, None)
+    assert not _readers()
