@@ -13,7 +13,9 @@ them in the consumer's thread (``cat`` of 256 MiB of zstd into a pipe: 0.443 s a
 through the C queues of :meth:`DecodingReader._start_thread`; 5 % through ``queue.Queue``
 before). The hand-over queue holds at most :data:`QUEUE_DEPTH` pieces, so the decoded data
 held at any time is bounded whatever the compression ratio. Decoded pieces are handed out as
-they are (no copy) whenever they fit the read.
+they are (no copy) whenever they fit the read. The raw reads of a regular file run ahead in a
+thread of their own (:mod:`._readahead`), whether or not a thread decodes ahead: into
+/dev/null, where nothing else overlaps, that hides the copy out of the page cache.
 
 Once the consumer copies pieces out (``readinto``) or writes them from the reader's memory
 (``read_view``), a decoder that can decode into a caller's buffer (zstd's ``decode_into``)
