@@ -13,7 +13,9 @@ them in the consumer's thread (``cat`` of 256 MiB of zstd into a pipe: 0.443 s a
 through the C queues of :meth:`DecodingReader._start_thread`; 5 % through ``queue.Queue``
 before). The hand-over queue holds at most :data:`QUEUE_DEPTH` pieces, so the decoded data
 held at any time is bounded whatever the compression ratio. Decoded pieces are handed out as
-they are (no copy) whenever they fit the read.
+they are (no copy) whenever they fit the read. The raw reads of a regular file run ahead in a
+thread of their own (:mod:`._readahead`), whether or not a thread decodes ahead: into
+/dev/null, where nothing else overlaps, that hides the copy out of the page cache.
 
 Once the consumer copies pieces out (``readinto``) or writes them from the reader's memory
 (``read_view``), a decoder that can decode into a caller's buffer (zstd's ``decode_into``)
@@ -41,6 +43,7 @@ from collections.abc import Callable
 
 from ..errors import ArrowMemoryError
 from ._base import Decoder, Encoder, out_of_memory
+from ._readahead import ReadAhead
 
 TYPE_CHECKING = False  # typing's, without importing typing: start-up time (CONTRIBUTING.md)
 if TYPE_CHECKING:
@@ -97,7 +100,8 @@ class DecodingReader:
     """Decoded bytes of a compressed source. ``read_raw(n)`` reads up to n raw bytes (b"" at
     its end); ``prefix`` is raw data already read from it (by detection) that comes first;
     ``first_piece`` bounds the first decoded piece (a small source's decoded size, where it is
-    known: ISA-L allocates its output for the bound it is given)."""
+    known: ISA-L allocates its output for the bound it is given); ``read_ahead`` says that
+    ``read_raw`` reads a regular file, whose reads a thread may then make ahead."""
 
     def __init__(
         self,
@@ -106,8 +110,14 @@ class DecodingReader:
         prefix: bytes = b"",
         threaded: bool = True,
         first_piece: int = OUT_CHUNK,
+        read_ahead: bool = False,
     ) -> None:
         self._ring = _Ring()
+        #: The raw reads, made ahead in a thread of their own (``threaded`` and ``read_ahead``:
+        #: a regular file, see :mod:`._readahead`), so that reading overlaps decoding.
+        self._read_ahead: ReadAhead | None = None
+        if threaded and read_ahead:
+            read_raw = self._read_ahead = ReadAhead(read_raw)
         self._pieces = _decode(read_raw, decoder, prefix, self._ring, first_piece)
         self._piece: memoryview | bytes = b""
         self._pos = 0
@@ -273,16 +283,17 @@ class DecodingReader:
         return self._eof
 
     def close(self) -> None:
-        """Stop the thread (if any); pending data is dropped."""
+        """Stop the threads (if any); pending data is dropped."""
         thread = self._thread
-        if thread is None:
-            return
-        self._thread = None
-        free, stop = self._free, self._stop
-        assert free is not None and stop is not None
-        stop.set()
-        free.put(None)  # a thread waiting for room wakes, and sees the stop flag
-        thread.join(_JOIN_TIMEOUT)
+        if thread is not None:
+            self._thread = None
+            free, stop = self._free, self._stop
+            assert free is not None and stop is not None
+            stop.set()
+            free.put(None)  # a thread waiting for room wakes, and sees the stop flag
+            thread.join(_JOIN_TIMEOUT)
+        if self._read_ahead is not None:  # after the decoding thread, the one that reads from it
+            self._read_ahead.close()
 
 
 def _gathering(exc: MemoryError | None, n: int, got: int) -> ArrowMemoryError:

@@ -160,7 +160,8 @@ class CompressedInputStream(NativeFile):
             if sequence:
                 decoder = SequenceDecoder(decoder, _decoder_for)
             first = OUT_CHUNK if whole is None else first_piece(fmt.name, whole, OUT_CHUNK)
-            reader = DecodingReader(raw.read1, decoder, threaded=threaded, first_piece=first)
+            regular = getattr(raw, "_regular", False)  # an OSFile of a regular file: its reads never wait
+            reader = DecodingReader(raw.read1, decoder, threaded=threaded, first_piece=first, read_ahead=regular)
         self._reader = reader
 
     @property
