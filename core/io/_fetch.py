@@ -208,39 +208,25 @@ class _S3Fetcher(_AsyncFetcher):
         from botocore.exceptions import ReadTimeoutError, ResponseStreamingError
 
         broken = (ClientError, ConnectionError, ReadTimeoutError, ResponseStreamingError, asyncio.TimeoutError)
-        size = sum(len(view) for view in views)
-        last = self.size - 1 if handed is not None else offset + size - 1
-        done = part = within = failures = 0  # bytes read in all, the part being read, bytes read in it
-        while part < len(views):
-            if futures is not None and all(future.cancelled() for future in futures[part:]):
-                break  # every reader of the rest moved on: stop the transfer
+        parts = _Parts(views, futures)
+        end = offset + sum(len(view) for view in views)
+        last = max(self.size, end) - 1 if handed is not None else end - 1
+        failures = 0  # breaks in a row without a byte read in between
+        while not parts.finished and not parts.abandoned():
             if body is None:
                 response = await self.fs._call_s3(
                     "get_object",
                     Bucket=self.bucket,
                     Key=self.key,
-                    Range=f"bytes={offset + done}-{max(last, offset + size - 1)}",
+                    Range=f"bytes={offset + parts.done}-{last}",
                     **self.request,
                 )
                 body = response["Body"]
             try:
-                while part < len(views):
-                    if futures is not None and all(future.cancelled() for future in futures[part:]):
-                        break
-                    got = await body.readinto(views[part][within : within + _BODY_READ])
-                    done, within = done + got, within + got
-                    if got:
-                        failures = 0  # a body that breaks again after progress is resumed again
-                        if within < len(views[part]):
-                            continue
-                    if futures is not None:  # the part is full, or the object ended early
-                        _settle(futures[part], within)
-                    if not got:
-                        for future in futures[part + 1 :] if futures is not None else ():
-                            _settle(future, 0)
-                        body.close()
-                        return done
-                    part, within = part + 1, 0
+                while not parts.finished and not parts.abandoned():
+                    got = await body.readinto(parts.next_view())
+                    failures = 0 if got else failures
+                    parts.advance(got)
             except broken:
                 body.close()
                 body = None
@@ -251,11 +237,49 @@ class _S3Fetcher(_AsyncFetcher):
                 body.close()
                 raise
         if body is not None:
-            if handed is not None and part == len(views) and offset + size < self.size:
+            if handed is not None and parts.finished and not parts.ended and end < self.size:
                 handed.set_result(body)  # read up to the end of the views: the next run goes on
             else:
                 body.close()
-        return done
+        return parts.done
+
+
+class _Parts:
+    """Consecutive views filled in order, each with its future (None: a read of one view that
+    settles none); the position reached."""
+
+    __slots__ = ("views", "futures", "part", "within", "done", "ended")
+
+    def __init__(self, views: list[memoryview], futures: list[Future[int]] | None) -> None:
+        self.views, self.futures = views, futures
+        self.part = self.within = self.done = 0  # the view being filled, bytes in it, bytes in all
+        self.ended = False  # the object ended before the views did
+
+    @property
+    def finished(self) -> bool:
+        return self.part == len(self.views)
+
+    def abandoned(self) -> bool:
+        """Whether every reader of the parts left has moved on (stop the transfer)."""
+        return self.futures is not None and all(future.cancelled() for future in self.futures[self.part :])
+
+    def next_view(self) -> memoryview:
+        return self.views[self.part][self.within : self.within + _BODY_READ]
+
+    def advance(self, got: int) -> None:
+        """Count ``got`` bytes read into the current view; 0: the object ended there."""
+        self.done, self.within = self.done + got, self.within + got
+        if got and self.within < len(self.views[self.part]):
+            return
+        futures = self.futures or ()
+        if futures:  # the view is full, or the object ended early
+            _settle(futures[self.part], self.within)
+        if got:
+            self.part, self.within = self.part + 1, 0
+            return
+        for future in futures[self.part + 1 :]:
+            _settle(future, 0)
+        self.part, self.ended = len(self.views), True
 
 
 def make_fetcher(fs: Any, path: str, details: dict[str, Any]) -> Fetcher:
