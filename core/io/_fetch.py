@@ -8,8 +8,8 @@ does the same for consecutive ranges ``(view, offset, owner)``, one future per p
 as soon as its part is.
 
 * S3 (s3fs): ranged GETs on s3fs's event loop, the response body streamed straight into the
-  views in turn, pinned to the ETag seen at open so that an object replaced mid-read fails
-  instead of mixing versions. A run asks for the rest of the file, not just its parts, and
+  views in turn, each pinned to the ETag seen at open so that versions never mix: a response
+  already open goes on with its version, a new request for a replaced object fails. A run asks for the rest of the file, not just its parts, and
   hands its response on to the run that starts where it ends: a sequential reader is served by
   one long GET (a request costs the client about 1.7 ms of CPU in botocore, as much as moving
   3 MiB). While no run reads it, the body is paused by TCP flow control (aiohttp stops reading

@@ -1,5 +1,5 @@
 """Remote reads when the connection or the store fails mid-stream, against the live SeaweedFS
-through a proxy that cuts connections (see ``_cutting_proxy``), and in real ``arrowio cat``
+through a proxy that cuts connections (``tests/helpers/_cutting_proxy.py``), and in real ``arrowio cat``
 processes: a body cut short is resumed where it broke, a store gone is an error, never short
 data, a Ctrl-C ends the command at once."""
 
