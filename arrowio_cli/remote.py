@@ -17,10 +17,10 @@ __all__ = ["expand_inputs", "is_url", "open_input", "shown"]
 #: delivers, so the library's window for readers that only copy (four blocks ahead, five held)
 #: mostly holds data waiting to be decoded: 12 MiB instead of 20 brings ``cat s3://.../big.zst``
 #: to 96-101 MiB peak RSS from 106-109, s3fs and botocore included (benchmarks/bench_remote.py).
-#: The price is twice the requests (23 instead of 12 for 91 MiB, 2 ms of client CPU each): 1 %
-#: more CPU, wall time within the noise. 2 MiB blocks four ahead (10 MiB) kept the requested
-#: bytes ahead swinging between 4 and 8 MiB and cost 7-10 % of wall time. A URL found plain is
-#: copied as fast as it arrives: it goes back to the library's window.
+#: The window's depth no longer sets the number of requests: on S3 a sequential read is one GET.
+#: 2 MiB blocks four ahead (10 MiB) kept the requested bytes ahead swinging between 4 and 8 MiB
+#: and cost 7-10 % of wall time. A URL found plain is copied as fast as it arrives: it goes back
+#: to the library's window.
 URL_BLOCK_SIZE = 4 << 20
 URL_READ_AHEAD = 2
 

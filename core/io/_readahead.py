@@ -96,8 +96,8 @@ class ReadAhead:
 
         A request costs far more than its bytes (about 1.7 ms of client CPU per S3 GET, as much as
         moving 3 MiB), so consecutive blocks share one request, ``run`` of them at most: the
-        window refills once a run's worth of it is free (or it is empty), which keeps depth / run
-        requests in flight, each streaming its blocks in order.
+        window refills once a run's worth of it is free (or it is empty). A fetcher may go further
+        and continue one run's request in the next (S3: one GET for a whole sequential read).
         """
         window, block_size = self._window, self._block_size
         room = self._ramp - len(window)
@@ -122,7 +122,11 @@ class ReadAhead:
 
     def _submit(self, start: int) -> _Block:
         buffer = self._buffer(min(self._block_size, self._size - start))
-        return _Block(start, buffer, self._fetcher.submit(buffer._memview(), start, buffer))
+        if self._ramp:  # a reader going on in order: a run, whose request the next runs continue
+            future = self._fetcher.submit_run([(buffer._memview(), start, buffer)])[0]
+        else:  # after a jump: this block's range alone
+            future = self._fetcher.submit(buffer._memview(), start, buffer)
+        return _Block(start, buffer, future)
 
     @staticmethod
     def _drop(block: _Block) -> None:

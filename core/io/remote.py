@@ -171,6 +171,7 @@ class RemoteFile(NativeFile):
     def _close(self) -> None:
         if self._readable_flag:
             self._engine.reset()
+            self._fetcher.close()
             self._block, self._block_view = None, _EMPTY
         elif self._abandon:
             self._upload.discard()
