@@ -487,13 +487,14 @@ def framed_rows(corpus: Path, cores: int, compare: Callable[..., None], pipe: bo
 
 
 def _print(rows: list[Row]) -> None:
+    width = max([24, *(len(row[0]) + 1 for row in rows)])  # the (cat, base|) labels are longer
     print(
-        f"\n{'arrowio':<24}{'anchor':<26}{'arrowio s':>10}{'anchor s':>10}{'ratio':>8}"
+        f"\n{'arrowio':<{width}}{'anchor':<26}{'arrowio s':>10}{'anchor s':>10}{'ratio':>8}"
         f"{'cpu s':>8}{'anchor':>8}{'ratio':>8}  goal (wall)"
     )
     for what, anchor, (ours, ours_cpu), (theirs, their_cpu), goal in rows:
         print(
-            f"{what:<24}{anchor:<26}{ours:>10.3f}{theirs:>10.3f}{ours / theirs:>8.2f}"
+            f"{what:<{width}}{anchor:<26}{ours:>10.3f}{theirs:>10.3f}{ours / theirs:>8.2f}"
             f"{ours_cpu:>8.3f}{their_cpu:>8.3f}{ours_cpu / their_cpu:>8.2f}  {goal}"
         )
 
