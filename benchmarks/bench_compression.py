@@ -24,8 +24,16 @@ Files of independent frames (issue 15, goals 2 and 3), all written from the same
                             on 2 threads and by indexed_gzip (reported), then 64 bytes at 200 MiB vs a
                             full decode (<= 0.02)
 
-``--pipe`` also times the ``arrowio cat`` rows of framed files with both sides' output through
-``| cat`` (a pipe costs differently than /dev/null). ``--frame-sizes`` prints instead what
+The ``(cat)`` rows time the ``arrowio cat`` process, start-up included, beside the tool's: into
+/dev/null and, with ``--pipe``, with both sides' output through ``| cat`` (a pipe costs
+differently than /dev/null). They run ``--arrowio CMD`` (default: the ``arrowio`` script beside
+this python). Users meet the numbers of a plain install: an editable one adds an import finder
+to every start of its python (~35 ms of a 190 ms ``cat`` here, the larger part of what once
+looked like a gap between the in-process rows and the process rows), so the header says which
+kind was timed. Time one with ``python3.12 -m venv V && V/bin/pip install . && V/bin/python -m
+compileall -q V/lib``, then ``--arrowio V/bin/arrowio``. ``--baseline CMD`` times a second
+arrowio command (the checkout before a change) in the same alternation: its ``(cat, base)``
+rows follow, against the same anchor times. ``--frame-sizes`` prints instead what
 independent frames cost in compressed size (zstd -3 and gzip -6, frames of 1 to 16 MiB against
 one frame): the numbers the default frame size rests on.
 Ratios are arrowio time / anchor time: lower is better. Run: ``python benchmarks/bench_compression.py``.
@@ -161,9 +169,33 @@ def _arrowio_read_views(source: Path) -> Callable[[], None]:
     return run
 
 
-def _arrowio_cat(source: Path, pipe: bool = False) -> Callable[[], None]:
-    """``arrowio cat`` as a process, start-up included."""
-    return _tool([sys.executable, "-m", "arrowio_cli", "cat", str(source)], source, pipe)
+#: The arrowio command the (cat) rows run (``--arrowio``), and the one timed beside it (``--baseline``).
+ARROWIO = [str(Path(sys.executable).with_name("arrowio"))]
+BASELINE: list[str] | None = None
+
+
+def _arrowio_cat(source: Path, pipe: bool = False, command: list[str] | None = None) -> Callable[[], None]:
+    """``arrowio cat`` (``command``, default ``--arrowio``'s) as a process, start-up included."""
+    return _tool([*(command or ARROWIO), "cat", str(source)], source, pipe)
+
+
+def install_kind(command: list[str]) -> str:
+    """Whether ``command``'s arrowio is a plain install or an editable one (its modules read
+    from a source tree: every start of its python runs the editable import finder first)."""
+    script = shutil.which(command[0]) or command[0]
+    try:
+        with open(script, "rb") as head:
+            first = head.readline()
+    except OSError:
+        return "unknown install"
+    python = first[2:].decode(errors="replace").split()[0] if first.startswith(b"#!") else sys.executable
+    found = subprocess.run(
+        [python, "-c", "import arrowio_cli; print(arrowio_cli.__file__)"], capture_output=True, text=True, cwd="/"
+    )
+    if found.returncode != 0:
+        return "unknown install"
+    where = found.stdout.strip()
+    return "plain install" if "site-packages" in Path(where).parts else f"EDITABLE install ({where}): start-up inflated"
 
 
 def _arrowio_compress(source: Path, name: str, level: int, threads: int) -> Callable[[], None]:
@@ -337,7 +369,14 @@ def main() -> None:
     parser.add_argument(
         "--pipe", action="store_true", help="also time the (cat) rows of framed files into a pipe (| cat)"
     )
+    parser.add_argument(
+        "--arrowio", metavar="CMD", default=ARROWIO[0], help="the arrowio command the (cat) rows run (a plain install)"
+    )
+    parser.add_argument("--baseline", metavar="CMD", help="a second arrowio command timed in the same alternation")
     args = parser.parse_args()
+    ARROWIO[:] = shlex.split(args.arrowio)
+    global BASELINE
+    BASELINE = shlex.split(args.baseline) if args.baseline else None
     for tool in ("gzip", "pigz", "igzip", "zcat", "zstd"):
         if shutil.which(tool) is None:
             sys.exit(f"bench_compression needs {tool} on PATH")
@@ -351,14 +390,28 @@ def main() -> None:
     cores = os.cpu_count() or 1
     print(
         f"corpus: {corpus.stat().st_size >> 20} MiB mixed ({gz.stat().st_size >> 20} MiB as .gz, "
-        f"{zst.stat().st_size >> 20} MiB as .zst); {cores} cores; best of {args.repeat} alternating rounds"
+        f"{zst.stat().st_size >> 20} MiB as .zst); {cores} cores; best of {args.repeat} alternating rounds; "
+        f"load average {os.getloadavg()[0]:.1f}"
     )
+    print(f"(cat) rows: {shlex.join(ARROWIO)}, {install_kind(ARROWIO)}")
+    if BASELINE is not None:
+        print(f"(cat, base) rows: {shlex.join(BASELINE)}, {install_kind(BASELINE)}")
 
     rows: list[Row] = []
 
-    def compare(what: str, anchor: str, ours: Callable[[], None], theirs: Callable[[], None], goal: str) -> None:
-        ours_time, their_time = best_of(args.repeat, [ours, theirs])
-        rows.append((what, anchor, ours_time, their_time, goal))
+    def compare(
+        what: str,
+        anchor: str,
+        ours: Callable[[], None],
+        theirs: Callable[[], None],
+        goal: str,
+        base: Callable[[], None] | None = None,
+    ) -> None:
+        """A row of ``ours`` against ``theirs``, and with ``base`` a row of it too, all alternating."""
+        times = best_of(args.repeat, [ours, theirs] if base is None else [ours, base, theirs])
+        rows.append((what, anchor, times[0], times[-1], goal))
+        if base is not None:
+            rows.append((what.replace("(cat", "(cat, base", 1), anchor, times[1], times[-1], goal))
 
     framed_rows(corpus, cores, compare, args.pipe)
     if args.only_frames:
@@ -408,9 +461,10 @@ def framed_rows(corpus: Path, cores: int, compare: Callable[..., None], pipe: bo
 
     def both(what: str, source: Path, anchor: str, command: list[str], goal: str) -> None:
         compare(what, anchor, _arrowio_read_views(source), _tool(command, source), goal)
-        compare(f"{what} (cat)", anchor, _arrowio_cat(source), _tool(command, source), goal)
-        if pipe:
-            compare(f"{what} (cat|)", anchor, _arrowio_cat(source, True), _tool(command, source, True), goal)
+        for sink, into_pipe in (("(cat)", False), ("(cat|)", True)) if pipe else (("(cat)", False),):
+            base = None if BASELINE is None else _arrowio_cat(source, into_pipe, BASELINE)
+            ours, theirs = _arrowio_cat(source, into_pipe), _tool(command, source, into_pipe)
+            compare(f"{what} {sink}", anchor, ours, theirs, goal, base)
 
     both("zstd frames -d", zst_frames, "zstd -d (same file)", ["zstd", "-dc"], "<= 0.65")
     if shutil.which("pzstd"):
@@ -470,13 +524,14 @@ def framed_rows(corpus: Path, cores: int, compare: Callable[..., None], pipe: bo
 
 
 def _print(rows: list[Row]) -> None:
+    width = max([24, *(len(row[0]) + 1 for row in rows)])  # the (cat, base|) labels are longer
     print(
-        f"\n{'arrowio':<24}{'anchor':<26}{'arrowio s':>10}{'anchor s':>10}{'ratio':>8}"
+        f"\n{'arrowio':<{width}}{'anchor':<26}{'arrowio s':>10}{'anchor s':>10}{'ratio':>8}"
         f"{'cpu s':>8}{'anchor':>8}{'ratio':>8}  goal (wall)"
     )
     for what, anchor, (ours, ours_cpu), (theirs, their_cpu), goal in rows:
         print(
-            f"{what:<24}{anchor:<26}{ours:>10.3f}{theirs:>10.3f}{ours / theirs:>8.2f}"
+            f"{what:<{width}}{anchor:<26}{ours:>10.3f}{theirs:>10.3f}{ours / theirs:>8.2f}"
             f"{ours_cpu:>8.3f}{their_cpu:>8.3f}{ours_cpu / their_cpu:>8.2f}  {goal}"
         )
 

@@ -310,8 +310,8 @@ def test_a_stream_read_only_by_position_never_plans_sequential_decoding(tmp_path
     with arrowio.input_stream(path, compression="auto") as stream:
         assert stream.read_at(64, 3 * FRAME) == data[3 * FRAME : 3 * FRAME + 64]
         assert not planned
-        assert stream.read() == data
-        assert planned == [1]
+        assert stream.read() == data  # planned as its walk goes: the whole table is never gone through
+        assert not planned
 
 
 @pytest.mark.parametrize("fmt,layout", [("zstd", "seekable"), ("gzip", "bgzf")])
