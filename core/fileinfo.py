@@ -83,7 +83,16 @@ class _Source:
 
     def __init__(self, file: Any) -> None:
         self._file = file
-        self.size = file.seek(0, 2)
+        self.size = file.seek(0, 2) or self._counted()
+
+    def _counted(self) -> int:
+        """The size of a file that states none: /proc files seek to 0 at their end yet hold
+        content, which only reading to the end measures (an empty file ends at once)."""
+        self._file.seek(0)
+        size = 0
+        while piece := self._file.read(1 << 16):
+            size += len(piece)
+        return size
 
     def read(self, offset: int, n: int) -> bytes:
         self._file.seek(offset)
