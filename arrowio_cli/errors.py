@@ -16,7 +16,7 @@ from .names import printable
 
 __all__ = [
     "CliError", "OutputError", "Terminated", "Unavailable", "describe", "describe_input", "exit_code_for",
-    "print_error", "print_warning",
+    "named", "print_error", "print_warning",
 ]  # fmt: skip
 
 
@@ -55,7 +55,7 @@ class Terminated(BaseException):
 def describe(exc: BaseException) -> str:
     """One line that tells a user what went wrong, without a traceback."""
     if isinstance(exc, OSError) and exc.strerror and getattr(exc, "filename", None) is not None:
-        return f"{exc.filename}: {exc.strerror}"
+        return f"{named(exc.filename)}: {exc.strerror}"
     if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
         return "no space left on device"
     if isinstance(exc, KeyError) and exc.args:
@@ -66,8 +66,14 @@ def describe(exc: BaseException) -> str:
 
 def describe_input(name: str, exc: BaseException) -> str:
     """:func:`describe`, naming the input ``name`` first unless the message already does."""
-    text = describe(exc)
+    text, name = describe(exc), named(name)
     return text if text.startswith(f"{name}:") else f"{name}: {text}"
+
+
+def named(name: object) -> str:
+    """``name`` as a message names it: the empty name as ``''`` (as GNU ``cat ''`` says), so that
+    the line does not start with a bare colon."""
+    return "''" if name in ("", b"") else str(name)
 
 
 def print_error(message: str) -> None:
