@@ -165,5 +165,5 @@ def open_access(
 
             workers = default_workers() if threaded else 0
             # Read from the start by our own strict decoder; the checkpoints serve seeks and read_at.
-            return None, CheckpointAccess(path, index, workers)
+            return None, CheckpointAccess(path, index, workers, raw)
     return None, None

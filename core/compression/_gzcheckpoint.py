@@ -110,17 +110,29 @@ def build_checkpoints(path: str, workers: int | None = None) -> str:
     return index
 
 
+def _opened_path(raw: Any, path: str) -> str:
+    """A name of the file ``raw`` has open, for rapidgzip to open: its descriptor's link in
+    /proc (the open file, even once renamed over), else (no /proc, no descriptor) ``path``."""
+    try:
+        link = f"/proc/self/fd/{raw.fileno()}"
+    except (OSError, ValueError, AttributeError):
+        return path
+    return link if os.path.exists(link) else path
+
+
 class CheckpointAccess:
     """Random access to a gzip file with a checkpoint index: positional reads from the one
     checkpoint they need (:class:`CheckpointTable`, thread-safe), and readers from any position
     through rapidgzip, which loads the whole index on the first seek (serialized: a rapidgzip
     file has one position)."""
 
-    def __init__(self, path: str, index: str, workers: int) -> None:
+    def __init__(self, path: str, index: str, workers: int, raw: Any) -> None:
         from ._gzindex import CheckpointTable
 
         self._path, self._index, self._workers = path, index, workers
-        self._table = CheckpointTable(path, index)  # the checkpoints only: cheap, and checked against the file
+        # The file opened (``raw``), not the name, which may be another file's by the next read.
+        self._table = CheckpointTable(path, index, raw._readinto_at, raw.size())  # cheap, checked against the file
+        self._opened_file = _opened_path(raw, path)
         self.size: int = self._table.size
         self._lock = _thread.allocate_lock()
         self._opened: Any = None
@@ -129,7 +141,7 @@ class CheckpointAccess:
     def _file(self) -> Any:
         """The rapidgzip file with the whole index loaded (on first use)."""
         if self._opened is None:
-            opened = _open(self._path, self._workers)
+            opened = _open(self._opened_file, self._workers)
             try:
                 opened.import_index(self._index)
             except ValueError as exc:
