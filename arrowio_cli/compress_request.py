@@ -86,6 +86,8 @@ def settle(request: Request, inputs: int) -> Options:
 
 def _refuse_clashing_outputs(inputs: int, output: str | None, to_stdout: bool, test: bool, keep: bool) -> None:
     """Usage errors for output options that contradict each other or the number of inputs."""
+    if output == "":  # not "no -o": that wrote the name derived from the input's (stdin: "-.zst")
+        raise Usage("an empty name names no file", "-o/--output")
     if output is not None and inputs > 1:
         raise Usage("-o/--output names one output: give one input")
     if output is not None and to_stdout:

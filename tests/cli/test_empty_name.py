@@ -1,9 +1,14 @@
 """The empty name (``arrowio cat ""``) in an error: it was printed bare (``arrowio: error: : No
-such file or directory``); it is now quoted as GNU cat quotes it (``'': No such file``)."""
+such file or directory``); it is now quoted as GNU cat quotes it (``'': No such file``). An empty
+output name (``compress -o ""``) is refused: it was taken for no ``-o`` at all."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+
 import pytest
+from cli_helpers import arrowio_command
 
 MESSAGE = "arrowio: error: '': No such file or directory\n"
 
@@ -20,3 +25,22 @@ def test_a_process_names_it_and_goes_on_with_the_next_input(sh, tmp_path):
     data.write_bytes(b"after\n")
     result = sh("cat", "", data)
     assert (result.returncode, result.stderr, result.stdout) == (1, MESSAGE.encode(), b"after\n")
+
+
+@pytest.mark.parametrize("args", [["-o", ""], ["-d", "-o", ""], ["--output="]])
+def test_an_empty_output_name_is_a_usage_error_not_the_default_name(sh, tmp_path, args):
+    # `-o ""` was taken for "no -o": stdin compressed into a file named "-.zst", exit 0.
+    result = subprocess.run(
+        arrowio_command("compress", *args), input=b"data\n", capture_output=True, cwd=tmp_path, timeout=60
+    )
+    assert result.returncode == 2
+    assert result.stderr.endswith(b"Error: Invalid value for -o/--output: an empty name names no file\n")
+    assert os.listdir(tmp_path) == []
+
+
+def test_an_empty_output_name_with_a_file_writes_nothing(run, tmp_path):
+    source = tmp_path / "f"
+    source.write_bytes(b"data\n")
+    result = run(["compress", "-o", "", str(source)])
+    assert result.exit_code == 2 and "an empty name names no file" in result.stderr
+    assert os.listdir(tmp_path) == ["f"]
