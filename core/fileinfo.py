@@ -78,16 +78,21 @@ class FileInfo:
         return [field.name for field in fields(cls)] + ["ratio"]
 
 
+#: Files up to this size are measured by reading them (see _Source): cat reads them whole anyway.
+_MEASURED_UP_TO = 256 * 1024
+
+
 class _Source:
     """Positional reads of a seekable binary file (a NativeFile or a Python file)."""
 
     def __init__(self, file: Any) -> None:
         self._file = file
-        self.size = file.seek(0, 2) or self._counted()
+        stated = file.seek(0, 2)
+        self.size = stated if stated > _MEASURED_UP_TO else self._counted()
 
     def _counted(self) -> int:
-        """The size of a file that states none: /proc files seek to 0 at their end yet hold
-        content, which only reading to the end measures (an empty file ends at once)."""
+        """The size of a small file, by reading it to its end: pseudo files state a size that is
+        not theirs (/proc: 0 bytes, sysfs: a page), and what cat prints is what they hold."""
         self._file.seek(0)
         size = 0
         while piece := self._file.read(1 << 16):

@@ -1,5 +1,6 @@
-"""arrowio info of a file that stats as 0 bytes yet holds content (/proc files): info reported
-0 B compressed and decoded where cat prints the content; the size is now measured by reading."""
+"""arrowio info of a file that states another size than it holds: /proc files stat as 0 bytes
+(info reported 0 B where cat prints the content), sysfs files as a page (info reported 4.0 KiB
+for 23 bytes). A small file's size is now measured by reading it."""
 
 from __future__ import annotations
 
@@ -42,3 +43,23 @@ def test_a_truly_empty_file_is_still_0_bytes(tmp_path):
     empty.write_bytes(b"")
     info = file_info(str(empty))
     assert (info.compressed_size, info.decoded_size, info.ratio) == (0, 0, None)
+
+
+def _sysfs_file() -> tuple[str, bytes]:
+    """A sysfs file: it states a page (4096 bytes) whatever it holds."""
+    for path in ("/sys/kernel/mm/transparent_hugepage/enabled", "/sys/kernel/uevent_seqnum", "/sys/power/state"):
+        try:
+            stated = os.stat(path).st_size
+            with open(path, "rb") as f:
+                content = f.read()
+        except OSError:
+            continue
+        if content and stated != len(content):
+            return path, content
+    pytest.skip("needs a readable sysfs file that states another size than it holds")
+
+
+def test_a_sysfs_file_is_measured_by_its_content_not_its_stated_page():
+    path, content = _sysfs_file()
+    info = file_info(path)
+    assert (info.compressed_size, info.decoded_size) == (len(content), len(content))
