@@ -61,6 +61,8 @@ def describe(exc: BaseException) -> str:
     if isinstance(exc, KeyError) and exc.args:
         return str(exc.args[0])
     text = " ".join(str(exc).split())  # one line, whatever the library put in the message
+    if not text and isinstance(exc, MemoryError):
+        return "out of memory"  # Python's and the backends' own say nothing at all
     return text or type(exc).__name__
 
 
