@@ -83,12 +83,13 @@ _MEASURED_UP_TO = 256 * 1024
 
 
 class _Source:
-    """Positional reads of a seekable binary file (a NativeFile or a Python file)."""
+    """Positional reads of a seekable binary file (a NativeFile or a Python file); ``local``: a
+    local file, whose size is measured where small (a URL's object is read by ranges only)."""
 
-    def __init__(self, file: Any) -> None:
+    def __init__(self, file: Any, local: bool = True) -> None:
         self._file = file
         stated = file.seek(0, 2)
-        self.size = stated if stated > _MEASURED_UP_TO else self._counted()
+        self.size = stated if stated > _MEASURED_UP_TO or not local else self._counted()
 
     def _counted(self) -> int:
         """The size of a small file, by reading it to its end: pseudo files state a size that is
@@ -382,12 +383,13 @@ def file_info(path: str, *, scan: bool = False, storage_options: Mapping[str, An
     the ArrowIOError a reader would get, and the sizes are exact."""
     from .compression._registry import MAGIC_PEEK, from_extension, from_magic, resolve
     from .io import input_stream
+    from .io.urls import is_url
 
     _refuse_unreadable(path)
     with input_stream(path, compression=None, storage_options=storage_options) as file:
         if not file.seekable():
             raise ArrowIOError(f"{path}: info needs a seekable file, not a stream")
-        src = _Source(file)
+        src = _Source(file, local=not is_url(path))
         head = src.read(0, MAGIC_PEEK)
         by_magic, by_extension = from_magic(head), from_extension(path)
         magic_name = by_magic.name if by_magic else None
