@@ -50,7 +50,9 @@ def info(
     a name with a format's extension but not its magic (plain text named x.gz) is refused
     as cat refuses it. Without --scan only headers
     and trailers are read: the decoded size is what the container records (gzip's ISIZE,
-    zstd and lz4 frame content sizes, BGZF blocks, the xz index), else unknown (-).
+    zstd and lz4 frame content sizes, BGZF blocks, the xz index), else unknown (-). A local
+    file of at most 256 KiB is read to its end to measure it (/proc and sysfs files state
+    sizes they do not hold).
 
     URLs (s3://bucket/key, ...) are read by ranged requests, headers and trailers only
     unless --scan; a URL glob (quote it) is expanded in sorted order. A FIFO, a device or a
