@@ -1,6 +1,7 @@
 """Outputs whose names are long but legal (up to NAME_MAX, 255 bytes): the temporary file they are
 written into first is named ``.<name>.<random>.arrowio-tmp``, 26 bytes more, so ``arrowio compress``
-of a 250-byte name failed with "File name too long" where ``zstd`` and ``gzip`` write it."""
+of a 250-byte name failed with "File name too long" where ``zstd`` and ``gzip`` write it. So
+did an upload to a ``file://`` URL, whose temporary name is made alike."""
 
 from __future__ import annotations
 
@@ -38,3 +39,16 @@ def test_a_name_over_the_limit_is_still_the_one_line_error(run, tmp_path):
     result = run(["compress", str(source)])
     assert (result.exit_code, result.stderr) == (1, f"arrowio: error: {source}.zst: File name too long\n")
     assert os.listdir(tmp_path) == [source.name]
+
+
+def test_a_url_output_with_a_long_name(run, tmp_path):
+    # file:// goes through the remote upload, whose temporary name had 27 bytes more as well.
+    pytest.importorskip("fsspec")
+    need("zstd")
+    data = b"long names\n" * 1000
+    (tmp_path / "in").write_bytes(data)
+    name = "u" * 255
+    result = run(["compress", "-o", f"file://{tmp_path}/{name}", str(tmp_path / "in")])
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert decoded_by_tool("zstd", (tmp_path / name).read_bytes()) == data
+    assert sorted(os.listdir(tmp_path)) == ["in", name]
