@@ -80,6 +80,8 @@ class FileInfo:
 
 #: Files up to this size are measured by reading them (see _Source): cat reads them whole anyway.
 _MEASURED_UP_TO = 256 * 1024
+#: How far such a measure reads: /proc/self/pagemap states 0 bytes and holds terabytes.
+_MEASURE_AT_MOST = 16 << 20
 
 
 class _Source:
@@ -89,16 +91,17 @@ class _Source:
     def __init__(self, file: Any, local: bool = True) -> None:
         self._file = file
         stated = file.seek(0, 2)
-        self.size = stated if stated > _MEASURED_UP_TO or not local else self._counted()
+        self.size = stated if stated > _MEASURED_UP_TO or not local else self._counted(stated)
 
-    def _counted(self) -> int:
+    def _counted(self, stated: int) -> int:
         """The size of a small file, by reading it to its end: pseudo files state a size that is
-        not theirs (/proc: 0 bytes, sysfs: a page), and what cat prints is what they hold."""
+        not theirs (/proc: 0 bytes, sysfs: a page), and what cat prints is what they hold. One
+        that holds more than :data:`_MEASURE_AT_MOST` keeps its ``stated`` size."""
         self._file.seek(0)
         size = 0
-        while piece := self._file.read(1 << 16):
+        while size <= _MEASURE_AT_MOST and (piece := self._file.read(1 << 16)):
             size += len(piece)
-        return size
+        return size if size <= _MEASURE_AT_MOST else stated
 
     def read(self, offset: int, n: int) -> bytes:
         self._file.seek(offset)

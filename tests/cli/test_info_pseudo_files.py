@@ -63,3 +63,14 @@ def test_a_sysfs_file_is_measured_by_its_content_not_its_stated_page():
     path, content = _sysfs_file()
     info = file_info(path)
     assert (info.compressed_size, info.decoded_size) == (len(content), len(content))
+
+
+def test_a_pseudo_file_of_endless_content_is_not_read_to_its_end(sh, pseudo):
+    # /proc/self/pagemap states 0 bytes and holds 8 bytes per page of the address space: terabytes.
+    # The measure stops after 16 MiB (the stated size stands), and info goes on to the next file.
+    if not os.path.exists("/proc/self/pagemap"):
+        pytest.skip("needs /proc/self/pagemap")
+    result = sh("info", "--json", "/proc/self/pagemap", PSEUDO, timeout=300)
+    pagemap, version = json.loads(result.stdout)["files"]
+    assert (version["compressed_size"], version["error"]) == (len(pseudo), None)
+    assert pagemap["compressed_size"] == 0 or pagemap["error"] is not None
