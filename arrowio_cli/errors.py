@@ -58,6 +58,8 @@ def describe(exc: BaseException) -> str:
         return f"{named(exc.filename)}: {exc.strerror}"
     if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
         return "no space left on device"
+    if isinstance(exc, OSError) and type(exc).__module__ == "builtins" and exc.strerror and len(exc.args) == 2:
+        return exc.strerror  # the kernel's words, not Python's "[Errno 5] Input/output error"
     if isinstance(exc, KeyError) and exc.args:
         return str(exc.args[0])
     text = " ".join(str(exc).split())  # one line, whatever the library put in the message

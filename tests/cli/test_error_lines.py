@@ -1,6 +1,7 @@
-"""The empty name (``arrowio cat ""``) in an error: it was printed bare (``arrowio: error: : No
+"""Error lines that named things badly. The empty name (``arrowio cat ""``): it was printed bare (``arrowio: error: : No
 such file or directory``); it is now quoted as GNU cat quotes it (``'': No such file``). An empty
-output name (``compress -o ""``) is refused: it was taken for no ``-o`` at all."""
+output name (``compress -o ""``) is refused: it was taken for no ``-o`` at all. A kernel error
+without a file name read as Python prints it (``[Errno 5] Input/output error``)."""
 
 from __future__ import annotations
 
@@ -44,3 +45,11 @@ def test_an_empty_output_name_with_a_file_writes_nothing(run, tmp_path):
     result = run(["compress", "-o", "", str(source)])
     assert result.exit_code == 2 and "an empty name names no file" in result.stderr
     assert os.listdir(tmp_path) == ["f"]
+
+
+def test_a_kernel_error_without_a_file_name_reads_as_the_kernel_says(sh):
+    # Reading /proc/self/mem at offset 0 fails with EIO; the line showed Python's "[Errno 5] ...".
+    if not os.path.exists("/proc/self/mem"):
+        pytest.skip("needs /proc/self/mem")
+    result = sh("cat", "/proc/self/mem")
+    assert (result.returncode, result.stderr) == (1, b"arrowio: error: /proc/self/mem: Input/output error\n")
