@@ -1,6 +1,6 @@
-"""Error lines that named things badly. The empty name (``arrowio cat ""``): it was printed bare (``arrowio: error: : No
-such file or directory``); it is now quoted as GNU cat quotes it (``'': No such file``). An empty
-output name (``compress -o ""``) is refused: it was taken for no ``-o`` at all. A kernel error
+"""Error lines that named things badly. The empty name (``arrowio cat ""``) was printed bare
+(``arrowio: error: : No such file or directory``); it is now quoted as GNU cat quotes it
+(``'': No such file``). An empty output name (``compress -o ""``) is refused: it was taken for no ``-o`` at all. A kernel error
 without a file name read as Python prints it (``[Errno 5] Input/output error``)."""
 
 from __future__ import annotations
