@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import subprocess
 import time
+from collections.abc import Iterator
 
 import pytest
 from compression_helpers import make_data, need_tool, run_tool
@@ -21,7 +22,7 @@ from arrowio.compression._framescan import CACHE_MIN
 
 
 @pytest.fixture
-def bgzf_file(tmp_path) -> tuple[str, bytes]:
+def bgzf_file(tmp_path) -> Iterator[tuple[str, bytes]]:
     need_tool("bgzip")
     data = make_data("mixed", 3 * CACHE_MIN, seed=21)
     path = tmp_path / "source.gz"
