@@ -68,6 +68,8 @@ def settle(request: Request, inputs: int) -> Options:
     in the order the click command has always checked them; :class:`Usage` if they clash."""
     r = request
     _refuse_clashing_outputs(inputs, r.output, r.to_stdout, r.test, r.keep)
+    if r.suffix == "":  # as gzip -S '': the output's name would be its input's (with -d: empty)
+        raise Usage("an empty suffix names no output", "--suffix")
     decoding = r.decompress or r.test
     layout = _layout(r.codec, decoding, r.threads, r.seekable, r.bgzf, r.frame_size)
     codec = r.codec

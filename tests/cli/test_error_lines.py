@@ -53,3 +53,15 @@ def test_a_kernel_error_without_a_file_name_reads_as_the_kernel_says(sh):
         pytest.skip("needs /proc/self/mem")
     result = sh("cat", "/proc/self/mem")
     assert (result.returncode, result.stderr) == (1, b"arrowio: error: /proc/self/mem: Input/output error\n")
+
+
+@pytest.mark.parametrize("decompress", [False, True])
+def test_an_empty_suffix_is_a_usage_error(run, tmp_path, decompress):
+    # --suffix '' was taken for the format's suffix when compressing, and with -d stripped
+    # nothing to name the output '' ("arrowio: error: : No such file or directory"). gzip -S ''
+    # refuses it too.
+    source = tmp_path / "f.zst"
+    source.write_bytes(bytes.fromhex("28b52ffd2000010000"))  # an empty zstd frame
+    result = run(["compress", *(["-d"] if decompress else []), "--suffix", "", str(source)])
+    assert result.exit_code == 2 and "Invalid value for --suffix: an empty suffix names no output" in result.stderr
+    assert os.listdir(tmp_path) == ["f.zst"]
