@@ -159,7 +159,7 @@ def open_access(
     if fmt == "gzip" and whole is None and path is not None and scan.is_local(raw):
         from ._gzcheckpoint import CheckpointAccess, checkpoint_index
 
-        index = checkpoint_index(path)
+        index = checkpoint_index(path, raw)
         if index is not None:
             from ._frameread import default_workers
 

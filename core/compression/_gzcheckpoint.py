@@ -78,18 +78,32 @@ def _open(path: str, workers: int) -> Any:
     return f
 
 
-def checkpoint_index(path: str) -> str | None:
+def checkpoint_index(path: str, raw: Any = None) -> str | None:
     """The checkpoint index beside ``path``, or None when there is none or it is older than the file
-    (than its last change: a copy that kept an older file's time, ``cp -p``, is a change too)."""
+    (than its last change: a copy that kept an older file's time, ``cp -p``, is a change too).
+    ``raw``: the file open as ``path``, which must still be the file of that name (the index
+    beside the name is another file's once the name was given to it)."""
     index = path + CHECKPOINT_SUFFIX
     try:
         status = os.stat(path)
+        opened = _fstat(raw)
+        if opened is not None:
+            if (opened.st_dev, opened.st_ino) != (status.st_dev, status.st_ino):
+                return None
+            status = opened
         # The change time, not only the modification time, which writers set (cp -p, tar, rsync -t).
         if os.stat(index).st_mtime_ns >= max(status.st_mtime_ns, status.st_ctime_ns):
             return index
     except FileNotFoundError:
         pass
     return None
+
+
+def _fstat(raw: Any) -> os.stat_result | None:
+    try:
+        return os.fstat(raw.fileno())
+    except (AttributeError, OSError, ValueError):  # no descriptor (memory): only the name tells
+        return None
 
 
 def build_checkpoints(path: str, workers: int | None = None) -> str:

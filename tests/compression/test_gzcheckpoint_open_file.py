@@ -54,3 +54,28 @@ def test_seek_then_read_reads_the_file_that_was_opened(replaced):
     stream, data = replaced
     stream.seek(SIZE - 5000)
     assert stream.read(6000) == data[SIZE - 5000 : SIZE + 1000]
+
+
+def test_an_index_beside_a_name_given_to_another_file_is_not_used(tmp_path):
+    # A file opened, then its name given to another file of the same size, which gets an index
+    # of its own: a stream over the file opened must not read it through that index.
+    first, second = make_data("mixed", SIZE, seed=43), make_data("mixed", SIZE, seed=44)
+    path = tmp_path / "log.gz"
+    # Of the same size: the one check the index makes of the file it is used for.
+    size = max(len(gzip.compress(first, 6)), len(gzip.compress(second, 6))) + 2
+    path.write_bytes(_padded(first, size))
+    with arrowio.OSFile(str(path)) as raw:
+        (tmp_path / "new.gz").write_bytes(_padded(second, size))
+        os.replace(tmp_path / "new.gz", path)
+        build_gzip_index(str(path))  # the new file's index, beside the name
+        with arrowio.CompressedInputStream(raw, "gzip") as stream:
+            assert not stream.seekable()  # no index of its own: read from the start only
+            assert stream.read() == first
+
+
+def _padded(data: bytes, size: int) -> bytes:
+    """A one-member gzip file of ``data`` of exactly ``size`` bytes (an FCOMMENT fills it up)."""
+    member = gzip.compress(data, 6)
+    room = size - len(member)
+    assert room >= 2
+    return member[:3] + bytes([member[3] | 0x10]) + member[4:10] + b"c" * (room - 1) + b"\0" + member[10:]
