@@ -34,6 +34,7 @@ __all__ = ["atomic_output", "refuse_existing", "special_file", "sigterm_raises",
 
 #: Temporary outputs are named ``.<name>.<random>.arrowio-tmp`` next to the destination.
 TEMP_SUFFIX = ".arrowio-tmp"
+_NAME_MAX = 255  # bytes in a file name: Linux's limit, and that of every file system it mounts
 
 
 def special_file(path: str) -> os.stat_result | None:
@@ -212,6 +213,10 @@ def _create_temp(folder: str, name: str) -> tuple[int, str]:
     without importing tempfile, which brings random, hashlib and shutil: 3-5 ms of every
     ``compress -o``."""
     flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    # A name may be up to NAME_MAX (255) bytes, the temporary one too: a long name is cut (its
+    # bytes; a character cut in two stays as surrogate escapes) so that any output name fits.
+    room = _NAME_MAX - len(f"..{'0' * 12}{TEMP_SUFFIX}")
+    name = os.fsdecode(os.fsencode(name)[:room])
     for _ in range(100):  # 48 random bits: a clash is a stray file of that very name
         temp = os.path.join(folder, f".{name}.{os.urandom(6).hex()}{TEMP_SUFFIX}")
         try:

@@ -68,6 +68,8 @@ def settle(request: Request, inputs: int) -> Options:
     in the order the click command has always checked them; :class:`Usage` if they clash."""
     r = request
     _refuse_clashing_outputs(inputs, r.output, r.to_stdout, r.test, r.keep)
+    if r.suffix == "":  # as gzip -S '': the output's name would be its input's (with -d: empty)
+        raise Usage("an empty suffix names no output", "--suffix")
     decoding = r.decompress or r.test
     layout = _layout(r.codec, decoding, r.threads, r.seekable, r.bgzf, r.frame_size)
     codec = r.codec
@@ -86,6 +88,8 @@ def settle(request: Request, inputs: int) -> Options:
 
 def _refuse_clashing_outputs(inputs: int, output: str | None, to_stdout: bool, test: bool, keep: bool) -> None:
     """Usage errors for output options that contradict each other or the number of inputs."""
+    if output == "":  # not "no -o": that wrote the name derived from the input's (stdin: "-.zst")
+        raise Usage("an empty name names no file", "-o/--output")
     if output is not None and inputs > 1:
         raise Usage("-o/--output names one output: give one input")
     if output is not None and to_stdout:

@@ -16,7 +16,7 @@ from .names import printable
 
 __all__ = [
     "CliError", "OutputError", "Terminated", "Unavailable", "describe", "describe_input", "exit_code_for",
-    "print_error", "print_warning",
+    "named", "print_error", "print_warning",
 ]  # fmt: skip
 
 
@@ -55,19 +55,29 @@ class Terminated(BaseException):
 def describe(exc: BaseException) -> str:
     """One line that tells a user what went wrong, without a traceback."""
     if isinstance(exc, OSError) and exc.strerror and getattr(exc, "filename", None) is not None:
-        return f"{exc.filename}: {exc.strerror}"
+        return f"{named(exc.filename)}: {exc.strerror}"
     if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
         return "no space left on device"
+    if isinstance(exc, OSError) and type(exc).__module__ == "builtins" and exc.strerror and len(exc.args) == 2:
+        return exc.strerror  # the kernel's words, not Python's "[Errno 5] Input/output error"
     if isinstance(exc, KeyError) and exc.args:
         return str(exc.args[0])
     text = " ".join(str(exc).split())  # one line, whatever the library put in the message
+    if not text and isinstance(exc, MemoryError):
+        return "out of memory"  # Python's and the backends' own say nothing at all
     return text or type(exc).__name__
 
 
 def describe_input(name: str, exc: BaseException) -> str:
     """:func:`describe`, naming the input ``name`` first unless the message already does."""
-    text = describe(exc)
+    text, name = describe(exc), named(name)
     return text if text.startswith(f"{name}:") else f"{name}: {text}"
+
+
+def named(name: object) -> str:
+    """``name`` as a message names it: the empty name as ``''`` (as GNU ``cat ''`` says), so that
+    the line does not start with a bare colon."""
+    return "''" if name in ("", b"") else str(name)
 
 
 def print_error(message: str) -> None:

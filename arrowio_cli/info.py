@@ -50,12 +50,15 @@ def info(
     a name with a format's extension but not its magic (plain text named x.gz) is refused
     as cat refuses it. Without --scan only headers
     and trailers are read: the decoded size is what the container records (gzip's ISIZE,
-    zstd and lz4 frame content sizes, BGZF blocks, the xz index), else unknown (-).
+    zstd and lz4 frame content sizes, BGZF blocks, the xz index), else unknown (-). A local
+    file of at most 256 KiB is read to its end to measure it (/proc and sysfs files state
+    sizes they do not hold).
 
     URLs (s3://bucket/key, ...) are read by ranged requests, headers and trailers only
     unless --scan; a URL glob (quote it) is expanded in sorted order. A FIFO, a device or a
-    folder is refused (info reads files by position); - reads stdin (a pipe is copied into a
-    temporary file first; brotli, which has no magic number, is not recognised there).
+    folder is refused (info reads files by position); - reads stdin from where it is, as cat
+    does (a pipe, or a file read partly before, is copied into a temporary file first; brotli,
+    which has no magic number, is not recognised there).
 
     \b
     Examples:
@@ -87,7 +90,8 @@ def info(
 @contextmanager
 def _readable(name: str) -> Iterator[str]:
     """A path ``file_info`` can read by position: ``name`` itself, or for ``-`` stdin (a
-    regular file as it is; a pipe copied into a temporary file first, in bounded pieces)."""
+    regular file at its start as it is; a pipe, or a file read partly, copied into a temporary
+    file first, in bounded pieces)."""
     if name != "-":
         yield name
         return
@@ -102,7 +106,9 @@ def _readable(name: str) -> Iterator[str]:
 
     stdin = stdin_file()  # a closed stdin is the one-line error
     fd = fileno(sys.stdin)
-    if fd is not None and stat.S_ISREG(os.fstat(fd).st_mode):
+    # /dev/fd/N opens the file again, from its start: only where stdin is at its start, as cat
+    # reads it from where it is (``(read header; arrowio info -) < f``): else it is copied.
+    if fd is not None and stat.S_ISREG(os.fstat(fd).st_mode) and os.lseek(fd, 0, os.SEEK_CUR) == 0:
         yield f"/dev/fd/{fd}"
         return
     with tempfile.NamedTemporaryFile(prefix="arrowio-info-") as spool:

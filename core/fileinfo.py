@@ -78,12 +78,30 @@ class FileInfo:
         return [field.name for field in fields(cls)] + ["ratio"]
 
 
-class _Source:
-    """Positional reads of a seekable binary file (a NativeFile or a Python file)."""
+#: Files up to this size are measured by reading them (see _Source): cat reads them whole anyway.
+_MEASURED_UP_TO = 256 * 1024
+#: How far such a measure reads: /proc/self/pagemap states 0 bytes and holds terabytes.
+_MEASURE_AT_MOST = 16 << 20
 
-    def __init__(self, file: Any) -> None:
+
+class _Source:
+    """Positional reads of a seekable binary file (a NativeFile or a Python file); ``local``: a
+    local file, whose size is measured where small (a URL's object is read by ranges only)."""
+
+    def __init__(self, file: Any, local: bool = True) -> None:
         self._file = file
-        self.size = file.seek(0, 2)
+        stated = file.seek(0, 2)
+        self.size = stated if stated > _MEASURED_UP_TO or not local else self._counted(stated)
+
+    def _counted(self, stated: int) -> int:
+        """The size of a small file, by reading it to its end: pseudo files state a size that is
+        not theirs (/proc: 0 bytes, sysfs: a page), and what cat prints is what they hold. One
+        that holds more than :data:`_MEASURE_AT_MOST` keeps its ``stated`` size."""
+        self._file.seek(0)
+        size = 0
+        while size <= _MEASURE_AT_MOST and (piece := self._file.read(1 << 16)):
+            size += len(piece)
+        return size if size <= _MEASURE_AT_MOST else stated
 
     def read(self, offset: int, n: int) -> bytes:
         self._file.seek(offset)
@@ -368,12 +386,13 @@ def file_info(path: str, *, scan: bool = False, storage_options: Mapping[str, An
     the ArrowIOError a reader would get, and the sizes are exact."""
     from .compression._registry import MAGIC_PEEK, from_extension, from_magic, resolve
     from .io import input_stream
+    from .io.urls import is_url
 
     _refuse_unreadable(path)
     with input_stream(path, compression=None, storage_options=storage_options) as file:
         if not file.seekable():
             raise ArrowIOError(f"{path}: info needs a seekable file, not a stream")
-        src = _Source(file)
+        src = _Source(file, local=not is_url(path))
         head = src.read(0, MAGIC_PEEK)
         by_magic, by_extension = from_magic(head), from_extension(path)
         magic_name = by_magic.name if by_magic else None

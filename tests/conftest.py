@@ -8,11 +8,15 @@
   ``privileged``, which need powers (loop devices) that a CI container may not grant.
 - ``@pytest.mark.backend("mimalloc")``: the test needs that memory pool backend; without it, it
   skips naming the package to install (``system_deps``: tools and backends, one place).
+- SIGINT is put back to Python's handler when the suite starts with it ignored: a shell starts a
+  background job (``pytest &`` in a script) with SIGINT ignored, its children inherit that, and
+  arrowio then rightly ignores Ctrl-C as gzip does, so the Ctrl-C tests failed (or hung).
 """
 
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Generator
 from typing import Any
 
@@ -27,6 +31,9 @@ _MAY_SKIP_IN_CI = {"gpu", "hdfs", "privileged"}
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        # A handler, unlike SIG_IGN, is reset to the default by exec: the children get SIGINT.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     config.addinivalue_line(
         "markers", "backend(name): needs memory pool backend NAME (jemalloc, mimalloc); skips naming its package"
     )

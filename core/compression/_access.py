@@ -159,11 +159,11 @@ def open_access(
     if fmt == "gzip" and whole is None and path is not None and scan.is_local(raw):
         from ._gzcheckpoint import CheckpointAccess, checkpoint_index
 
-        index = checkpoint_index(path)
+        index = checkpoint_index(path, raw)
         if index is not None:
             from ._frameread import default_workers
 
             workers = default_workers() if threaded else 0
             # Read from the start by our own strict decoder; the checkpoints serve seeks and read_at.
-            return None, CheckpointAccess(path, index, workers)
+            return None, CheckpointAccess(path, index, workers, raw)
     return None, None

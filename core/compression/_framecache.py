@@ -8,8 +8,9 @@ A table is kept under the file's identity and version, as ``stat`` gives them (d
 size, modification and change times in ns: the test a saved index passes too), so a file
 rewritten, appended to or replaced is walked again. The clock that stamps
 writes ticks coarsely (a jiffy, or FAT's 2 s), so a write soon after a walk may leave the times
-as they were: as git does with its index, the table of a file modified less than :data:`SETTLED_NS`
-before its walk is not kept (a later write then stamps a later time). At most
+as they were: as git does with its index, the table of a file changed less than :data:`SETTLED_NS`
+before its walk is not kept (a later write then stamps a later time). Changed by the ctime, which
+no one sets: ``cp -p``, ``tar x`` and ``rsync -t`` give a fresh file an old mtime. At most
 :data:`MAX_FRAMES` frames are kept in all (about 80 bytes each), the least recently used tables
 dropped first.
 """
@@ -49,8 +50,8 @@ def get(key: Key) -> FrameTable | None:
 
 def put(key: Key, table: FrameTable) -> None:
     """Keep ``table`` under ``key`` (taken before the walk) unless the file changed too recently."""
-    if time.time_ns() - key[3] < SETTLED_NS:
-        return  # written a moment ago: a write to come may leave its times as they are
+    if time.time_ns() - key[4] < SETTLED_NS:
+        return  # changed a moment ago (ctime): a write to come may leave its times as they are
     if table.frames > MAX_FRAMES:
         return  # larger than the whole cache: it would only push every other table out
     with _lock:

@@ -95,18 +95,32 @@ def _open(path: str, workers: int) -> Any:
     return f
 
 
-def checkpoint_index(path: str) -> str | None:
+def checkpoint_index(path: str, raw: Any = None) -> str | None:
     """The checkpoint index beside ``path``, or None when there is none or it is older than the file
-    (than its last change: a copy that kept an older file's time, ``cp -p``, is a change too)."""
+    (than its last change: a copy that kept an older file's time, ``cp -p``, is a change too).
+    ``raw``: the file open as ``path``, which must still be the file of that name (the index
+    beside the name is another file's once the name was given to it)."""
     index = path + CHECKPOINT_SUFFIX
     try:
         status = os.stat(path)
+        opened = _fstat(raw)
+        if opened is not None:
+            if (opened.st_dev, opened.st_ino) != (status.st_dev, status.st_ino):
+                return None
+            status = opened
         # The change time, not only the modification time, which writers set (cp -p, tar, rsync -t).
         if os.stat(index).st_mtime_ns >= max(status.st_mtime_ns, status.st_ctime_ns):
             return index
     except FileNotFoundError:
         pass
     return None
+
+
+def _fstat(raw: Any) -> os.stat_result | None:
+    try:
+        return os.fstat(raw.fileno())
+    except (AttributeError, OSError, ValueError):  # no descriptor (memory): only the name tells
+        return None
 
 
 def build_checkpoints(path: str, workers: int | None = None) -> str:
@@ -176,17 +190,29 @@ class _IndexSink(io.FileIO):
         return len(view)
 
 
+def _opened_path(raw: Any, path: str) -> str:
+    """A name of the file ``raw`` has open, for rapidgzip to open: its descriptor's link in
+    /proc (the open file, even once renamed over), else (no /proc, no descriptor) ``path``."""
+    try:
+        link = f"/proc/self/fd/{raw.fileno()}"
+    except (OSError, ValueError, AttributeError):
+        return path
+    return link if os.path.exists(link) else path
+
+
 class CheckpointAccess:
     """Random access to a gzip file with a checkpoint index: positional reads from the one
     checkpoint they need (:class:`CheckpointTable`, thread-safe), and readers from any position
     through rapidgzip, which loads the whole index on the first seek (serialized: a rapidgzip
     file has one position)."""
 
-    def __init__(self, path: str, index: str, workers: int) -> None:
+    def __init__(self, path: str, index: str, workers: int, raw: Any) -> None:
         from ._gzindex import CheckpointTable
 
         self._path, self._index, self._workers = path, index, workers
-        self._table = CheckpointTable(path, index)  # the checkpoints only: cheap, and checked against the file
+        # The file opened (``raw``), not the name, which may be another file's by the next read.
+        self._table = CheckpointTable(path, index, raw._readinto_at, raw.size())  # cheap, checked against the file
+        self._opened_file = _opened_path(raw, path)
         self.size: int = self._table.size
         self._lock = _thread.allocate_lock()
         self._opened: Any = None
@@ -195,7 +221,7 @@ class CheckpointAccess:
     def _file(self) -> Any:
         """The rapidgzip file with the whole index loaded (on first use)."""
         if self._opened is None:
-            opened = _open(self._path, self._workers)
+            opened = _open(self._opened_file, self._workers)
             try:
                 opened.import_index(self._index)
             except _BAD_DATA as exc:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 import struct
 from bisect import bisect_right
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from ._base import corrupt
 from ._rawinflate import inflater
@@ -40,10 +40,13 @@ class MemberEnd(Exception):
 
 
 class CheckpointTable:
-    """The checkpoints of the gzip file ``path`` from its index ``index`` (windows left on disk)."""
+    """The checkpoints of the gzip file ``path`` from its index ``index`` (windows left on disk).
 
-    def __init__(self, path: str, index: str) -> None:
-        self._path, self._index = path, index
+    The file is read by ``readinto_at(view, offset)`` of the file opened, ``file_size`` bytes:
+    not by its name, which may be another file's by then (a log rotated while open)."""
+
+    def __init__(self, path: str, index: str, readinto_at: Callable[[memoryview, int], int], file_size: int) -> None:
+        self._path, self._index, self._readinto_at = path, index, readinto_at
         with open(index, "rb") as f:
             head = f.read(_HEAD.size)
             if len(head) < _HEAD.size or not head.startswith(_MAGIC):
@@ -54,8 +57,8 @@ class CheckpointTable:
             table = f.read(count * _POINT.size)
         if len(table) != count * _POINT.size:
             raise self._unusable(f"truncated: {count} checkpoints listed")
-        if comp_size != os.path.getsize(path):
-            raise self._unusable(f"it describes a {comp_size}-byte file, this one has {os.path.getsize(path)} bytes")
+        if comp_size != file_size:
+            raise self._unusable(f"it describes a {comp_size}-byte file, this one has {file_size} bytes")
         points = [_POINT.unpack_from(table, i * _POINT.size) for i in range(count)]
         self.size: int = size
         self._window = window
@@ -108,24 +111,20 @@ class CheckpointTable:
                 window = f.read(self._window)
         bits = self._bits[i] if window_at is not None else 0
         pos = self._comp[i]
-        raw = bytearray(_PIECE)
-        fd = os.open(self._path, os.O_RDONLY)
+        raw = memoryview(bytearray(_PIECE))
+        first = raw[0] if bits and self._readinto_at(raw[:1], pos - 1) else 0
+        decoder = inflater(window, bits, first >> (8 - bits) if bits else 0)
         try:
-            first = os.pread(fd, 1, pos - 1)[0] if bits else 0
-            decoder = inflater(window, bits, first >> (8 - bits) if bits else 0)
-            try:
-                produced = 0
-                while produced < wanted:
-                    got = os.preadv(fd, [raw], pos)
-                    if not got:
-                        break
-                    pos += got
-                    for out in decoder.feed(memoryview(raw)[:got], pos, wanted - produced):
-                        produced += len(out)
-                        yield out
-                    if decoder.ended:
-                        break
-            finally:
-                decoder.close()
+            produced = 0
+            while produced < wanted:
+                got = self._readinto_at(raw, pos)
+                if not got:
+                    break
+                pos += got
+                for out in decoder.feed(raw[:got], pos, wanted - produced):
+                    produced += len(out)
+                    yield out
+                if decoder.ended:
+                    break
         finally:
-            os.close(fd)
+            decoder.close()

@@ -446,8 +446,9 @@ class ZstdEncoder(Encoder):
     format = "zstd"
 
     def __init__(self, level: int, threads: int = 0, content_size: int | None = None) -> None:
-        cctx = zstandard.ZstdCompressor(level=backend_level(level), threads=threads, write_checksum=True)
-        self._obj = cctx.compressobj() if content_size is None else cctx.compressobj(size=content_size)
+        self._level = level
+        cctx = self._call(zstandard.ZstdCompressor, level=backend_level(level), threads=threads, write_checksum=True)
+        self._obj = self._call(cctx.compressobj, size=-1 if content_size is None else content_size)  # -1: unknown
         # Checked here: libzstd checks the pledge when it compresses alone, but its workers
         # (libzstd 1.5.7) end a frame whose header records a size its data does not have.
         self._pledged = content_size
@@ -458,15 +459,29 @@ class ZstdEncoder(Encoder):
             self._taken += memoryview(data).nbytes
             if self._taken > self._pledged:
                 raise self._wrong_size()
-        return self._obj.compress(data)
+        return self._call(self._obj.compress, data)
 
     def flush(self) -> bytes:
-        return self._obj.flush(zstandard.COMPRESSOBJ_FLUSH_BLOCK)
+        return self._call(self._obj.flush, zstandard.COMPRESSOBJ_FLUSH_BLOCK)
 
     def finish(self) -> bytes:
         if self._pledged is not None and self._taken != self._pledged:
             raise self._wrong_size()
-        return self._obj.flush(zstandard.COMPRESSOBJ_FLUSH_FINISH)
+        return self._call(self._obj.flush, zstandard.COMPRESSOBJ_FLUSH_FINISH)
+
+    def _call(self, function: Any, *args: Any, **kwargs: Any) -> Any:
+        """``function(*args, **kwargs)`` of the binding. libzstd allocates its tables and window
+        as a frame starts (a stream of unknown size gets the level's whole window: 128 MiB and
+        more at --ultra levels); out of memory it says so in a ZstdError, or the binding raises
+        a bare MemoryError: either is ArrowMemoryError here, not an internal error."""
+        try:
+            return function(*args, **kwargs)
+        except MemoryError:
+            raise out_of_memory("zstd encoder", f"its tables and window for level {self._level}") from None
+        except zstandard.ZstdError as exc:
+            if "memory" not in str(exc).lower():
+                raise
+            raise out_of_memory("zstd encoder", f"its tables and window for level {self._level}") from None
 
     def _wrong_size(self) -> ArrowInvalid:
         # The library's own error (a ValueError), not zstandard's: the data is the caller's fault,

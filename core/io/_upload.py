@@ -52,6 +52,8 @@ class Upload:
                 self._file = fs.open(path, "wb", autocommit=False, block_size=part_size)
             else:
                 head, _, name = path.rpartition("/")
+                # Cut so that the temporary name fits in NAME_MAX (255 bytes) wherever the target's does.
+                name = name.encode()[: 255 - len(".arrowio-.tmp.") - 12].decode(errors="ignore")
                 self._temporary = f"{head}/.{name}.arrowio-{uuid.uuid4().hex[:12]}.tmp" if head else f".{name}.tmp"
                 self._file = fs.open(self._temporary, "wb")
 

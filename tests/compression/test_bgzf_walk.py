@@ -8,6 +8,7 @@ import gzip
 import os
 import shutil
 import struct
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -104,6 +105,7 @@ def walks(monkeypatch) -> Iterator[list[int]]:
         real(self, pread, handle, size, known, keep)
 
     monkeypatch.setattr(BgzfWalk, "__init__", counting)
+    monkeypatch.setattr(_framecache, "SETTLED_NS", 10**9)  # the waits of _settle: 1 s, not 2
     yield counted
     _framecache.clear()
 
@@ -141,9 +143,15 @@ def big_bgzf(tmp_path_factory) -> tuple[str, bytes]:
 
 
 def _settle(path: str, ago: int = 3600) -> None:
-    """Date the file ``ago`` seconds back: only the walk of a file left alone a while is kept."""
+    """Date the file ``ago`` seconds back (another version of it), then wait until its change
+    (ctime, which utime sets to now) is SETTLED_NS old: only such a file's walk is kept."""
+    from arrowio.compression import _framecache
+
     stamp = os.stat(path)
     os.utime(path, ns=(stamp.st_atime_ns, stamp.st_mtime_ns - ago * 10**9))
+    changed = os.stat(path).st_ctime_ns
+    while (wait := changed + _framecache.SETTLED_NS - time.time_ns()) > 0:
+        time.sleep(wait / 1e9 + 0.01)
 
 
 def _read_at(path: str, n: int, offset: int) -> bytes:
