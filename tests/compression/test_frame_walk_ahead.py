@@ -7,6 +7,7 @@ from __future__ import annotations
 import gzip
 import os
 import struct
+import time
 import zlib
 from collections.abc import Iterator
 
@@ -30,6 +31,7 @@ def walks(monkeypatch) -> Iterator[list[BgzfWalk]]:
 
     monkeypatch.setattr(BgzfWalk, "__init__", recording)
     monkeypatch.setattr(_frameread, "WALK_AHEAD", 128 << 10)
+    monkeypatch.setattr(_framecache, "SETTLED_NS", _SETTLED_NS)
     _framecache.clear()
     yield made
     _framecache.clear()
@@ -47,9 +49,18 @@ def big(tmp_path_factory) -> tuple[str, bytes]:
     return path, data
 
 
+#: How long a file must be unchanged for its walk to be kept, in these tests: 1 s, not 2.
+_SETTLED_NS = 10**9
+
+
 def _settle(path: str) -> None:
+    """Date the file an hour back, then wait until its change (ctime, which utime sets to now)
+    is _SETTLED_NS old: only such a file's walk is kept."""
     stamp = os.stat(path)
     os.utime(path, ns=(stamp.st_atime_ns, stamp.st_mtime_ns - 3600 * 10**9))
+    changed = os.stat(path).st_ctime_ns
+    while (wait := changed + _SETTLED_NS - time.time_ns()) > 0:
+        time.sleep(wait / 1e9 + 0.01)
 
 
 def _block_starts(blob: bytes) -> list[int]:
