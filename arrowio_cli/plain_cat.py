@@ -54,7 +54,7 @@ def operands(args: Sequence[str]) -> tuple[str, ...] | None:
 #: one piece where it decodes to at most 1 MiB. The allocator's tuning serves loops: of pieces
 #: (a stream) and of inputs (glibc's defaults grow and trim the heap with each one: a brk or two
 #: per file, see tests/cli/test_cat_small_files.py). A run of one such file has neither, and the
-#: tuning would cost it ctypes' import: about 2 ms, 5 % of the run. (It loses only where that
+#: tuning would cost it _ctypes: about 0.7 ms, 3 % of the run. (It loses only where that
 #: file streams, decoding to tens of MiB: some 90 page faults per MiB.)
 _SMALL_INPUT = 256 << 10
 
@@ -76,7 +76,7 @@ def run(inputs: tuple[str, ...]) -> int:
     from .cat_job import CatJob
 
     if not _one_small_file(inputs):
-        from .malloc_tuning import keep_heap_for_streaming  # here: ctypes, not for one small file
+        from .malloc_tuning import keep_heap_for_streaming  # here: _ctypes, not for one small file
 
         keep_heap_for_streaming()
     job = CatJob(**{**DEFAULTS, "storage_options": {}})  # type: ignore[arg-type]

@@ -6,9 +6,14 @@ import costs, for a build and a baseline build taking turns.
 
 Rows (stdout on /dev/null): ``cat tiny.gz``; ``cat`` of the corpus's first 4 MiB as it is, as
 ``.zst`` and as ``.gz`` (``zstd -3``, ``gzip -6``: files too large to be read whole, decoded in
-pieces); ``cat corpus.zst`` (256 MiB); ``compress -C zstd --level 3 -c`` of the corpus's first MiB;
+pieces); ``cat corpus.zst`` and ``cat corpus.gz`` (64 and 73 MiB, one frame or member, 256 MiB
+decoded: start-up before the first byte of a large file, beside its decoding);
+``compress -C zstd --level 3 -c`` of the corpus's first MiB;
 and the venv's ``python -c pass`` (the interpreter and its site start-up). Each shows the median
 and the smallest wall and CPU time (user + system) of the process; on a busy machine compare CPU.
+The ``first byte`` rows time, from the spawn, the first byte of ``cat corpus.zst`` and ``cat
+corpus.gz`` on a pipe (the process is then ended by SIGPIPE): the start-up of a large file alone,
+which its 0.3 s of decoding hides in the whole run (wall only: the process does not finish).
 Then the modules of ``cat tiny.gz`` (or of the row ``--modules`` names) by their own import time
 as ``-X importtime`` reports it (the smallest of the rounds: the option adds its own overhead and
 a busy machine adds noise), baseline beside build, largest first. That list misses what
@@ -29,6 +34,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
 from bench_cli import DATA, python_of
@@ -48,6 +54,26 @@ def timed(argv: list[str], stderr: int | None = None) -> tuple[float, float]:
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"failed: {' '.join(argv)}")
     return wall, usage.ru_utime + usage.ru_stime
+
+
+def first_byte(argv: list[str]) -> tuple[float, float]:
+    """Wall seconds from spawning ``argv`` to the first byte on its stdout, a pipe closed then
+    (the process ends by SIGPIPE); CPU is not known (NaN)."""
+    read_end, write_end = os.pipe()
+    try:
+        start = time.perf_counter()
+        pid = os.posix_spawn(argv[0], argv, os.environ, file_actions=[(os.POSIX_SPAWN_DUP2, write_end, 1)])
+        os.close(write_end)
+        write_end = -1
+        if not os.read(read_end, 1):
+            raise SystemExit(f"no output: {' '.join(argv)}")
+        wall = time.perf_counter() - start
+    finally:
+        os.close(read_end)
+        if write_end >= 0:
+            os.close(write_end)
+    os.waitpid(pid, 0)
+    return wall, float("nan")
 
 
 def import_times(python: str, script: str, args: list[str]) -> dict[str, int]:
@@ -87,6 +113,7 @@ def main() -> None:
             "cat 4 MiB .zst": ["cat", str(plain.with_suffix(".zst"))],
             "cat 4 MiB .gz": ["cat", str(plain.with_suffix(".gz"))],
             "cat corpus.zst": ["cat", str(DATA / "corpus.bin.zst")],
+            "cat corpus.gz": ["cat", str(DATA / "corpus.bin.gz")],
             "compress zstd -3 -c 1 MiB": ["compress", "-C", "zstd", "--level", "3", "-c", str(mib)],
         }
         if args.modules not in rows:
@@ -96,17 +123,22 @@ def main() -> None:
         for label, row_args in rows.items():
             rounds = max(3, args.rounds // 3) if "corpus" in label else args.rounds
             _report(label, [[script, *row_args] for script in builds], rounds)
+        for name in ("corpus.bin.zst", "corpus.bin.gz"):
+            label = f"first byte cat {name.removeprefix('corpus.bin')[1:]}"
+            _report(label, [[script, "cat", str(DATA / name)] for script in builds], args.rounds, first_byte)
         _report("python -c pass", [[python_of(script), "-c", "pass"] for script in builds], args.rounds)
         _modules(builds, args.modules, rows[args.modules], args.rounds, args.top)
 
 
-def _report(label: str, commands: list[list[str]], rounds: int) -> None:
+def _report(
+    label: str, commands: list[list[str]], rounds: int, measure: Callable[..., tuple[float, float]] = timed
+) -> None:
     for command in commands:
-        timed(command)  # warm-up: page cache, bytecode
+        measure(command)  # warm-up: page cache, bytecode
     runs: list[list[tuple[float, float]]] = [[] for _ in commands]
     for _ in range(rounds):
         for command, done in zip(commands, runs, strict=True):
-            done.append(timed(command))
+            done.append(measure(command))
     for name, done in zip(("build", "baseline"), runs, strict=False):
         walls, cpus = [r[0] * 1e3 for r in done], [r[1] * 1e3 for r in done]
         print(
