@@ -4,6 +4,7 @@
 one-line error translation and the exit codes are those a user sees; stdout comes back as bytes,
 stderr separately. ``sh(args)`` runs ``python -m arrowio_cli`` in a real process.
 ``make_compressed(fmt, data, name=None)`` writes a file compressed by the format's own tool.
+``pseudo``: the content of a /proc file that stats as 0 bytes.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import subprocess
 from collections.abc import Callable, Mapping
 
 import pytest
-from cli_helpers import Run, arrowio_command, compressed_by_tool, extension, run_in_process
+from cli_helpers import PSEUDO, Run, arrowio_command, compressed_by_tool, extension, run_in_process
 
 
 @pytest.fixture
@@ -39,3 +40,14 @@ def make_compressed(tmp_path):
         return path
 
     return make
+
+
+@pytest.fixture
+def pseudo() -> bytes:
+    """The content of :data:`cli_helpers.PSEUDO`, a file that stats as 0 bytes yet has content."""
+    if not os.path.exists(PSEUDO) or os.stat(PSEUDO).st_size != 0:
+        pytest.skip(f"needs {PSEUDO}, a file that stats as 0 bytes and has content")
+    with open(PSEUDO, "rb") as f:
+        content = f.read()
+    assert content  # the point of the tests that use it
+    return content

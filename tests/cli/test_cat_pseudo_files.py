@@ -4,21 +4,8 @@ nothing and exited 0 (a silent loss), on the click-free path and the click path 
 
 from __future__ import annotations
 
-import os
-
 import pytest
-
-PSEUDO = "/proc/version"  # content of a fixed length that every read gives alike
-
-
-@pytest.fixture
-def pseudo() -> bytes:
-    if not os.path.exists(PSEUDO) or os.stat(PSEUDO).st_size != 0:
-        pytest.skip(f"needs {PSEUDO}, a file that stats as 0 bytes and has content")
-    with open(PSEUDO, "rb") as f:
-        content = f.read()
-    assert content  # the point of the test
-    return content
+from cli_helpers import PSEUDO
 
 
 def test_a_process_prints_what_the_file_holds(sh, pseudo):

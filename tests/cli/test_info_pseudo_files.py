@@ -8,20 +8,9 @@ import json
 import os
 
 import pytest
+from cli_helpers import PSEUDO
 
 from arrowio.fileinfo import file_info
-
-PSEUDO = "/proc/version"  # content of a fixed length that every read gives alike
-
-
-@pytest.fixture
-def pseudo() -> bytes:
-    if not os.path.exists(PSEUDO) or os.stat(PSEUDO).st_size != 0:
-        pytest.skip(f"needs {PSEUDO}, a file that stats as 0 bytes and has content")
-    with open(PSEUDO, "rb") as f:
-        content = f.read()
-    assert content
-    return content
 
 
 @pytest.mark.parametrize("scan", [False, True])

@@ -14,6 +14,9 @@ from system_deps import need_tool
 
 from arrowio_cli.main import main
 
+#: A file that stats as 0 bytes yet has content, of a fixed length every read gives alike.
+PSEUDO = "/proc/version"
+
 
 @dataclass
 class Run:
