@@ -156,13 +156,10 @@ def _task(
 
 
 def _input(size: int) -> memoryview:
-    """This thread's input buffer, grown to at least ``size`` bytes: anonymous memory (:func:`_buffer`),
-    whose pages the read faults in with the GIL released. A bytearray is zero-filled when made,
-    holding the GIL: a worker's first 4 MiB took ~2 ms, which the reading thread waited out before it
-    could hand the second worker its first task."""
+    """This thread's input buffer, grown to at least ``size`` bytes."""
     view: memoryview | None = getattr(_inputs, "view", None)
     if view is None or len(view) < size:
-        view = _inputs.view = memoryview(_buffer(max(size, TASK_BYTES)))
+        view = _inputs.view = memoryview(bytearray(max(size, TASK_BYTES)))
     return view
 
 

@@ -522,22 +522,6 @@ def test_frames_are_decoded_into_a_ring_of_reused_buffers(tmp_path, data):
 
 
 @pytest.mark.parametrize("fmt,layout", [("zstd", "seekable"), ("gzip", "bgzf")])
-def test_workers_read_frames_into_memory_not_zero_filled_first(tmp_path, data, monkeypatch, fmt, layout):
-    # A bytearray is zero-filled when made, with the GIL held (~2 ms for a worker's first 4 MiB
-    # of input, while the reading thread waited to hand the next worker its first task): the
-    # input buffers are anonymous memory, faulted in by the read itself.
-    from arrowio.compression import _frameread
-
-    path = write(str(tmp_path / f"f{FORMATS[fmt].extensions[0]}"), data, fmt, layout)
-    allocated = []
-    monkeypatch.setattr(_frameread, "bytearray", lambda n: allocated.append(n) or bytearray(n), raising=False)
-    with arrowio.input_stream(path, compression="auto") as stream:
-        assert stream._reader._pool is not None  # decoded by workers
-        assert stream.read() == data
-    assert not allocated
-
-
-@pytest.mark.parametrize("fmt,layout", [("zstd", "seekable"), ("gzip", "bgzf")])
 def test_frames_larger_than_a_task_may_hold_are_streamed(tmp_path, data, monkeypatch, fmt, layout):
     # A frame may decode to anything up to 4 GiB (a seek table's sizes are 32-bit): one larger
     # than TASK_PLAIN is never decoded into a buffer of its size, but streamed in pieces.
