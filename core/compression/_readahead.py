@@ -19,11 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-TYPE_CHECKING = False  # typing's, without importing typing: start-up time (CONTRIBUTING.md)
-if TYPE_CHECKING:
-    import threading
-    from _queue import SimpleQueue
-    from typing import Any
+from ._handover import Failure, Handover
 
 __all__ = ["ReadAhead", "DEPTH", "START_AFTER"]
 
@@ -33,16 +29,6 @@ DEPTH = 2
 #: Full reads made on the decoder's thread before the thread starts: a source of a few chunks
 #: never starts one (its start and hand-overs would cost more than the overlap wins).
 START_AFTER = 2
-_JOIN_TIMEOUT = 2.0  # how long close() waits for a thread inside a read
-
-
-class _Failure:
-    """An exception from the thread's read, carried through the queue."""
-
-    __slots__ = ("exc",)
-
-    def __init__(self, exc: BaseException) -> None:
-        self.exc = exc
 
 
 class ReadAhead:
@@ -53,30 +39,27 @@ class ReadAhead:
         self._read = read_raw
         self._full = 0  # full reads so far; -1 once the thread ran (it never starts twice)
         self._rest: memoryview | None = None  # what a smaller read left of the last chunk
-        self._queue: SimpleQueue[Any] | None = None  # chunks from the thread
-        self._free: SimpleQueue[None] | None = None  # one token per chunk the thread may read
-        self._stop: threading.Event | None = None
-        self._thread: threading.Thread | None = None
+        self._handover: Handover | None = None  # chunks from the thread
 
     def __call__(self, n: int) -> bytes:
         """Up to ``n`` bytes; b"" only at the end."""
         rest = self._rest
         if rest is not None:
             return self._cut(rest, n)
-        if self._queue is None:
+        handover = self._handover
+        if handover is None:
             data = self._read(n)
             if self._full >= 0 and len(data) == n:
                 self._full += 1
                 if self._full >= START_AFTER:
                     self._start(n)
             return data
-        item = self._queue.get()
-        if item is None or isinstance(item, _Failure):  # the thread has ended: read directly again
-            self._thread = self._queue = None
+        item = handover.get()
+        if item is None or isinstance(item, Failure):  # the thread has ended: read directly again
+            self._handover = None
             if item is not None:
                 raise item.exc
             return b""
-        self._free.put(None)  # type: ignore[union-attr]  # made with the queue
         return item if len(item) <= n else self._cut(memoryview(item), n)
 
     def _cut(self, chunk: memoryview, n: int) -> bytes:
@@ -85,50 +68,25 @@ class ReadAhead:
         return bytes(chunk[:n])
 
     def _start(self, n: int) -> None:
-        import threading  # here: a short source never starts the thread (start-up time)
-        from _queue import SimpleQueue
-
         self._full = -1
-        queue_: SimpleQueue[Any] = SimpleQueue()
-        free: SimpleQueue[None] = SimpleQueue()
-        stop = threading.Event()
-        for _ in range(DEPTH):
-            free.put(None)
-        thread = threading.Thread(
-            target=_run, args=(self._read, n, queue_, free, stop), name="arrowio-read", daemon=True
-        )
         try:
-            thread.start()
+            self._handover = Handover(_run, (self._read, n), DEPTH, "arrowio-read")
         except RuntimeError:  # no thread to be had (a memory limit): the reads stay on this thread
-            return
-        self._queue, self._free, self._stop, self._thread = queue_, free, stop, thread
+            pass
 
     def close(self) -> None:
         """Stop the thread (if any); chunks read ahead are dropped. The source is the caller's."""
-        thread, self._thread = self._thread, None
-        if thread is None:
-            return
-        self._queue = None
-        assert self._stop is not None and self._free is not None
-        self._stop.set()
-        self._free.put(None)  # a thread waiting for room wakes, and sees the stop flag
-        thread.join(_JOIN_TIMEOUT)
+        handover, self._handover = self._handover, None
+        if handover is not None:
+            handover.close()
 
 
-def _run(
-    read: Callable[[int], bytes], n: int, queue_: SimpleQueue[Any], free: SimpleQueue[None], stop: threading.Event
-) -> None:
+def _run(handover: Handover, read: Callable[[int], bytes], n: int) -> None:
     """The thread: a read per free place in the queue, until the end (handed over as None), an
-    error (as a _Failure) or the stop flag."""
-    try:
-        while True:
-            free.get()
-            if stop.is_set():
-                return
-            data = read(n)
-            if not data:
-                queue_.put(None)
-                return
-            queue_.put(data)
-    except BaseException as exc:  # raised on the decoder's thread, after the chunks before it
-        queue_.put(_Failure(exc))
+    error (a Failure, after the chunks before it: see :mod:`._handover`) or the consumer's close."""
+    while handover.room():
+        data = read(n)
+        if not data:
+            handover.put(None)
+            return
+        handover.put(data)

@@ -10,8 +10,7 @@ copies and waits for its reader), unless the consumer says whether it pays
 (:attr:`DecodingReader.ahead`: ``arrowio cat`` knows its stdout's kind). Handing pieces over
 between threads costs CPU time that only overlap can win back: about 2 % more than decoding
 them in the consumer's thread (``cat`` of 256 MiB of zstd into a pipe: 0.443 s against 0.433 s,
-through the C queues of :meth:`DecodingReader._start_thread`; 5 % through ``queue.Queue``
-before). The hand-over queue holds at most :data:`QUEUE_DEPTH` pieces, so the decoded data
+through the C queues of :class:`._handover.Handover`; 5 % through ``queue.Queue`` before). The hand-over queue holds at most :data:`QUEUE_DEPTH` pieces, so the decoded data
 held at any time is bounded whatever the compression ratio. Decoded pieces are handed out as
 they are (no copy) whenever they fit the read. The raw reads of a regular file run ahead in a
 thread of their own (:mod:`._readahead`), whether or not a thread decodes ahead: into
@@ -43,13 +42,13 @@ from collections.abc import Callable
 
 from ..errors import ArrowMemoryError
 from ._base import Decoder, Encoder, out_of_memory
+from ._handover import Failure, Handover
 from ._readahead import ReadAhead
 
 TYPE_CHECKING = False  # typing's, without importing typing: start-up time (CONTRIBUTING.md)
 if TYPE_CHECKING:
     import queue
     import threading
-    from _queue import SimpleQueue
     from typing import Any
 
 __all__ = [
@@ -84,16 +83,6 @@ _EOF = object()
 _FLUSH = object()
 _FINISH = object()
 _STOP_WAIT = 0.05  # seconds between checks of the stop flag while the queue is full (encoder)
-_JOIN_TIMEOUT = 2.0  # how long close() waits for a thread stuck in a raw read
-
-
-class _Failure:
-    """An exception from the worker thread, carried through the queue."""
-
-    __slots__ = ("exc",)
-
-    def __init__(self, exc: BaseException) -> None:
-        self.exc = exc
 
 
 class DecodingReader:
@@ -124,10 +113,7 @@ class DecodingReader:
         self.position = 0  # decoded bytes handed out so far
         self._eof = False
         self._error: BaseException | None = None
-        self._queue: SimpleQueue[Any] | None = None  # decoded pieces, from the thread
-        self._free: SimpleQueue[None] | None = None  # one token per free place in the queue
-        self._stop: threading.Event | None = None  # made with the thread: a small file has none
-        self._thread: threading.Thread | None = None
+        self._handover: Handover | None = None  # the decoding thread's pieces: a small file has none
         # The thread starts only once the source has proved longer than SYNC_PIECES pieces: a
         # small file (one piece, then the end) is decoded with no thread at all, which saves
         # its start and the hand-overs (about 0.3 ms a file: most of `cat` of 1,000 logs).
@@ -140,25 +126,8 @@ class DecodingReader:
         self.ahead: bool | None = None
 
     def _start_thread(self) -> None:
-        # Two C queues, not a queue.Queue, whose put and get run Python-level locks and
-        # conditions: cat of 256 MiB of zstd into a pipe made 1,279 futex calls with it, 882
-        # with these. Pieces go one way; the tokens coming back bound the pieces waiting to
-        # QUEUE_DEPTH, as a bounded queue would.
-        import threading  # here: a small file is decoded without a thread, and cat of one starts faster
-        from _queue import SimpleQueue
-
         self._ring.spread()
-        self._queue, self._free = SimpleQueue(), SimpleQueue()
-        for _ in range(QUEUE_DEPTH):
-            self._free.put(None)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(
-            target=_produce,
-            args=(self._pieces, self._queue, self._free, self._stop),
-            name="arrowio-decode",
-            daemon=True,
-        )
-        self._thread.start()
+        self._handover = Handover(_produce, (self._pieces,), QUEUE_DEPTH, "arrowio-decode")
 
     # -- getting pieces --------------------------------------------------------------------------
     def _next_piece(self) -> bool:
@@ -167,7 +136,8 @@ class DecodingReader:
             return False
         if self._error is not None:
             raise self._error
-        if self._queue is None:
+        handover = self._handover
+        if handover is None:
             start = _clock()
             if self._handed_out is not None:
                 self._consuming += start - self._handed_out
@@ -177,10 +147,11 @@ class DecodingReader:
                     ahead = self._consuming >= THREAD_WORTH * self._decoding
                 if ahead:
                     self._start_thread()
+                    handover = self._handover
                 else:  # the consumer hardly waits between reads: overlap would win less than it costs
                     self._sync_left = SYNC_WINDOW
                     self._decoding = self._consuming = 0.0
-        if self._queue is None:
+        if handover is None:
             self._sync_left -= 1
             try:
                 item = next(self._pieces, _EOF)
@@ -190,15 +161,14 @@ class DecodingReader:
             self._handed_out = _clock()
             self._decoding += self._handed_out - start
         else:
-            item = self._queue.get()
-            self._free.put(None)  # type: ignore[union-attr]  # made with the queue
+            item = handover.get()
         if item is _EOF:
             self._eof = True
             return False
-        if isinstance(item, _Failure):
+        if isinstance(item, Failure):
             self._error = item.exc
             raise item.exc
-        self._piece, self._pos = item, 0  # type: ignore[assignment]  # neither _EOF nor a _Failure: a piece
+        self._piece, self._pos = item, 0  # type: ignore[assignment]  # neither _EOF nor a Failure: a piece
         return True
 
     # -- reading ---------------------------------------------------------------------------------
@@ -284,14 +254,9 @@ class DecodingReader:
 
     def close(self) -> None:
         """Stop the threads (if any); pending data is dropped."""
-        thread = self._thread
-        if thread is not None:
-            self._thread = None
-            free, stop = self._free, self._stop
-            assert free is not None and stop is not None
-            stop.set()
-            free.put(None)  # a thread waiting for room wakes, and sees the stop flag
-            thread.join(_JOIN_TIMEOUT)
+        handover, self._handover = self._handover, None
+        if handover is not None:
+            handover.close()
         if self._read_ahead is not None:  # after the decoding thread, the one that reads from it
             self._read_ahead.close()
 
@@ -363,20 +328,15 @@ def _decode(
             yield out
 
 
-def _produce(pieces: Any, queue_: SimpleQueue[Any], free: SimpleQueue[None], stop: threading.Event) -> None:
+def _produce(handover: Handover, pieces: Any) -> None:
     """The thread: each decoded piece waits for a free place in the queue (the ring's buffers
-    are not reused before the consumer is done with them); the end or a failure, which hold
-    no buffer, go in at once."""
-    try:
-        for piece in pieces:
-            free.get()
-            if stop.is_set():
-                return
-            queue_.put(piece)
-    except BaseException as exc:  # handed to the consumer, raised there
-        queue_.put(_Failure(exc))
-    else:
-        queue_.put(_EOF)
+    are not reused before the consumer is done with them); the end, which holds no buffer, goes
+    in at once (a failure too: see :mod:`._handover`)."""
+    for piece in pieces:
+        if not handover.room():
+            return
+        handover.put(piece)
+    handover.put(_EOF)
 
 
 class EncodingWriter:

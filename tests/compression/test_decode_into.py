@@ -274,7 +274,7 @@ def test_a_thread_starts_only_for_a_consumer_that_waits_between_reads(
         while piece := reader.read1(-1):
             got += piece
             clock.now += consumer_s  # the consumer's work between reads (a write into a pipe)
-        assert (reader._thread is not None) == threaded
+        assert (reader._handover is not None) == threaded
     finally:
         reader.close()
     assert got == content
@@ -292,7 +292,7 @@ def test_a_consumer_that_slows_down_later_gets_the_thread(monkeypatch, content, 
             got += piece
             pieces += 1
             clock.now += 0.0 if pieces <= SYNC_PIECES else 0.5  # fast at first, then a slow pipe
-        assert reader._thread is not None
+        assert reader._handover is not None
     finally:
         reader.close()
     assert got == content
@@ -342,7 +342,7 @@ def test_views_stay_intact_when_the_thread_starts_after_one_buffer_served(monkey
     try:
         while view := reader.read_view(-1):
             views += 1
-            if reader._thread is not None:
+            if reader._handover is not None:
                 threaded_at = threaded_at or views
                 with decoder.changed:  # let the thread get as far ahead as it can
                     decoder.changed.wait_for(
